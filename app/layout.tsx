@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { PAGES } from "@/contracts/routes";
+import { currentUser } from "@/server/auth/session";
+import { SignOutButton } from "./_components/SignOutButton";
+import { Providers } from "./providers";
+import "./globals.css";
+
+export const metadata: Metadata = { title: "Corrective", description: "Human-in-the-loop DAgger" };
+export const dynamic = "force-dynamic";
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  return (
+    <html lang="en">
+      <body>
+        <Providers>
+          <header className="topbar">
+            <Link href={PAGES.home} className="brand">Corrective</Link>
+            {user && <Link href={PAGES.projects}>Projects</Link>}
+            <span className="spacer" />
+            {user ? (
+              <>
+                <span data-testid="current-user">{user.name}{user.isAdmin ? " (admin)" : ""}</span>
+                <SignOutButton />
+              </>
+            ) : (
+              <>
+                <Link href={PAGES.signIn}>Sign in</Link>
+                <Link href={PAGES.signUp}>Sign up</Link>
+              </>
+            )}
+          </header>
+          <main>{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,49 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { PAGES } from "@/contracts/routes";
+
+/** Only same-site paths are followed after sign-in. */
+function safeCallback(raw: string | null): string {
+  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : PAGES.projects;
+}
+
+export function SignInForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(null);
+    const res = await signIn("credentials", {
+      redirect: false,
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+    });
+    setBusy(false);
+    if (!res || res.error) {
+      setError(!res || res.error === "CredentialsSignin" ? "Wrong email or password." : res.error);
+      return;
+    }
+    router.replace(safeCallback(params.get("callbackUrl")));
+    router.refresh();
+  }
+
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate>
+      {params.get("registered") && <div className="alert ok">Account created. Sign in to continue.</div>}
+      {error && <div className="alert error" role="alert">{error}</div>}
+      <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>
+      <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>
+      <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+      <p className="muted">No account? <Link href={PAGES.signUp}>Sign up</Link></p>
+    </form>
+  );
+}

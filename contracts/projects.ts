@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
+export const ZProjectRole = z.enum(PROJECT_ROLES);
+export type TProjectRole = z.infer<typeof ZProjectRole>;
+
+/** Role order: a lead can do everything a labeler can, a labeler everything a viewer can. */
+export const ROLE_RANK: Record<TProjectRole, number> = { viewer: 0, labeler: 1, lead: 2 };
+
+export const ZProjectId = z.uuid("Not a project id");
+
+export interface TProjectSummary {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  envId: string | null;
+  /** The caller's role; `lead` for a site admin without a membership. */
+  role: TProjectRole;
+  memberCount: number;
+  createdAt: string;
+}
+
+export const ZUpdateProject = z
+  .object({
+    name: z.string().trim().min(1, "Name is required").max(120, "Name is too long").optional(),
+    description: z.string().trim().max(2000, "Description is too long").optional(),
+  })
+  .strict()
+  .refine((v) => v.name !== undefined || v.description !== undefined, "Nothing to update");
+export type TUpdateProject = z.infer<typeof ZUpdateProject>;

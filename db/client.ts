@@ -1,0 +1,85 @@
+/**
+ * The connection factory: one code path through `pg` for both engines.
+ *
+ * - `url` given → that PostgreSQL server.
+ * - no `url` → embedded PGlite (Postgres compiled to WASM) with its data directory on disk, served to `pg`
+ *   through `@electric-sql/pglite-socket` on a loopback port. Pitfalls (see docs/ARCHITECTURE.md):
+ *   `maxConnections` must be ≥ the pool size, and code must never await a second pool connection inside a
+ *   transaction (the multiplexer serialises them and it deadlocks).
+ */
+import fs from "node:fs";
+import pg from "pg";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import * as schema from "./schema";
+
+export type DbEngine = "pglite" | "postgres";
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface Database {
+  engine: DbEngine;
+  db: Db;
+  pool: pg.Pool;
+  /** Connection string `pg` uses (for PGlite: the loopback socket server). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL. Omit for the embedded engine. */
+  url?: string;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  poolSize?: number;
+  /** Fail a query that cannot get a connection within this many ms (surfaced as 503 by the API). */
+  connectionTimeoutMs?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const poolSize = options.poolSize ?? 10;
+  if (options.url) {
+    const pool = createPool(options.url, poolSize, options.connectionTimeoutMs);
+    return {
+      engine: "postgres",
+      db: drizzle(pool, { schema }),
+      pool,
+      url: options.url,
+      close: () => pool.end(),
+    };
+  }
+
+  const dataDir = options.dataDir ?? "memory://";
+  if (!dataDir.startsWith("memory://")) fs.mkdirSync(dataDir, { recursive: true });
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const lite = await PGlite.create(dataDir);
+  const server = new PGLiteSocketServer({
+    db: lite,
+    host: "127.0.0.1",
+    port: 0,
+    // One more than the pool so a health probe or migration client never waits behind a full pool.
+    maxConnections: poolSize + 1,
+  });
+  await server.start();
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const pool = createPool(url, poolSize, options.connectionTimeoutMs);
+  return {
+    engine: "pglite",
+    db: drizzle(pool, { schema }),
+    pool,
+    url,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await lite.close();
+    },
+  };
+}
+
+function createPool(url: string, max: number, connectionTimeoutMillis = 5_000): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis });
+  // An idle client losing its server (restart, network) must not crash the process; the pool replaces it.
+  pool.on("error", (err) => {
+    console.error(`[db] idle connection error: ${err.message}`);
+  });
+  return pool;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: builds the Next.js app when the build is missing or older than the sources, then runs the
+ * custom server (server/main.ts) in this process through tsx.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SOURCES = ["app", "contracts", "server", "envs", "trainer", "db", "next.config.mjs", "package-lock.json", "tsconfig.json"];
+
+function newestMtime(p) {
+  let st;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const entry of fs.readdirSync(p)) {
+    if (entry === "node_modules" || entry.startsWith(".")) continue;
+    max = Math.max(max, newestMtime(path.join(p, entry)));
+  }
+  return max;
+}
+
+export function buildIsStale() {
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  if (!fs.existsSync(buildId)) return true;
+  const built = fs.statSync(buildId).mtimeMs;
+  return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
+}
+
+export function buildIfNeeded() {
+  if (!buildIsStale()) return;
+  console.log("[start] building the web app (next build)…");
+  const res = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (res.status !== 0) {
+    console.error("[start] next build failed");
+    process.exit(res.status ?? 1);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildIfNeeded();
+  process.env.NODE_ENV ??= "production";
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(path.join(root, "server/main.ts"));
+}

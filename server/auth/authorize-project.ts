@@ -1,0 +1,34 @@
+/**
+ * The one authorisation helper for every route and socket event that touches a project.
+ *
+ * A caller who is not a member gets NOT_FOUND — the same answer as for a project that does not exist, so
+ * project ids leak nothing. A member whose role is too low gets FORBIDDEN. Site admins act as leads.
+ */
+import { and, eq } from "drizzle-orm";
+import { ROLE_RANK, ZProjectId, type TProjectRole } from "../../contracts/projects";
+import type { Db } from "../../db/client";
+import { memberships, projects } from "../../db/schema";
+import { AppError } from "../errors";
+
+export interface Caller {
+  id: string;
+  isAdmin: boolean;
+}
+
+export async function authorizeProject(db: Db, caller: Caller, projectId: string, minRole: TProjectRole): Promise<TProjectRole> {
+  if (!ZProjectId.safeParse(projectId).success) throw new AppError("NOT_FOUND", "Project not found");
+  const [row] = await db
+    .select({ role: memberships.role, projectId: projects.id })
+    .from(projects)
+    .leftJoin(memberships, and(eq(memberships.projectId, projects.id), eq(memberships.userId, caller.id)))
+    .where(eq(projects.id, projectId))
+    .limit(1);
+  if (!row) throw new AppError("NOT_FOUND", "Project not found");
+  const role: TProjectRole | null = row.role ?? (caller.isAdmin ? "lead" : null);
+  if (!role) throw new AppError("NOT_FOUND", "Project not found");
+  const effective = caller.isAdmin ? "lead" : role;
+  if (ROLE_RANK[effective] < ROLE_RANK[minRole]) {
+    throw new AppError("FORBIDDEN", `This needs the ${minRole} role in this project`);
+  }
+  return effective;
+}

@@ -1,0 +1,28 @@
+/**
+ * The one error type of the domain layer. Services throw `AppError`s with a code; the HTTP and socket
+ * edges map codes to statuses / acknowledgements in `server/http/respond.ts`, nowhere else.
+ */
+export type ErrorCode =
+  | "VALIDATION"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  | "UNAVAILABLE"
+  | "INTERNAL";
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: { fieldErrors?: FieldErrors; retryAfterSeconds?: number },
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const notFound = (what = "Not found") => new AppError("NOT_FOUND", what);

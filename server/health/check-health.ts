@@ -1,0 +1,27 @@
+import type { Database } from "../../db/client";
+
+export interface Health {
+  status: "ok" | "unavailable";
+  db: Database["engine"];
+  version: string;
+  reason?: string;
+}
+
+/** Probes the database with `select 1`, bounded by `timeoutMs` so a hung server reports quickly. */
+export async function checkHealth(database: Database, version: string, timeoutMs = 2_000): Promise<Health> {
+  try {
+    await withTimeout(database.pool.query("select 1"), timeoutMs);
+    return { status: "ok", db: database.engine, version };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { status: "unavailable", db: database.engine, version, reason: `database unreachable: ${reason}` };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

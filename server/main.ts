@@ -1,0 +1,118 @@
+/**
+ * The one Node process: Next.js (App Router) and socket.io on the same port, the database (embedded PGlite
+ * or PostgreSQL), migrations at start-up, and the demo seed. `npm start` (via scripts/start.mjs) or
+ * `npm run dev` (`--dev`) run this file.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import next from "next";
+import { openDatabase, type Database } from "../db/client";
+import { migrateDatabase } from "../db/migrate";
+import { ConfigError, parseConfig, type Config } from "./config";
+import { setContext, type AppContext } from "./context";
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
+import { CLIENT_IP_HEADER } from "./http/client-ip";
+import { attachRealtime } from "./realtime/attach-realtime";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+async function main(): Promise<void> {
+  const dev = process.argv.includes("--dev");
+  let config: Config;
+  try {
+    config = parseConfig(process.env, { dev });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  // next-auth reads these from the environment in places that do not receive options.
+  process.env.NEXTAUTH_SECRET = config.authSecret;
+  process.env.AUTH_TRUST_HOST ??= "true";
+
+  const database = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl, poolSize: config.poolSize } : { dataDir: config.dataDir, poolSize: config.poolSize },
+  );
+  await migrateDatabase(database.db);
+  console.log(`[db] ${database.engine === "pglite" ? `embedded PGlite at ${config.dataDir}` : "PostgreSQL"}; migrations applied`);
+  if (config.demo) await announceDemo(database);
+
+  const ctx: AppContext = { config, database, version: readVersion(), startedAt: new Date() };
+  setContext(ctx);
+
+  const app = next({ dev, dir: root, hostname: config.host, port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer((req, res) => {
+    // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    void handle(req, res);
+  });
+  const io = attachRealtime(server, ctx);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  console.log(`Corrective ${ctx.version} listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (${dev ? "development" : "production"}, db: ${database.engine})`);
+
+  installShutdown(server, async () => {
+    io.disconnectSockets(true);
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await database.close();
+  });
+}
+
+async function announceDemo(database: Database): Promise<void> {
+  const seeded = await seedDemo(database.db);
+  console.log(`[demo] ${seeded.created ? "created" : "found"} the demo project. Sign in with password "${DEMO_PASSWORD}" as:`);
+  for (const u of DEMO_USERS) console.log(`[demo]   ${u.email.padEnd(28)} ${u.isAdmin ? "site admin" : u.role}`);
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (bounded), close sockets and the database. */
+function installShutdown(server: http.Server, closeRest: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[shutdown] ${signal}: draining`);
+    const force = setTimeout(() => {
+      console.error("[shutdown] grace period over; closing remaining connections");
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      closeRest()
+        .then(() => {
+          console.log("[shutdown] done");
+          process.exit(0);
+        })
+        .catch((err) => {
+          console.error("[shutdown] error while closing", err);
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(`Corrective failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.DEBUG_STARTUP) console.error(err);
+  process.exit(1);
+});

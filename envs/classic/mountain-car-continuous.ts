@@ -93,12 +93,16 @@ export class MountainCarContinuousEnv extends BaseEnv {
 }
 
 /**
- * Energy pumping with a full push in the direction of motion (right at rest). Full force is the
- * cheapest way here: the episode's action cost is dominated by how many steps it takes.
+ * Energy pumping with a small constant force (0.2) along the velocity, switching on the line
+ * `v = 0.005·(p + 0.5)`. A weak push needs more swings but the action cost is 0.1·a² per step, so it
+ * beats full force (≈ 99 versus ≈ 89.4 return); it still reaches the goal from any position at rest.
  */
+const PUMP_FORCE = 0.2;
+
 export function mountainCarContinuousExpertAction(state: readonly number[]): number[] {
+  const position = state[0] ?? 0;
   const velocity = state[1] ?? 0;
-  return [velocity >= 0 ? 1 : -1];
+  return [velocity >= 0.005 * (position + 0.5) ? PUMP_FORCE : -PUMP_FORCE];
 }
 
 export function createMountainCarContinuousExpert(): Expert {
@@ -106,9 +110,9 @@ export function createMountainCarContinuousExpert(): Expert {
     envId: MOUNTAIN_CAR_CONTINUOUS_SPEC.id,
     score: {
       metric: "mean return",
-      value: 85,
+      value: 95,
       episodes: 20,
-      description: "Energy pumping: full force in the direction of the velocity (right at rest).",
+      description: "Energy pumping with a weak force (0.2) along the velocity; cheap in action cost.",
     },
     reset: () => undefined,
     act: mountainCarContinuousExpertAction,

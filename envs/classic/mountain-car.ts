@@ -89,12 +89,14 @@ export class MountainCarEnv extends BaseEnv {
 }
 
 /**
- * Energy pumping: accelerate in the direction the car already moves (right when at rest), so every
- * swing adds energy until the car clears the right hill.
+ * Energy pumping: accelerate in the direction the car moves, so every swing adds energy until it clears
+ * the right hill. The switching line `v = 0.01·(p + 0.48)` instead of `v = 0` makes a car starting at
+ * rest right of the valley swing left first, which saves a few steps (tuned on seeds 0..199).
  */
 export function mountainCarExpertAction(state: readonly number[]): 0 | 2 {
+  const position = state[0] ?? 0;
   const velocity = state[1] ?? 0;
-  return velocity >= 0 ? 2 : 0;
+  return velocity >= 0.01 * (position + 0.48) ? 2 : 0;
 }
 
 export function createMountainCarExpert(): Expert {
@@ -102,9 +104,9 @@ export function createMountainCarExpert(): Expert {
     envId: MOUNTAIN_CAR_SPEC.id,
     score: {
       metric: "mean return",
-      value: -125,
+      value: -115,
       episodes: 20,
-      description: "Energy pumping: push in the direction of the velocity (right at rest).",
+      description: "Energy pumping: push along the velocity, switching on the line v = 0.01·(p + 0.48).",
     },
     reset: () => undefined,
     act: mountainCarExpertAction,

@@ -1,0 +1,100 @@
+/**
+ * What a policy is, as validated plain data: the action space, the head, the network and the
+ * normalisation constants. Stored in the header of every policy blob and sent in training requests.
+ *
+ * Browser-safe (zod only). The platform will move these schemas into `contracts/`.
+ */
+import { z } from "zod";
+
+/** Mirrors `envs/spaces.ts` `Space` (kept here as a schema so it can be validated at boundaries). */
+export const ZActionSpace = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("discrete"),
+    n: z.number().int().min(1),
+    labels: z.array(z.string()).optional(),
+  }),
+  z.object({
+    type: z.literal("box"),
+    shape: z.tuple([z.number().int().min(1)]),
+    low: z.array(z.number()),
+    high: z.array(z.number()),
+    labels: z.array(z.string()).optional(),
+  }),
+]);
+export type TActionSpace = z.infer<typeof ZActionSpace>;
+
+/**
+ * The policy's output distribution, all trained by maximum likelihood on (observation, action):
+ * - `categorical`: discrete actions, softmax over `n` logits;
+ * - `gaussian`: box actions, diagonal Gaussian; `variance: "state"` predicts log σ per state,
+ *   `"global"` learns one log σ per action dimension;
+ * - `mog`: mixture of `components` diagonal Gaussians (multimodal experts: pass left *or* right);
+ * - `autoregressive`: each action dimension binned into `bins` and predicted in turn, conditioned on
+ *   the previous dimensions (one network per dimension); for 1-D actions a binned categorical.
+ */
+export const ZHeadConfig = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("categorical") }),
+  z.object({ kind: z.literal("gaussian"), variance: z.enum(["state", "global"]).default("state") }),
+  z.object({ kind: z.literal("mog"), components: z.number().int().min(1).max(32).default(5) }),
+  z.object({ kind: z.literal("autoregressive"), bins: z.number().int().min(2).max(1024).default(41) }),
+]);
+export type THeadConfig = z.output<typeof ZHeadConfig>;
+export type THeadKind = THeadConfig["kind"];
+
+/** The MLP trunk of every network of the policy. */
+export const ZNetworkConfig = z.object({
+  hidden: z.array(z.number().int().min(1).max(8192)).max(8).default([64, 64]),
+  activation: z.enum(["relu", "tanh"]).default("relu"),
+});
+export type TNetworkConfig = z.output<typeof ZNetworkConfig>;
+
+/**
+ * Normalisation constants, computed from the training set (or inherited on warm start):
+ * the network sees `clip((obs − obsMean) / obsStd, ±10)`; box actions live in `[-1, 1]` as
+ * `(a − actCenter) / actScale` (bounds of the space where finite, else the data's range).
+ */
+export const ZNormalization = z.object({
+  obsMean: z.array(z.number()),
+  obsStd: z.array(z.number()),
+  actCenter: z.array(z.number()),
+  actScale: z.array(z.number()),
+});
+export type TNormalization = z.infer<typeof ZNormalization>;
+
+export const ZPolicySpec = z.object({
+  obsDim: z.number().int().min(1),
+  actionSpace: ZActionSpace,
+  head: ZHeadConfig,
+  network: ZNetworkConfig,
+  /** Members of the ensemble (1 = a single network). Members are trained on bootstrap resamples. */
+  ensembleSize: z.number().int().min(1).max(32),
+  normalization: ZNormalization,
+  envId: z.string().optional(),
+});
+export type TPolicySpec = z.output<typeof ZPolicySpec>;
+
+/** Number of scalars in one action (1 for discrete). */
+export function actionDim(space: TActionSpace): number {
+  return space.type === "discrete" ? 1 : space.shape[0];
+}
+
+/** Checks that a head fits an action space; throws a readable error otherwise. */
+export function checkHeadFits(head: THeadConfig, space: TActionSpace): void {
+  if (head.kind === "categorical" && space.type !== "discrete") {
+    throw new Error(`head "categorical" needs a discrete action space, got box(${space.shape[0]})`);
+  }
+  if (head.kind !== "categorical" && space.type === "discrete") {
+    throw new Error(`head "${head.kind}" needs a box action space, got discrete(${space.n}); use "categorical"`);
+  }
+  if (space.type === "box") {
+    const d = space.shape[0];
+    if (space.low.length !== d || space.high.length !== d) {
+      throw new Error(`box action space: low/high must have ${d} elements`);
+    }
+  }
+}
+
+/** The head to use for an action space when the caller did not choose one. */
+export function defaultHead(space: TActionSpace): THeadConfig {
+  return space.type === "discrete" ? { kind: "categorical" } : { kind: "gaussian", variance: "state" };
+}

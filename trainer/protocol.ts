@@ -1,0 +1,137 @@
+/**
+ * Messages between the trainer's callers and its `worker_threads` worker, typed once and validated
+ * with zod on both sides (the platform will move these schemas into `contracts/`).
+ *
+ * Parent → worker: `train` (one job at a time), `cancel`, `shutdown`.
+ * Worker → parent: `ready` (backend chosen), `progress` (every epoch), then exactly one of
+ * `result` | `cancelled` | `error` per job; `log` lines at any time.
+ * Rules: (1) a job id is echoed on every message about that job; (2) `train` while a job runs is
+ * answered with `error` for the new job; (3) `cancel` for an unknown job is ignored; (4) after
+ * `cancelled` no further messages for that job are sent; (5) the policy blob and the dataset arrays
+ * travel as transferable buffers.
+ */
+import { z } from "zod";
+import { ZActionSpace, ZHeadConfig, ZNetworkConfig, ZPolicySpec } from "./policy/spec";
+
+export const ZTrainConfig = z.object({
+  actionSpace: ZActionSpace,
+  /** Default: categorical for discrete spaces, state-dependent Gaussian for boxes. */
+  head: ZHeadConfig.optional(),
+  network: ZNetworkConfig.default({ hidden: [64, 64], activation: "relu" }),
+  /** Members trained on online-bootstrap (Poisson(1)) resamples; > 1 gives an uncertainty estimate. */
+  ensembleSize: z.number().int().min(1).max(32).default(1),
+  epochs: z.number().int().min(1).max(100_000).default(200),
+  batchSize: z.number().int().min(1).max(1 << 20).default(256),
+  learningRate: z.number().positive().max(1).default(1e-3),
+  /** Fraction held out for early stopping (none when it would be < 1 sample). */
+  validationSplit: z.number().min(0).max(0.5).default(0.1),
+  /** Epochs without a val-loss improvement of at least `minDelta` before stopping. */
+  patience: z.number().int().min(1).default(20),
+  minDelta: z.number().min(0).default(1e-4),
+  seed: z.number().int().default(0),
+  /** Stop (keeping the best weights) after this much training time. */
+  maxTrainMs: z.number().positive().optional(),
+  envId: z.string().optional(),
+});
+export type TTrainConfig = z.output<typeof ZTrainConfig>;
+export type TTrainConfigInput = z.input<typeof ZTrainConfig>;
+
+const ZFloat32Array = z.instanceof(Float32Array);
+const ZBytes = z.instanceof(Uint8Array);
+
+export const ZDatasetMessage = z
+  .object({
+    n: z.number().int().min(1),
+    obsDim: z.number().int().min(1),
+    actDim: z.number().int().min(1),
+    observations: ZFloat32Array,
+    actions: ZFloat32Array,
+  })
+  .refine((d) => d.observations.length === d.n * d.obsDim && d.actions.length === d.n * d.actDim, {
+    message: "observations/actions lengths do not match n × obsDim / n × actDim",
+  });
+
+export const ZBackendAttempt = z.object({
+  backend: z.string(),
+  ok: z.boolean(),
+  reason: z.string().optional(),
+  ms: z.number(),
+});
+
+export const ZBackendInfo = z.object({
+  name: z.enum(["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"]),
+  tfBackend: z.string(),
+  requested: z.string(),
+  detail: z.string(),
+  wasmSimd: z.boolean().optional(),
+  wasmMatMulFix: z.boolean().optional(),
+  adapter: z
+    .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() })
+    .optional(),
+  attempts: z.array(ZBackendAttempt),
+  tfjsVersion: z.string(),
+  initMs: z.number(),
+});
+
+export const ZEpochStats = z.object({
+  epoch: z.number().int().min(1),
+  loss: z.number(),
+  valLoss: z.number().nullable(),
+});
+
+export const ZTrainProgress = z.object({
+  epoch: z.number().int().min(1),
+  epochs: z.number().int().min(1),
+  loss: z.number(),
+  valLoss: z.number().nullable(),
+  bestValLoss: z.number().nullable(),
+  samplesPerSec: z.number(),
+  elapsedMs: z.number(),
+  /** `tf.memory().numTensors` after the epoch: constant from epoch 2 on (leak check). */
+  numTensors: z.number().int(),
+});
+export type TTrainProgress = z.infer<typeof ZTrainProgress>;
+
+export const ZTrainResult = z.object({
+  blob: ZBytes,
+  spec: ZPolicySpec,
+  backend: ZBackendInfo,
+  lossCurve: z.array(ZEpochStats),
+  epochsRun: z.number().int(),
+  bestEpoch: z.number().int(),
+  stoppedEarly: z.boolean(),
+  /** Why training ended: all epochs, early stopping, or the time budget. */
+  stopReason: z.enum(["epochs", "early-stopping", "time-budget"]),
+  warmStarted: z.boolean(),
+  nTrain: z.number().int(),
+  nVal: z.number().int(),
+  finalLoss: z.number(),
+  bestValLoss: z.number().nullable(),
+  samplesPerSec: z.number(),
+  timings: z.object({ setupMs: z.number(), trainMs: z.number(), serializeMs: z.number(), totalMs: z.number() }),
+});
+export type TTrainResult = z.infer<typeof ZTrainResult>;
+
+export const ZToWorker = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("train"),
+    jobId: z.string().min(1),
+    config: ZTrainConfig,
+    dataset: ZDatasetMessage,
+    /** Warm start from this policy blob (same spec), or train from scratch. */
+    warmStart: ZBytes.optional(),
+  }),
+  z.object({ type: z.literal("cancel"), jobId: z.string().min(1) }),
+  z.object({ type: z.literal("shutdown") }),
+]);
+export type TToWorker = z.input<typeof ZToWorker>;
+
+export const ZFromWorker = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), backend: ZBackendInfo }),
+  z.object({ type: z.literal("progress"), jobId: z.string(), progress: ZTrainProgress }),
+  z.object({ type: z.literal("result"), jobId: z.string(), result: ZTrainResult }),
+  z.object({ type: z.literal("cancelled"), jobId: z.string(), epochsRun: z.number().int() }),
+  z.object({ type: z.literal("error"), jobId: z.string().nullable(), message: z.string(), stack: z.string().optional() }),
+  z.object({ type: z.literal("log"), level: z.enum(["info", "warn"]), message: z.string() }),
+]);
+export type TFromWorker = z.output<typeof ZFromWorker>;

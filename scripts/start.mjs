@@ -35,6 +35,8 @@ export function buildIsStale() {
 }
 
 export function buildIfNeeded() {
+  // The test runner builds once up front and sets this so server processes started by tests never rebuild.
+  if (process.env.CORRECTIVE_SKIP_BUILD === "1" && fs.existsSync(path.join(root, ".next", "BUILD_ID"))) return;
   if (!buildIsStale()) return;
   console.log("[start] building the web app (next build)…");
   const res = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {

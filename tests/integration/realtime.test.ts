@@ -1,0 +1,80 @@
+import http from "node:http";
+import { encode } from "next-auth/jwt";
+import { io as connect, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } from "../../contracts/realtime";
+import { parseConfig } from "../../server/config";
+import type { AppContext } from "../../server/context";
+import type { PublicUser } from "../../server/auth/sign-up";
+import { attachRealtime, type RealtimeServer } from "../../server/realtime/attach-realtime";
+import { describeEngines } from "../helpers/engines";
+import { makeProject, makeUser } from "../helpers/fixtures";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+describeEngines("socket.io authentication and project rooms", (h) => {
+  const config = parseConfig({ DEMO: "1" });
+  let server: http.Server;
+  let io: RealtimeServer;
+  let base: string;
+  let alice: PublicUser, bob: PublicUser;
+  let projectId: string, otherId: string;
+  const clients: Client[] = [];
+
+  const cookieFor = async (u: PublicUser) =>
+    `next-auth.session-token=${await encode({ token: { sub: u.id, email: u.email, name: u.name, isAdmin: false }, secret: config.authSecret })}`;
+  const open = (cookie?: string) => {
+    const c: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+    clients.push(c);
+    return c;
+  };
+  const connected = (c: Client) =>
+    new Promise<void>((resolve, reject) => {
+      c.once("connect", () => resolve());
+      c.once("connect_error", reject);
+    });
+
+  beforeAll(async () => {
+    alice = await makeUser(h.database.db, "Alice");
+    bob = await makeUser(h.database.db, "Bob");
+    projectId = await makeProject(h.database.db, [[alice, "labeler"], [bob, "viewer"]]);
+    otherId = await makeProject(h.database.db, [[bob, "lead"]]);
+    const ctx: AppContext = { config, database: h.database, version: "t", startedAt: new Date() };
+    server = http.createServer();
+    io = attachRealtime(server, ctx);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await new Promise<void>((r) => io.close(() => r()));
+  });
+
+  it("refuses a handshake without a valid session cookie", async () => {
+    await expect(connected(open())).rejects.toThrow("UNAUTHENTICATED");
+    await expect(connected(open("next-auth.session-token=forged.jwt.value"))).rejects.toThrow("UNAUTHENTICATED");
+  });
+
+  it("joins a member to the project room and broadcasts presence to the others", async () => {
+    const a = open(await cookieFor(alice));
+    await connected(a);
+    const first = await a.emitWithAck("project:join", { projectId });
+    expect(first).toEqual({ ok: true, data: { users: [{ id: alice.id, name: "Alice" }] } });
+
+    const b = open(await cookieFor(bob));
+    await connected(b);
+    const update = new Promise((resolve) => a.once("presence:update", resolve));
+    const second = await b.emitWithAck("project:join", { projectId });
+    expect(second.ok && second.data.users.map((u) => u.name)).toEqual(["Alice", "Bob"]);
+    expect(await update).toEqual({ projectId, users: [{ id: alice.id, name: "Alice" }, { id: bob.id, name: "Bob" }] });
+  });
+
+  it("answers NOT_FOUND for another project's room and VALIDATION for a malformed payload", async () => {
+    const a = open(await cookieFor(alice));
+    await connected(a);
+    expect(await a.emitWithAck("project:join", { projectId: otherId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await a.emitWithAck("project:join", { projectId: "nope" } as never)).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(await a.emitWithAck("project:join", null as never)).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+  });
+});

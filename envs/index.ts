@@ -18,6 +18,8 @@ import {
   createMountainCarContinuousExpert,
 } from "./classic/mountain-car-continuous";
 import { PendulumEnv, PENDULUM_SPEC, createPendulumExpert } from "./classic/pendulum";
+import { CarTrackEnv, CARTRACK_SPEC } from "./cartrack/cartrack";
+import { createCarTrackExpert } from "./cartrack/expert";
 import type { Env, EnvOptions, EnvSpec, Expert } from "./env";
 
 export type {
@@ -67,6 +69,7 @@ const REGISTRY: readonly Registration[] = [
   },
   { spec: PENDULUM_SPEC, create: (o) => new PendulumEnv(o), createExpert: createPendulumExpert },
   { spec: ACROBOT_SPEC, create: (o) => new AcrobotEnv(o), createExpert: createAcrobotExpert },
+  { spec: CARTRACK_SPEC, create: (o) => new CarTrackEnv(o), createExpert: createCarTrackExpert },
 ];
 
 /** Every registered env id, in listing order. */

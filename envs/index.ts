@@ -21,6 +21,8 @@ import { PendulumEnv, PENDULUM_SPEC, createPendulumExpert } from "./classic/pend
 import { CarTrackEnv, CARTRACK_SPEC } from "./cartrack/cartrack";
 import { createCarTrackExpert } from "./cartrack/expert";
 import type { Env, EnvOptions, EnvSpec, Expert } from "./env";
+import { createForkExpert } from "./fork/expert";
+import { ForkEnv, FORK_SPEC } from "./fork/fork";
 
 export type {
   Env,
@@ -70,6 +72,7 @@ const REGISTRY: readonly Registration[] = [
   { spec: PENDULUM_SPEC, create: (o) => new PendulumEnv(o), createExpert: createPendulumExpert },
   { spec: ACROBOT_SPEC, create: (o) => new AcrobotEnv(o), createExpert: createAcrobotExpert },
   { spec: CARTRACK_SPEC, create: (o) => new CarTrackEnv(o), createExpert: createCarTrackExpert },
+  { spec: FORK_SPEC, create: (o) => new ForkEnv(o), createExpert: createForkExpert },
 ];
 
 /** Every registered env id, in listing order. */

@@ -18,49 +18,20 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { TBackendAttempt, TBackendInfo, TGpuAdapterSummary } from "./protocol";
 import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from "./kernels/wasm-matmul";
 
-export const TRAINER_BACKENDS = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
-export type TrainerBackendName = (typeof TRAINER_BACKENDS)[number];
+export { TRAINER_BACKENDS, type TrainerBackendName } from "./protocol";
+import { TRAINER_BACKENDS, type TrainerBackendName } from "./protocol";
 
 /** Smallest batch for which `auto` considers WebGPU worth it (measured on an H100: see docs/TRAINER.md). */
 export const WEBGPU_MIN_BATCH = 2048;
 
-/** What one try to bring up a backend gave. */
-export interface BackendAttempt {
-  readonly backend: TrainerBackendName;
-  readonly ok: boolean;
-  /** Why it was skipped or failed (absent when ok). */
-  readonly reason?: string;
-  readonly ms: number;
-}
-
-export interface GpuAdapterSummary {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly device: string;
-  readonly description: string;
-  readonly software: boolean;
-}
-
-/** The backend a process trains on; reported with every training result and benchmark. */
-export interface BackendInfo {
-  readonly name: TrainerBackendName;
-  /** `tf.getBackend()` after selection (`tensorflow` for both native builds). */
-  readonly tfBackend: string;
-  /** What was asked for: `auto` or a backend name. */
-  readonly requested: "auto" | TrainerBackendName;
-  /** One human-readable line, e.g. "wasm (SIMD, MatMul fix)". */
-  readonly detail: string;
-  readonly wasmSimd?: boolean;
-  readonly wasmMatMulFix?: boolean;
-  readonly adapter?: GpuAdapterSummary;
-  readonly attempts: readonly BackendAttempt[];
-  readonly tfjsVersion: string;
-  readonly initMs: number;
-}
+export type BackendAttempt = TBackendAttempt;
+export type GpuAdapterSummary = TGpuAdapterSummary;
+/** The backend a process trains on; reported with every training result and benchmark (schema in protocol.ts). */
+export type BackendInfo = TBackendInfo;
 
 export interface SelectBackendOptions {
   /** Overrides `TRAINER_BACKEND`. */

@@ -36,8 +36,8 @@ export const ZTrainConfig = z.object({
 export type TTrainConfig = z.output<typeof ZTrainConfig>;
 export type TTrainConfigInput = z.input<typeof ZTrainConfig>;
 
-const ZFloat32Array = z.instanceof(Float32Array);
-const ZBytes = z.instanceof(Uint8Array);
+const ZFloat32Array = z.custom<Float32Array>((v) => v instanceof Float32Array, { message: "expected a Float32Array" });
+const ZBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: "expected a Uint8Array" });
 
 export const ZDatasetMessage = z
   .object({
@@ -51,27 +51,45 @@ export const ZDatasetMessage = z
     message: "observations/actions lengths do not match n × obsDim / n × actDim",
   });
 
+export const TRAINER_BACKENDS = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
+export type TrainerBackendName = (typeof TRAINER_BACKENDS)[number];
+
 export const ZBackendAttempt = z.object({
-  backend: z.string(),
+  backend: z.enum(TRAINER_BACKENDS),
   ok: z.boolean(),
   reason: z.string().optional(),
   ms: z.number(),
 });
 
+export type TBackendAttempt = z.infer<typeof ZBackendAttempt>;
+
+export const ZGpuAdapterSummary = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  software: z.boolean(),
+});
+export type TGpuAdapterSummary = z.infer<typeof ZGpuAdapterSummary>;
+
+/** The backend a process trains on; reported with every training result and benchmark. */
 export const ZBackendInfo = z.object({
-  name: z.enum(["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"]),
+  name: z.enum(TRAINER_BACKENDS),
+  /** `tf.getBackend()` after selection (`tensorflow` for both native builds). */
   tfBackend: z.string(),
-  requested: z.string(),
+  /** What was asked for: `auto` or a backend name. */
+  requested: z.union([z.literal("auto"), z.enum(TRAINER_BACKENDS)]),
+  /** One human-readable line, e.g. "wasm (SIMD, MatMul fix)". */
   detail: z.string(),
   wasmSimd: z.boolean().optional(),
   wasmMatMulFix: z.boolean().optional(),
-  adapter: z
-    .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() })
-    .optional(),
+  adapter: ZGpuAdapterSummary.optional(),
+  /** Every backend tried, in order, with why it was skipped. */
   attempts: z.array(ZBackendAttempt),
   tfjsVersion: z.string(),
   initMs: z.number(),
 });
+export type TBackendInfo = z.infer<typeof ZBackendInfo>;
 
 export const ZEpochStats = z.object({
   epoch: z.number().int().min(1),

@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend, type BackendInfo } from "./backend";
 import type { Dataset } from "./dataset";
+import { TrainingCancelledError } from "./errors";
 import { FastAdam } from "./optim/adam";
 import { computeNormalization, normalizeActions, normalizeObservations } from "./policy/normalize";
 import { actionDim, defaultHead, type TPolicySpec } from "./policy/spec";
@@ -44,12 +45,7 @@ export interface TrainHooks {
   readonly yieldEveryMs?: number;
 }
 
-export class TrainingCancelledError extends Error {
-  constructor(readonly epochsRun: number) {
-    super(`training cancelled after ${epochsRun} epoch(s)`);
-    this.name = "TrainingCancelledError";
-  }
-}
+export { TrainingCancelledError };
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -160,7 +156,7 @@ export async function trainPolicy(
     const valLossOf = async (): Promise<number | null> => {
       if (xVal === null || tVal === null) return null;
       const chunk = 4096;
-      let sum = tf.scalar(0);
+      let sum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nVal; s += chunk) {
         const size = Math.min(chunk, nVal - s);
         const next = tf.tidy(() => {
@@ -206,7 +202,7 @@ export async function trainPolicy(
       const ts = tf.gather(tTrain, idx);
       const ws = tf.gather(wTrain, idx);
       idx.dispose();
-      let lossSum = tf.scalar(0);
+      let lossSum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nTrain; s += bs) {
         const size = Math.min(bs, nTrain - s);
         const cost = optimizer.minimize(

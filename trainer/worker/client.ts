@@ -1,0 +1,211 @@
+/**
+ * `TrainerWorker` — runs training in a `worker_threads` worker so the caller's event loop (the web
+ * server's) never stalls. Every message in both directions is validated against ../protocol.ts.
+ *
+ * ```ts
+ * const worker = TrainerWorker.start();
+ * const backend = await worker.ready();               // which backend the worker picked
+ * const job = worker.train(dataset, { actionSpace, head: { kind: "mog", components: 5 } }, {
+ *   onProgress: (p) => console.log(p.epoch, p.loss, p.valLoss),
+ * });
+ * job.cancel();                                       // optional: rejects with TrainingCancelledError
+ * const result = await job.result;                    // result.blob is the serialised policy
+ * await worker.terminate();
+ * ```
+ * Node only.
+ */
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { BackendInfo } from "../backend";
+import type { Dataset } from "../dataset";
+import { TrainingCancelledError } from "../errors";
+import {
+  ZFromWorker,
+  type TFromWorker,
+  type TToWorker,
+  type TTrainConfigInput,
+  type TTrainProgress,
+  type TTrainResult,
+} from "../protocol";
+
+export interface TrainerWorkerOptions {
+  /** Typical batch size of the jobs (WebGPU is only considered for large batches). */
+  readonly expectedBatchSize?: number;
+  /** Extra environment for the worker, e.g. `{ TRAINER_BACKEND: "cpu" }` (default: this process's). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Log lines from the worker (backend selection …). Default: written to stderr. */
+  readonly onLog?: (message: string) => void;
+}
+
+export interface TrainJobOptions {
+  /** Continue from this policy blob instead of training from scratch. */
+  readonly warmStart?: Uint8Array;
+  readonly onProgress?: (progress: TTrainProgress) => void;
+  /** Aborting cancels the job. */
+  readonly signal?: AbortSignal;
+  /**
+   * Transfer the dataset's buffers to the worker instead of copying them (the caller's arrays become
+   * unusable). Default false.
+   */
+  readonly transfer?: boolean;
+}
+
+export interface TrainJob {
+  readonly jobId: string;
+  /** Resolves with the result; rejects with TrainingCancelledError, or an Error from the worker. */
+  readonly result: Promise<TTrainResult>;
+  cancel(): void;
+}
+
+interface PendingJob {
+  readonly resolve: (r: TTrainResult) => void;
+  readonly reject: (e: Error) => void;
+  readonly onProgress?: (p: TTrainProgress) => void;
+}
+
+/** The worker module to start: the .ts sources through a tsx bootstrap, or compiled .js next to us. */
+function workerEntry(): URL {
+  return import.meta.url.endsWith(".ts")
+    ? new URL("./bootstrap.mjs", import.meta.url)
+    : new URL("./train-worker.js", import.meta.url);
+}
+
+export class TrainerWorker {
+  private readonly jobs = new Map<string, PendingJob>();
+  private readonly readyPromise: Promise<BackendInfo>;
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly options: TrainerWorkerOptions,
+  ) {
+    let resolveReady!: (b: BackendInfo) => void;
+    let rejectReady!: (e: Error) => void;
+    this.readyPromise = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    this.readyPromise.catch(() => undefined); // reported through ready() / jobs
+    worker.on("message", (raw: unknown) => {
+      const parsed = ZFromWorker.safeParse(raw);
+      if (!parsed.success) {
+        this.log(`[trainer] ignoring an invalid message from the worker: ${parsed.error.message}`);
+        return;
+      }
+      this.handle(parsed.data, resolveReady, rejectReady);
+    });
+    worker.on("error", (err) => {
+      rejectReady(err);
+      this.failAll(err);
+    });
+    worker.on("exit", (code) => {
+      this.exited = true;
+      const err = new Error(`trainer worker exited (code ${code})`);
+      rejectReady(err);
+      this.failAll(err);
+    });
+  }
+
+  static start(options: TrainerWorkerOptions = {}): TrainerWorker {
+    const worker = new Worker(workerEntry(), {
+      workerData: { expectedBatchSize: options.expectedBatchSize },
+      env: { ...process.env, ...options.env },
+      // The worker loads its own loader (bootstrap.mjs); do not inherit the parent's flags.
+      execArgv: [],
+    });
+    return new TrainerWorker(worker, options);
+  }
+
+  /** Resolves with the worker's backend once it has been selected. */
+  ready(): Promise<BackendInfo> {
+    return this.readyPromise;
+  }
+
+  /** Whether a job is running. */
+  get busy(): boolean {
+    return this.jobs.size > 0;
+  }
+
+  train(dataset: Dataset, config: TTrainConfigInput, options: TrainJobOptions = {}): TrainJob {
+    const jobId = randomUUID();
+    const result = new Promise<TTrainResult>((resolve, reject) => {
+      if (this.exited) {
+        reject(new Error("trainer worker has exited"));
+        return;
+      }
+      this.jobs.set(jobId, { resolve, reject, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    });
+    const observations = options.transfer ? dataset.observations : dataset.observations.slice();
+    const actions = options.transfer ? dataset.actions : dataset.actions.slice();
+    const msg: TToWorker = {
+      type: "train",
+      jobId,
+      config,
+      dataset: { n: dataset.n, obsDim: dataset.obsDim, actDim: dataset.actDim, observations, actions },
+      ...(options.warmStart === undefined ? {} : { warmStart: options.warmStart }),
+    };
+    if (!this.exited) this.worker.postMessage(msg, [observations.buffer as ArrayBuffer, actions.buffer as ArrayBuffer]);
+    const cancel = (): void => {
+      if (!this.exited && this.jobs.has(jobId)) this.worker.postMessage({ type: "cancel", jobId } satisfies TToWorker);
+    };
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) cancel();
+      else options.signal.addEventListener("abort", cancel, { once: true });
+    }
+    return { jobId, result, cancel };
+  }
+
+  /** Stops the worker (a running job is rejected). */
+  async terminate(): Promise<void> {
+    if (this.exited) return;
+    await this.worker.terminate();
+  }
+
+  private handle(msg: TFromWorker, resolveReady: (b: BackendInfo) => void, rejectReady: (e: Error) => void): void {
+    switch (msg.type) {
+      case "ready":
+        resolveReady(msg.backend);
+        return;
+      case "log":
+        this.log(msg.message);
+        return;
+      case "progress":
+        this.jobs.get(msg.jobId)?.onProgress?.(msg.progress);
+        return;
+      case "result": {
+        const job = this.jobs.get(msg.jobId);
+        this.jobs.delete(msg.jobId);
+        job?.resolve(msg.result);
+        return;
+      }
+      case "cancelled": {
+        const job = this.jobs.get(msg.jobId);
+        this.jobs.delete(msg.jobId);
+        job?.reject(new TrainingCancelledError(msg.epochsRun));
+        return;
+      }
+      case "error": {
+        const err = new Error(msg.message);
+        if (msg.stack !== undefined) err.stack = msg.stack;
+        if (msg.jobId === null) {
+          rejectReady(err);
+          this.log(`[trainer] worker error: ${msg.message}`);
+          return;
+        }
+        const job = this.jobs.get(msg.jobId);
+        this.jobs.delete(msg.jobId);
+        job?.reject(err);
+        return;
+      }
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const job of this.jobs.values()) job.reject(err);
+    this.jobs.clear();
+  }
+
+  private log(message: string): void {
+    (this.options.onLog ?? ((m: string) => console.error(m)))(message);
+  }
+}

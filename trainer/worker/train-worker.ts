@@ -1,0 +1,89 @@
+/**
+ * The trainer's `worker_threads` worker: selects the backend once, then runs `train` jobs one at a
+ * time with `trainPolicy`, streaming progress and answering cancellation. Protocol: ../protocol.ts.
+ * Started by ./client.ts (never import this module elsewhere: it takes over `parentPort`).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { selectBackend, type BackendInfo } from "../backend";
+import { TrainingCancelledError } from "../errors";
+import { ZToWorker, type TFromWorker } from "../protocol";
+import { trainPolicy } from "../train";
+
+const port = parentPort;
+if (port === null) throw new Error("train-worker must run in a worker thread (use TrainerWorker from trainer/worker/client)");
+
+const post = (msg: TFromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+const options = (workerData ?? {}) as { expectedBatchSize?: number };
+
+let current: { jobId: string; cancelled: boolean } | null = null;
+
+const backendReady: Promise<BackendInfo> = selectBackend({
+  ...(options.expectedBatchSize === undefined ? {} : { expectedBatchSize: options.expectedBatchSize }),
+  log: (message) => post({ type: "log", level: "info", message }),
+});
+backendReady.then(
+  (backend) => post({ type: "ready", backend }),
+  (err: unknown) => post({ type: "error", jobId: null, message: `backend selection failed: ${String(err)}` }),
+);
+
+port.on("message", (raw: unknown) => {
+  const parsed = ZToWorker.safeParse(raw);
+  if (!parsed.success) {
+    const jobId = typeof raw === "object" && raw !== null && typeof (raw as { jobId?: unknown }).jobId === "string" ? (raw as { jobId: string }).jobId : null;
+    post({ type: "error", jobId, message: `invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` });
+    return;
+  }
+  const msg = parsed.data;
+  switch (msg.type) {
+    case "train": {
+      if (current !== null) {
+        post({ type: "error", jobId: msg.jobId, message: `busy with job ${current.jobId}; one job at a time` });
+        return;
+      }
+      const job = { jobId: msg.jobId, cancelled: false };
+      current = job;
+      void runJob(job, msg).finally(() => {
+        current = null;
+      });
+      return;
+    }
+    case "cancel":
+      if (current?.jobId === msg.jobId) current.cancelled = true;
+      return;
+    case "shutdown":
+      if (current !== null) current.cancelled = true;
+      port.close();
+      return;
+  }
+});
+
+async function runJob(
+  job: { jobId: string; cancelled: boolean },
+  msg: Extract<ReturnType<typeof ZToWorker.parse>, { type: "train" }>,
+): Promise<void> {
+  let epochsRun = 0;
+  try {
+    const backend = await backendReady;
+    const result = await trainPolicy(msg.dataset, msg.config, {
+      backend,
+      ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),
+      isCancelled: () => job.cancelled,
+      onProgress: (progress) => {
+        epochsRun = progress.epoch;
+        if (!job.cancelled) post({ type: "progress", jobId: job.jobId, progress });
+      },
+    });
+    if (job.cancelled) {
+      post({ type: "cancelled", jobId: job.jobId, epochsRun });
+      return;
+    }
+    post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+  } catch (err) {
+    if (err instanceof TrainingCancelledError) {
+      post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });
+      return;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: "error", jobId: job.jobId, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
+  }
+}

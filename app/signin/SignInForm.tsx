@@ -39,7 +39,7 @@ export function SignInForm() {
   return (
     <form className="stack" onSubmit={onSubmit} noValidate>
       {params.get("registered") && <div className="alert ok">Account created. Sign in to continue.</div>}
-      {error && <div className="alert error" role="alert">{error}</div>}
+      {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>
       <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>
       <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>

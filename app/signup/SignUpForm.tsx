@@ -53,7 +53,7 @@ export function SignUpForm() {
 
   return (
     <form className="stack" onSubmit={onSubmit} noValidate>
-      {error && <div className="alert error" role="alert">{error}</div>}
+      {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       {field("name", "Name", "text", "name")}
       {field("email", "Email", "email", "email")}
       {field("password", "Password (8+ characters)", "password", "new-password")}

@@ -34,7 +34,7 @@ export const FORK_SPEC: EnvSpec = {
   maxEpisodeSteps: 60,
   dt: COURSE.dt,
   hasExpert: true,
-  referenceReturns: { random: 0, expert: 1 },
+  referenceReturns: { random: -1, expert: 1 },
   rewardThreshold: null,
 };
 

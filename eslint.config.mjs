@@ -1,0 +1,24 @@
+import tseslint from "typescript-eslint";
+import noServerInClient from "./eslint-rules/no-server-in-client.mjs";
+
+export default tseslint.config(
+  {
+    ignores: ["node_modules/**", ".next/**", ".corrective/**", "bench/results/**", "test-results/**", "playwright-report/**", "scratch/**", "next-env.d.ts", "db/migrations/**"],
+  },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { corrective: { rules: { "no-server-in-client": noServerInClient } } },
+    rules: {
+      "corrective/no-server-in-client": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-non-null-assertion": "off",
+    },
+  },
+  {
+    // Browser-safe layers may not reach into the server or the database either.
+    files: ["envs/**", "contracts/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/db/**", "@/server/**", "@/db/**"], message: "envs/ and contracts/ are imported by the browser." }] }],
+    },
+  },
+);

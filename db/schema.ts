@@ -10,7 +10,10 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
+  doublePrecision,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -19,6 +22,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
 export type ProjectRole = (typeof PROJECT_ROLES)[number];
@@ -88,7 +93,246 @@ export const auditLog = pgTable(
   (t) => [index("audit_log_project_idx").on(t.projectId, t.createdAt)],
 );
 
+export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "published", "failed"] as const;
+export type RoundStatus = (typeof ROUND_STATUSES)[number];
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 of the token; the token itself is shown once and never stored. */
+    tokenHash: text("token_hash").notNull(),
+    prefix: text("prefix").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_idx").on(t.tokenHash)],
+);
+
+export const policies = pgTable(
+  "policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    roundId: uuid("round_id"),
+    head: text("head").notNull(),
+    /** The serialised model (header + tfjs model JSON + weights), loadable in Node and the browser. */
+    blob: bytea("blob").notNull(),
+    training: jsonb("training").notNull().default({}),
+    metrics: jsonb("metrics"),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("policies_project_version_idx").on(t.projectId, t.version)],
+);
+
+export const rounds = pgTable(
+  "rounds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    index: integer("index").notNull(),
+    status: text("status", { enum: ROUND_STATUSES }).notNull(),
+    /** Status the round failed in; `retry` resumes from it. */
+    failedFrom: text("failed_from", { enum: ROUND_STATUSES }),
+    error: text("error"),
+    /** Policy whose rollouts this round labels (null for round 0: demonstrations). */
+    policyId: uuid("policy_id").references(() => policies.id, { onDelete: "set null" }),
+    resultPolicyId: uuid("result_policy_id").references(() => policies.id, { onDelete: "set null" }),
+    datasetVersion: integer("dataset_version"),
+    beta: doublePrecision("beta").notNull().default(0),
+    options: jsonb("options").notNull().default({}),
+    metrics: jsonb("metrics"),
+    progress: jsonb("progress").notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("rounds_project_index_idx").on(t.projectId, t.index),
+    check("rounds_status_check", sql`${t.status} in ('collecting','labeling','aggregating','training','evaluating','published','failed')`),
+  ],
+);
+
+export const rollouts = pgTable(
+  "rollouts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    roundId: uuid("round_id").notNull().references(() => rounds.id, { onDelete: "cascade" }),
+    policyId: uuid("policy_id").references(() => policies.id, { onDelete: "set null" }),
+    source: text("source", { enum: ["policy", "expert", "teleop", "takeover", "external"] }).notNull(),
+    seed: integer("seed"),
+    length: integer("length").notNull(),
+    totalReturn: doublePrecision("total_return"),
+    meta: jsonb("meta").notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("rollouts_round_idx").on(t.roundId)],
+);
+
+export const frames = pgTable("frames", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  mime: text("mime").notNull(),
+  bytes: bytea("bytes").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const states = pgTable(
+  "states",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    rolloutId: uuid("rollout_id").notNull().references(() => rollouts.id, { onDelete: "cascade" }),
+    t: integer("t").notNull(),
+    observation: jsonb("observation").$type<number[]>().notNull(),
+    envState: jsonb("env_state").$type<number[] | null>(),
+    /** The action taken at this step (the policy's, the expert's under β-mixing, or the demonstrator's). */
+    action: jsonb("action").$type<number | number[] | null>(),
+    policyAction: jsonb("policy_action").$type<number | number[] | null>(),
+    uncertainty: doublePrecision("uncertainty"),
+    reward: doublePrecision("reward"),
+    frameId: uuid("frame_id").references(() => frames.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("states_rollout_t_idx").on(t.rolloutId, t.t)],
+);
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    roundId: uuid("round_id").notNull().references(() => rounds.id, { onDelete: "cascade" }),
+    stateId: uuid("state_id").notNull().references(() => states.id, { onDelete: "cascade" }),
+    required: integer("required").notNull(),
+    labelCount: integer("label_count").notNull().default(0),
+    isGold: boolean("is_gold").notNull().default(false),
+    goldAction: jsonb("gold_action").$type<number | number[] | null>(),
+    leaseOwner: uuid("lease_owner").references(() => users.id, { onDelete: "set null" }),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("tasks_round_open_idx").on(t.roundId, t.labelCount), uniqueIndex("tasks_round_state_idx").on(t.roundId, t.stateId)],
+);
+
+export const labels = pgTable(
+  "labels",
+  {
+    /** Client-generated UUID: a resubmission with the same id is the same label. */
+    id: uuid("id").primaryKey(),
+    taskId: uuid("task_id").notNull().references(() => tasks.id, { onDelete: "cascade" }),
+    stateId: uuid("state_id").notNull().references(() => states.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    action: jsonb("action").$type<number | number[] | null>(),
+    cantTell: boolean("cant_tell").notNull().default(false),
+    durationMs: integer("duration_ms"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("labels_task_user_idx").on(t.taskId, t.userId), index("labels_user_idx").on(t.userId)],
+);
+
+export const aggregatedLabels = pgTable(
+  "aggregated_labels",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    roundId: uuid("round_id").notNull().references(() => rounds.id, { onDelete: "cascade" }),
+    stateId: uuid("state_id").notNull().references(() => states.id, { onDelete: "cascade" }),
+    /** Accepted action(s): one for a consensus, several for separate modes kept as samples. */
+    actions: jsonb("actions").$type<(number | number[])[]>().notNull(),
+    agreement: doublePrecision("agreement").notNull(),
+    spread: doublePrecision("spread"),
+    labelCount: integer("label_count").notNull(),
+    status: text("status", { enum: ["accepted", "review", "excluded"] }).notNull(),
+    reason: text("reason"),
+    reviewerId: uuid("reviewer_id").references(() => users.id, { onDelete: "set null" }),
+    /** Dataset version that first included this state's sample(s). */
+    datasetVersion: integer("dataset_version"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("aggregated_round_state_idx").on(t.roundId, t.stateId)],
+);
+
+export const datasetVersions = pgTable(
+  "dataset_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    roundId: uuid("round_id").references(() => rounds.id, { onDelete: "set null" }),
+    sampleCount: integer("sample_count").notNull(),
+    addedCount: integer("added_count").notNull(),
+    counts: jsonb("counts").notNull().default({}),
+    checksum: text("checksum").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("dataset_versions_project_version_idx").on(t.projectId, t.version)],
+);
+
+/** Samples are immutable; version v of a project's dataset is every sample with version ≤ v. */
+export const datasetSamples = pgTable(
+  "dataset_samples",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    stateId: uuid("state_id").references(() => states.id, { onDelete: "set null" }),
+    observation: jsonb("observation").$type<number[]>().notNull(),
+    action: jsonb("action").$type<number | number[]>().notNull(),
+    source: text("source").notNull(),
+    episode: integer("episode").notNull().default(0),
+    frameIndex: integer("frame_index").notNull().default(0),
+  },
+  (t) => [index("dataset_samples_project_version_idx").on(t.projectId, t.version)],
+);
+
+export const labelerStats = pgTable(
+  "labeler_stats",
+  {
+    roundId: uuid("round_id").notNull().references(() => rounds.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    labels: integer("labels").notNull(),
+    goldTotal: integer("gold_total").notNull(),
+    goldCorrect: integer("gold_correct").notNull(),
+    consensusTotal: integer("consensus_total").notNull(),
+    consensusAgree: integer("consensus_agree").notNull(),
+    totalDurationMs: integer("total_duration_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.userId] })],
+);
+
+/** The Postgres-backed job queue (see docs/ARCHITECTURE.md, "Jobs"). */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    type: text("type").notNull(),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    roundId: uuid("round_id").references(() => rounds.id, { onDelete: "cascade" }),
+    payload: jsonb("payload").notNull().default({}),
+    status: text("status", { enum: ["queued", "running", "done", "failed"] }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(3),
+    runAfter: timestamp("run_after", { withTimezone: true }).notNull().defaultNow(),
+    lockedBy: text("locked_by"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    progress: jsonb("progress"),
+    result: jsonb("result"),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("jobs_claim_idx").on(t.status, t.runAfter)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Project = typeof projects.$inferSelect;
 export type Membership = typeof memberships.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
+export type Round = typeof rounds.$inferSelect;
+export type Task = typeof tasks.$inferSelect;
+export type Job = typeof jobs.$inferSelect;
+export type PolicyRow = typeof policies.$inferSelect;

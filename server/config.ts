@@ -41,7 +41,7 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-export function parseConfig(env: NodeJS.ProcessEnv, opts: { dev?: boolean } = {}): Config {
+export function parseConfig(env: Record<string, string | undefined>, opts: { dev?: boolean } = {}): Config {
   const parsed = EnvSchema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
   );

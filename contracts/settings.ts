@@ -1,0 +1,68 @@
+/** Project settings: environment, policy head, training and round settings, all with defaults. */
+import { z } from "zod";
+import { ZSpace } from "./spaces";
+
+export const SELECTIONS = ["all", "stride", "uniform", "uncertainty"] as const;
+export const HEADS = ["categorical", "gaussian", "mog", "autoregressive"] as const;
+
+export const ZBetaSchedule = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("constant"), beta: z.number().min(0).max(1) }),
+  z.object({ kind: z.literal("linear"), start: z.number().min(0).max(1), end: z.number().min(0).max(1), rounds: z.int().min(1).max(1000) }),
+  z.object({ kind: z.literal("exponential"), p: z.number().min(0).max(1) }),
+]);
+export type TBetaSchedule = z.infer<typeof ZBetaSchedule>;
+
+export const ZProjectSettings = z
+  .object({
+    /** States turned into labelling tasks per round. */
+    statesPerRound: z.int().min(1).max(100_000).default(200),
+    /** Labels required per state (k). */
+    labelsPerState: z.int().min(1).max(20).default(1),
+    selection: z.enum(SELECTIONS).default("uniform"),
+    /** Keep every n-th state with `stride` selection. */
+    stride: z.int().min(1).max(10_000).default(5),
+    /** Share of tasks that are gold states with a known answer (0–0.5). */
+    goldRate: z.number().min(0).max(0.5).default(0),
+    betaSchedule: ZBetaSchedule.default({ kind: "constant", beta: 0 }),
+    /** Policy head; `auto` picks categorical for discrete actions and gaussian for continuous ones. */
+    head: z.enum([...HEADS, "auto"]).default("auto"),
+    /** Rollout episodes of the current policy per round (built-in envs). */
+    rolloutEpisodes: z.int().min(1).max(1000).default(10),
+    /** Seeded evaluation episodes after training (built-in envs). */
+    evalEpisodes: z.int().min(1).max(1000).default(10),
+    epochs: z.int().min(1).max(1000).default(30),
+    batchSize: z.int().min(8).max(65_536).default(256),
+    hiddenUnits: z.array(z.int().min(4).max(4096)).min(1).max(4).default([64, 64]),
+    learningRate: z.number().positive().max(1).default(0.003),
+    warmStart: z.boolean().default(false),
+    /** Advance labeling → aggregating → training on its own when every task has its labels. */
+    autoAdvance: z.boolean().default(true),
+    /** Continuous labels: the largest spread (in action units) still counted as one cluster. */
+    clusterTolerance: z.number().positive().max(1e6).default(0.25),
+    /** Discrete agreement share (or continuous cluster share) below which a state goes to review. */
+    minAgreement: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+export type TProjectSettings = z.infer<typeof ZProjectSettings>;
+
+export const ZExternalEnv = z.object({ observationSpace: ZSpace, actionSpace: ZSpace }).strict();
+
+export const ZCreateProject = z
+  .object({
+    name: z.string().trim().min(1, "Name is required").max(120),
+    description: z.string().trim().max(2000).default(""),
+    /** A built-in env id, or `null`/omitted with `external` spaces. */
+    envId: z.string().min(1).max(100).nullable().optional(),
+    external: ZExternalEnv.optional(),
+    settings: ZProjectSettings.partial().default({}),
+  })
+  .strict()
+  .refine((p) => Boolean(p.envId) !== Boolean(p.external), { message: "Give either envId (built-in) or external spaces", path: ["envId"] });
+export type TCreateProject = z.infer<typeof ZCreateProject>;
+
+export const ZAddMember = z
+  .object({
+    email: z.email().transform((s) => s.trim().toLowerCase()),
+    role: z.enum(["lead", "labeler", "viewer"]),
+  })
+  .strict();

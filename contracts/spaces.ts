@@ -1,0 +1,43 @@
+/** Observation/action spaces as they cross the API (the same plain shapes `envs/` uses). */
+import { z } from "zod";
+
+export const ZDiscreteSpace = z.object({
+  type: z.literal("discrete"),
+  n: z.int().min(1).max(1024),
+  labels: z.array(z.string().max(100)).optional(),
+});
+export const ZBoxSpace = z
+  .object({
+    type: z.literal("box"),
+    shape: z.tuple([z.int().min(1).max(4096)]),
+    low: z.array(z.number()),
+    high: z.array(z.number()),
+    labels: z.array(z.string().max(100)).optional(),
+  })
+  .refine((s) => s.low.length === s.shape[0] && s.high.length === s.shape[0], "low and high must match shape")
+  .refine((s) => s.low.every((lo, i) => lo <= (s.high[i] ?? Number.NaN)), "low must be ≤ high");
+export const ZSpace = z.union([ZDiscreteSpace, ZBoxSpace]);
+export type TSpace = z.infer<typeof ZSpace>;
+
+export type TAction = number | number[];
+
+/**
+ * Validates an action against a space. Returns null when valid, else a message naming the problem.
+ * Discrete: an integer in [0, n). Box: finite numbers, right length, within bounds.
+ */
+export function actionProblem(space: TSpace, action: unknown): string | null {
+  if (space.type === "discrete") {
+    if (typeof action !== "number" || !Number.isInteger(action)) return `must be an integer in [0, ${space.n})`;
+    if (action < 0 || action >= space.n) return `${action} is out of range [0, ${space.n})`;
+    return null;
+  }
+  const dim = space.shape[0];
+  if (!Array.isArray(action)) return `must be an array of ${dim} numbers`;
+  if (action.length !== dim) return `must have ${dim} elements, got ${action.length}`;
+  for (let i = 0; i < dim; i++) {
+    const v = action[i] as unknown;
+    if (typeof v !== "number" || !Number.isFinite(v)) return `element ${i} must be a finite number`;
+    if (v < (space.low[i] ?? -Infinity) || v > (space.high[i] ?? Infinity)) return `element ${i} (${v}) is outside [${space.low[i]}, ${space.high[i]}]`;
+  }
+  return null;
+}

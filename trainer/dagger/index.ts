@@ -1,0 +1,18 @@
+/** The headless DAgger loop and its parts. See loop.ts. */
+export { runDagger, ZDaggerConfig } from "./loop";
+export type {
+  ArmRoundReport,
+  DaggerArm,
+  DaggerEvent,
+  DaggerHooks,
+  DaggerPhase,
+  DaggerReport,
+  DaggerRoundReport,
+  TDaggerConfig,
+  TDaggerConfigInput,
+  TrainFn,
+} from "./loop";
+export { ZBetaSchedule, betaAt, betaForRound, parseBetaSchedule, type TBetaSchedule } from "./beta";
+export { consensus, createNoisyLabeler, randomAction } from "./labels";
+export type { ConsensusOptions, ConsensusResult, NoisyLabeler, NoisyLabelerOptions } from "./labels";
+export { selectStates, type SelectionCandidate, type SelectionStrategy } from "./select";

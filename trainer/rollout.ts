@@ -1,0 +1,175 @@
+/**
+ * Rollouts: run a policy (optionally β-mixed with an expert) in an environment for N seeded episodes
+ * and record, per step, what DAgger needs — the observation, the env's internal state (to replay,
+ * render and label it), the policy's action and uncertainty, and what was executed.
+ *
+ * β-mixing follows Ross et al. (2011): at every step the expert's action is executed with
+ * probability β, the learner's otherwise (π_i = β·π* + (1−β)·π̂_i); both are recorded.
+ *
+ * Browser-safe (envs and policy inference only).
+ */
+import { createEnv, type Action, type Env, type Expert, type Space } from "../envs/index";
+import type { PolicyBatch } from "./policy/policy";
+import { mulberry32, subSeed, type Rng } from "./random";
+
+/** Anything that can act on a batch of observations: a loaded {@link Policy}, or an adapter. */
+export interface ActingPolicy {
+  actBatch(observations: ReadonlyArray<ArrayLike<number>>, options?: { deterministic?: boolean; rng?: Rng }): PolicyBatch;
+}
+
+export interface RolloutStep {
+  /** Step index within the episode (0 = the state after reset). */
+  readonly t: number;
+  readonly observation: number[];
+  /** `env.getState()` before the action (layout `spec.stateFields`); absent with `recordStates: false`. */
+  readonly state?: number[];
+  /** What the learner proposed (absent when no learner policy was given). */
+  readonly policyAction?: Action;
+  /** What the expert proposed (only queried when it could be executed, i.e. β > 0, or `queryExpert`). */
+  readonly expertAction?: Action;
+  /** The action actually executed. */
+  readonly action: Action;
+  readonly actor: "policy" | "expert";
+  readonly uncertainty: number;
+  readonly spread: number;
+  readonly reward: number;
+}
+
+export interface Trajectory {
+  readonly episode: number;
+  readonly seed: number;
+  readonly steps: RolloutStep[];
+  readonly return: number;
+  readonly length: number;
+  readonly terminated: boolean;
+  readonly truncated: boolean;
+  /** Whether the episode counts as a success for this env (see {@link episodeSuccess}); null if undefined. */
+  readonly success: boolean | null;
+  readonly lastInfo: Record<string, unknown> | undefined;
+}
+
+export interface RolloutOptions {
+  readonly envId: string;
+  /** Env options (e.g. `{ drift: 0 }` for CarTrack). */
+  readonly envOptions?: Record<string, unknown>;
+  /** The learner. May be omitted when β = 1 (pure expert demonstrations). */
+  readonly policy?: ActingPolicy;
+  readonly expert?: Expert;
+  /** Probability of executing the expert's action at each step (default 0). */
+  readonly beta?: number;
+  readonly episodes: number;
+  /** Episode i uses seed `firstSeed + i` for the env and the expert (default 0). */
+  readonly firstSeed?: number;
+  /** Policy acts deterministically (default true). */
+  readonly deterministic?: boolean;
+  /** Seed for β coin flips and stochastic actions (default: firstSeed). */
+  readonly seed?: number;
+  /** Record `env.getState()` per step (default true). */
+  readonly recordStates?: boolean;
+  /** Ask the expert at every step even when β = 0 (for analysis; costs an expert call per step). */
+  readonly queryExpert?: boolean;
+  /** Stop adding episodes once this many steps were recorded in total. */
+  readonly maxTotalSteps?: number;
+}
+
+/** Per-env success rule for envs whose last `info` has no boolean `success`. */
+const SURVIVAL_ENVS = new Set(["CartPole-v1", "CarTrack-v0"]);
+const GOAL_ENVS = new Set(["MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1"]);
+
+/**
+ * Success of one episode: `info.success` when the env reports it (Fork-v0); otherwise surviving to the
+ * time limit (CartPole, CarTrack: termination means failure) or reaching the goal (MountainCar,
+ * Acrobot: termination means success); null where success is undefined (Pendulum).
+ */
+export function episodeSuccess(
+  envId: string,
+  ended: { terminated: boolean; truncated: boolean; lastInfo: Record<string, unknown> | undefined },
+): boolean | null {
+  const s = ended.lastInfo?.["success"];
+  if (typeof s === "boolean") return s;
+  if (SURVIVAL_ENVS.has(envId)) return !ended.terminated;
+  if (GOAL_ENVS.has(envId)) return ended.terminated;
+  return null;
+}
+
+export function rollout(options: RolloutOptions): Trajectory[] {
+  const env: Env = createEnv(options.envId, options.envOptions);
+  const beta = options.beta ?? 0;
+  if (!(beta >= 0 && beta <= 1)) throw new Error(`rollout: beta must be in [0, 1], got ${beta}`);
+  if (options.policy === undefined && beta < 1) throw new Error("rollout: a policy is required when beta < 1");
+  if (options.expert === undefined && (beta > 0 || options.queryExpert)) throw new Error("rollout: beta > 0 needs an expert");
+  const firstSeed = options.firstSeed ?? 0;
+  const rng = mulberry32(subSeed(options.seed ?? firstSeed, 7));
+  const deterministic = options.deterministic ?? true;
+  const recordStates = options.recordStates ?? true;
+  const trajectories: Trajectory[] = [];
+  let totalSteps = 0;
+  for (let e = 0; e < options.episodes; e++) {
+    if (options.maxTotalSteps !== undefined && totalSteps >= options.maxTotalSteps) break;
+    const seed = firstSeed + e;
+    options.expert?.reset(seed);
+    let observation = env.reset(seed);
+    const steps: RolloutStep[] = [];
+    let total = 0;
+    for (let t = 0; ; t++) {
+      const state = recordStates || options.expert !== undefined ? env.getState() : undefined;
+      let policyAction: Action | undefined;
+      let uncertainty = 0;
+      let spread = 0;
+      if (options.policy !== undefined) {
+        const out = options.policy.actBatch([observation], { deterministic, rng });
+        policyAction = out.actions[0] as Action;
+        uncertainty = out.uncertainty[0] as number;
+        spread = out.spread[0] as number;
+      }
+      const useExpert = beta >= 1 || (beta > 0 && rng() < beta);
+      const expertAction = useExpert || options.queryExpert ? (options.expert as Expert).act(state as number[]) : undefined;
+      const action = (useExpert ? expertAction : policyAction) as Action;
+      const result = env.step(action);
+      total += result.reward;
+      steps.push({
+        t,
+        observation,
+        ...(recordStates && state !== undefined ? { state } : {}),
+        ...(policyAction === undefined ? {} : { policyAction }),
+        ...(expertAction === undefined ? {} : { expertAction }),
+        action,
+        actor: useExpert ? "expert" : "policy",
+        uncertainty,
+        spread,
+        reward: result.reward,
+      });
+      observation = result.observation;
+      if (result.terminated || result.truncated) {
+        const ended = { terminated: result.terminated, truncated: result.truncated, lastInfo: result.info };
+        trajectories.push({
+          episode: e,
+          seed,
+          steps,
+          return: total,
+          length: steps.length,
+          ...ended,
+          success: episodeSuccess(options.envId, ended),
+        });
+        totalSteps += steps.length;
+        break;
+      }
+    }
+  }
+  return trajectories;
+}
+
+/** A uniform-random {@link ActingPolicy} over `space` (uncertainty 0), seeded. */
+export function randomActingPolicy(space: Space, seed = 0): ActingPolicy {
+  const rng = mulberry32(subSeed(seed, 11));
+  return {
+    actBatch(observations) {
+      const actions = observations.map((): number | number[] =>
+        space.type === "discrete"
+          ? Math.min(Math.floor(rng() * space.n), space.n - 1)
+          : space.low.map((lo, i) => lo + ((space.high[i] as number) - lo) * rng()),
+      );
+      return { actions, uncertainty: new Float32Array(actions.length), spread: new Float32Array(actions.length) };
+    },
+  };
+}

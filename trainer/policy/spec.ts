@@ -11,14 +11,14 @@ export const ZActionSpace = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("discrete"),
     n: z.number().int().min(1),
-    labels: z.array(z.string()).optional(),
+    labels: z.array(z.string()).readonly().optional(),
   }),
   z.object({
     type: z.literal("box"),
-    shape: z.tuple([z.number().int().min(1)]),
-    low: z.array(z.number()),
-    high: z.array(z.number()),
-    labels: z.array(z.string()).optional(),
+    shape: z.tuple([z.number().int().min(1)]).readonly(),
+    low: z.array(z.number()).readonly(),
+    high: z.array(z.number()).readonly(),
+    labels: z.array(z.string()).readonly().optional(),
   }),
 ]);
 export type TActionSpace = z.infer<typeof ZActionSpace>;

@@ -137,13 +137,14 @@ export class AcrobotEnv extends BaseEnv {
       K4,
     );
     const c = h / 6.0;
-    const next = [y0, y1, y2, y3].map(
-      (y, i) => y + c * ((K1[i] as number) + 2 * (K2[i] as number) + 2 * (K3[i] as number) + (K4[i] as number)),
-    ) as [number, number, number, number];
-    s[0] = wrap(next[0], -Math.PI, Math.PI);
-    s[1] = wrap(next[1], -Math.PI, Math.PI);
-    s[2] = Math.min(Math.max(next[2], -MAX_VEL_1), MAX_VEL_1);
-    s[3] = Math.min(Math.max(next[3], -MAX_VEL_2), MAX_VEL_2);
+    const n0 = y0 + c * ((K1[0] as number) + 2 * (K2[0] as number) + 2 * (K3[0] as number) + (K4[0] as number));
+    const n1 = y1 + c * ((K1[1] as number) + 2 * (K2[1] as number) + 2 * (K3[1] as number) + (K4[1] as number));
+    const n2 = y2 + c * ((K1[2] as number) + 2 * (K2[2] as number) + 2 * (K3[2] as number) + (K4[2] as number));
+    const n3 = y3 + c * ((K1[3] as number) + 2 * (K2[3] as number) + 2 * (K3[3] as number) + (K4[3] as number));
+    s[0] = wrap(n0, -Math.PI, Math.PI);
+    s[1] = wrap(n1, -Math.PI, Math.PI);
+    s[2] = Math.min(Math.max(n2, -MAX_VEL_1), MAX_VEL_1);
+    s[3] = Math.min(Math.max(n3, -MAX_VEL_2), MAX_VEL_2);
     const terminated = -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
     this.terminatedFlag = terminated;
     return terminated ? 0.0 : -1.0;

@@ -134,7 +134,7 @@ export function renderMountainCar(
   const span = MOUNTAIN_CAR_MAX_POSITION - MOUNTAIN_CAR_MIN_POSITION;
   const scale = width / span;
   const toX = (p: number): number => (p - MOUNTAIN_CAR_MIN_POSITION) * scale;
-  const toY = (h: number): number => height * 0.92 - h * height * 0.75;
+  const toY = (h: number): number => height * 0.95 - h * height * 0.6;
 
   // Hill.
   ctx.strokeStyle = COLORS.ground;
@@ -159,7 +159,7 @@ export function renderMountainCar(
   ctx.fill();
 
   // Car: a box tilted with the slope, drawn above the surface.
-  const slope = Math.atan(Math.cos(3 * position) * 3 * 0.45 * ((height * 0.75) / scale));
+  const slope = Math.atan(Math.cos(3 * position) * 3 * 0.45 * ((height * 0.6) / scale));
   const cx = toX(position);
   const cy = toY(hillHeight(position));
   const carW = Math.max(24, width * 0.07);

@@ -1,6 +1,6 @@
 /**
  * Fork-v0 renderer: the corridor seen from above with the direction of travel to the right, the
- * obstacle, the goal line, the agent, and each overlay action as a lateral arrow from the agent.
+ * obstacle, the goal line, the agent, and for each overlay action the velocity it gives over one second.
  */
 import type { RenderContext, RenderOverlay } from "../env";
 import { COLORS, beginFrame, drawArrow, fillCircle, strokeLine } from "../render/canvas";
@@ -38,14 +38,19 @@ export function renderFork(ctx: RenderContext, state: readonly number[], overlay
   fillCircle(ctx, sx(obstacleY), sy(obstacleX), COURSE.obstacleRadius * scale, COLORS.accent);
   // The agent.
   fillCircle(ctx, sx(y), sy(x), COURSE.agentRadius * scale, COLORS.body);
-  // Overlays: lateral velocity arrows, spaced along the direction of travel.
+  // Overlays: the velocity each action gives (forward speed + lateral command) over the next second.
   for (const item of overlayItems(overlay)) {
     const a = Math.max(-1, Math.min(1, actionComponent(item.action)));
-    const ox = sx(y) + (item.slot - 1) * 10;
-    const oy = sy(x);
-    const len = a * COURSE.halfWidth * 0.6 * scale;
-    if (Math.abs(len) < 2) fillCircle(ctx, ox + 14, oy, 4, item.color);
-    else drawArrow(ctx, ox, oy, ox + COURSE.agentRadius * scale, oy + len, item.color, 3);
+    const seconds = 1 - 0.12 * item.slot;
+    drawArrow(
+      ctx,
+      sx(y),
+      sy(x),
+      sx(y + COURSE.forwardSpeed * seconds),
+      sy(x + a * COURSE.lateralSpeed * seconds),
+      item.color,
+      3,
+    );
   }
   drawOverlayLegend(ctx, overlay);
 }

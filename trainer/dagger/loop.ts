@@ -48,6 +48,12 @@ export const ZDaggerConfig = z.object({
   minRolloutEpisodes: z.number().int().min(1).default(5),
   maxRolloutEpisodes: z.number().int().min(1).default(60),
   compareBC: z.boolean().default(true),
+  /**
+   * How demonstrations (round 0, and the BC arm) spend their labels: `episodes` labels every step of
+   * consecutive expert episodes, like a person teleoperating (default); `states` labels a uniform
+   * sample of states from a pool of expert episodes (more diverse — see docs/TRAINER.md).
+   */
+  demos: z.enum(["episodes", "states"]).default("episodes"),
   /** Keep several label modes per state (default: true for mog / autoregressive heads). */
   multimodalLabels: z.boolean().optional(),
   warmStart: z.boolean().default(false),
@@ -176,8 +182,29 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const demoExpert: Expert = createExpert(config.envId);
   const seedCursor: Record<string, number> = { expert: EXPERT_SEEDS, bc: BC_EXPERT_SEEDS, policy: POLICY_SEEDS };
 
+  /**
+   * Demonstrations as one stream of expert episodes (seeds EXPERT_SEEDS, EXPERT_SEEDS+1, …): round 0
+   * takes the first `statesPerRound` steps, each BC round the next ones — like a person who keeps
+   * demonstrating.
+   */
+  const demoStream = { seed: EXPERT_SEEDS, buffer: [] as RolloutStep[], episodes: 0 };
+  const takeDemo = (n: number): { steps: RolloutStep[]; episodes: number } => {
+    const steps: RolloutStep[] = [];
+    const before = demoStream.episodes;
+    while (steps.length < n) {
+      if (demoStream.buffer.length === 0) {
+        const [tr] = rollout({ envId: config.envId, ...envOptions, expert: demoExpert, beta: 1, episodes: 1, firstSeed: demoStream.seed++ });
+        demoStream.buffer = [...(tr as { steps: RolloutStep[] }).steps];
+        demoStream.episodes++;
+      }
+      steps.push(...demoStream.buffer.splice(0, n - steps.length));
+    }
+    return { steps, episodes: Math.max(demoStream.episodes - before, 1) };
+  };
+
   /** Roll out (expert or policy), pool the visited steps, pick `statesPerRound` of them. */
   const collect = (arm: DaggerArm, round: number, policy: Policy | null, beta: number): { steps: RolloutStep[]; episodes: number } => {
+    if (policy === null && config.demos === "episodes") return takeDemo(statesPerRound);
     const cursorKey = policy === null ? (arm === "bc" && round > 0 ? "bc" : "expert") : "policy";
     const firstSeed = seedCursor[cursorKey] as number;
     const trajectories = rollout({

@@ -179,7 +179,8 @@ export class Track {
 
   /**
    * Closest centreline point to (x, y). With a `hint` segment only hint ± `radius` segments are
-   * searched (the car moves less than a segment per step); without one, all of them.
+   * searched (the car moves less than a segment per step), falling back to all of them when the best
+   * is at the window's edge; without a hint, all of them.
    */
   project(x: number, y: number, hint = -1, radius = 3, out?: Projection): Projection {
     const scratch = SCRATCH;
@@ -197,6 +198,11 @@ export class Track {
         best = i;
         bestU = scratch.u;
       }
+    }
+    if (hint >= 0 && (best === ((from % n) + n) % n || best === ((to % n) + n) % n)) {
+      // The closest segment is at the edge of the window: the point moved farther than expected
+      // (e.g. a state set by hand), so search everything.
+      return this.project(x, y, -1, 0, out);
     }
     const qx = x - (this.cx[best] as number);
     const qy = y - (this.cy[best] as number);

@@ -196,3 +196,21 @@ describe("CarTrack-v0 episodes", () => {
     expect(CAR.dt).toBe(env.spec.dt);
   });
 });
+
+describe("CarTrack projection", () => {
+  it("local search around a hint agrees with a global search, even after a long jump", () => {
+    const track = getTrack(5);
+    const rng = new Prng(4);
+    for (let k = 0; k < 200; k++) {
+      const p = track.pointAt(rng.uniform(0, track.length));
+      const x = p.x + rng.uniform(-3, 3);
+      const y = p.y + rng.uniform(-3, 3);
+      const global = track.project(x, y);
+      const hint = (global.segment + (k % 2 === 0 ? 2 : 40)) % track.n;
+      const local = track.project(x, y, hint, 3);
+      expect(local.segment).toBe(global.segment);
+      expect(local.offset).toBeCloseTo(global.offset, 12);
+      expect(local.s).toBeCloseTo(global.s, 12);
+    }
+  });
+});

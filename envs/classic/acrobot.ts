@@ -178,7 +178,7 @@ export class AcrobotEnv extends BaseEnv {
 /**
  * Energy pumping: drive the lower link towards `θ2* = −4·atan(θ̇1)`, i.e. fold it against link 1's
  * swing, with bang-bang torque (a little damping on θ̇2). Tuned on seeds 0..199: every episode reaches
- * the goal (longest 216 steps), also from wider starts (reset bounds ±1.5).
+ * the goal (longest 194 steps), also from wider starts (reset bounds ±1.5).
  */
 export function acrobotExpertAction(state: readonly number[]): 0 | 2 {
   const [, theta2 = 0, theta1Dot = 0, theta2Dot = 0] = state;

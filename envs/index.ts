@@ -48,6 +48,9 @@ export {
 } from "./evaluate";
 export type { EpisodeResult, Policy } from "./evaluate";
 export { OVERLAY_COLORS } from "./render/overlay";
+/** Fork-v0's expert with its per-episode side exposed (`side`, `setSide`) for mode-aware labelling. */
+export { createForkExpert, forkExpertSide } from "./fork/expert";
+export type { ForkExpert, ForkSide } from "./fork/expert";
 
 /** Options for {@link createExpert}. */
 export interface ExpertOptions {

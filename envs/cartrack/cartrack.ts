@@ -184,8 +184,10 @@ export class CarTrackEnv extends BaseEnv {
       number,
       number,
     ];
-    this.track = getTrack(track);
-    this.noise = Prng.fromState(noise);
+    const nextTrack = getTrack(track); // both validate before anything changes
+    const nextNoise = Prng.fromState(noise);
+    this.track = nextTrack;
+    this.noise = nextNoise;
     this.x = x;
     this.y = y;
     this.heading = heading;

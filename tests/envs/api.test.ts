@@ -254,3 +254,19 @@ describe("browser safety", () => {
     }
   });
 });
+
+describe("setState atomicity", () => {
+  it("leaves CarTrack untouched when part of a new state is invalid", () => {
+    const env = createEnv("CarTrack-v0");
+    env.reset(1, { track: 3 });
+    const before = env.getState();
+    const bad = [...before];
+    bad[0] = 5; // a valid track …
+    bad[8] = 1.5; // … but an invalid noise generator state
+    expect(() => env.setState(bad)).toThrow(/Prng state must be a uint32/);
+    expect(env.getState()).toEqual(before);
+    bad[8] = 0;
+    bad[0] = 99;
+    expect(() => env.setState(bad)).toThrow(/track must be an integer in 0\.\.7/);
+  });
+});

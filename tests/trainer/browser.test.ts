@@ -1,0 +1,86 @@
+/**
+ * The policy inference/loading code runs in a real browser: trainer/policy/index.ts is bundled with
+ * esbuild for the browser (which fails on any Node built-in), loaded into Debian's Chromium, and a
+ * blob trained here in Node is loaded there — through the plain-JS forward pass and through tfjs
+ * (`tf.loadLayersModel(tf.io.fromMemory(...))` on the browser's cpu backend). Both must give the
+ * numbers Node gives.
+ *
+ * Without /usr/bin/chromium the suite is skipped with a warning (required on CI, like the env
+ * render test).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Policy } from "../../trainer/policy/policy";
+import { trainPolicy } from "../../trainer/train";
+import { BOX1, bimodalDataset, testBackend } from "./helpers";
+
+const CHROMIUM = "/usr/bin/chromium";
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env["CI"] === "true") throw new Error(`${CHROMIUM} is required on CI for tests/trainer/browser.test.ts`);
+  console.warn(`!! ${CHROMIUM} is missing: the policy-in-the-browser test is SKIPPED`);
+}
+
+describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
+  let browser: Browser;
+  let page: Page;
+  let blob: Uint8Array;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    await testBackend();
+    blob = (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "mog", components: 3 }, ensembleSize: 2, epochs: 3, seed: 1 })).blob;
+    const entry = `
+      import * as tf from "@tensorflow/tfjs";
+      import * as P from "./trainer/policy/index";
+      export async function run(base64, probe) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const policy = P.Policy.fromBlob(bytes);
+        const js = policy.actBatch(probe);
+        await tf.setBackend("cpu");
+        const { members } = await P.loadTfMembers(bytes);
+        const x = tf.tensor2d([[0.25, -0.5]]);
+        const raw = Array.from(await members[0].nets[0].predict(x).data());
+        return { actions: js.actions, uncertainty: Array.from(js.uncertainty), raw, backend: tf.getBackend() };
+      }`;
+    const bundle = await build({
+      stdin: { contents: entry, resolveDir: repoRoot, loader: "ts" },
+      bundle: true,
+      write: false,
+      format: "iife",
+      globalName: "CorrectivePolicy",
+      platform: "browser",
+      target: "es2022",
+      logLevel: "silent",
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    page = await browser.newPage();
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.setContent("<!doctype html><html><body></body></html>");
+    await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? "" });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("loads the blob and acts exactly as in Node (JS path), and tfjs loads the same networks", async () => {
+    const probe = [[0.1, 0.9], [0.5, 0.5], [0.9, 0.05]];
+    const base64 = Buffer.from(blob).toString("base64");
+    const out = (await page.evaluate(
+      ([b, p]) => (window as unknown as { CorrectivePolicy: { run(b: string, p: number[][]): Promise<unknown> } }).CorrectivePolicy.run(b, p),
+      [base64, probe] as const,
+    )) as { actions: number[][]; uncertainty: number[]; raw: number[]; backend: string };
+    expect(errors).toEqual([]);
+    const node = Policy.fromBlob(blob).actBatch(probe);
+    expect(out.actions).toEqual(node.actions);
+    out.uncertainty.forEach((u, i) => expect(u).toBeCloseTo(node.uncertainty[i] as number, 6));
+    expect(out.backend).toBe("cpu");
+    expect(out.raw).toHaveLength(3 + 2 * 3); // K logits + K means + K log σ
+    expect(out.raw.every(Number.isFinite)).toBe(true);
+  });
+});

@@ -292,3 +292,19 @@ export async function probeWebGpu(): Promise<GpuAdapterSummary | string> {
   });
   return summary;
 }
+
+/** A {@link BackendInfo} for a backend activated with {@link loadBackend} (benchmarks). */
+export function backendInfoFromLoad(name: TrainerBackendName, loaded: LoadedBackend): BackendInfo {
+  return {
+    name,
+    tfBackend: tf.getBackend(),
+    requested: name,
+    detail: loaded.detail,
+    ...(loaded.wasmSimd === undefined ? {} : { wasmSimd: loaded.wasmSimd }),
+    ...(name === "wasm" ? { wasmMatMulFix: isWasmMatMulFixInstalled() } : {}),
+    ...(loaded.adapter === undefined ? {} : { adapter: loaded.adapter }),
+    attempts: [loaded.attempt],
+    tfjsVersion: tf.version.tfjs,
+    initMs: loaded.attempt.ms,
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:trainer` — training throughput per available tfjs backend, and retrain time.
+ *
+ * 1. Samples/s of `trainPolicy` (custom Adam, dataset on the device, batches sliced there) for
+ *    - an 8→256→256→3 MLP (categorical head, 3 logits) at batch 256, and
+ *    - a 64→1024→1024→8 MLP at batch 4096,
+ *    on every backend of the selection chain that this machine has (tfjs-node-gpu, WebGPU on a real
+ *    adapter, tfjs-node, wasm with the MatMul fix, wasm with the stock kernels, pure-JS cpu). Steady
+ *    state: the first epoch is a warm-up and not counted.
+ * 2. Retrain time on 10,000 CarTrack-v0 expert samples with the default policy (Gaussian head,
+ *    64→64) and the DAgger benchmark's training settings.
+ *
+ * Prints a markdown table and saves bench/results/trainer.json + trainer.md (machine, backend, date).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createExpert, getEnvSpec } from "../envs/index";
+import { backendInfoFromLoad, loadBackend, type TrainerBackendName } from "../trainer/backend";
+import { makeDataset, type Dataset } from "../trainer/dataset";
+import { installWasmMatMulFix, uninstallWasmMatMulFix } from "../trainer/kernels/wasm-matmul";
+import { mulberry32 } from "../trainer/random";
+import { rollout } from "../trainer/rollout";
+import { QUICK_TRAINING } from "../trainer/dagger/presets";
+import { trainPolicy } from "../trainer/train";
+import { saveResults } from "./lib/results";
+
+interface Row {
+  [key: string]: string | number | null;
+  backend: string;
+  benchmark: string;
+  batch: number | null;
+  samplesPerSec: number | null;
+  msPerStep: number | null;
+  seconds: number | null;
+  note: string;
+}
+
+const rows: Row[] = [];
+const log = (m: string): void => void process.stderr.write(`${m}\n`);
+
+function synthetic(n: number, inDim: number, classes: number, seed: number): Dataset {
+  const rng = mulberry32(seed);
+  const obs: number[][] = [];
+  const act: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = Array.from({ length: inDim }, () => rng() * 2 - 1);
+    obs.push(x);
+    act.push(Math.floor(((x[0] as number) + 1) * 0.5 * classes) % classes);
+  }
+  return makeDataset(obs, act);
+}
+
+/** Steady-state samples/s (epochs after the first) of trainPolicy on `ds`. */
+async function throughput(
+  name: TrainerBackendName,
+  detail: string,
+  ds: Dataset,
+  classes: number,
+  hidden: number[],
+  batch: number,
+  epochs: number,
+): Promise<{ samplesPerSec: number; msPerStep: number }> {
+  const loadedInfo = backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail });
+  const marks: number[] = [];
+  await trainPolicy(
+    ds,
+    {
+      actionSpace: { type: "discrete", n: classes },
+      network: { hidden, activation: "relu" },
+      epochs,
+      patience: 1000,
+      batchSize: batch,
+      validationSplit: 0,
+      seed: 1,
+    },
+    { backend: loadedInfo, onProgress: (p) => marks.push(p.elapsedMs) },
+  );
+  const measuredEpochs = epochs - 1;
+  const ms = (marks[marks.length - 1] as number) - (marks[0] as number);
+  const steps = measuredEpochs * Math.ceil(ds.n / batch);
+  return { samplesPerSec: (ds.n * measuredEpochs) / (ms / 1000), msPerStep: ms / steps };
+}
+
+interface Variant {
+  readonly name: TrainerBackendName;
+  readonly label: string;
+  readonly matMulFix?: boolean;
+  readonly large: "run" | "one-step" | "skip";
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: "tensorflow-gpu", label: "tfjs-node-gpu", large: "run" },
+  { name: "webgpu", label: "webgpu", large: "run" },
+  { name: "tensorflow", label: "tfjs-node", large: "run" },
+  { name: "wasm", label: "wasm + MatMul fix", matMulFix: true, large: "run" },
+  { name: "wasm", label: "wasm, stock MatMul", matMulFix: false, large: "one-step" },
+  { name: "cpu", label: "cpu (pure JS)", large: "skip" },
+];
+
+async function main(): Promise<void> {
+  const small = synthetic(256 * 20, 8, 3, 1);
+  const large = synthetic(4096 * 2, 64, 8, 2);
+  const largeOneStep = synthetic(4096, 64, 8, 3);
+  let wasmDetail = "";
+  for (const v of VARIANTS) {
+    const loaded = await loadBackend(v.name, v.matMulFix === undefined ? {} : { wasmMatMulFix: v.matMulFix });
+    if (!loaded.attempt.ok) {
+      log(`${v.label}: not available — ${loaded.attempt.reason}`);
+      rows.push({ backend: v.label, benchmark: "—", batch: null, samplesPerSec: null, msPerStep: null, seconds: null, note: `not available: ${loaded.attempt.reason}` });
+      continue;
+    }
+    if (v.name === "wasm") {
+      if (v.matMulFix) installWasmMatMulFix();
+      else uninstallWasmMatMulFix();
+      if (v.matMulFix) wasmDetail = loaded.detail;
+    }
+    log(`${v.label}: ${loaded.detail}`);
+    const s = await throughput(v.name, loaded.detail, small, 3, [256, 256], 256, v.name === "cpu" ? 3 : 5);
+    log(`  8→256→256→3 @256: ${Math.round(s.samplesPerSec)} samples/s`);
+    rows.push({ backend: v.label, benchmark: "MLP 8→256→256→3", batch: 256, samplesPerSec: s.samplesPerSec, msPerStep: s.msPerStep, seconds: null, note: loaded.detail });
+    if (v.large === "skip") {
+      rows.push({ backend: v.label, benchmark: "MLP 64→1024→1024→8", batch: 4096, samplesPerSec: null, msPerStep: null, seconds: null, note: "skipped: pure-JS cpu would take minutes per step" });
+      continue;
+    }
+    const oneStep = v.large === "one-step";
+    const l = await throughput(v.name, loaded.detail, oneStep ? largeOneStep : large, 8, [1024, 1024], 4096, oneStep ? 2 : 3);
+    log(`  64→1024→1024→8 @4096: ${Math.round(l.samplesPerSec)} samples/s`);
+    rows.push({
+      backend: v.label,
+      benchmark: "MLP 64→1024→1024→8",
+      batch: 4096,
+      samplesPerSec: l.samplesPerSec,
+      msPerStep: l.msPerStep,
+      seconds: null,
+      note: oneStep ? `${loaded.detail}; one timed step` : loaded.detail,
+    });
+  }
+
+  // ---- retrain time on 10k CarTrack expert samples ----
+  const trajs = rollout({ envId: "CarTrack-v0", expert: createExpert("CarTrack-v0"), beta: 1, episodes: 10, firstSeed: 1000 });
+  const steps = trajs.flatMap((t) => t.steps).slice(0, 10_000);
+  const carTrack = makeDataset(steps.map((s) => s.observation), steps.map((s) => s.action as number[]));
+  const actionSpace = getEnvSpec("CarTrack-v0").actionSpace;
+  const retrainSettings = [
+    { label: "default settings (≤200 epochs, patience 20, batch 256, lr 1e-3)", config: {} },
+    { label: "DAgger bench settings (≤100 epochs, patience 10, lr 2e-3)", config: QUICK_TRAINING },
+  ];
+  for (const be of ["wasm", "cpu"] as const) {
+    const loaded = await loadBackend(be, { wasmMatMulFix: true });
+    if (!loaded.attempt.ok) continue;
+    for (const { label, config } of retrainSettings) {
+      // The pure-JS backend would take minutes: time-boxed to 60 s (the row says so).
+      const cap = be === "cpu" ? { maxTrainMs: 60_000 } : {};
+      const t0 = performance.now();
+      const r = await trainPolicy(carTrack, { actionSpace, seed: 1, ...config, ...cap }, { backend: backendInfoFromLoad(be, loaded) });
+      const seconds = (performance.now() - t0) / 1000;
+      log(`retrain 10k CarTrack on ${loaded.detail}, ${label}: ${seconds.toFixed(1)} s (${r.epochsRun} epochs, ${r.stopReason})`);
+      rows.push({
+        backend: be === "wasm" ? "wasm + MatMul fix" : "cpu (pure JS)",
+        benchmark: `retrain 10k CarTrack samples, ${label}`,
+        batch: (config as { batchSize?: number }).batchSize ?? 256,
+        samplesPerSec: r.samplesPerSec,
+        msPerStep: null,
+        seconds,
+        note: `${r.epochsRun} epochs, stop: ${r.stopReason}, best val NLL ${r.bestValLoss?.toFixed(3)}`,
+      });
+    }
+  }
+
+  const md = saveResults("trainer", {
+    title: "Trainer throughput per backend and retrain time",
+    rows,
+    columns: [
+      { key: "backend" },
+      { key: "benchmark" },
+      { key: "batch" },
+      { key: "samplesPerSec", header: "samples/s" },
+      { key: "msPerStep", header: "ms/step" },
+      { key: "seconds", header: "wall s" },
+      { key: "note" },
+    ],
+    notes: [
+      "samples/s: steady state of trainPolicy (custom Adam, on-device shuffling), first epoch not counted; categorical head (softmax cross-entropy).",
+      "Goals: wasm ≥ 25k samples/s for 8→256→256→3 at batch 256; retrain on 10k samples ≤ 15 s on CPU.",
+      "The machine is shared with other work (see load in the header): timings vary by ±30% between runs.",
+      `tfjs ${tf.version.tfjs}; wasm files loaded from node_modules; ${wasmDetail}`,
+    ],
+    extra: { backends: VARIANTS.map((v) => v.label) },
+  });
+  process.stdout.write(`${md}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -15,8 +15,36 @@ export interface PresenceUser {
 export const ZJoinProject = z.object({ projectId: z.uuid() });
 export type TJoinProject = z.infer<typeof ZJoinProject>;
 
+export interface RoundProgress {
+  tasksTotal: number;
+  tasksDone: number;
+  labels: number;
+}
+
+/** Domain events pushed to a project's room, one per state change (see docs/ARCHITECTURE.md, Realtime). */
+export type ProjectEvent =
+  | { type: "round:status"; projectId: string; roundIndex: number; status: string; error?: string | null }
+  | { type: "round:progress"; projectId: string; roundIndex: number; progress: RoundProgress }
+  | { type: "training:progress"; projectId: string; roundIndex: number; epoch: number; epochs: number; loss: number; valLoss?: number | null; samplesPerSecond?: number }
+  | { type: "policy:published"; projectId: string; roundIndex: number; policyId: string; version: number; metrics: unknown }
+  | { type: "rollout:added"; projectId: string; roundIndex: number; rolloutId: string; source: string; length: number }
+  | { type: "task:claimed"; projectId: string; taskId: string; userId: string }
+  | { type: "task:released"; projectId: string; taskId: string };
+
+export type ProjectEventType = ProjectEvent["type"];
+export const PROJECT_EVENT_TYPES: ProjectEventType[] = [
+  "round:status",
+  "round:progress",
+  "training:progress",
+  "policy:published",
+  "rollout:added",
+  "task:claimed",
+  "task:released",
+];
+
 export interface ServerToClientEvents {
   "presence:update": (payload: { projectId: string; users: PresenceUser[] }) => void;
+  "project:event": (event: ProjectEvent) => void;
 }
 
 export interface ClientToServerEvents {

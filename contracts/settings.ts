@@ -37,8 +37,10 @@ export const ZProjectSettings = z
     warmStart: z.boolean().default(false),
     /** Advance labeling → aggregating → training on its own when every task has its labels. */
     autoAdvance: z.boolean().default(true),
-    /** Continuous labels: the largest spread (in action units) still counted as one cluster. */
-    clusterTolerance: z.number().positive().max(1e6).default(0.25),
+    /** Continuous labels: labels closer than this (in half-ranges of the action space) form one cluster. */
+    clusterTolerance: z.number().positive().max(2).default(0.1),
+    /** Ensemble members (disagreement = uncertainty); `uncertainty` selection needs ≥ 2. 0 = auto (5 with uncertainty selection, else 1). */
+    ensembleSize: z.int().min(0).max(16).default(0),
     /** Discrete agreement share (or continuous cluster share) below which a state goes to review. */
     minAgreement: z.number().min(0).max(1).default(0.5),
   })

@@ -3,9 +3,13 @@
  *
  * - `url` given → that PostgreSQL server.
  * - no `url` → embedded PGlite (Postgres compiled to WASM) with its data directory on disk, served to `pg`
- *   through `@electric-sql/pglite-socket` on a loopback port. Pitfalls (see docs/ARCHITECTURE.md):
- *   `maxConnections` must be ≥ the pool size, and code must never await a second pool connection inside a
- *   transaction (the multiplexer serialises them and it deadlocks).
+ *   through `@electric-sql/pglite-socket` on a loopback port, through a pool of ONE connection.
+ *   The socket server's multiplexer queues each incoming wire message separately and only keeps a client's
+ *   messages together inside a transaction; outside one, the Parse/Bind/Execute messages of two clients'
+ *   parameterised queries interleave and one client's unnamed statement replaces the other's — we saw
+ *   selects answered with another query's rows and inserts returning nothing under 4 concurrent sign-ins.
+ *   One connection serialises everything (PGlite executes one statement at a time anyway). Consequence:
+ *   code must never await a second pool connection inside a transaction (it would wait forever).
  */
 import fs from "node:fs";
 import pg from "pg";
@@ -56,12 +60,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     db: lite,
     host: "127.0.0.1",
     port: 0,
-    // One more than the pool so a health probe or migration client never waits behind a full pool.
-    maxConnections: poolSize + 1,
+    // Room for the pool's connection and a few short-lived clients (tests, tools).
+    maxConnections: 4,
   });
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
-  const pool = createPool(url, poolSize, options.connectionTimeoutMs);
+  const pool = createPool(url, 1, options.connectionTimeoutMs ?? 30_000);
   return {
     engine: "pglite",
     db: drizzle(pool, { schema }),

@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   DEMO: boolFlag.optional(),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   NEXTAUTH_URL: z.url().optional(),
+  /** 0 = this web process does not run jobs (a separate `npm run trainer` does). */
+  IN_PROCESS_JOBS: boolFlag.optional(),
 });
 
 export interface Config {
@@ -37,6 +39,7 @@ export interface Config {
   demo: boolean;
   authSecret: string;
   authUrl: string;
+  inProcessJobs: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -72,5 +75,6 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     demo,
     authSecret: secret,
     authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
+    inProcessJobs: e.IN_PROCESS_JOBS ?? true,
   };
 }

@@ -4,10 +4,12 @@
  */
 export type ErrorCode =
   | "VALIDATION"
+  | "UNPROCESSABLE"
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMITED"
   | "UNAVAILABLE"
   | "INTERNAL";
@@ -26,3 +28,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what = "Not found") => new AppError("NOT_FOUND", what);
+
+/** A value that is well-formed but wrong for this project (e.g. an action outside the action space): 422. */
+export const unprocessable = (field: string, problem: string) =>
+  new AppError("UNPROCESSABLE", `${field}: ${problem}`, { fieldErrors: { [field]: [problem] } });

@@ -14,6 +14,7 @@ import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
+import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -69,7 +70,12 @@ async function main(): Promise<void> {
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   console.log(`Corrective ${ctx.version} listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (${dev ? "development" : "production"}, db: ${database.engine})`);
 
+  // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
+  const runner = config.inProcessJobs ? new JobRunner(database.db) : undefined;
+  runner?.start();
+
   installShutdown(server, async () => {
+    await runner?.stop();
     io.disconnectSockets(true);
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await database.close();

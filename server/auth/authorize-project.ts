@@ -7,6 +7,7 @@
 import { and, eq } from "drizzle-orm";
 import { ROLE_RANK, ZProjectId, type TProjectRole } from "../../contracts/projects";
 import type { Db } from "../../db/client";
+import type { Tx } from "../jobs/queue";
 import { memberships, projects } from "../../db/schema";
 import { AppError } from "../errors";
 
@@ -15,7 +16,7 @@ export interface Caller {
   isAdmin: boolean;
 }
 
-export async function authorizeProject(db: Db, caller: Caller, projectId: string, minRole: TProjectRole): Promise<TProjectRole> {
+export async function authorizeProject(db: Db | Tx, caller: Caller, projectId: string, minRole: TProjectRole): Promise<TProjectRole> {
   if (!ZProjectId.safeParse(projectId).success) throw new AppError("NOT_FOUND", "Project not found");
   const [row] = await db
     .select({ role: memberships.role, projectId: projects.id })

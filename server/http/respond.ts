@@ -7,6 +7,8 @@ import type { AckError } from "../../contracts/realtime";
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION: 400,
+  UNPROCESSABLE: 422,
+  PAYLOAD_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -44,12 +46,13 @@ export function zodFieldErrors(err: ZodError): FieldErrors {
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; fieldErrors?: FieldErrors };
+  error: { code: ErrorCode; message: string; fieldErrors?: FieldErrors; details?: { fieldErrors: FieldErrors } };
 }
 
 export function errorResponse(err: unknown): Response {
   const e = toAppError(err);
-  const body: ErrorBody = { error: { code: e.code, message: e.message, ...(e.details?.fieldErrors ? { fieldErrors: e.details.fieldErrors } : {}) } };
+  const fieldErrors = e.details?.fieldErrors;
+  const body: ErrorBody = { error: { code: e.code, message: e.message, ...(fieldErrors ? { fieldErrors, details: { fieldErrors } } : {}) } };
   const headers: Record<string, string> = {};
   if (e.details?.retryAfterSeconds) headers["retry-after"] = String(e.details.retryAfterSeconds);
   return Response.json(body, { status: STATUS[e.code], headers });
@@ -71,11 +74,44 @@ export function route<A extends unknown[]>(fn: (...args: A) => Promise<Response>
   };
 }
 
-/** Reads a JSON body; a body that is not JSON is a validation error, not a 500. */
-export async function readJson(req: Request): Promise<unknown> {
+export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+/** Reads a JSON body (at most `maxBytes`, else 413); a body that is not JSON is a validation error, not a 500. */
+export async function readJson(req: Request, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  const text = await readBody(req, maxBytes).then((b) => new TextDecoder().decode(b));
+  if (text.trim() === "") return undefined;
   try {
-    return await req.json();
+    return JSON.parse(text);
   } catch {
     throw new AppError("VALIDATION", "Request body must be JSON");
   }
 }
+
+/** Reads a raw body, refusing (413) anything over `maxBytes` without buffering all of it. */
+export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+const tooLarge = (maxBytes: number) => new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${Math.round(maxBytes / 1024)} KiB`);

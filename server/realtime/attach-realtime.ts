@@ -10,12 +10,14 @@ import {
   projectRoom,
   type ClientToServerEvents,
   type PresenceUser,
+  type ProjectEvent,
   type ServerToClientEvents,
 } from "../../contracts/realtime";
 import type { AppContext } from "../context";
 import { authorizeProject } from "../auth/authorize-project";
 import type { SessionUser } from "../auth/session";
 import { toAck } from "../http/respond";
+import { realtimeBus } from "./bus";
 import { userFromCookieHeader } from "./socket-auth";
 
 interface SocketData {
@@ -80,6 +82,10 @@ export function attachRealtime(server: http.Server, ctx: AppContext): RealtimeSe
       for (const projectId of socket.data.projects) void broadcastPresence(projectId);
     });
   });
+
+  const forward = (event: ProjectEvent) => io.to(projectRoom(event.projectId)).emit("project:event", event);
+  realtimeBus().on("event", forward);
+  server.once("close", () => realtimeBus().off("event", forward));
 
   return io;
 }

@@ -1,4 +1,3 @@
-import { requireUser } from "@/server/auth/session";
-import { route } from "@/server/http/respond";
+import { apiRoute, json } from "@/server/http/api-route";
 
-export const GET = route(async () => Response.json({ data: await requireUser() }));
+export const GET = apiRoute(async ({ caller }) => json(caller));

@@ -1,18 +1,8 @@
-import { requireUser } from "@/server/auth/session";
-import { getContext } from "@/server/context";
-import { readJson, route } from "@/server/http/respond";
+import { apiRoute, json } from "@/server/http/api-route";
+import { readJson } from "@/server/http/respond";
 import { getProject } from "@/server/projects/get-project";
 import { updateProject } from "@/server/projects/update-project";
 
-type Ctx = { params: Promise<{ projectId: string }> };
-
-export const GET = route(async (_req: Request, { params }: Ctx) => {
-  const user = await requireUser();
-  return Response.json({ data: await getProject(getContext().database.db, user, (await params).projectId) });
-});
-
-export const PATCH = route(async (req: Request, { params }: Ctx) => {
-  const user = await requireUser();
-  const body = await readJson(req);
-  return Response.json({ data: await updateProject(getContext().database.db, user, (await params).projectId, body) });
-});
+type P = { projectId: string };
+export const GET = apiRoute<P>(async ({ db, caller, params }) => json(await getProject(db, caller, params.projectId)));
+export const PATCH = apiRoute<P>(async ({ req, db, caller, params }) => json(await updateProject(db, caller, params.projectId, await readJson(req))));

@@ -1,0 +1,138 @@
+/**
+ * The `aggregate` job: a round's labels (and demonstrations) become dataset version `round.index`
+ * = version i−1 ∪ the accepted samples of round i (plus review decisions taken since the last version).
+ * One transaction; idempotent (a round no longer `aggregating` is left alone).
+ */
+import { createHash } from "node:crypto";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import type { Space } from "../../envs/index";
+import type { Db } from "../../db/client";
+import { aggregatedLabels, datasetSamples, datasetVersions, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
+import type { Tx } from "../jobs/queue";
+import { loadProjectSpec } from "../projects/project-spec";
+import { transactionWithEvents } from "../realtime/with-events";
+import { transitionRound } from "../rounds/round-machine";
+import { aggregateState, sameAction } from "./aggregate-state";
+
+interface Sample {
+  stateId: string | null;
+  observation: number[];
+  action: number | number[];
+  source: string;
+  episode: number;
+  frameIndex: number;
+}
+
+export async function runAggregation(db: Db, roundId: string): Promise<void> {
+  await transactionWithEvents(db, async (tx, emit) => {
+    const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
+    if (!round || round.status !== "aggregating") return;
+    const spec = await loadProjectSpec(tx, round.projectId);
+    const space = spec.actionSpace as Space;
+    const samples: Sample[] = [];
+    const episodeOf = new Map<string, number>();
+    const episode = (rolloutId: string) => episodeOf.get(rolloutId) ?? episodeOf.set(rolloutId, episodeOf.size).size - 1;
+
+    // 1. Demonstrations and takeover segments of this round: the demonstrator's action is the label.
+    const demoStates = await tx
+      .select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation, action: states.action, source: rollouts.source })
+      .from(states)
+      .innerJoin(rollouts, eq(rollouts.id, states.rolloutId))
+      .where(and(eq(rollouts.roundId, round.id), inArray(rollouts.source, ["expert", "teleop", "takeover"])))
+      .orderBy(asc(rollouts.createdAt), asc(states.t));
+    for (const s of demoStates) {
+      if (s.action === null) continue;
+      samples.push({ stateId: s.id, observation: s.observation, action: s.action, source: s.source, episode: episode(s.rolloutId), frameIndex: s.t });
+    }
+
+    // 2. Labelling tasks: consensus per state; gold answers are known and feed labeller accuracy.
+    const roundTasks = await tx.select().from(tasks).where(eq(tasks.roundId, round.id));
+    const roundLabels = roundTasks.length
+      ? await tx.select().from(labels).where(inArray(labels.taskId, roundTasks.map((t) => t.id)))
+      : [];
+    const byTask = new Map<string, typeof roundLabels>();
+    for (const l of roundLabels) byTask.set(l.taskId, [...(byTask.get(l.taskId) ?? []), l]);
+    const stateRows = roundTasks.length
+      ? await tx.select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation }).from(states).where(inArray(states.id, roundTasks.map((t) => t.stateId)))
+      : [];
+    const stateById = new Map(stateRows.map((s) => [s.id, s]));
+    const stats = new Map<string, { labels: number; goldTotal: number; goldCorrect: number; consensusTotal: number; consensusAgree: number; totalDurationMs: number }>();
+    const stat = (userId: string) => stats.get(userId) ?? stats.set(userId, { labels: 0, goldTotal: 0, goldCorrect: 0, consensusTotal: 0, consensusAgree: 0, totalDurationMs: 0 }).get(userId)!;
+    const tol = spec.settings.clusterTolerance;
+    const aggregateRows: (typeof aggregatedLabels.$inferInsert)[] = [];
+
+    for (const task of roundTasks) {
+      const ls = byTask.get(task.id) ?? [];
+      const state = stateById.get(task.stateId);
+      if (ls.length === 0 || !state) continue;
+      for (const l of ls) {
+        const s = stat(l.userId);
+        s.labels++;
+        s.totalDurationMs += l.durationMs ?? 0;
+      }
+      if (task.isGold && task.goldAction !== null) {
+        for (const l of ls) {
+          const s = stat(l.userId);
+          s.goldTotal++;
+          if (!l.cantTell && l.action !== null && sameAction(space, l.action, task.goldAction, tol)) s.goldCorrect++;
+        }
+        aggregateRows.push({ roundId: round.id, stateId: task.stateId, actions: [task.goldAction], agreement: 1, labelCount: ls.length, status: "accepted", reason: "gold" });
+        samples.push({ stateId: task.stateId, observation: state.observation, action: task.goldAction, source: "gold", episode: episode(state.rolloutId), frameIndex: state.t });
+        continue;
+      }
+      const agg = aggregateState(ls, { space, multimodal: spec.multimodalHead, tolerance: tol, minAgreement: spec.settings.minAgreement });
+      aggregateRows.push({ roundId: round.id, stateId: task.stateId, actions: agg.actions, agreement: agg.agreement, spread: agg.spread, labelCount: ls.length, status: agg.status, reason: agg.reason });
+      if (agg.status === "accepted") {
+        for (const a of agg.actions) samples.push({ stateId: task.stateId, observation: state.observation, action: a, source: "label", episode: episode(state.rolloutId), frameIndex: state.t });
+        for (const l of ls) {
+          if (l.cantTell || l.action === null) continue;
+          const s = stat(l.userId);
+          s.consensusTotal++;
+          if (agg.actions.some((a) => sameAction(space, l.action as number | number[], a, tol))) s.consensusAgree++;
+        }
+      }
+    }
+
+    // 3. Review decisions taken since the last version (accepted by a lead, not yet in any version).
+    const decided = await tx
+      .select({ id: aggregatedLabels.id, stateId: aggregatedLabels.stateId, actions: aggregatedLabels.actions, observation: states.observation, t: states.t, rolloutId: states.rolloutId })
+      .from(aggregatedLabels)
+      .innerJoin(rounds, eq(rounds.id, aggregatedLabels.roundId))
+      .innerJoin(states, eq(states.id, aggregatedLabels.stateId))
+      .where(and(eq(rounds.projectId, round.projectId), eq(aggregatedLabels.status, "accepted"), isNull(aggregatedLabels.datasetVersion), isNotNull(aggregatedLabels.reviewerId), lt(rounds.index, round.index)));
+    for (const d of decided) {
+      for (const a of d.actions) samples.push({ stateId: d.stateId, observation: d.observation, action: a, source: "review", episode: episode(d.rolloutId), frameIndex: d.t });
+    }
+
+    const version = round.index;
+    for (let i = 0; i < aggregateRows.length; i += 1000) {
+      await tx.insert(aggregatedLabels).values(aggregateRows.slice(i, i + 1000).map((r) => ({ ...r, datasetVersion: r.status === "accepted" ? version : null }))).onConflictDoNothing();
+    }
+    if (decided.length) await tx.update(aggregatedLabels).set({ datasetVersion: version }).where(inArray(aggregatedLabels.id, decided.map((d) => d.id)));
+    await writeVersion(tx, round.projectId, round.id, version, samples);
+    for (const [userId, s] of stats) await tx.insert(labelerStats).values({ roundId: round.id, userId, ...s }).onConflictDoNothing();
+
+    const result = await transitionRound(tx, round, "training", { set: { datasetVersion: version }, reason: `dataset v${version}: +${samples.length} samples` });
+    emit(result.event);
+  });
+}
+
+/** Appends the samples as version `version` with counts and a checksum chained to the previous version's. */
+async function writeVersion(tx: Tx, projectId: string, roundId: string, version: number, samples: Sample[]): Promise<void> {
+  const [prev] = await tx.select().from(datasetVersions).where(and(eq(datasetVersions.projectId, projectId), lt(datasetVersions.version, version))).orderBy(desc(datasetVersions.version)).limit(1);
+  const rows = samples.map((s) => ({ projectId, version, ...s }));
+  for (let i = 0; i < rows.length; i += 1000) await tx.insert(datasetSamples).values(rows.slice(i, i + 1000));
+  const hash = createHash("sha256").update(prev?.checksum ?? "");
+  for (const s of samples) hash.update(JSON.stringify([s.observation, s.action, s.source]));
+  const bySource: Record<string, number> = { ...((prev?.counts as { bySource?: Record<string, number> })?.bySource ?? {}) };
+  for (const s of samples) bySource[s.source] = (bySource[s.source] ?? 0) + 1;
+  await tx.insert(datasetVersions).values({
+    projectId,
+    version,
+    roundId,
+    sampleCount: (prev?.sampleCount ?? 0) + samples.length,
+    addedCount: samples.length,
+    counts: { bySource, added: samples.length },
+    checksum: hash.digest("hex"),
+  });
+}

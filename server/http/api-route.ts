@@ -1,0 +1,32 @@
+/**
+ * Route-handler plumbing for `/api/v1`: resolves the caller (bearer token or session), passes the database
+ * and the awaited path params, and maps anything thrown through `errorResponse`. Handlers stay a few lines.
+ */
+import type { Db } from "../../db/client";
+import { requireCaller } from "../auth/caller";
+import type { SessionUser } from "../auth/session";
+import { getContext } from "../context";
+import { route } from "./respond";
+
+type Params = Record<string, string>;
+export interface ApiArgs<P extends Params> {
+  req: Request;
+  db: Db;
+  caller: SessionUser;
+  params: P;
+}
+
+export function apiRoute<P extends Params = Params>(fn: (args: ApiArgs<P>) => Promise<Response>) {
+  return route(async (req: Request, ctx: { params: Promise<P> }) => {
+    const db = getContext().database.db;
+    const caller = await requireCaller(db, req);
+    return fn({ req, db, caller, params: ((await ctx?.params) ?? {}) as P });
+  });
+}
+
+export const json = (data: unknown, status = 200) => Response.json({ data }, { status });
+
+/** Parses a non-negative integer path segment (a round index, a dataset version); anything else is 404. */
+export function intParam(value: string | undefined): number {
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : -1;
+}

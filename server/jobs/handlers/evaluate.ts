@@ -1,0 +1,32 @@
+/**
+ * The `evaluate` job: the new policy runs seeded episodes on the built-in env (external projects skip
+ * this), its metrics are stored, and it is published: the round is done and every client is told.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../../db/client";
+import { policies, rounds } from "../../../db/schema";
+import { loadProjectSpec } from "../../projects/project-spec";
+import { transactionWithEvents } from "../../realtime/with-events";
+import { transitionRound } from "../../rounds/round-machine";
+import { simulateEvaluation } from "../../training/simulate";
+
+export const EVAL_FIRST_SEED = 100_000;
+
+export async function runEvaluate(db: Db, roundId: string): Promise<void> {
+  const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
+  if (!round || round.status !== "evaluating" || !round.resultPolicyId) return;
+  const spec = await loadProjectSpec(db, round.projectId);
+  const [policy] = await db.select().from(policies).where(eq(policies.id, round.resultPolicyId));
+  if (!policy) throw new Error("the round's trained policy is missing");
+  const metrics = spec.envId
+    ? await simulateEvaluation({ kind: "evaluate", envId: spec.envId, blob: new Uint8Array(policy.blob), episodes: spec.settings.evalEpisodes, firstSeed: EVAL_FIRST_SEED })
+    : null;
+
+  await transactionWithEvents(db, async (tx, emit) => {
+    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
+    if (!current || current.status !== "evaluating") return;
+    await tx.update(policies).set({ metrics, publishedAt: sql`now()` }).where(eq(policies.id, policy.id));
+    emit((await transitionRound(tx, current, "published", { set: { metrics } })).event);
+    emit({ type: "policy:published", projectId: round.projectId, roundIndex: round.index, policyId: policy.id, version: policy.version, metrics });
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The `train` job: the project's dataset (every sample up to the round's version) → a new policy version,
+ * trained in the trainer's worker thread. Progress goes to the round row and out as realtime events; the
+ * job lease is renewed on every epoch.
+ */
+import { and, desc, eq, lte, sql } from "drizzle-orm";
+import type { Db } from "../../../db/client";
+import { datasetSamples, policies, rounds } from "../../../db/schema";
+import { makeDataset } from "../../../trainer/dataset";
+import type { THeadConfig } from "../../../trainer/policy/spec";
+import type { TTrainProgress } from "../../../trainer/protocol";
+import type { TrainerWorker } from "../../../trainer/worker/client";
+import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
+import { publish } from "../../realtime/bus";
+import { transactionWithEvents } from "../../realtime/with-events";
+import { transitionRound } from "../../rounds/round-machine";
+
+export function headConfig(spec: ProjectSpec): THeadConfig {
+  switch (spec.head) {
+    case "categorical":
+      return { kind: "categorical" };
+    case "mog":
+      return { kind: "mog", components: 5 };
+    case "autoregressive":
+      return { kind: "autoregressive", bins: 41 };
+    default:
+      return { kind: "gaussian", variance: "state" };
+  }
+}
+
+export interface TrainDeps {
+  trainer: () => Promise<TrainerWorker>;
+  heartbeat: (progress: unknown) => Promise<void>;
+}
+
+export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promise<void> {
+  const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
+  if (!round || round.status !== "training" || round.datasetVersion === null) return;
+  const spec = await loadProjectSpec(db, round.projectId);
+
+  const rows = await db
+    .select({ observation: datasetSamples.observation, action: datasetSamples.action })
+    .from(datasetSamples)
+    .where(and(eq(datasetSamples.projectId, round.projectId), lte(datasetSamples.version, round.datasetVersion)))
+    .orderBy(datasetSamples.id);
+  if (rows.length === 0) throw new Error(`dataset v${round.datasetVersion} is empty: nothing to train on`);
+  const dataset = makeDataset(rows.map((r) => r.observation), rows.map((r) => r.action));
+
+  let warmStart: Uint8Array | undefined;
+  if (spec.settings.warmStart && round.policyId) {
+    const [p] = await db.select({ blob: policies.blob }).from(policies).where(eq(policies.id, round.policyId));
+    if (p) warmStart = new Uint8Array(p.blob);
+  }
+  const s = spec.settings;
+  const ensembleSize = s.ensembleSize || (s.selection === "uncertainty" ? 5 : 1);
+  let lastPush = 0;
+  const onProgress = (p: TTrainProgress) => {
+    const now = Date.now();
+    if (now - lastPush < 250 && p.epoch !== p.epochs) return;
+    lastPush = now;
+    const training = { epoch: p.epoch, epochs: p.epochs, loss: p.loss, valLoss: p.valLoss, samplesPerSecond: p.samplesPerSec };
+    publish([{ type: "training:progress", projectId: round.projectId, roundIndex: round.index, ...training }]);
+    void db.update(rounds).set({ progress: { training } }).where(eq(rounds.id, roundId)).catch(() => {});
+    void deps.heartbeat(training).catch(() => {});
+  };
+  const trainer = await deps.trainer();
+  const job = trainer.train(
+    dataset,
+    {
+      actionSpace: spec.actionSpace,
+      head: headConfig(spec),
+      network: { hidden: s.hiddenUnits, activation: "relu" },
+      ensembleSize,
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      learningRate: s.learningRate,
+      seed: round.index,
+      ...(spec.envId ? { envId: spec.envId } : {}),
+    },
+    { onProgress, transfer: true, ...(warmStart ? { warmStart } : {}) },
+  );
+  const result = await job.result;
+
+  await transactionWithEvents(db, async (tx, emit) => {
+    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
+    if (!current || current.status !== "training") return;
+    const [last] = await tx.select({ v: policies.version }).from(policies).where(eq(policies.projectId, round.projectId)).orderBy(desc(policies.version)).limit(1);
+    const [policy] = await tx
+      .insert(policies)
+      .values({
+        projectId: round.projectId,
+        version: (last?.v ?? 0) + 1,
+        roundId: round.id,
+        head: spec.head,
+        blob: Buffer.from(result.blob),
+        training: {
+          backend: result.backend.name,
+          samples: dataset.n,
+          datasetVersion: round.datasetVersion,
+          epochsRun: result.epochsRun,
+          stopReason: result.stopReason,
+          finalLoss: result.finalLoss,
+          bestValLoss: result.bestValLoss,
+          samplesPerSec: result.samplesPerSec,
+          timings: result.timings,
+          lossCurve: result.lossCurve,
+          ensembleSize,
+          warmStarted: result.warmStarted,
+        },
+      })
+      .returning({ id: policies.id });
+    if (!policy) throw new Error("policy insert returned nothing");
+    const training = { ...((current.progress as { training?: object }).training ?? {}), done: true, backend: result.backend.name, trainMs: result.timings.totalMs };
+    emit((await transitionRound(tx, current, "evaluating", { set: { resultPolicyId: policy.id, progress: sql`${JSON.stringify({ training })}::jsonb` as never } })).event);
+  });
+}

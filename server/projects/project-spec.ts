@@ -1,0 +1,53 @@
+/**
+ * What a project is, as the round loop needs it: settings with defaults applied, the env (built-in or
+ * external) and its spaces, and the policy head to train.
+ */
+import { eq } from "drizzle-orm";
+import { getEnvSpec, type EnvSpec } from "../../envs/index";
+import { ZProjectSettings, type TProjectSettings } from "../../contracts/settings";
+import type { TSpace } from "../../contracts/spaces";
+import { projects, type Project } from "../../db/schema";
+import { notFound } from "../errors";
+import type { DbOrTx } from "../jobs/queue";
+
+export interface ProjectSpec {
+  id: string;
+  envId: string | null;
+  env: EnvSpec | null;
+  observationSpace: TSpace;
+  actionSpace: TSpace;
+  settings: TProjectSettings;
+  head: "categorical" | "gaussian" | "mog" | "autoregressive";
+  multimodalHead: boolean;
+}
+
+interface StoredConfig {
+  settings?: unknown;
+  external?: { observationSpace: TSpace; actionSpace: TSpace };
+}
+
+export function projectSpec(project: Project): ProjectSpec {
+  const config = (project.config ?? {}) as StoredConfig;
+  const settings = ZProjectSettings.parse(config.settings ?? {});
+  const env = project.envId ? getEnvSpec(project.envId) : null;
+  const observationSpace = (env?.observationSpace ?? config.external?.observationSpace) as TSpace | undefined;
+  const actionSpace = (env?.actionSpace ?? config.external?.actionSpace) as TSpace | undefined;
+  if (!observationSpace || !actionSpace) throw new Error(`project ${project.id} has neither a built-in env nor external spaces`);
+  const head = settings.head === "auto" ? (actionSpace.type === "discrete" ? "categorical" : "gaussian") : settings.head;
+  return {
+    id: project.id,
+    envId: project.envId,
+    env,
+    observationSpace,
+    actionSpace,
+    settings,
+    head,
+    multimodalHead: head === "mog" || head === "autoregressive" || head === "categorical",
+  };
+}
+
+export async function loadProjectSpec(db: DbOrTx, projectId: string): Promise<ProjectSpec> {
+  const [p] = await db.select().from(projects).where(eq(projects.id, projectId));
+  if (!p) throw notFound("Project not found");
+  return projectSpec(p);
+}

@@ -1,0 +1,55 @@
+import { desc, eq } from "drizzle-orm";
+import { ZDemonstrations } from "../../contracts/rounds";
+import type { Db } from "../../db/client";
+import { auditLog, rounds } from "../../db/schema";
+import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { AppError } from "../errors";
+import { loadProjectSpec } from "../projects/project-spec";
+import { transactionWithEvents } from "../realtime/with-events";
+import { insertRollout } from "./insert-rollout";
+import { checkAction, checkObservation } from "./validate-steps";
+
+/**
+ * Demonstrations (expert-labelled episodes: uploaded, teleoperated in the browser, or takeover segments).
+ * They join the current collecting round; with no round yet, round 0 is started for them. Labellers may
+ * send teleop/takeover episodes; uploading `expert` demonstrations needs the lead role. All or nothing.
+ */
+export async function addDemonstrations(db: Db, caller: Caller, projectId: string, input: unknown) {
+  const role = await authorizeProject(db, caller, projectId, "labeler");
+  const data = ZDemonstrations.parse(input);
+  if (data.source === "expert" && role !== "lead") throw new AppError("FORBIDDEN", "Uploading expert demonstrations needs the lead role");
+  const spec = await loadProjectSpec(db, projectId);
+  data.episodes.forEach((ep, e) =>
+    ep.steps.forEach((s, t) => {
+      checkObservation(spec.observationSpace, s.observation, `episodes.${e}.steps.${t}.observation`);
+      checkAction(spec.actionSpace, s.action, `episodes.${e}.steps.${t}.action`);
+    }),
+  );
+  return transactionWithEvents(db, async (tx, emit) => {
+    let [round] = await tx.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.index)).limit(1).for("update");
+    if (!round) {
+      if (role !== "lead") throw new AppError("CONFLICT", "No round is open; a lead must start round 0 first");
+      [round] = await tx.insert(rounds).values({ projectId, index: 0, status: "collecting", beta: 1 }).returning();
+      if (!round) throw new Error("round insert returned nothing");
+      await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "round.started", targetType: "round", targetId: round.id, data: { index: 0, reason: "demonstrations uploaded" } });
+      emit({ type: "round:status", projectId, roundIndex: 0, status: "collecting" });
+    }
+    // Takeover segments may arrive while the round is labelling (the labeller corrected a live policy).
+    const open = round.status === "collecting" || (data.source === "takeover" && round.status === "labeling");
+    if (!open) throw new AppError("CONFLICT", `Round ${round.index} is ${round.status}; demonstrations join a collecting round`);
+    const ids: string[] = [];
+    for (const ep of data.episodes) {
+      const id = await insertRollout(tx, {
+        projectId,
+        roundId: round.id,
+        source: data.source,
+        meta: { uploadedBy: caller.id },
+        steps: ep.steps.map((s) => ({ observation: s.observation, envState: s.state ?? null, action: s.action })),
+      });
+      ids.push(id);
+      emit({ type: "rollout:added", projectId, roundIndex: round.index, rolloutId: id, source: data.source, length: ep.steps.length });
+    }
+    await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "demonstrations.added", targetType: "round", targetId: round.id, data: { source: data.source, episodes: ids.length, steps: data.episodes.reduce((a, e) => a + e.steps.length, 0) } });
+    return { roundIndex: round.index, rolloutIds: ids, steps: data.episodes.reduce((a, e) => a + e.steps.length, 0) };
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * API tokens for automation and robots: `Authorization: Bearer crv_…`. Only the SHA-256 of a token is
+ * stored; the token itself is returned once, at creation.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../../db/client";
+import { apiTokens, auditLog, users } from "../../db/schema";
+import type { SessionUser } from "../auth/session";
+import { notFound } from "../errors";
+
+export const TOKEN_PREFIX = "crv_";
+export const ZCreateToken = z.object({ name: z.string().trim().min(1, "Name is required").max(100) }).strict();
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export async function createApiToken(db: Db, userId: string, input: unknown) {
+  const { name } = ZCreateToken.parse(input);
+  const token = `${TOKEN_PREFIX}${randomBytes(24).toString("base64url")}`;
+  const [row] = await db
+    .insert(apiTokens)
+    .values({ userId, name, tokenHash: hashToken(token), prefix: token.slice(0, 10) })
+    .returning({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt });
+  if (!row) throw new Error("token insert returned nothing");
+  await db.insert(auditLog).values({ actorId: userId, action: "token.created", targetType: "api_token", targetId: row.id, data: { name } });
+  return { ...row, createdAt: row.createdAt.toISOString(), token };
+}
+
+export async function listApiTokens(db: Db, userId: string) {
+  const rows = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .orderBy(desc(apiTokens.createdAt));
+  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), lastUsedAt: r.lastUsedAt?.toISOString() ?? null }));
+}
+
+export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<void> {
+  if (!z.uuid().safeParse(tokenId).success) throw notFound("Token not found");
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  if (!rows.length) throw notFound("Token not found");
+  await db.insert(auditLog).values({ actorId: userId, action: "token.revoked", targetType: "api_token", targetId: tokenId });
+}
+
+/** The user behind a bearer token, or null for an unknown or revoked one. */
+export async function userForToken(db: Db, token: string): Promise<SessionUser | null> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const [row] = await db
+    .select({ tokenId: apiTokens.id, id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+  if (!row) return null;
+  void db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId)).catch(() => {});
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin };
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run trainer`: a job worker process (e.g. on a GPU machine) taking collect/aggregate/train/evaluate
+ * jobs from the same database as the web process. Needs DATABASE_URL (the embedded database is private to
+ * its web process). Start the web process with IN_PROCESS_JOBS=0 to leave all jobs to such workers.
+ */
+import { openDatabase } from "../db/client";
+import { migrateDatabase } from "../db/migrate";
+import { JobRunner } from "./jobs/runner";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error("npm run trainer needs DATABASE_URL (a PostgreSQL shared with the web process)");
+  process.exit(1);
+}
+const database = await openDatabase({ url, poolSize: 4 });
+await migrateDatabase(database.db);
+const runner = new JobRunner(database.db);
+runner.start();
+console.log(`[trainer] ${runner.workerId} taking jobs from PostgreSQL`);
+const stop = async () => {
+  await runner.stop();
+  await database.close();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());

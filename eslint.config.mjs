@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests read loosely-typed JSON bodies from the real server.
+    files: ["tests/**", "e2e/**"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
     // Browser-safe layers may not reach into the server or the database either.
     files: ["envs/**", "contracts/**"],
     rules: {

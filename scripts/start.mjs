@@ -62,19 +62,20 @@ export function buildIfNeeded() {
   // The test runner builds once up front and sets this so server processes started by tests never rebuild.
   if (process.env.CORRECTIVE_SKIP_BUILD === "1" && fs.existsSync(path.join(root, ".next", "BUILD_ID"))) return;
   if (!buildIsStale()) return;
-  withBuildLock(() => {
-    if (!buildIsStale()) return; // built by the process we waited for
+  const status = withBuildLock(() => {
+    if (!buildIsStale()) return 0; // built by the process we waited for
     console.log("[start] building the web app (next build)…");
     const res = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
       cwd: root,
       stdio: "inherit",
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     });
-    if (res.status !== 0) {
-      console.error("[start] next build failed");
-      process.exit(res.status ?? 1);
-    }
+    return res.status ?? 1;
   });
+  if (status !== 0) {
+    console.error("[start] next build failed");
+    process.exit(status);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

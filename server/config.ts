@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   NEXTAUTH_URL: z.url().optional(),
   /** 0 = this web process does not run jobs (a separate `npm run trainer` does). */
   IN_PROCESS_JOBS: boolFlag.optional(),
+  /** Job lease (ms): a job whose worker died is claimable again this long after its last renewal. */
+  JOB_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
 });
 
 export interface Config {
@@ -40,6 +42,8 @@ export interface Config {
   authSecret: string;
   authUrl: string;
   inProcessJobs: boolean;
+  /** Undefined: the job runner's default. */
+  jobLeaseMs: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +80,6 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     authSecret: secret,
     authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
+    jobLeaseMs: e.JOB_LEASE_MS,
   };
 }

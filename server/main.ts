@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`Corrective ${ctx.version} listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (${dev ? "development" : "production"}, db: ${database.engine})`);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
-  const runner = config.inProcessJobs ? new JobRunner(database.db) : undefined;
+  const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
   runner?.start();
 
   installShutdown(server, async () => {

@@ -5,13 +5,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
+import { ZCreateToken } from "../../contracts/tokens";
 import type { Db } from "../../db/client";
 import { apiTokens, auditLog, users } from "../../db/schema";
 import type { SessionUser } from "../auth/session";
 import { notFound } from "../errors";
 
 export const TOKEN_PREFIX = "crv_";
-export const ZCreateToken = z.object({ name: z.string().trim().min(1, "Name is required").max(100) }).strict();
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 

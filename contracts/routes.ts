@@ -6,6 +6,28 @@ export const API = {
   me: "/api/v1/me",
   projects: "/api/v1/projects",
   project: (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`,
+  openApi: "/api/v1/openapi.json",
+  login: "/api/v1/auth/login",
+  envs: "/api/v1/envs",
+  tokens: "/api/v1/tokens",
+  token: (tokenId: string) => `/api/v1/tokens/${encodeURIComponent(tokenId)}`,
+  members: (projectId: string) => `${API.project(projectId)}/members`,
+  demonstrations: (projectId: string) => `${API.project(projectId)}/demonstrations`,
+  rollouts: (projectId: string) => `${API.project(projectId)}/rollouts`,
+  frames: (projectId: string) => `${API.project(projectId)}/frames`,
+  frame: (projectId: string, frameId: string) => `${API.project(projectId)}/frames/${encodeURIComponent(frameId)}`,
+  rounds: (projectId: string) => `${API.project(projectId)}/rounds`,
+  round: (projectId: string, index: number | string) => `${API.project(projectId)}/rounds/${encodeURIComponent(String(index))}`,
+  closeRound: (projectId: string, index: number | string) => `${API.round(projectId, index)}/close`,
+  retryRound: (projectId: string, index: number | string) => `${API.round(projectId, index)}/retry`,
+  nextTask: (projectId: string) => `${API.project(projectId)}/tasks/next`,
+  policies: (projectId: string) => `${API.project(projectId)}/policies`,
+  latestPolicy: (projectId: string) => `${API.project(projectId)}/policies/latest`,
+  /** Path only; add `?format=jsonl` (the default and only format). */
+  datasetExport: (projectId: string, version: number | string) => `${API.project(projectId)}/datasets/${encodeURIComponent(String(version))}/export`,
+  taskLabels: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/labels`,
+  taskRelease: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/release`,
+  taskHeartbeat: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/heartbeat`,
 } as const;
 
 export const PAGES = {

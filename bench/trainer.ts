@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const carTrack = makeDataset(steps.map((s) => s.observation), steps.map((s) => s.action as number[]));
   const actionSpace = getEnvSpec("CarTrack-v0").actionSpace;
   const retrainSettings = [
-    { label: "default settings (≤200 epochs, patience 20, batch 256, lr 1e-3)", config: {} },
+    { label: "default settings (≤200 epochs, patience 10, batch 256, lr 2e-3)", config: {} },
     { label: "DAgger bench settings (≤100 epochs, patience 10, lr 2e-3)", config: QUICK_TRAINING },
   ];
   for (const be of ["wasm", "cpu"] as const) {

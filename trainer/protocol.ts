@@ -22,11 +22,11 @@ export const ZTrainConfig = z.object({
   ensembleSize: z.number().int().min(1).max(32).default(1),
   epochs: z.number().int().min(1).max(100_000).default(200),
   batchSize: z.number().int().min(1).max(1 << 20).default(256),
-  learningRate: z.number().positive().max(1).default(1e-3),
+  learningRate: z.number().positive().max(1).default(2e-3),
   /** Fraction held out for early stopping (none when it would be < 1 sample). */
   validationSplit: z.number().min(0).max(0.5).default(0.1),
   /** Epochs without a val-loss improvement of at least `minDelta` before stopping. */
-  patience: z.number().int().min(1).default(20),
+  patience: z.number().int().min(1).default(10),
   minDelta: z.number().min(0).default(1e-4),
   seed: z.number().int().default(0),
   /** Stop (keeping the best weights) after this much training time. */

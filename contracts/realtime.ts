@@ -3,6 +3,7 @@
  * event is validated with the zod schema below and answered through an acknowledgement.
  */
 import { z } from "zod";
+import type { TComment } from "./comments";
 
 export type AckError = { ok: false; error: { code: string; message: string } };
 export type Ack<T> = { ok: true; data: T } | AckError;
@@ -10,9 +11,13 @@ export type Ack<T> = { ok: true; data: T } | AckError;
 export interface PresenceUser {
   id: string;
   name: string;
+  /** The views this person has open in the project (one per tab), when their pages said so on join. */
+  views?: string[];
 }
 
-export const ZJoinProject = z.object({ projectId: z.uuid() });
+/** Which page a socket is on, sent on join so others see it (`label`, `ride`, `demos`, `takeover`, `overview` …). */
+export const ZPresenceView = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "a short lower-case view name");
+export const ZJoinProject = z.object({ projectId: z.uuid(), view: ZPresenceView.optional() });
 export type TJoinProject = z.infer<typeof ZJoinProject>;
 
 export interface RoundProgress {
@@ -29,7 +34,8 @@ export type ProjectEvent =
   | { type: "policy:published"; projectId: string; roundIndex: number; policyId: string; version: number; metrics: unknown }
   | { type: "rollout:added"; projectId: string; roundIndex: number; rolloutId: string; source: string; length: number }
   | { type: "task:claimed"; projectId: string; taskId: string; userId: string }
-  | { type: "task:released"; projectId: string; taskId: string };
+  | { type: "task:released"; projectId: string; taskId: string }
+  | { type: "comment:added"; projectId: string; comment: TComment };
 
 export type ProjectEventType = ProjectEvent["type"];
 export const PROJECT_EVENT_TYPES: ProjectEventType[] = [
@@ -40,6 +46,7 @@ export const PROJECT_EVENT_TYPES: ProjectEventType[] = [
   "rollout:added",
   "task:claimed",
   "task:released",
+  "comment:added",
 ];
 
 export interface ServerToClientEvents {

@@ -7,6 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   check,
@@ -336,3 +337,21 @@ export type Round = typeof rounds.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Job = typeof jobs.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
+
+/** Comments on a state or a rollout, threaded by `parentId`, with the members they @mention. */
+export const comments = pgTable(
+  "comments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    stateId: uuid("state_id").references(() => states.id, { onDelete: "cascade" }),
+    rolloutId: uuid("rollout_id").references(() => rollouts.id, { onDelete: "cascade" }),
+    parentId: uuid("parent_id").references((): AnyPgColumn => comments.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    body: text("body").notNull(),
+    mentions: jsonb("mentions").$type<string[]>().notNull().default([]),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("comments_project_state_idx").on(t.projectId, t.stateId), index("comments_project_rollout_idx").on(t.projectId, t.rolloutId, t.createdAt)],
+);
+export type CommentRow = typeof comments.$inferSelect;

@@ -1,0 +1,690 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, generated from the same zod schemas the route handlers parse
+ * with: request bodies are `z.toJSONSchema(schema, { io: "input" })` of the contracts' schemas; response
+ * bodies are the zod shapes below (what the services return, as output). Browser-safe: no server imports.
+ * Served at `/api/v1/openapi.json`, rendered at `/docs/api`. `tests/unit/openapi.test.ts` validates the
+ * document against the OpenAPI 3.1 schema and checks that every route file under `app/api/v1` is listed.
+ */
+import { z } from "zod";
+import { ZSignIn, ZSignUp } from "./auth";
+import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
+import { API } from "./routes";
+import { ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel } from "./rounds";
+import { ZAddMember, ZCreateProject } from "./settings";
+import { ZBoxSpace, ZSpace } from "./spaces";
+import { ZCreateToken } from "./tokens";
+
+export type JsonSchema = { [key: string]: unknown };
+export type HttpMethod = "get" | "post" | "patch" | "delete";
+export const HTTP_METHODS: readonly HttpMethod[] = ["get", "post", "patch", "delete"];
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Response shapes (what the services return). Type-checked against the services' types in the unit test.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const id = (description?: string) => z.string().meta({ format: "uuid", ...(description ? { description } : {}) });
+const timestamp = () => z.string().meta({ format: "date-time" });
+const ZActionOut = z.union([z.number(), z.array(z.number())]);
+
+/** The error codes of `server/errors.ts` (checked against `ErrorCode` in the unit test). */
+export const API_ERROR_CODES = ["VALIDATION", "UNPROCESSABLE", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
+const ZFieldErrors = z.record(z.string(), z.array(z.string())).describe("Messages per field; the key is the dotted path of the field (`_` for the whole body).");
+
+export const ZErrorBody = z.object({
+  error: z.object({
+    code: z.enum(API_ERROR_CODES),
+    message: z.string().describe("A sentence for people; never a stack trace."),
+    fieldErrors: ZFieldErrors.optional(),
+    details: z.object({ fieldErrors: ZFieldErrors }).optional().describe("The same field errors, kept for older clients."),
+  }),
+});
+
+export const ZUserView = z.object({ id: id(), email: z.string(), name: z.string(), isAdmin: z.boolean() });
+export const ZLoginResult = z.object({ token: z.string().describe("A new API token (`crv_…`); shown once."), user: ZUserView });
+export const ZTokenCreated = z.object({
+  id: id(),
+  name: z.string(),
+  prefix: z.string().describe("The first characters of the token, to recognise it in lists."),
+  createdAt: timestamp(),
+  token: z.string().describe("The token itself (`crv_…`). Only its hash is stored: this is the only time it is shown."),
+});
+export const ZTokenSummary = z.object({ id: id(), name: z.string(), prefix: z.string(), createdAt: timestamp(), lastUsedAt: timestamp().nullable() });
+
+export const ZEnvView = z.object({
+  id: z.string(),
+  description: z.string(),
+  source: z.enum(["gymnasium-1.4.0", "corrective"]),
+  observationSpace: ZBoxSpace,
+  observationFields: z.array(z.string()),
+  actionSpace: ZSpace,
+  stateFields: z.array(z.string()),
+  maxEpisodeSteps: z.number(),
+  dt: z.number(),
+  hasExpert: z.boolean(),
+  referenceReturns: z.object({ random: z.number(), expert: z.number().nullable() }),
+  rewardThreshold: z.number().nullable(),
+});
+
+const ZRole = z.enum(PROJECT_ROLES);
+export const ZProjectSummaryView = z.object({
+  id: id(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  envId: z.string().nullable(),
+  role: ZRole.describe("The caller's role; `lead` for a site admin without a membership."),
+  memberCount: z.number(),
+  createdAt: timestamp(),
+});
+export const ZMemberView = z.object({ userId: id(), name: z.string(), email: z.string(), role: ZRole });
+export const ZProjectDetailView = ZProjectSummaryView.extend({
+  config: z.unknown().describe("Stored configuration: `{ settings, external? }` with every setting defaulted."),
+  members: z.array(ZMemberView),
+});
+
+export const ZDemonstrationsAdded = z.object({ roundIndex: z.number(), rolloutIds: z.array(id()), steps: z.number() });
+export const ZRolloutAdded = z.object({ rolloutId: id(), roundIndex: z.number(), steps: z.number() });
+export const ZFrameStored = z.object({ id: id(), mime: z.enum(["image/png", "image/jpeg"]), size: z.number() });
+
+export const ZRoundView = z.object({
+  id: id(),
+  projectId: id(),
+  index: z.number(),
+  status: z.enum(ROUND_STATUSES),
+  error: z.string().nullable(),
+  failedFrom: z.enum(ROUND_STATUSES).nullable(),
+  beta: z.number().describe("Share of expert actions mixed into this round's rollouts."),
+  policyId: id().nullable().describe("The policy rolled out in this round."),
+  resultPolicyId: id().nullable().describe("The policy trained by this round."),
+  datasetVersion: z.number().nullable(),
+  progress: z.object({
+    tasksTotal: z.number(),
+    tasksDone: z.number(),
+    labels: z.number(),
+    rollouts: z.number(),
+    states: z.number(),
+    training: z.unknown().optional().describe("Epoch, loss and throughput while training."),
+  }),
+  metrics: z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number() }).nullable(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
+});
+
+export const ZNextTaskView = z.object({
+  task: z.object({ id: id(), leaseExpiresAt: timestamp(), required: z.number(), labelCount: z.number() }),
+  state: z.object({ id: id(), t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), frameUrl: z.string().nullable() }),
+  context: z.object({
+    rolloutId: id(),
+    roundIndex: z.number(),
+    before: z
+      .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
+      .describe("The rollout up to and including the state (oldest first), for replay."),
+    rolloutLength: z.number(),
+  }),
+  policyAction: ZActionOut.nullable(),
+});
+
+export const ZLabelView = z.object({
+  id: id(),
+  taskId: id(),
+  action: ZActionOut.nullable(),
+  cantTell: z.boolean(),
+  createdAt: timestamp(),
+  duplicate: z.boolean().describe("True when this id had been stored before: the resubmission changed nothing."),
+});
+export const ZReleased = z.object({ released: z.boolean().describe("False when you did not hold the task (nothing changed).") });
+export const ZLease = z.object({ leaseExpiresAt: timestamp() });
+
+export const ZPolicyView = z.object({
+  id: id(),
+  version: z.number(),
+  roundId: id().nullable(),
+  head: z.string(),
+  training: z.record(z.string(), z.unknown()).describe("Training summary (epochs, losses, timings)."),
+  metrics: z.unknown().describe("Evaluation metrics, or null before evaluation."),
+  publishedAt: timestamp().nullable(),
+  createdAt: timestamp(),
+});
+export const ZLatestPolicyView = ZPolicyView.extend({
+  training: z.record(z.string(), z.unknown()).describe("Training summary, with the loss curve."),
+  blobBase64: z.string().describe("The serialised model (`.crpl`), base64."),
+});
+
+export const ZDatasetSample = z.object({
+  observation: z.array(z.number()),
+  action: ZActionOut,
+  source: z.string().describe(`Where the sample came from: ${ROLLOUT_SOURCES.join(", ")}, or a label.`),
+  version: z.number().describe("The dataset version that added it."),
+  episode_index: z.number(),
+  frame_index: z.number(),
+  state_id: id().nullable(),
+});
+
+export const ZHealthView = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  db: z.enum(["pglite", "postgres"]),
+  version: z.string(),
+  reason: z.string().optional(),
+});
+
+/** `tasks/next` body. The server parses it with `ZClaimNext` (server/tasks/claim-next-task.ts); the unit test keeps the two equal. */
+export const ZClaimNextBody = z.object({ exclude: z.array(z.uuid()).max(20).default([]).describe("Task ids you already hold (prefetching).") }).strict();
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Components: every named schema, as JSON Schema 2020-12 (OpenAPI 3.1's dialect).
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/** Request bodies: the contracts' schemas as the client must send them (defaults optional, before transforms). */
+const REQUEST_SCHEMAS = {
+  SignUp: ZSignUp,
+  SignIn: ZSignIn,
+  CreateToken: ZCreateToken,
+  CreateProject: ZCreateProject,
+  UpdateProject: ZUpdateProject,
+  AddMember: ZAddMember,
+  Demonstrations: ZDemonstrations,
+  ExternalRollout: ZExternalRollout,
+  StartRound: ZStartRound,
+  ClaimNext: ZClaimNextBody,
+  SubmitLabel: ZSubmitLabel,
+} satisfies Record<string, z.ZodType>;
+
+const RESPONSE_SCHEMAS = {
+  Error: ZErrorBody,
+  User: ZUserView,
+  LoginResult: ZLoginResult,
+  TokenCreated: ZTokenCreated,
+  TokenSummary: ZTokenSummary,
+  Env: ZEnvView,
+  ProjectSummary: ZProjectSummaryView,
+  ProjectDetail: ZProjectDetailView,
+  Member: ZMemberView,
+  DemonstrationsAdded: ZDemonstrationsAdded,
+  RolloutAdded: ZRolloutAdded,
+  FrameStored: ZFrameStored,
+  Round: ZRoundView,
+  NextTask: ZNextTaskView,
+  Label: ZLabelView,
+  Released: ZReleased,
+  Lease: ZLease,
+  Policy: ZPolicyView,
+  LatestPolicy: ZLatestPolicyView,
+  DatasetSample: ZDatasetSample,
+  Health: ZHealthView,
+} satisfies Record<string, z.ZodType>;
+
+export type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;
+export type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;
+type SchemaName = RequestSchemaName | ResponseSchemaName;
+
+/** A request body schema exactly as the document holds it (`$schema` dropped: OpenAPI sets the dialect). */
+export function requestJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }) as JsonSchema;
+  return rest;
+}
+
+/** Response shapes are documented open: clients must tolerate fields added later. */
+function responseJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" }) as JsonSchema;
+  return openObjects(rest) as JsonSchema;
+}
+
+function openObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openObjects);
+  if (node === null || typeof node !== "object") return node;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(node)) if (!(k === "additionalProperties" && v === false)) out[k] = openObjects(v);
+  return out;
+}
+
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Operations.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+export const ERROR_RESPONSES = {
+  400: { name: "BadRequest", code: "VALIDATION", description: "Invalid input: the body is not JSON or breaks the schema (`fieldErrors` names each field), or a query parameter is wrong." },
+  401: { name: "Unauthenticated", code: "UNAUTHENTICATED", description: "No valid credentials: send `Authorization: Bearer crv_…` or the session cookie." },
+  403: { name: "Forbidden", code: "FORBIDDEN", description: "You are a member of the project, but your role is too low for this." },
+  404: { name: "NotFound", code: "NOT_FOUND", description: "Not found. A project you are not a member of (or a malformed id) is also 404, never 403, so ids leak nothing." },
+  409: { name: "Conflict", code: "CONFLICT", description: "The request conflicts with the current state (the round is in another phase, the email is taken, the lease was lost…); the message says why." },
+  413: { name: "PayloadTooLarge", code: "PAYLOAD_TOO_LARGE", description: "The body is larger than this operation accepts." },
+  422: { name: "Unprocessable", code: "UNPROCESSABLE", description: "Well-formed but wrong for this project (an action outside the action space, an unknown env, a frame that is not PNG/JPEG)." },
+  429: { name: "RateLimited", code: "RATE_LIMITED", description: "Too many failed sign-ins for this account or address; wait `Retry-After` seconds." },
+  500: { name: "Internal", code: "INTERNAL", description: "An unexpected error (logged on the server; the message is generic)." },
+  503: { name: "Unavailable", code: "UNAVAILABLE", description: "The database is unreachable; try again shortly." },
+} as const;
+export type ErrorStatus = keyof typeof ERROR_RESPONSES;
+
+export const TAGS = [
+  { name: "auth", description: "Accounts and API tokens. Log in with email and password to get a bearer token." },
+  { name: "projects", description: "Projects, their settings and members; the environments a project can use." },
+  { name: "rounds", description: "The DAgger round state machine: collecting → labeling → aggregating → training → evaluating → published (or failed)." },
+  { name: "collection", description: "Data that enters a round: demonstrations, external rollouts and their frames." },
+  { name: "labelling", description: "Leased labelling tasks: claim the next state, label it, release it or keep the lease alive." },
+  { name: "policies", description: "Trained policies and the versioned dataset." },
+  { name: "system", description: "Health and this document." },
+] as const;
+export type Tag = (typeof TAGS)[number]["name"];
+
+interface BodySpec {
+  /** A named JSON body schema from REQUEST_SCHEMAS. */
+  schema: RequestSchemaName;
+  required: boolean;
+  maxBytes?: number;
+}
+interface RawBodySpec {
+  raw: Record<string, { schema: JsonSchema }>;
+  maxBytes: number;
+  description: string;
+}
+interface ResponseSpec {
+  description: string;
+  /** `{ data: <schema> }`, or `{ data: <schema>[] }` with `list`. */
+  data?: ResponseSchemaName;
+  list?: boolean;
+  /** Any other content (binary, JSONL, a bare JSON document). */
+  content?: Record<string, { schema: JsonSchema }>;
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
+}
+export interface OperationSpec {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  tag: Tag;
+  summary: string;
+  description?: string;
+  /** `public`: no credentials; `caller`: a bearer token or the session cookie. */
+  auth: "public" | "caller";
+  /** The lowest project role allowed (site admins act as leads everywhere). */
+  role?: TProjectRole;
+  body?: BodySpec | RawBodySpec;
+  query?: { name: string; description: string; schema: JsonSchema; required?: boolean }[];
+  requestHeaders?: { name: string; description: string; schema: JsonSchema }[];
+  responses: Record<number, ResponseSpec>;
+  /** Error statuses besides those every operation can answer (401 for `caller`, 400/413 with a body, 500, 503). */
+  errors: ErrorStatus[];
+}
+
+/** Turns an `API.*` path builder into an OpenAPI path template: `API.round("{projectId}", "{index}")`. */
+function template<A extends string[]>(build: (...args: A) => string, ...names: A): string {
+  return decodeURIComponent(build(...(names.map((n) => `{${n}}`) as A)));
+}
+
+const MiB = 1024 * 1024;
+const BINARY = { type: "string", contentMediaType: "application/octet-stream" };
+
+export const OPERATIONS: OperationSpec[] = [
+  {
+    method: "get", path: API.health, operationId: "getHealth", tag: "system", auth: "public",
+    summary: "Liveness and database health",
+    description: "200 when the database answers `select 1` within 2 s, else 503 with the reason. Not wrapped in `{ data }`.",
+    responses: {
+      200: { description: "Healthy.", content: { "application/json": { schema: ref("Health") } } },
+      503: { description: "The database is unreachable.", content: { "application/json": { schema: ref("Health") } } },
+    },
+    errors: [],
+  },
+  {
+    method: "get", path: API.openApi, operationId: "getOpenApi", tag: "system", auth: "public",
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The document (not wrapped in `{ data }`).", content: { "application/json": { schema: { type: "object" } } } } },
+    errors: [],
+  },
+  {
+    method: "post", path: API.signUp, operationId: "signUp", tag: "auth", auth: "public",
+    summary: "Create an account",
+    description: "Emails are unique case-insensitively; a taken email is 409 with a field error on `email`.",
+    body: { schema: "SignUp", required: true },
+    responses: { 201: { description: "The new account.", data: "User" } },
+    errors: [409],
+  },
+  {
+    method: "post", path: API.login, operationId: "login", tag: "auth", auth: "public",
+    summary: "Log in for an API token",
+    description: "Email and password → a new API token named `login <time>`. Wrong credentials get one generic 401; repeated failures are limited per account and per address (429 with `Retry-After`).",
+    body: { schema: "SignIn", required: true },
+    responses: { 201: { description: "A new token and the account.", data: "LoginResult" } },
+    errors: [401, 429],
+  },
+  {
+    method: "get", path: API.me, operationId: "getMe", tag: "auth", auth: "caller",
+    summary: "The caller's account",
+    responses: { 200: { description: "The account behind the token or session.", data: "User" } },
+    errors: [],
+  },
+  {
+    method: "get", path: API.tokens, operationId: "listTokens", tag: "auth", auth: "caller",
+    summary: "List your API tokens",
+    description: "Active (not revoked) tokens, newest first. Tokens themselves are never shown again.",
+    responses: { 200: { description: "Your tokens.", data: "TokenSummary", list: true } },
+    errors: [],
+  },
+  {
+    method: "post", path: API.tokens, operationId: "createToken", tag: "auth", auth: "caller",
+    summary: "Create an API token",
+    body: { schema: "CreateToken", required: true },
+    responses: { 201: { description: "The token, shown once.", data: "TokenCreated" } },
+    errors: [],
+  },
+  {
+    method: "delete", path: template(API.token, "tokenId"), operationId: "revokeToken", tag: "auth", auth: "caller",
+    summary: "Revoke one of your API tokens",
+    responses: { 204: { description: "Revoked." } },
+    errors: [404],
+  },
+  {
+    method: "get", path: API.envs, operationId: "listEnvs", tag: "projects", auth: "caller",
+    summary: "Built-in environments",
+    description: "Spaces, field names, time limits and reference returns of every built-in environment.",
+    responses: { 200: { description: "Every built-in environment.", data: "Env", list: true } },
+    errors: [],
+  },
+  {
+    method: "get", path: API.projects, operationId: "listProjects", tag: "projects", auth: "caller",
+    summary: "Your projects",
+    description: "Projects you belong to (every project for a site admin), newest first.",
+    responses: { 200: { description: "Projects with your role in each.", data: "ProjectSummary", list: true } },
+    errors: [],
+  },
+  {
+    method: "post", path: API.projects, operationId: "createProject", tag: "projects", auth: "caller",
+    summary: "Create a project",
+    description: "Give either `envId` (a built-in environment) or `external` observation/action spaces. Any signed-in user may create a project and becomes its lead. Unset settings take their defaults.",
+    body: { schema: "CreateProject", required: true },
+    responses: { 201: { description: "The new project.", data: "ProjectSummary" } },
+    errors: [422],
+  },
+  {
+    method: "get", path: template(API.project, "projectId"), operationId: "getProject", tag: "projects", auth: "caller", role: "viewer",
+    summary: "One project with its members and configuration",
+    responses: { 200: { description: "The project.", data: "ProjectDetail" } },
+    errors: [404],
+  },
+  {
+    method: "patch", path: template(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
+    summary: "Rename or re-describe a project",
+    body: { schema: "UpdateProject", required: true },
+    responses: { 200: { description: "The updated project.", data: "ProjectDetail" } },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: template(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",
+    summary: "Add a member or change their role",
+    description: "The account must exist (404 with a field error on `email` otherwise).",
+    body: { schema: "AddMember", required: true },
+    responses: { 201: { description: "The membership.", data: "Member" } },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: template(API.demonstrations, "projectId"), operationId: "addDemonstrations", tag: "collection", auth: "caller", role: "labeler",
+    summary: "Upload demonstration episodes",
+    description: "Expert-labelled episodes join the current collecting round; with no round yet, a lead's upload starts round 0. `expert` demonstrations need the lead role; labellers may send `teleop`/`takeover`. Observations and actions are checked against the project's spaces (422). All or nothing.",
+    body: { schema: "Demonstrations", required: true, maxBytes: 32 * MiB },
+    responses: { 201: { description: "The stored rollouts.", data: "DemonstrationsAdded" } },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: "post", path: template(API.rollouts, "projectId"), operationId: "addExternalRollout", tag: "collection", auth: "caller", role: "labeler",
+    summary: "Upload a rollout from an external system",
+    description: "A robot or remote simulator sends the states its policy visited, for the current collecting round (after round 0). `frameId`s must name frames uploaded to this project.",
+    body: { schema: "ExternalRollout", required: true, maxBytes: 32 * MiB },
+    responses: { 201: { description: "The stored rollout.", data: "RolloutAdded" } },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: "post", path: template(API.frames, "projectId"), operationId: "uploadFrame", tag: "collection", auth: "caller", role: "labeler",
+    summary: "Upload one camera frame",
+    description: "The raw image bytes are the body. The type is detected from the bytes, not the `content-type` header: anything but PNG or JPEG is 422; over 2 MiB is 413.",
+    body: {
+      raw: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } }, "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } } },
+      maxBytes: 2 * MiB,
+      description: "PNG or JPEG bytes, at most 2 MiB.",
+    },
+    responses: { 201: { description: "The stored frame; use its id in rollout steps.", data: "FrameStored" } },
+    errors: [403, 404, 413, 422],
+  },
+  {
+    method: "get", path: template(API.frame, "projectId", "frameId"), operationId: "getFrame", tag: "collection", auth: "caller", role: "viewer",
+    summary: "Download a frame",
+    responses: {
+      200: {
+        description: "The image bytes (cacheable: frames never change).",
+        content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } }, "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } } },
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: "get", path: template(API.rounds, "projectId"), operationId: "listRounds", tag: "rounds", auth: "caller", role: "viewer",
+    summary: "Every round of a project",
+    responses: { 200: { description: "Rounds in index order, with live progress.", data: "Round", list: true } },
+    errors: [404],
+  },
+  {
+    method: "post", path: template(API.rounds, "projectId"), operationId: "startRound", tag: "rounds", auth: "caller", role: "lead",
+    summary: "Start the next round",
+    description: "Round 0 collects demonstrations (uploaded, or generated by the scripted expert with `scriptedDemonstrations`); later rounds roll out the latest published policy and turn the visited states into labelling tasks. 409 while the previous round is not published.",
+    body: { schema: "StartRound", required: false },
+    responses: { 201: { description: "The new round (collecting).", data: "Round" } },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: "get", path: template(API.round, "projectId", "index"), operationId: "getRound", tag: "rounds", auth: "caller", role: "viewer",
+    summary: "One round: status, progress and evaluation metrics",
+    responses: { 200: { description: "The round.", data: "Round" } },
+    errors: [404],
+  },
+  {
+    method: "post", path: template(API.closeRound, "projectId", "index"), operationId: "closeRound", tag: "rounds", auth: "caller", role: "lead",
+    summary: "End the current phase of a round by hand",
+    description: "Round 0 collecting → aggregating; a later round collecting external rollouts → labeling; labeling → aggregating with the labels so far.",
+    responses: { 200: { description: "The round after the transition.", data: "Round" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "post", path: template(API.retryRound, "projectId", "index"), operationId: "retryRound", tag: "rounds", auth: "caller", role: "lead",
+    summary: "Retry a failed round",
+    description: "The round resumes from the state it failed in, and that state's job runs again.",
+    responses: { 200: { description: "The round after the transition.", data: "Round" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "post", path: template(API.nextTask, "projectId"), operationId: "claimNextTask", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Lease the next state to label",
+    description: "Concurrent callers get different tasks. The lease lasts a few minutes; renew it with the heartbeat. 204 when nothing is left to label in the project's labelling round.",
+    body: { schema: "ClaimNext", required: false },
+    responses: {
+      200: { description: "The leased task, the state and its replay context.", data: "NextTask" },
+      204: { description: "Nothing left for you to label." },
+    },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: template(API.taskLabels, "taskId"), operationId: "submitLabel", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Label a task",
+    description: "Idempotent by the client-generated label `id`: resubmitting it returns the stored label with 200 and counts once. The action is checked against the project's action space (422). The last label of a round with auto-advance moves it to aggregating.",
+    body: { schema: "SubmitLabel", required: true },
+    responses: {
+      201: { description: "A new label.", data: "Label" },
+      200: { description: "A resubmission of a stored label id (`duplicate: true`); nothing changed.", data: "Label" },
+    },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: "post", path: template(API.taskRelease, "taskId"), operationId: "releaseTask", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Give a leased task back",
+    description: "Idempotent: releasing a task you do not hold changes nothing.",
+    responses: { 200: { description: "Whether a lease was released.", data: "Released" } },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: template(API.taskHeartbeat, "taskId"), operationId: "renewTaskLease", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Keep a task's lease alive",
+    responses: { 200: { description: "The new lease expiry.", data: "Lease" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "get", path: template(API.policies, "projectId"), operationId: "listPolicies", tag: "policies", auth: "caller", role: "viewer",
+    summary: "Every trained policy",
+    responses: { 200: { description: "Policies, newest version first (metadata only).", data: "Policy", list: true } },
+    errors: [404],
+  },
+  {
+    method: "get", path: template(API.latestPolicy, "projectId"), operationId: "getLatestPolicy", tag: "policies", auth: "caller", role: "viewer",
+    summary: "The latest published policy",
+    description: "JSON (metadata and the base64 model) by default; the raw model with `Accept: application/octet-stream`.",
+    requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
+    responses: {
+      200: {
+        description: "The policy.",
+        content: {
+          "application/json": { schema: envelope(ref("LatestPolicy")) },
+          "application/octet-stream": { schema: BINARY },
+        },
+        headers: { "x-policy-version": { description: "The policy version (octet-stream only).", schema: { type: "integer" } } },
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: "get", path: template(API.datasetExport, "projectId", "version"), operationId: "exportDataset", tag: "policies", auth: "caller", role: "viewer",
+    summary: "Export a dataset version as JSONL",
+    description: "Every sample up to and including `version`, one JSON object per line (see the `DatasetSample` schema), streamed.",
+    query: [{ name: "format", description: "Export format; only `jsonl`.", schema: { type: "string", enum: ["jsonl"], default: "jsonl" } }],
+    responses: {
+      200: {
+        description: "JSON Lines, one `DatasetSample` per line.",
+        content: { "application/x-ndjson": { schema: { type: "string", description: "Lines of `#/components/schemas/DatasetSample`." } } },
+        headers: {
+          "x-sample-count": { description: "Number of lines.", schema: { type: "integer" } },
+          "x-checksum": { description: "Checksum of the dataset version.", schema: { type: "string" } },
+        },
+      },
+    },
+    errors: [400, 404],
+  },
+];
+
+/** Path parameters by name: every `{name}` in a path is one of these. */
+export const PATH_PARAMS: Record<string, { description: string; schema: JsonSchema }> = {
+  projectId: { description: "Project id (UUID).", schema: { type: "string", format: "uuid" } },
+  index: { description: "Round index (0, 1, …).", schema: { type: "integer", minimum: 0 } },
+  version: { description: "Dataset version (the round index that produced it).", schema: { type: "integer", minimum: 0 } },
+  taskId: { description: "Task id (UUID).", schema: { type: "string", format: "uuid" } },
+  tokenId: { description: "API token id (UUID).", schema: { type: "string", format: "uuid" } },
+  frameId: { description: "Frame id (UUID).", schema: { type: "string", format: "uuid" } },
+};
+
+function envelope(data: JsonSchema): JsonSchema {
+  return { type: "object", properties: { data }, required: ["data"] };
+}
+
+const errorRef = (status: ErrorStatus) => ({ $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` });
+
+/** Statuses an operation can answer with an error envelope. */
+export function errorStatuses(op: OperationSpec): ErrorStatus[] {
+  const all = new Set<ErrorStatus>(op.errors);
+  if (op.auth === "caller") all.add(401);
+  if (op.body && "schema" in op.body) all.add(400);
+  if (op.body) all.add(413);
+  all.add(500);
+  if (!op.responses[503]) all.add(503);
+  return [...all].sort((a, b) => a - b);
+}
+
+function roleNote(op: OperationSpec): string {
+  if (op.auth === "public") return "No authentication.";
+  if (!op.role) return "Any signed-in caller.";
+  return `Needs the **${op.role}** role in the project (site admins act as leads).`;
+}
+
+function operationObject(op: OperationSpec): JsonSchema {
+  const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const p = PATH_PARAMS[name!];
+    if (!p) throw new Error(`openapi: no description for path parameter {${name}} in ${op.path}`);
+    return { name, in: "path", required: true, ...p };
+  });
+  const parameters = [
+    ...pathParams,
+    ...(op.query ?? []).map((q) => ({ name: q.name, in: "query", required: q.required ?? false, description: q.description, schema: q.schema })),
+    ...(op.requestHeaders ?? []).map((h) => ({ name: h.name, in: "header", required: false, description: h.description, schema: h.schema })),
+  ];
+  let requestBody: JsonSchema | undefined;
+  if (op.body && "schema" in op.body) {
+    requestBody = {
+      required: op.body.required,
+      description: `JSON, at most ${Math.round((op.body.maxBytes ?? 8 * MiB) / MiB)} MiB.${op.body.required ? "" : " Optional: an empty body is the same as `{}`."}`,
+      content: { "application/json": { schema: ref(op.body.schema) } },
+    };
+  } else if (op.body) {
+    requestBody = { required: true, description: op.body.description, content: op.body.raw };
+  }
+  const responses: JsonSchema = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    const content = r.data ? { "application/json": { schema: envelope(r.list ? { type: "array", items: ref(r.data) } : ref(r.data)) } } : r.content;
+    responses[status] = { description: r.description, ...(r.headers ? { headers: r.headers } : {}), ...(content ? { content } : {}) };
+  }
+  for (const status of errorStatuses(op)) responses[String(status)] = errorRef(status);
+  return {
+    operationId: op.operationId,
+    tags: [op.tag],
+    summary: op.summary,
+    description: [op.description, roleNote(op)].filter(Boolean).join("\n\n"),
+    ...(op.auth === "public" ? { security: [] } : {}),
+    ...(op.role ? { "x-corrective-role": op.role } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+  };
+}
+
+/** Builds the whole OpenAPI 3.1 document (plain JSON). */
+export function buildOpenApiDocument(version = "0.1.0"): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of OPERATIONS) {
+    const item = (paths[op.path] ??= {});
+    if (item[op.method]) throw new Error(`openapi: ${op.method.toUpperCase()} ${op.path} is listed twice`);
+    item[op.method] = operationObject(op);
+  }
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [name, schema] of Object.entries(REQUEST_SCHEMAS)) schemas[name] = requestJsonSchema(schema);
+  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) schemas[name] = responseJsonSchema(schema);
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, e] of Object.entries(ERROR_RESPONSES)) {
+    responses[e.name] = {
+      description: `${e.description} (\`${e.code}\`, HTTP ${status})`,
+      ...(e.code === "RATE_LIMITED" ? { headers: { "retry-after": { description: "Seconds to wait.", schema: { type: "integer" } } } } : {}),
+      content: { "application/json": { schema: ref("Error") } },
+    };
+  }
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "Corrective API",
+      version,
+      summary: "Human-in-the-loop DAgger: projects, rounds, labelling tasks, datasets and policies.",
+      description:
+        "Every success is `{ \"data\": … }` and every failure `{ \"error\": { code, message, fieldErrors? } }` with the status below. " +
+        "Authenticate with an API token (`Authorization: Bearer crv_…`, from `POST /api/v1/auth/login` or `POST /api/v1/tokens`) " +
+        "or, in the browser, the next-auth session cookie. Project ids you cannot see answer 404.",
+    },
+    tags: TAGS.map((t) => ({ ...t })),
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
+    paths,
+    components: {
+      schemas,
+      responses,
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "crv_…", description: "An API token from `POST /api/v1/auth/login` or `POST /api/v1/tokens`." },
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "next-auth.session-token",
+          description: "The browser session set by signing in at /signin (`__Secure-next-auth.session-token` over HTTPS).",
+        },
+      },
+    },
+  };
+}

@@ -3,23 +3,17 @@
  * services and the tests (see docs/LABELING.md).
  */
 import { z } from "zod";
+import { API } from "./routes";
 
-const p = (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`;
-const t = (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}`;
-
+/** The labelling client's calls: the shared `API` paths plus the three routes this feature adds. */
 export const LABELING_API = {
-  rounds: (projectId: string) => `${p(projectId)}/rounds`,
-  round: (projectId: string, index: number) => `${p(projectId)}/rounds/${index}`,
-  closeRound: (projectId: string, index: number) => `${p(projectId)}/rounds/${index}/close`,
-  nextTask: (projectId: string) => `${p(projectId)}/tasks/next`,
-  rideAlong: (projectId: string) => `${p(projectId)}/tasks/ride`,
-  labels: (taskId: string) => `${t(taskId)}/labels`,
-  label: (taskId: string, labelId: string) => `${t(taskId)}/labels/${encodeURIComponent(labelId)}`,
-  release: (taskId: string) => `${t(taskId)}/release`,
-  heartbeat: (taskId: string) => `${t(taskId)}/heartbeat`,
-  latestPolicy: (projectId: string) => `${p(projectId)}/policies/latest`,
-  demonstrations: (projectId: string) => `${p(projectId)}/demonstrations`,
-  comments: (projectId: string) => `${p(projectId)}/comments`,
+  ...API,
+  /** POST: lease the open tasks of one rollout for a ride-along replay. */
+  rideAlong: (projectId: string) => `${API.project(projectId)}/tasks/ride`,
+  /** DELETE: undo the caller's own label while its round is still labelling. */
+  label: (taskId: string, labelId: string) => `${API.taskLabels(taskId)}/${encodeURIComponent(labelId)}`,
+  /** GET (?stateId|rolloutId) / POST: comments. */
+  comments: (projectId: string) => `${API.project(projectId)}/comments`,
 } as const;
 
 export const LABELING_PAGES = {

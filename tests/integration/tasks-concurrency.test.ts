@@ -147,7 +147,7 @@ describeEngines("labelling tasks: leases, idempotent labels, errors", (h) => {
       }
       labelledBy.set(c.id, mine);
     };
-    await Promise.all(labellers.map((c, i) => work(c, first[i], i)));
+    await Promise.all(labellers.map((c, i) => work(c, first[i] ?? null, i)));
 
     expect(violations).toEqual([]);
     const done = await taskRows(db, seeded.roundId);

@@ -5,7 +5,8 @@
  *   B. CarTrack-v0, 20 % label noise, 3 labels/state (consensus), 10 × 500;
  *   C. CartPole-v1, 20 % label noise, 3 labels/state, 10 × 500;
  *   D. state selection: uniform at L labels/round vs uncertainty (5-member ensemble disagreement) at
- *      L/2 labels/round, clean labels, on CarTrack-v0 (L = 100) and CartPole-v1 (L = 60), 2 seeds;
+ *      L/2 labels/round, clean labels, on CarTrack-v0 (L = 100) and CartPole-v1 (L = 60), 2 seeds,
+ *      plus the control "uniform at L/2" (same rounds, same labels as uncertainty);
  *   E. Fork-v0 (multimodal), heads Gaussian vs mixture of Gaussians vs autoregressive, 5 × 500.
  * Training runs in one trainer worker (wasm here) with the QUICK_TRAINING preset (≤100 epochs,
  * patience 10, lr 2e-3, ≤8 s per run); policies are evaluated deterministically on 10 held-out seeds
@@ -59,6 +60,8 @@ const EXPERIMENTS: readonly Experiment[] = [
     runs: [
       { label: "uniform@100", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 100, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
       { label: "uncertainty@50", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 50, select: "uncertainty", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
+      // Control: is it the selection, or just the number of rounds?
+      { label: "uniform@50", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 50, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
     ],
   },
   {
@@ -67,6 +70,7 @@ const EXPERIMENTS: readonly Experiment[] = [
     runs: [
       { label: "uniform@60", config: { envId: "CartPole-v1", rounds: 10, labelsPerRound: 60, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
       { label: "uncertainty@30", config: { envId: "CartPole-v1", rounds: 10, labelsPerRound: 30, select: "uncertainty", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
+      { label: "uniform@30", config: { envId: "CartPole-v1", rounds: 10, labelsPerRound: 30, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
     ],
   },
   {

@@ -7,6 +7,8 @@
  */
 import { z } from "zod";
 import { ZSignIn, ZSignUp } from "./auth";
+import { ZCreateComment, ZListComments } from "./comments";
+import { LABELING_API, ZClaimRideAlong } from "./labeling";
 import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
 import { API } from "./routes";
 import { ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel } from "./rounds";
@@ -132,8 +134,36 @@ export const ZLabelView = z.object({
   createdAt: timestamp(),
   duplicate: z.boolean().describe("True when this id had been stored before: the resubmission changed nothing."),
 });
+export const ZRetractedLabel = z.object({
+  id: id(),
+  taskId: id(),
+  leaseExpiresAt: timestamp().nullable().describe("Set when the task was leased back to you so you can label it again."),
+});
 export const ZReleased = z.object({ released: z.boolean().describe("False when you did not hold the task (nothing changed).") });
 export const ZLease = z.object({ leaseExpiresAt: timestamp() });
+
+export const ZRideAlongView = z.object({
+  rolloutId: id(),
+  roundIndex: z.number(),
+  rolloutLength: z.number(),
+  tasks: z.array(z.object({ taskId: id(), stateId: id(), t: z.number(), leaseExpiresAt: timestamp() })).describe("The leased tasks, ordered by `t`."),
+  steps: z
+    .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), policyAction: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
+    .describe("Contiguous steps from a short lead-in before the first task to the last task (oldest first)."),
+});
+
+export const ZCommentView = z.object({
+  id: id(),
+  projectId: id(),
+  stateId: id().nullable(),
+  rolloutId: id().nullable(),
+  t: z.number().nullable().describe("Step of the state within its rollout (null for a rollout comment)."),
+  parentId: id().nullable(),
+  author: z.object({ id: id(), name: z.string() }),
+  body: z.string(),
+  mentions: z.array(z.object({ id: id(), name: z.string() })),
+  createdAt: timestamp(),
+});
 
 export const ZPolicyView = z.object({
   id: id(),
@@ -168,7 +198,7 @@ export const ZHealthView = z.object({
 });
 
 /** `tasks/next` body. The server parses it with `ZClaimNext` (server/tasks/claim-next-task.ts); the unit test keeps the two equal. */
-export const ZClaimNextBody = z.object({ exclude: z.array(z.uuid()).max(20).default([]).describe("Task ids you already hold (prefetching).") }).strict();
+export const ZClaimNextBody = z.object({ exclude: z.array(z.uuid()).max(20).default([]) }).strict();
 
 /* ------------------------------------------------------------------------------------------------------------
  * Components: every named schema, as JSON Schema 2020-12 (OpenAPI 3.1's dialect).
@@ -186,7 +216,9 @@ const REQUEST_SCHEMAS = {
   ExternalRollout: ZExternalRollout,
   StartRound: ZStartRound,
   ClaimNext: ZClaimNextBody,
+  ClaimRideAlong: ZClaimRideAlong,
   SubmitLabel: ZSubmitLabel,
+  CreateComment: ZCreateComment,
 } satisfies Record<string, z.ZodType>;
 
 const RESPONSE_SCHEMAS = {
@@ -205,6 +237,9 @@ const RESPONSE_SCHEMAS = {
   Round: ZRoundView,
   NextTask: ZNextTaskView,
   Label: ZLabelView,
+  RetractedLabel: ZRetractedLabel,
+  RideAlong: ZRideAlongView,
+  Comment: ZCommentView,
   Released: ZReleased,
   Lease: ZLease,
   Policy: ZPolicyView,
@@ -493,7 +528,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "post", path: template(API.nextTask, "projectId"), operationId: "claimNextTask", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Lease the next state to label",
-    description: "Concurrent callers get different tasks. The lease lasts a few minutes; renew it with the heartbeat. 204 when nothing is left to label in the project's labelling round.",
+    description: "Concurrent callers get different tasks; `exclude` skips task ids you already hold (prefetching). The lease lasts a few minutes; renew it with the heartbeat. 204 when nothing is left to label in the project's labelling round.",
     body: { schema: "ClaimNext", required: false },
     responses: {
       200: { description: "The leased task, the state and its replay context.", data: "NextTask" },
@@ -524,6 +559,40 @@ export const OPERATIONS: OperationSpec[] = [
     summary: "Keep a task's lease alive",
     responses: { 200: { description: "The new lease expiry.", data: "Lease" } },
     errors: [403, 404, 409],
+  },
+  {
+    method: "post", path: template(LABELING_API.rideAlong, "projectId"), operationId: "claimRideAlong", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Lease one rollout's open tasks for a ride-along replay",
+    description: "Picks the rollout of the labelling round with the most tasks you may label (skipping `excludeRollouts`), leases up to `maxTasks` of them in step order, and returns the steps to replay. 204 when nothing is left.",
+    body: { schema: "ClaimRideAlong", required: false },
+    responses: {
+      200: { description: "The leased tasks and the steps to replay.", data: "RideAlong" },
+      204: { description: "Nothing left for you to label." },
+    },
+    errors: [403, 404],
+  },
+  {
+    method: "delete", path: template(LABELING_API.label, "taskId", "labelId"), operationId: "retractLabel", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Undo one of your labels",
+    description: "Removes your own label while the round is still labelling (409 once it is not) and leases the task back to you when it is free. Someone else's label, or an unknown id, is 404.",
+    responses: { 200: { description: "The removed label.", data: "RetractedLabel" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "get", path: template(LABELING_API.comments, "projectId"), operationId: "listComments", tag: "labelling", auth: "caller", role: "viewer",
+    summary: "Comments on a state, a rollout, or the whole project",
+    description: "`stateId`: one state's thread; `rolloutId`: a rollout's (its states' comments included); neither: the newest `limit` comments of the project. Oldest first.",
+    query: queryParameters(ZListComments),
+    responses: { 200: { description: "Comments, oldest first.", data: "Comment", list: true } },
+    errors: [400, 404],
+  },
+  {
+    method: "post", path: template(LABELING_API.comments, "projectId"), operationId: "addComment", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Comment on a state or a rollout, or reply to a comment",
+    description: "Mentions must be project members (422); `@Name` in the body is recognised too. A reply inherits its parent's target. `comment:added` goes to the project's socket.io room.",
+    body: { schema: "CreateComment", required: true },
+    responses: { 201: { description: "The comment.", data: "Comment" } },
+    errors: [403, 404, 422],
   },
   {
     method: "get", path: template(API.policies, "projectId"), operationId: "listPolicies", tag: "policies", auth: "caller", role: "viewer",
@@ -575,7 +644,17 @@ export const PATH_PARAMS: Record<string, { description: string; schema: JsonSche
   taskId: { description: "Task id (UUID).", schema: { type: "string", format: "uuid" } },
   tokenId: { description: "API token id (UUID).", schema: { type: "string", format: "uuid" } },
   frameId: { description: "Frame id (UUID).", schema: { type: "string", format: "uuid" } },
+  labelId: { description: "Label id (the client-generated UUID it was submitted with).", schema: { type: "string", format: "uuid" } },
 };
+
+/** Query parameters from a zod object schema (each property one optional parameter). */
+function queryParameters(schema: z.ZodType): NonNullable<OperationSpec["query"]> {
+  const json = requestJsonSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => {
+    const { description, ...rest } = prop;
+    return { name, description: typeof description === "string" ? description : name, schema: rest, required: json.required?.includes(name) ?? false };
+  });
+}
 
 function envelope(data: JsonSchema): JsonSchema {
   return { type: "object", properties: { data }, required: ["data"] };

@@ -3,25 +3,17 @@
  * = version i−1 ∪ the accepted samples of round i (plus review decisions taken since the last version).
  * One transaction; idempotent (a round no longer `aggregating` is left alone).
  */
-import { createHash } from "node:crypto";
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Space } from "../../envs/index";
 import type { Db } from "../../db/client";
-import { aggregatedLabels, datasetSamples, datasetVersions, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
-import type { Tx } from "../jobs/queue";
+import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
+import { writeVersion, type DatasetSampleInput } from "../datasets/write-version";
 import { loadProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
 import { transitionRound } from "../rounds/round-machine";
 import { aggregateState, sameAction } from "./aggregate-state";
 
-interface Sample {
-  stateId: string | null;
-  observation: number[];
-  action: number | number[];
-  source: string;
-  episode: number;
-  frameIndex: number;
-}
+type Sample = DatasetSampleInput;
 
 export async function runAggregation(db: Db, roundId: string): Promise<void> {
   await transactionWithEvents(db, async (tx, emit) => {
@@ -114,25 +106,5 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
 
     const result = await transitionRound(tx, round, "training", { set: { datasetVersion: version }, reason: `dataset v${version}: +${samples.length} samples` });
     emit(result.event);
-  });
-}
-
-/** Appends the samples as version `version` with counts and a checksum chained to the previous version's. */
-async function writeVersion(tx: Tx, projectId: string, roundId: string, version: number, samples: Sample[]): Promise<void> {
-  const [prev] = await tx.select().from(datasetVersions).where(and(eq(datasetVersions.projectId, projectId), lt(datasetVersions.version, version))).orderBy(desc(datasetVersions.version)).limit(1);
-  const rows = samples.map((s) => ({ projectId, version, ...s }));
-  for (let i = 0; i < rows.length; i += 1000) await tx.insert(datasetSamples).values(rows.slice(i, i + 1000));
-  const hash = createHash("sha256").update(prev?.checksum ?? "");
-  for (const s of samples) hash.update(JSON.stringify([s.observation, s.action, s.source]));
-  const bySource: Record<string, number> = { ...((prev?.counts as { bySource?: Record<string, number> })?.bySource ?? {}) };
-  for (const s of samples) bySource[s.source] = (bySource[s.source] ?? 0) + 1;
-  await tx.insert(datasetVersions).values({
-    projectId,
-    version,
-    roundId,
-    sampleCount: (prev?.sampleCount ?? 0) + samples.length,
-    addedCount: samples.length,
-    counts: { bySource, added: samples.length },
-    checksum: hash.digest("hex"),
   });
 }

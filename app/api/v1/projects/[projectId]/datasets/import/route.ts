@@ -1,0 +1,12 @@
+import { importDataset, parseFormat } from "@/server/datasets/import-dataset";
+import { apiRoute, json } from "@/server/http/api-route";
+import { readBody } from "@/server/http/respond";
+
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+/** The body is the file itself: JSONL (`?format=jsonl`, default) or the LeRobot JSON bundle (`?format=lerobot`). */
+export const POST = apiRoute<{ projectId: string }>(async ({ req, db, caller, params }) => {
+  const format = parseFormat(new URL(req.url).searchParams.get("format"));
+  const body = new TextDecoder().decode(await readBody(req, MAX_IMPORT_BYTES));
+  return json(await importDataset(db, caller, params.projectId, format, body), 201);
+});

@@ -1,0 +1,251 @@
+/**
+ * The CLI's commands: each names the options it takes, which of them are required, whether it needs a
+ * token, and what it does against `/api/v1`. Paths come from `contracts/routes.ts`, like everywhere else.
+ */
+import fs from "node:fs";
+import { API } from "../contracts/routes";
+import { ROUND_STATUSES, type TRound, type TRoundStatus } from "../contracts/rounds";
+import { PROJECT_ROLES, type TProjectSummary } from "../contracts/projects";
+import { ApiClient, CliError } from "./http-client";
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  client: ApiClient;
+  opts: OptionValues;
+  /** Prints the result: JSON with `--json`, else the human text. */
+  result: (data: unknown, human: string) => void;
+  /** A line on stderr for people (never part of the machine output). */
+  note: (line: string) => void;
+  /** A progress line on stderr that replaces the previous one on a terminal. */
+  progress: (line: string) => void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: string[];
+  required: string[];
+  auth: boolean;
+  run: (ctx: CommandContext) => Promise<void>;
+}
+
+/** Options each command may take (besides the global --url, --token, --json, --help). All take a value. */
+export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out"] as const;
+
+const str = (opts: OptionValues, name: string) => opts[name] as string;
+
+function intOption(opts: OptionValues, name: string, min = 0): number | undefined {
+  const raw = opts[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !/^\d+$/.test(raw) || Number(raw) < min) throw new CliError(`--${name} must be an integer ≥ ${min}, got "${String(raw)}"`, 2);
+  return Number(raw);
+}
+
+function jsonOption(opts: OptionValues, name: string): unknown {
+  const raw = opts[name];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(String(raw));
+  } catch (err) {
+    throw new CliError(`--${name} is not valid JSON: ${(err as Error).message}`, 2);
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+}
+
+/** One line describing a round: status, labelling and training progress, evaluation. */
+export function describeRound(r: TRound): string {
+  const parts = [`round ${r.index}: ${r.status}`];
+  const p = r.progress;
+  if (p.tasksTotal > 0) parts.push(`tasks ${p.tasksDone}/${p.tasksTotal}, ${p.labels} labels`);
+  parts.push(`${p.rollouts} rollouts, ${p.states} states`);
+  const t = p.training as { epoch?: number; epochs?: number; loss?: number; done?: boolean } | undefined;
+  if (t?.epoch !== undefined && t.epochs !== undefined && !t.done) parts.push(`training epoch ${t.epoch}/${t.epochs}${t.loss !== undefined ? ` loss ${t.loss.toFixed(4)}` : ""}`);
+  if (r.datasetVersion !== null) parts.push(`dataset v${r.datasetVersion}`);
+  if (r.metrics) {
+    const m = r.metrics;
+    parts.push(`mean return ${m.meanReturn.toFixed(1)}${m.normalizedReturn !== null ? ` (normalised ${m.normalizedReturn.toFixed(3)})` : ""} over ${m.episodes} episodes`);
+  }
+  if (r.error) parts.push(`error: ${r.error}`);
+  return parts.join(" · ");
+}
+
+/** Whether `current` is `target` or comes after it in the round's life (failed is never "after"). */
+function reached(current: TRoundStatus, target: TRoundStatus): boolean {
+  if (current === target) return true;
+  if (current === "failed" || target === "failed") return false;
+  return ROUND_STATUSES.indexOf(current) > ROUND_STATUSES.indexOf(target);
+}
+
+async function latestRoundIndex(client: ApiClient, projectId: string): Promise<number> {
+  const rounds = (await client.request<TRound[]>("GET", API.rounds(projectId))) ?? [];
+  const last = rounds.at(-1);
+  if (!last) throw new CliError(`project ${projectId} has no rounds yet; start one with \`corrective round start --project ${projectId}\``);
+  return last.index;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const COMMANDS: Command[] = [
+  {
+    name: "login",
+    summary: "Log in with email and password; prints a new API token",
+    usage: "--email EMAIL --password PASSWORD",
+    options: ["email", "password"],
+    required: ["email", "password"],
+    auth: false,
+    async run({ client, opts, result, note }) {
+      const data = await client.request<{ token: string; user: { email: string; name: string } }>("POST", API.login, { email: str(opts, "email"), password: str(opts, "password") });
+      note(`logged in as ${data!.user.name} <${data!.user.email}>; use the token with --token or: export CORRECTIVE_TOKEN=<token>`);
+      result(data, data!.token);
+    },
+  },
+  {
+    name: "token create",
+    summary: "Create a named API token (for a robot, CI…); prints it once",
+    usage: "--name NAME",
+    options: ["name"],
+    required: ["name"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const data = await client.request<{ token: string }>("POST", API.tokens, { name: str(opts, "name") });
+      result(data, data!.token);
+    },
+  },
+  {
+    name: "projects list",
+    summary: "List your projects",
+    usage: "",
+    options: [],
+    required: [],
+    auth: true,
+    async run({ client, result }) {
+      const data = (await client.request<TProjectSummary[]>("GET", API.projects)) ?? [];
+      const rows = [["ID", "NAME", "ENV", "ROLE", "MEMBERS"], ...data.map((p) => [p.id, p.name, p.envId ?? "(external)", p.role, String(p.memberCount)])];
+      result(data, data.length ? table(rows) : "no projects yet");
+    },
+  },
+  {
+    name: "project create",
+    summary: "Create a project on a built-in environment; prints its id",
+    usage: "--name NAME --env ENV_ID [--description TEXT] [--settings JSON]",
+    options: ["name", "env", "description", "settings"],
+    required: ["name", "env"],
+    auth: true,
+    async run({ client, opts, result, note }) {
+      const settings = jsonOption(opts, "settings");
+      const body = { name: str(opts, "name"), envId: str(opts, "env"), ...(opts.description !== undefined ? { description: str(opts, "description") } : {}), ...(settings !== undefined ? { settings } : {}) };
+      const data = await client.request<TProjectSummary>("POST", API.projects, body);
+      note(`created project "${data!.name}" on ${data!.envId}`);
+      result(data, data!.id);
+    },
+  },
+  {
+    name: "members add",
+    summary: "Give an existing account a role in a project",
+    usage: `--project ID --email EMAIL --role ${PROJECT_ROLES.join("|")}`,
+    options: ["project", "email", "role"],
+    required: ["project", "email", "role"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const data = await client.request<{ email: string; role: string }>("POST", API.members(str(opts, "project")), { email: str(opts, "email"), role: str(opts, "role") });
+      result(data, `${data!.email} is now ${data!.role}`);
+    },
+  },
+  {
+    name: "demos upload",
+    summary: "Upload demonstration episodes from a JSON file: {\"episodes\":[{\"steps\":[{\"observation\":[…],\"action\":…}]}]}",
+    usage: "--project ID --file demos.json [--source expert|teleop|takeover]",
+    options: ["project", "file", "source"],
+    required: ["project", "file"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const file = str(opts, "file");
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+      } catch (err) {
+        throw new CliError(`cannot read ${file} as JSON: ${(err as Error).message}`, 2);
+      }
+      if (opts.source !== undefined) body = { ...body, source: str(opts, "source") };
+      const data = await client.request<{ roundIndex: number; rolloutIds: string[]; steps: number }>("POST", API.demonstrations(str(opts, "project")), body);
+      result(data, `uploaded ${data!.rolloutIds.length} episodes (${data!.steps} steps) to round ${data!.roundIndex}`);
+    },
+  },
+  {
+    name: "round start",
+    summary: "Start the next round (round 0 can generate N scripted expert demonstrations)",
+    usage: "--project ID [--scripted-demos N]",
+    options: ["project", "scripted-demos"],
+    required: ["project"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const demos = intOption(opts, "scripted-demos", 1);
+      const data = await client.request<TRound>("POST", API.rounds(str(opts, "project")), demos === undefined ? {} : { scriptedDemonstrations: demos });
+      result(data, describeRound(data!));
+    },
+  },
+  {
+    name: "round close",
+    summary: "End the current phase of a round by hand (collecting or labeling)",
+    usage: "--project ID --index N",
+    options: ["project", "index"],
+    required: ["project", "index"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const data = await client.request<TRound>("POST", API.closeRound(str(opts, "project"), intOption(opts, "index")!));
+      result(data, describeRound(data!));
+    },
+  },
+  {
+    name: "round status",
+    summary: "Show a round (the latest by default); --wait STATUS polls until it gets there",
+    usage: `--project ID [--index N] [--wait ${ROUND_STATUSES.filter((s) => s !== "failed").join("|")}] [--timeout SECONDS] [--interval SECONDS]`,
+    options: ["project", "index", "wait", "timeout", "interval"],
+    required: ["project"],
+    auth: true,
+    async run({ client, opts, result, progress }) {
+      const projectId = str(opts, "project");
+      const index = intOption(opts, "index") ?? (await latestRoundIndex(client, projectId));
+      const get = async () => (await client.request<TRound>("GET", API.round(projectId, index)))!;
+      const target = opts.wait as string | undefined;
+      if (target === undefined) {
+        const round = await get();
+        return result(round, describeRound(round));
+      }
+      if (!(ROUND_STATUSES as readonly string[]).includes(target)) throw new CliError(`--wait must be one of ${ROUND_STATUSES.join(", ")}`, 2);
+      const timeoutMs = (intOption(opts, "timeout", 1) ?? 600) * 1000;
+      const intervalMs = (intOption(opts, "interval", 1) ?? 1) * 1000;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const round = await get();
+        progress(describeRound(round));
+        if (reached(round.status, target as TRoundStatus)) return result(round, describeRound(round));
+        if (round.status === "failed") throw new CliError(`round ${index} failed${round.error ? `: ${round.error}` : ""}; retry it with POST ${API.retryRound(projectId, index)}`);
+        if (Date.now() > deadline) throw new CliError(`round ${index} is still ${round.status} after ${timeoutMs / 1000} s (waiting for ${target})`);
+        await sleep(intervalMs);
+      }
+    },
+  },
+  {
+    name: "export",
+    summary: "Download a dataset version as JSONL",
+    usage: "--project ID --version N --out FILE.jsonl",
+    options: ["project", "version", "out"],
+    required: ["project", "version", "out"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const version = intOption(opts, "version")!;
+      const out = str(opts, "out");
+      const headers = await client.download(`${API.datasetExport(str(opts, "project"), version)}?format=jsonl`, out);
+      const samples = Number(headers.get("x-sample-count") ?? "NaN");
+      const data = { file: out, version, samples: Number.isFinite(samples) ? samples : null, checksum: headers.get("x-checksum") };
+      result(data, `wrote ${data.samples ?? "?"} samples of dataset v${version} to ${out}`);
+    },
+  },
+];

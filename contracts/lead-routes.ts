@@ -1,12 +1,12 @@
 /**
- * Paths of the lead's pages and of the API routes they call, defined once (see contracts/routes.ts for the
- * general ones). Every path here is built from `projectApi`, so no route is a string literal typed twice.
+ * Paths of the lead's pages and of the API routes they call, defined once. General paths come from
+ * contracts/routes.ts (`API`, `PAGES`); only the lead's own routes are spelled out here.
  */
 import type { TDatasetFormat } from "./datasets";
+import { API, PAGES } from "./routes";
 
 const enc = encodeURIComponent;
-const projectApi = (projectId: string) => `/api/v1/projects/${enc(projectId)}`;
-const projectPage = (projectId: string) => `/projects/${enc(projectId)}`;
+const projectPage = PAGES.project;
 
 const query = (params: Record<string, string | number | undefined | null>) => {
   const q = new URLSearchParams();
@@ -16,34 +16,43 @@ const query = (params: Record<string, string | number | undefined | null>) => {
 };
 
 
+type Index = number | string;
+
+/** The lead's API paths: the general ones from `API` (contracts/routes.ts) plus the lead-only routes. */
 export const LEAD_API = {
-  envs: "/api/v1/envs",
-  tokens: "/api/v1/tokens",
-  token: (tokenId: string) => `/api/v1/tokens/${enc(tokenId)}`,
-  members: (p: string) => `${projectApi(p)}/members`,
-  rounds: (p: string) => `${projectApi(p)}/rounds`,
-  round: (p: string, index: number) => `${projectApi(p)}/rounds/${index}`,
-  roundClose: (p: string, index: number) => `${projectApi(p)}/rounds/${index}/close`,
-  roundRetry: (p: string, index: number) => `${projectApi(p)}/rounds/${index}/retry`,
-  dashboard: (p: string) => `${projectApi(p)}/dashboard`,
-  review: (p: string, opts: { offset?: number; limit?: number } = {}) => `${projectApi(p)}/review${query(opts)}`,
-  reviewItem: (p: string, itemId: string) => `${projectApi(p)}/review/${enc(itemId)}`,
-  quality: (p: string) => `${projectApi(p)}/quality`,
-  qualitySettings: (p: string) => `${projectApi(p)}/quality/settings`,
-  gold: (p: string) => `${projectApi(p)}/gold`,
-  goldState: (p: string, stateId: string) => `${projectApi(p)}/gold/${enc(stateId)}`,
-  goldApply: (p: string) => `${projectApi(p)}/gold/apply`,
-  datasets: (p: string) => `${projectApi(p)}/datasets`,
-  dataset: (p: string, version: number) => `${projectApi(p)}/datasets/${version}`,
-  datasetDiff: (p: string, from: number, to: number) => `${projectApi(p)}/datasets/diff${query({ from, to })}`,
-  datasetExport: (p: string, version: number, format: TDatasetFormat = "jsonl") => `${projectApi(p)}/datasets/${version}/export${query({ format })}`,
-  datasetImport: (p: string, format: TDatasetFormat) => `${projectApi(p)}/datasets/import${query({ format })}`,
-  policies: (p: string) => `${projectApi(p)}/policies`,
-  policyLatest: (p: string) => `${projectApi(p)}/policies/latest`,
-  policy: (p: string, version: number) => `${projectApi(p)}/policies/${version}`,
-  policyPublish: (p: string, version: number) => `${projectApi(p)}/policies/${version}/publish`,
-  audit: (p: string, q: { action?: string; actor?: string; from?: string; to?: string; before?: number; limit?: number } = {}) => `${projectApi(p)}/audit${query(q)}`,
+  envs: API.envs,
+  tokens: API.tokens,
+  token: API.token,
+  members: API.members,
+  rounds: API.rounds,
+  round: API.round,
+  roundClose: API.closeRound,
+  roundRetry: API.retryRound,
+  policies: API.policies,
+  policyLatest: API.latestPolicy,
+  dashboard: (p: string) => `${API.project(p)}/dashboard`,
+  review: (p: string) => `${API.project(p)}/review`,
+  reviewItem: (p: string, itemId: string) => `${API.project(p)}/review/${enc(itemId)}`,
+  quality: (p: string) => `${API.project(p)}/quality`,
+  qualitySettings: (p: string) => `${API.project(p)}/quality/settings`,
+  gold: (p: string) => `${API.project(p)}/gold`,
+  goldState: (p: string, stateId: string) => `${API.project(p)}/gold/${enc(stateId)}`,
+  goldApply: (p: string) => `${API.project(p)}/gold/apply`,
+  datasets: (p: string) => `${API.project(p)}/datasets`,
+  dataset: (p: string, version: Index) => `${API.project(p)}/datasets/${enc(String(version))}`,
+  datasetDiff: (p: string) => `${API.project(p)}/datasets/diff`,
+  datasetExport: API.datasetExport,
+  datasetImport: (p: string) => `${API.project(p)}/datasets/import`,
+  policy: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}`,
+  policyPublish: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}/publish`,
+  audit: (p: string) => `${API.project(p)}/audit`,
 } as const;
+
+/** A path with a query string (empty values left out): `withQuery(LEAD_API.audit(id), { action: "round." })`. */
+export const withQuery = (path: string, params: Record<string, string | number | undefined | null>) => `${path}${query(params)}`;
+export const exportUrl = (p: string, version: number, format: TDatasetFormat = "jsonl") => withQuery(API.datasetExport(p, version), { format });
+export const importUrl = (p: string, format: TDatasetFormat) => withQuery(LEAD_API.datasetImport(p), { format });
+export const diffUrl = (p: string, from: number, to: number) => withQuery(LEAD_API.datasetDiff(p), { from, to });
 
 export const LEAD_PAGES = {
   newProject: "/projects/new",
@@ -55,7 +64,7 @@ export const LEAD_PAGES = {
   policies: (p: string) => `${projectPage(p)}/policies`,
   audit: (p: string) => `${projectPage(p)}/audit`,
   members: (p: string) => `${projectPage(p)}/members`,
-  settings: (p: string) => `${projectPage(p)}/settings`,
+  settings: PAGES.projectSettings,
 } as const;
 
 /** The lead's navigation inside a project, in display order. */

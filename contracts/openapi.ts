@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ZSignIn, ZSignUp } from "./auth";
 import { ZCreateComment, ZListComments } from "./comments";
 import { LABELING_API, ZClaimRideAlong } from "./labeling";
+import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
 import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
 import { API } from "./routes";
 import { ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel } from "./rounds";
@@ -219,6 +220,7 @@ const REQUEST_SCHEMAS = {
   ClaimRideAlong: ZClaimRideAlong,
   SubmitLabel: ZSubmitLabel,
   CreateComment: ZCreateComment,
+  ...LEAD_REQUEST_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 const RESPONSE_SCHEMAS = {
@@ -246,6 +248,7 @@ const RESPONSE_SCHEMAS = {
   LatestPolicy: ZLatestPolicyView,
   DatasetSample: ZDatasetSample,
   Health: ZHealthView,
+  ...LEAD_RESPONSE_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 export type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;
@@ -300,6 +303,7 @@ export const TAGS = [
   { name: "labelling", description: "Leased labelling tasks: claim the next state, label it, release it or keep the lease alive." },
   { name: "policies", description: "Trained policies and the versioned dataset." },
   { name: "system", description: "Health and this document." },
+  ...LEAD_TAGS,
 ] as const;
 export type Tag = (typeof TAGS)[number]["name"];
 
@@ -619,13 +623,16 @@ export const OPERATIONS: OperationSpec[] = [
   },
   {
     method: "get", path: template(API.datasetExport, "projectId", "version"), operationId: "exportDataset", tag: "policies", auth: "caller", role: "viewer",
-    summary: "Export a dataset version as JSONL",
-    description: "Every sample up to and including `version`, one JSON object per line (see the `DatasetSample` schema), streamed.",
-    query: [{ name: "format", description: "Export format; only `jsonl`.", schema: { type: "string", enum: ["jsonl"], default: "jsonl" } }],
+    summary: "Export a dataset version (JSONL or LeRobot layout)",
+    description: "Every sample up to and including `version`. `jsonl`: one JSON object per line (see the `DatasetSample` schema), streamed. `lerobot`: a LeRobot-style layout as one JSON document `{format: \"lerobot\", files: {path: text}}` (meta/info.json, meta/episodes.jsonl, meta/tasks.jsonl, meta/stats.json, data/chunk-XXX/episode_YYYYYY.jsonl with one row per step); see docs/LEADS.md. Both re-import with `POST …/datasets/import`.",
+    query: [{ name: "format", description: "Export format.", schema: { type: "string", enum: ["jsonl", "lerobot"], default: "jsonl" } }],
     responses: {
       200: {
-        description: "JSON Lines, one `DatasetSample` per line.",
-        content: { "application/x-ndjson": { schema: { type: "string", description: "Lines of `#/components/schemas/DatasetSample`." } } },
+        description: "JSON Lines, one `DatasetSample` per line; or the LeRobot bundle.",
+        content: {
+          "application/x-ndjson": { schema: { type: "string", description: "Lines of `#/components/schemas/DatasetSample`." } },
+          "application/json": { schema: { type: "object", description: "The LeRobot bundle: `{format: \"lerobot\", files: {path: text}}`." } },
+        },
         headers: {
           "x-sample-count": { description: "Number of lines.", schema: { type: "integer" } },
           "x-checksum": { description: "Checksum of the dataset version.", schema: { type: "string" } },
@@ -634,6 +641,7 @@ export const OPERATIONS: OperationSpec[] = [
     },
     errors: [400, 404],
   },
+  ...LEAD_OPERATIONS,
 ];
 
 /** Path parameters by name: every `{name}` in a path is one of these. */
@@ -645,6 +653,7 @@ export const PATH_PARAMS: Record<string, { description: string; schema: JsonSche
   tokenId: { description: "API token id (UUID).", schema: { type: "string", format: "uuid" } },
   frameId: { description: "Frame id (UUID).", schema: { type: "string", format: "uuid" } },
   labelId: { description: "Label id (the client-generated UUID it was submitted with).", schema: { type: "string", format: "uuid" } },
+  ...LEAD_PATH_PARAMS,
 };
 
 /** Query parameters from a zod object schema (each property one optional parameter). */

@@ -17,6 +17,9 @@ export const QUALITY_DEFAULTS: TQualitySettings = ZQualitySettings.parse({});
 export const ZMarkGold = z.object({ stateId: z.uuid(), action: ZActionValue }).strict();
 export type TMarkGold = z.infer<typeof ZMarkGold>;
 
+/** `POST …/gold/apply`: at most `limit` pool states join the open round. */
+export const ZApplyGold = z.object({ limit: z.int().min(1).max(10_000).default(1000) }).strict();
+
 export interface TLabelerQuality {
   userId: string;
   name: string;

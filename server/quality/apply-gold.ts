@@ -4,16 +4,13 @@
  * checked against known answers from earlier rounds. Audited.
  */
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
-import type { TGoldApplied } from "../../contracts/quality";
+import { ZApplyGold, type TGoldApplied } from "../../contracts/quality";
 import type { Db } from "../../db/client";
 import { auditLog, rounds, tasks } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 import { loadProjectSpec } from "../projects/project-spec";
 import { listGold } from "./list-gold";
-
-export const ZApplyGold = z.object({ limit: z.int().min(1).max(10_000).default(1000) }).strict();
 
 export async function applyGold(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TGoldApplied> {
   await authorizeProject(db, caller, projectId, "lead");

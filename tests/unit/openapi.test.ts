@@ -173,7 +173,7 @@ describe("OpenAPI document: complete", () => {
     expect(Object.keys((frames.requestBody as { content: object }).content)).toEqual(["image/png", "image/jpeg"]);
     expect(responses("post", "/api/v1/projects/{projectId}/frames")["413"]).toEqual({ $ref: "#/components/responses/PayloadTooLarge" });
     expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/policies/latest")["200"]!.content as object)).toEqual(["application/json", "application/octet-stream"]);
-    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/datasets/{version}/export")["200"]!.content as object)).toEqual(["application/x-ndjson"]);
+    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/datasets/{version}/export")["200"]!.content as object)).toEqual(["application/x-ndjson", "application/json"]);
     expect(responses("post", "/api/v1/auth/login")["429"]).toEqual({ $ref: "#/components/responses/RateLimited" });
   });
 });

@@ -1,0 +1,333 @@
+/**
+ * The lead's routes in the OpenAPI document (contracts/openapi.ts spreads these in): operations, their
+ * request schemas (the same zod schemas the services parse with) and response shapes (checked against the
+ * services' types in tests/unit/lead-openapi.test.ts). Browser-safe.
+ */
+import { z } from "zod";
+import { ZAuditQuery } from "./audit";
+import { DATASET_FORMATS } from "./datasets";
+import { LEAD_API } from "./lead-routes";
+import type { JsonSchema, OperationSpec } from "./openapi";
+import { ZApplyGold, ZMarkGold, ZQualitySettings } from "./quality";
+import { ZReviewDecision, ZReviewQuery } from "./review";
+import { ROUND_STATUSES } from "./rounds";
+
+const id = () => z.string().meta({ format: "uuid" });
+const timestamp = () => z.string().meta({ format: "date-time" });
+const ZAction = z.union([z.number(), z.array(z.number())]);
+const ZCounts = z.record(z.string(), z.number());
+
+export const ZDashboardView = z.object({
+  project: z.object({ id: id(), name: z.string(), envId: z.string().nullable(), hasExpert: z.boolean(), external: z.boolean() }),
+  rounds: z.array(
+    z.object({
+      index: z.number(),
+      status: z.enum(ROUND_STATUSES),
+      error: z.string().nullable(),
+      failedFrom: z.enum(ROUND_STATUSES).nullable(),
+      beta: z.number(),
+      rollouts: z.number(),
+      states: z.number(),
+      tasksTotal: z.number(),
+      tasksDone: z.number(),
+      labels: z.number(),
+      agreement: z.number().nullable().describe("Mean agreement of the round's aggregated (non-gold) states."),
+      inReview: z.number(),
+      datasetVersion: z.number().nullable(),
+      datasetSize: z.number().nullable(),
+      policyVersion: z.number().nullable(),
+      trainMs: z.number().nullable(),
+      backend: z.string().nullable(),
+      finalLoss: z.number().nullable(),
+      training: z.object({ epoch: z.number(), epochs: z.number(), loss: z.number(), valLoss: z.number().nullable().optional() }).nullable(),
+      normalizedReturn: z.number().nullable(),
+      meanReturn: z.number().nullable(),
+      successRate: z.number().nullable(),
+      createdAt: timestamp(),
+      updatedAt: timestamp(),
+    }),
+  ),
+  curve: z.object({
+    points: z.array(z.object({ round: z.number(), normalizedReturn: z.number() })),
+    expert: z.number().describe("The scripted expert's normalised return: 1."),
+    bc: z.number().nullable().describe("Round 0 (behaviour cloning) normalised return."),
+  }),
+  lastLossCurve: z.object({ round: z.number(), points: z.array(z.object({ epoch: z.number(), loss: z.number(), valLoss: z.number().nullable().optional() })) }).nullable(),
+  reviewPending: z.number(),
+  publishedPolicyVersion: z.number().nullable(),
+});
+
+const ZReplayStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZAction.nullable() });
+export const ZReviewPageView = z.object({
+  items: z.array(
+    z.object({
+      id: id(),
+      roundIndex: z.number(),
+      stateId: id(),
+      reason: z.string().nullable(),
+      agreement: z.number(),
+      labelCount: z.number(),
+      labels: z.array(z.object({ id: id(), userId: id(), userName: z.string(), action: ZAction.nullable(), cantTell: z.boolean(), durationMs: z.number().nullable(), createdAt: timestamp() })),
+      state: ZReplayStep.extend({ policyAction: ZAction.nullable(), uncertainty: z.number().nullable() }),
+      context: z.array(ZReplayStep).describe("The rollout up to and including the state (oldest first)."),
+      rolloutId: id(),
+      rolloutLength: z.number(),
+      createdAt: timestamp(),
+    }),
+  ),
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
+export const ZReviewResultView = z.object({ id: id(), status: z.enum(["accepted", "excluded"]), actions: z.array(ZAction), reviewerId: id() });
+
+export const ZQualitySettingsView = z.object({ goldAccuracyThreshold: z.number(), minGoldLabels: z.number() });
+export const ZGoldEntryView = z.object({ stateId: id(), action: ZAction, roundIndex: z.number(), t: z.number(), inOpenRound: z.boolean(), answered: z.number(), correct: z.number() });
+export const ZQualityView = z.object({
+  settings: ZQualitySettingsView,
+  labelers: z.array(
+    z.object({
+      userId: id(),
+      name: z.string(),
+      email: z.string(),
+      labels: z.number(),
+      cantTell: z.number(),
+      goldTotal: z.number(),
+      goldCorrect: z.number(),
+      goldAccuracy: z.number().nullable(),
+      consensusTotal: z.number(),
+      consensusAgree: z.number(),
+      agreement: z.number().nullable(),
+      labelsPerHour: z.number().nullable(),
+      meanMsPerLabel: z.number().nullable(),
+      rounds: z.array(z.object({ roundIndex: z.number(), labels: z.number(), goldTotal: z.number(), goldCorrect: z.number(), goldAccuracy: z.number().nullable() })),
+    }),
+  ),
+  warnings: z.array(z.object({ userId: id(), name: z.string(), roundIndex: z.number(), goldAccuracy: z.number(), goldTotal: z.number(), threshold: z.number() })),
+  gold: z.array(ZGoldEntryView),
+  openRoundIndex: z.number().nullable(),
+});
+export const ZGoldAppliedView = z.object({ roundIndex: z.number(), added: z.number() });
+export const ZGoldUnmarkedView = z.object({ stateId: id(), gold: z.literal(false) });
+
+const ZHistogram = z.object({ kind: z.enum(["discrete", "box"]), dims: z.array(z.object({ label: z.string(), low: z.number(), high: z.number(), counts: z.array(z.number()) })) });
+export const ZDatasetVersionView = z.object({
+  version: z.number(),
+  roundIndex: z.number().nullable(),
+  sampleCount: z.number(),
+  addedCount: z.number(),
+  bySource: ZCounts.describe("Cumulative samples by source."),
+  addedBySource: ZCounts,
+  checksum: z.string().describe("Σ sha256(JSON([observation, action, source])) mod 2^256 over the version's samples: content only."),
+  imported: z.boolean(),
+  createdAt: timestamp(),
+});
+export const ZDatasetVersionDetailView = ZDatasetVersionView.extend({
+  byVersion: z.array(z.object({ version: z.number(), source: z.string(), count: z.number() })),
+  episodes: z.number(),
+  histogram: ZHistogram,
+});
+export const ZDatasetDiffView = z.object({
+  from: ZDatasetVersionView,
+  to: ZDatasetVersionView,
+  added: z.number(),
+  addedBySource: ZCounts,
+  addedByVersion: z.array(z.object({ version: z.number(), count: z.number() })),
+  histogramFrom: ZHistogram,
+  histogramTo: ZHistogram,
+});
+export const ZDatasetImportView = z.object({ version: z.number(), roundIndex: z.number(), samples: z.number(), episodes: z.number(), checksum: z.string(), bySource: ZCounts });
+export const ZPolicyPublishedView = z.object({ version: z.number(), policyId: id(), previousVersion: z.number().nullable(), publishedAt: timestamp() });
+export const ZAuditPageView = z.object({
+  entries: z.array(
+    z.object({
+      id: z.number(),
+      action: z.string(),
+      actorId: id().nullable(),
+      actorName: z.string().nullable(),
+      targetType: z.string().nullable(),
+      targetId: z.string().nullable(),
+      data: z.record(z.string(), z.unknown()),
+      createdAt: timestamp(),
+    }),
+  ),
+  nextBefore: z.number().nullable(),
+  actions: z.array(z.string()),
+  actors: z.array(z.object({ id: id(), name: z.string() })),
+});
+
+export const LEAD_REQUEST_SCHEMAS = {
+  ReviewDecision: ZReviewDecision,
+  QualitySettingsPatch: ZQualitySettings.partial().strict(),
+  MarkGold: ZMarkGold,
+  ApplyGold: ZApplyGold,
+} satisfies Record<string, z.ZodType>;
+
+export const LEAD_RESPONSE_SCHEMAS = {
+  Dashboard: ZDashboardView,
+  ReviewPage: ZReviewPageView,
+  ReviewResult: ZReviewResultView,
+  Quality: ZQualityView,
+  QualitySettings: ZQualitySettingsView,
+  GoldEntry: ZGoldEntryView,
+  GoldApplied: ZGoldAppliedView,
+  GoldUnmarked: ZGoldUnmarkedView,
+  DatasetVersion: ZDatasetVersionView,
+  DatasetVersionDetail: ZDatasetVersionDetailView,
+  DatasetDiff: ZDatasetDiffView,
+  DatasetImport: ZDatasetImportView,
+  PolicyPublished: ZPolicyPublishedView,
+  AuditPage: ZAuditPageView,
+} satisfies Record<string, z.ZodType>;
+
+export const LEAD_TAGS = [
+  { name: "lead", description: "For project leads: the rounds dashboard, the review queue, labeller quality and gold, dataset versions (browse, diff, import), policy rollback and the audit log." },
+] as const;
+
+export const LEAD_PATH_PARAMS: Record<string, { description: string; schema: JsonSchema }> = {
+  itemId: { description: "Review item id (an aggregated state, UUID).", schema: { type: "string", format: "uuid" } },
+  stateId: { description: "State id (UUID).", schema: { type: "string", format: "uuid" } },
+  policyVersion: { description: "Policy version (1, 2, …).", schema: { type: "integer", minimum: 1 } },
+};
+
+/** Query parameters of a zod object schema, for the document. */
+function queryOf(schema: z.ZodType): NonNullable<OperationSpec["query"]> {
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => {
+    const { description, ...rest } = prop;
+    return { name, description: typeof description === "string" ? description : name, schema: rest, required: json.required?.includes(name) ?? false };
+  });
+}
+
+const P = "{projectId}";
+const path = (s: string) => decodeURIComponent(s);
+const FORMAT = { type: "string", enum: [...DATASET_FORMATS], default: "jsonl" };
+
+/** Operations only; the lead's use of the existing routes (rounds, members, PATCH project) is documented there. */
+export const LEAD_OPERATIONS: OperationSpec[] = [
+  {
+    method: "get", path: path(LEAD_API.dashboard(P)), operationId: "getRoundsDashboard", tag: "lead", auth: "caller", role: "lead",
+    summary: "Rounds dashboard and learning curve",
+    description: "Every round with its progress, mean agreement, dataset size, training time and backend; the learning curve (evaluation normalised return per published round) with the expert (1.0) and behaviour-cloning (round 0) references; the latest loss curve.",
+    responses: { 200: { description: "The dashboard.", data: "Dashboard" } },
+    errors: [403, 404],
+  },
+  {
+    method: "get", path: path(LEAD_API.review(P)), operationId: "listReviewQueue", tag: "lead", auth: "caller", role: "lead",
+    summary: "The review queue",
+    description: "States whose labels disagreed or were mostly \"can't tell\", oldest round first, with every label, the policy's action and the rollout up to the state.",
+    query: queryOf(ZReviewQuery),
+    responses: { 200: { description: "One page of the queue.", data: "ReviewPage" } },
+    errors: [400, 403, 404],
+  },
+  {
+    method: "post", path: path(LEAD_API.reviewItem(P, "{itemId}")), operationId: "decideReview", tag: "lead", auth: "caller", role: "lead",
+    summary: "Accept an action for a review item, or exclude it",
+    description: "An accepted action joins the next dataset version (source `review`); an excluded state never enters the dataset. Audited. Deciding an item twice is 409; an action outside the action space is 422.",
+    body: { schema: "ReviewDecision", required: true },
+    responses: { 200: { description: "The decision.", data: "ReviewResult" } },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: "get", path: path(LEAD_API.quality(P)), operationId: "getQuality", tag: "lead", auth: "caller", role: "lead",
+    summary: "Labeller quality, gold pool and warnings",
+    description: "Per labeller: gold accuracy, agreement with the consensus, labels per active hour and time per label. Warnings for a round whose gold accuracy fell below the threshold are also written to the audit log once (`quality.gold_accuracy_low`).",
+    responses: { 200: { description: "Quality figures.", data: "Quality" } },
+    errors: [403, 404],
+  },
+  {
+    method: "patch", path: path(LEAD_API.qualitySettings(P)), operationId: "updateQualitySettings", tag: "lead", auth: "caller", role: "lead",
+    summary: "Change the gold-accuracy warning threshold",
+    body: { schema: "QualitySettingsPatch", required: true },
+    responses: { 200: { description: "The quality settings.", data: "QualitySettings" } },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: path(LEAD_API.gold(P)), operationId: "markGold", tag: "lead", auth: "caller", role: "lead",
+    summary: "Mark a state as gold with its answer",
+    description: "The open labelling round gets a gold task on the state (labellers are scored against it); the state joins the project's gold pool. Audited.",
+    body: { schema: "MarkGold", required: true },
+    responses: { 201: { description: "The gold entry.", data: "GoldEntry" } },
+    errors: [403, 404, 422],
+  },
+  {
+    method: "post", path: path(LEAD_API.goldApply(P)), operationId: "applyGold", tag: "lead", auth: "caller", role: "lead",
+    summary: "Add the gold pool to the open labelling round",
+    body: { schema: "ApplyGold", required: false },
+    responses: { 200: { description: "How many gold tasks were added.", data: "GoldApplied" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "delete", path: path(LEAD_API.goldState(P, "{stateId}")), operationId: "unmarkGold", tag: "lead", auth: "caller", role: "lead",
+    summary: "Remove a state from the gold pool",
+    responses: { 200: { description: "The state is no longer gold.", data: "GoldUnmarked" } },
+    errors: [403, 404],
+  },
+  {
+    method: "get", path: path(LEAD_API.datasets(P)), operationId: "listDatasetVersions", tag: "lead", auth: "caller", role: "lead",
+    summary: "Dataset versions",
+    responses: { 200: { description: "Versions, oldest first.", data: "DatasetVersion", list: true } },
+    errors: [403, 404],
+  },
+  {
+    method: "get", path: path(LEAD_API.dataset(P, "{version}")), operationId: "getDatasetVersion", tag: "lead", auth: "caller", role: "lead",
+    summary: "One dataset version: sources per round, episodes, action histogram",
+    responses: { 200: { description: "The version.", data: "DatasetVersionDetail" } },
+    errors: [403, 404],
+  },
+  {
+    method: "get", path: path(LEAD_API.datasetDiff(P)), operationId: "diffDatasetVersions", tag: "lead", auth: "caller", role: "lead",
+    summary: "What a newer dataset version adds to an older one",
+    query: [
+      { name: "from", description: "The older version.", schema: { type: "integer", minimum: 0 }, required: true },
+      { name: "to", description: "The newer version.", schema: { type: "integer", minimum: 0 }, required: true },
+    ],
+    responses: { 200: { description: "The difference (versions are append-only).", data: "DatasetDiff" } },
+    errors: [400, 403, 404],
+  },
+  {
+    method: "post", path: path(LEAD_API.datasetImport(P)), operationId: "importDataset", tag: "lead", auth: "caller", role: "lead",
+    summary: "Import a dataset (jsonl or lerobot)",
+    description: "The body is the file: JSON Lines (`format=jsonl`) or the LeRobot bundle JSON (`format=lerobot`), as exported. The whole file is validated against the project's spaces first: the first bad line is reported (422, `fieldErrors` keyed by file and line) and nothing is imported. Then a new round holding the samples as its dataset version starts in `training`. 409 while a round is in progress.",
+    query: [{ name: "format", description: "File format.", schema: FORMAT }],
+    body: {
+      raw: { "application/x-ndjson": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
+      maxBytes: 64 * 1024 * 1024,
+      description: "The exported file, at most 64 MiB.",
+    },
+    responses: { 201: { description: "The new dataset version.", data: "DatasetImport" } },
+    errors: [400, 403, 404, 409, 422],
+  },
+  {
+    method: "get", path: path(LEAD_API.policy(P, "{policyVersion}")), operationId: "getPolicyVersion", tag: "policies", auth: "caller", role: "viewer",
+    summary: "Download one policy version",
+    description: "JSON (metadata with the loss curve, and the base64 model) by default; the raw model with `Accept: application/octet-stream`.",
+    requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
+    responses: {
+      200: {
+        description: "The policy.",
+        content: {
+          "application/json": { schema: { type: "object", properties: { data: { $ref: "#/components/schemas/LatestPolicy" } }, required: ["data"] } },
+          "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+        },
+        headers: { "x-policy-version": { description: "The policy version (octet-stream only).", schema: { type: "integer" } } },
+      },
+    },
+    errors: [404],
+  },
+  {
+    method: "post", path: path(LEAD_API.policyPublish(P, "{policyVersion}")), operationId: "publishPolicyVersion", tag: "lead", auth: "caller", role: "lead",
+    summary: "Roll back to an earlier published policy",
+    description: "The version becomes the published policy: the next round rolls it out and `policies/latest` serves it. Audited (`policy.rolled_back`). 409 for the current version or one never published.",
+    responses: { 200: { description: "The published version.", data: "PolicyPublished" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "get", path: path(LEAD_API.audit(P)), operationId: "listAuditLog", tag: "lead", auth: "caller", role: "lead",
+    summary: "The audit log",
+    description: "Newest first, filtered by action (exact, or a prefix ending in `.` or `*`), actor and dates; `before` is the keyset cursor (`nextBefore` of the previous page).",
+    query: queryOf(ZAuditQuery),
+    responses: { 200: { description: "One page.", data: "AuditPage" } },
+    errors: [400, 403, 404],
+  },
+];

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ZSubmitLabel } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { labels, rounds, tasks } from "../../db/schema";
@@ -8,7 +8,7 @@ import { loadProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
 import { checkAction } from "../rollouts/validate-steps";
 import { transitionRound } from "../rounds/round-machine";
-import { roundProgress } from "../rounds/round-view";
+import { taskProgress } from "../rounds/round-view";
 
 export interface SubmittedLabel {
   id: string;
@@ -24,7 +24,7 @@ export interface SubmittedLabel {
  * Stores one label, idempotently by its client-generated id. The task row is locked first, so concurrent
  * resubmissions of the same id serialise and the second one returns the stored label.
  * A label for an expired lease is accepted while the task still needs labels; otherwise 409 with the reason.
- * The last label of a round with auto-advance moves the round on to aggregating in the same transaction.
+ * With auto-advance, the label that completes the round moves it on to aggregating (see advanceIfLabelled).
  */
 export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<SubmittedLabel> {
   const body = ZSubmitLabel.parse(input);
@@ -34,15 +34,16 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
   const spec = await loadProjectSpec(db, peek.projectId);
   if (!body.cantTell) checkAction(spec.actionSpace, body.action, "action");
 
-  return transactionWithEvents(db, async (tx, emit) => {
+  const result = await transactionWithEvents(db, async (tx, emit) => {
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
     if (!task) throw notFound("Task not found");
     const [existing] = await tx.select().from(labels).where(eq(labels.id, body.id));
     if (existing) {
       if (existing.userId !== caller.id || existing.taskId !== taskId) throw new AppError("CONFLICT", "This label id is already used for another label");
-      return view(existing, true);
+      return { label: view(existing, true), nearlyDone: false };
     }
-    const [round] = await tx.select().from(rounds).where(eq(rounds.id, task.roundId)).for("update");
+    // A share lock: labels of one round commit concurrently, while a status change (close, advance) waits for them.
+    const [round] = await tx.select().from(rounds).where(eq(rounds.id, task.roundId)).for("share");
     if (!round || round.status !== "labeling") throw new AppError("CONFLICT", `Round ${round?.index ?? "?"} is ${round?.status ?? "gone"}; it no longer takes labels`);
     const [mine] = await tx.select({ id: labels.id }).from(labels).where(and(eq(labels.taskId, taskId), eq(labels.userId, caller.id)));
     if (mine) throw new AppError("CONFLICT", "You have already labelled this state");
@@ -61,13 +62,31 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
       })
       .where(eq(tasks.id, taskId));
 
-    const progress = await roundProgress(tx, round.id);
-    emit({ type: "round:progress", projectId: round.projectId, roundIndex: round.index, progress: { tasksTotal: progress.tasksTotal, tasksDone: progress.tasksDone, labels: progress.labels } });
-    if (spec.settings.autoAdvance) {
-      const [open] = await tx.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.roundId, round.id), lt(tasks.labelCount, tasks.required))).limit(1);
-      if (!open) emit((await transitionRound(tx, round, "aggregating", { reason: "all tasks labelled" })).event);
+    const progress = await taskProgress(tx, round.id);
+    emit({ type: "round:progress", projectId: round.projectId, roundIndex: round.index, progress });
+    return { label: view(label, false), nearlyDone: spec.settings.autoAdvance && progress.tasksTotal - progress.tasksDone <= NEAR_END };
+  });
+  if (result.nearlyDone) await advanceIfLabelled(db, result.label.taskId);
+  return result.label;
+}
+
+/**
+ * Concurrent label transactions cannot see each other's uncommitted counts, so the move to aggregating
+ * happens after commit, in its own transaction that locks the round and recounts. Every label committed
+ * near the end of a round runs it, so the last one to commit always sees all tasks done.
+ */
+const NEAR_END = 64;
+
+async function advanceIfLabelled(db: Db, taskId: string): Promise<void> {
+  await transactionWithEvents(db, async (tx, emit) => {
+    const [task] = await tx.select({ roundId: tasks.roundId }).from(tasks).where(eq(tasks.id, taskId));
+    if (!task) return;
+    const [round] = await tx.select().from(rounds).where(eq(rounds.id, task.roundId)).for("update");
+    if (!round || round.status !== "labeling") return;
+    const progress = await taskProgress(tx, round.id);
+    if (progress.tasksTotal > 0 && progress.tasksDone === progress.tasksTotal) {
+      emit((await transitionRound(tx, round, "aggregating", { reason: "all tasks labelled" })).event);
     }
-    return view(label, false);
   });
 }
 

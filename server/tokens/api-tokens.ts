@@ -47,6 +47,17 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string): P
   await db.insert(auditLog).values({ actorId: userId, action: "token.revoked", targetType: "api_token", targetId: tokenId });
 }
 
+const TOUCH_EVERY_MS = 60_000;
+const touched = new Map<string, number>();
+
+/** Records a token's last use at most once a minute per process (not a write per request). */
+function touchToken(db: Db, tokenId: string): void {
+  const now = Date.now();
+  if (now - (touched.get(tokenId) ?? 0) < TOUCH_EVERY_MS) return;
+  touched.set(tokenId, now);
+  void db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, tokenId)).catch(() => {});
+}
+
 /** The user behind a bearer token, or null for an unknown or revoked one. */
 export async function userForToken(db: Db, token: string): Promise<SessionUser | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
@@ -56,6 +67,6 @@ export async function userForToken(db: Db, token: string): Promise<SessionUser |
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
   if (!row) return null;
-  void db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId)).catch(() => {});
+  touchToken(db, row.tokenId);
   return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin };
 }

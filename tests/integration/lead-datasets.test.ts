@@ -1,0 +1,196 @@
+/**
+ * Dataset versions for leads, on PGlite and PostgreSQL: import (jsonl and the LeRobot bundle) with
+ * all-or-nothing validation that names the first bad line, the content-only checksum (an export re-imported
+ * into another project reproduces counts and checksum exactly), browsing, histograms and diffs.
+ */
+import { eq } from "drizzle-orm";
+import { beforeAll, expect, it } from "vitest";
+import type { TLeRobotBundle } from "../../contracts/datasets";
+import { datasetVersions, jobs, rounds } from "../../db/schema";
+import type { PublicUser } from "../../server/auth/sign-up";
+import { exportDatasetJsonl, exportDatasetLeRobot } from "../../server/datasets/export-dataset";
+import { importDataset } from "../../server/datasets/import-dataset";
+import { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "../../server/datasets/list-dataset-versions";
+import { addToChecksum, EMPTY_CHECKSUM } from "../../server/datasets/write-version";
+import { addMember } from "../../server/projects/add-member";
+import { createProject } from "../../server/projects/create-project";
+import { describeEngines } from "../helpers/engines";
+import { makeUser } from "../helpers/fixtures";
+
+/** CartPole-shaped samples: 4-d observation, discrete action in {0, 1}. */
+function samples(n: number, seed: number, source = "expert") {
+  return Array.from({ length: n }, (_, i) => ({
+    observation: [Math.sin(seed + i) / 10, Math.cos(seed * i) / 7, (i % 5) / 50, -(i % 3) / 9],
+    action: (seed + i) % 2,
+    source: i % 7 === 3 ? "label" : source,
+    episode_index: Math.floor(i / 10),
+    frame_index: i % 10,
+  }));
+}
+const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+
+async function readStream(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  let out = "";
+  const dec = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out += dec.decode(value);
+  }
+}
+
+describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
+  let lead: PublicUser, labeler: PublicUser, outsider: PublicUser;
+  let projectA: string;
+
+  const newProject = async (name: string) => (await createProject(h.database.db, lead, { name, envId: "CartPole-v1" })).id;
+  const publish = (projectId: string) => h.database.db.update(rounds).set({ status: "published" }).where(eq(rounds.projectId, projectId));
+
+  beforeAll(async () => {
+    const db = h.database.db;
+    [lead, labeler, outsider] = (await Promise.all(["Lead", "Labeler", "Outsider"].map((n) => makeUser(db, n)))) as [PublicUser, PublicUser, PublicUser];
+    projectA = await newProject("Datasets A");
+    await addMember(db, lead, projectA, { email: labeler.email, role: "labeler" });
+  });
+
+  it("checksums depend only on content: any order and any split into versions give the same value", () => {
+    const s = samples(30, 3);
+    const whole = addToChecksum(EMPTY_CHECKSUM, s);
+    const reversed = addToChecksum(EMPTY_CHECKSUM, [...s].reverse());
+    const split = addToChecksum(addToChecksum(EMPTY_CHECKSUM, s.slice(0, 11)), s.slice(11));
+    expect(reversed).toBe(whole);
+    expect(split).toBe(whole);
+    expect(whole).toMatch(/^[0-9a-f]{64}$/);
+    // …but any change of content changes it: another source, another action.
+    expect(addToChecksum(EMPTY_CHECKSUM, [{ ...s[0]!, source: "review" }, ...s.slice(1)])).not.toBe(whole);
+    expect(addToChecksum(EMPTY_CHECKSUM, [{ ...s[0]!, action: 1 - s[0]!.action }, ...s.slice(1)])).not.toBe(whole);
+  });
+
+  it("imports JSONL as round 0's dataset version and queues its training", async () => {
+    const db = h.database.db;
+    const rows = samples(40, 1);
+    const result = await importDataset(db, lead, projectA, "jsonl", jsonl(rows));
+    expect(result).toMatchObject({ version: 0, roundIndex: 0, samples: 40, episodes: 4 });
+    expect(result.checksum).toBe(addToChecksum(EMPTY_CHECKSUM, rows));
+    const [round] = await db.select().from(rounds).where(eq(rounds.projectId, projectA));
+    expect(round).toMatchObject({ index: 0, status: "training", datasetVersion: 0 });
+    const queued = await db.select().from(jobs).where(eq(jobs.roundId, round!.id));
+    expect(queued.map((j) => j.type)).toEqual(["train"]);
+  });
+
+  it("refuses a second import while a round is in progress (409)", async () => {
+    await expect(importDataset(h.database.db, lead, projectA, "jsonl", jsonl(samples(3, 2)))).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("reports the first bad line and imports nothing", async () => {
+    const db = h.database.db;
+    await publish(projectA);
+    const before = await db.select().from(datasetVersions).where(eq(datasetVersions.projectId, projectA));
+    const rows: object[] = samples(6, 4);
+    const cases: [string, RegExp][] = [
+      [jsonl([...rows.slice(0, 2), { ...rows[2], action: 7 }, ...rows.slice(3)]), /^line 3: action 7 is out of range/],
+      [jsonl(rows.slice(0, 4)) + "{not json\n" + jsonl(rows.slice(4)), /^line 5: not valid JSON/],
+      [jsonl([rows[0]!, { ...rows[1], observation: [1, 2] }]), /^line 2: observation must have 4 elements, got 2/],
+      [jsonl([rows[0]!, { ...rows[1], extra: true }]), /^line 2: Unrecognized key/],
+      ["\n\n", /^line 1: the file has no samples/],
+    ];
+    for (const [body, message] of cases) {
+      const err = await importDataset(db, lead, projectA, "jsonl", body).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "UNPROCESSABLE" });
+      expect((err as Error).message).toMatch(message);
+    }
+    const after = await db.select().from(datasetVersions).where(eq(datasetVersions.projectId, projectA));
+    expect(after).toHaveLength(before.length);
+    expect(await db.select().from(rounds).where(eq(rounds.projectId, projectA))).toHaveLength(1);
+  });
+
+  it("only a lead imports or browses; non-members get NOT_FOUND", async () => {
+    const db = h.database.db;
+    await expect(importDataset(db, labeler, projectA, "jsonl", jsonl(samples(2, 1)))).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(importDataset(db, outsider, projectA, "jsonl", jsonl(samples(2, 1)))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(listDatasetVersions(db, labeler, projectA)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(diffDatasetVersions(db, outsider, projectA, 0, 1)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("a later import appends version 1; browsing shows counts per source, histograms and the diff", async () => {
+    const db = h.database.db;
+    const added = samples(25, 9, "teleop");
+    const result = await importDataset(db, lead, projectA, "jsonl", jsonl(added));
+    expect(result).toMatchObject({ version: 1, roundIndex: 1, samples: 25 });
+    await publish(projectA);
+
+    const versions = await listDatasetVersions(db, lead, projectA);
+    expect(versions.map((v) => [v.version, v.sampleCount, v.addedCount, v.imported])).toEqual([
+      [0, 40, 40, true],
+      [1, 65, 25, true],
+    ]);
+    const labelsIn = (n: number, seed: number) => samples(n, seed).filter((s) => s.source === "label").length;
+    expect(versions[1]!.addedBySource).toEqual({ teleop: 25 - labelsIn(25, 9), label: labelsIn(25, 9) });
+    expect(versions[1]!.bySource).toEqual({ expert: 40 - labelsIn(40, 1), teleop: 25 - labelsIn(25, 9), label: labelsIn(40, 1) + labelsIn(25, 9) });
+
+    const detail = await getDatasetVersion(db, lead, projectA, 1);
+    expect(detail.histogram.kind).toBe("discrete");
+    expect(detail.histogram.dims[0]!.counts.reduce((a, b) => a + b, 0)).toBe(65);
+    expect(detail.byVersion.reduce((a, r) => a + r.count, 0)).toBe(65);
+    expect(detail.episodes).toBe(4 + 3);
+
+    const diff = await diffDatasetVersions(db, lead, projectA, 0, 1);
+    expect(diff.added).toBe(25);
+    expect(diff.addedByVersion).toEqual([{ version: 1, count: 25 }]);
+    expect(diff.histogramTo.dims[0]!.counts.reduce((a, b) => a + b, 0) - diff.histogramFrom.dims[0]!.counts.reduce((a, b) => a + b, 0)).toBe(25);
+    await expect(diffDatasetVersions(db, lead, projectA, 1, 0)).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(getDatasetVersion(db, lead, projectA, 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("a JSONL export re-imported into a new project has identical counts and checksum", async () => {
+    const db = h.database.db;
+    const exported = await exportDatasetJsonl(db, lead, projectA, 1);
+    const text = await readStream(exported.stream);
+    expect(text.trim().split("\n")).toHaveLength(65);
+    const projectB = await newProject("Datasets B");
+    const result = await importDataset(db, lead, projectB, "jsonl", text);
+    const [a] = (await listDatasetVersions(db, lead, projectA)).filter((v) => v.version === 1);
+    const [b] = await listDatasetVersions(db, lead, projectB);
+    expect(result.checksum).toBe(exported.checksum);
+    expect(b!.checksum).toBe(a!.checksum);
+    expect(b!.sampleCount).toBe(a!.sampleCount);
+    expect(b!.bySource).toEqual(a!.bySource);
+  });
+
+  it("the LeRobot bundle has the layout's files, and re-imports with identical counts and checksum", async () => {
+    const db = h.database.db;
+    const { bundle, checksum, sampleCount } = await exportDatasetLeRobot(db, lead, projectA, 1);
+    const info = JSON.parse(bundle.files["meta/info.json"]!);
+    expect(info).toMatchObject({ codebase_version: "v2.1", robot_type: "CartPole-v1", fps: 50, total_frames: 65, total_episodes: 7 });
+    expect(info.features["observation.state"]).toMatchObject({ shape: [4], names: ["x", "x_dot", "theta", "theta_dot"] });
+    expect(info.features.action).toMatchObject({ dtype: "int64", shape: [1] });
+    expect(Object.keys(bundle.files).filter((p) => p.startsWith("data/"))).toHaveLength(7);
+    expect(bundle.files["meta/episodes.jsonl"]!.trim().split("\n")).toHaveLength(7);
+    const firstRow = JSON.parse(bundle.files["data/chunk-000/episode_000000.jsonl"]!.split("\n")[0]!);
+    expect(firstRow).toMatchObject({ index: 0, episode_index: 0, frame_index: 0, timestamp: 0, action: [expect.any(Number)], task_index: 0 });
+    expect(firstRow["observation.state"]).toHaveLength(4);
+
+    const projectC = await newProject("Datasets C");
+    const result = await importDataset(db, lead, projectC, "lerobot", JSON.stringify(bundle));
+    expect(result).toMatchObject({ samples: sampleCount, checksum, episodes: 7 });
+    const [c] = await listDatasetVersions(db, lead, projectC);
+    const [a] = (await listDatasetVersions(db, lead, projectA)).filter((v) => v.version === 1);
+    expect(c!.bySource).toEqual(a!.bySource);
+  });
+
+  it("a bad LeRobot row is reported by file and line, and nothing is imported", async () => {
+    const db = h.database.db;
+    const { bundle } = await exportDatasetLeRobot(db, lead, projectA, 0);
+    const path = "data/chunk-000/episode_000002.jsonl";
+    const lines = bundle.files[path]!.trim().split("\n");
+    lines[4] = JSON.stringify({ ...JSON.parse(lines[4]!), action: [0, 1] });
+    const broken: TLeRobotBundle = { ...bundle, files: { ...bundle.files, [path]: lines.join("\n") } };
+    const projectD = await newProject("Datasets D");
+    const err = await importDataset(db, lead, projectD, "lerobot", JSON.stringify(broken)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "UNPROCESSABLE", message: `${path} line 5: action must be [a] for a discrete action space, got 2 elements` });
+    const noInfo = { format: "lerobot", files: { [path]: bundle.files[path] } };
+    await expect(importDataset(db, lead, projectD, "lerobot", JSON.stringify(noInfo))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/meta\/info.json is missing/) });
+    expect(await listDatasetVersions(db, lead, projectD)).toEqual([]);
+  });
+});

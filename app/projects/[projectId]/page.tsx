@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { LABELING_PAGES } from "@/contracts/labeling";
 import { PAGES } from "@/contracts/routes";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
@@ -15,6 +16,9 @@ export default async function ProjectPage({ params }: { params: Promise<{ projec
         <h1 style={{ margin: 0 }}>{project.name}</h1>
         <span className="badge" data-testid="my-role">{project.role}</span>
         <span className="spacer" />
+        {project.role !== "viewer" && <Link href={LABELING_PAGES.label(project.id)} data-testid="link-label">Label</Link>}
+        {project.role !== "viewer" && project.envId && <Link href={LABELING_PAGES.demos(project.id)}>Demonstrate</Link>}
+        {project.role !== "viewer" && project.envId && <Link href={LABELING_PAGES.takeover(project.id)}>Take over</Link>}
         {project.role === "lead" && <Link href={PAGES.projectSettings(project.id)}>Settings</Link>}
       </div>
       <p className="muted">{project.description}</p>

@@ -1,0 +1,441 @@
+"use client";
+
+/**
+ * Ride-along: a slowed replay of one rollout of the labelling round in which the labeller steers all the
+ * time (keys held, slider, gamepad stick, or dragging on the picture). Whenever the replay reaches a state
+ * that is a labelling task, the action held `reactionMs` later becomes that state's label (people respond
+ * to what they see a moment ago; 0 takes the action held at the very frame). Labels go to the same outbox
+ * as single-state labels.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { LABELING_API, type TRideAlong } from "@/contracts/labeling";
+import type { TSpace } from "@/contracts/spaces";
+import { API } from "@/contracts/routes";
+import { ApiError, api, errorMessage, uuid } from "@/app/_components/api-client";
+import { actionNames, arrowAction, boxMid, clampBox, digitAction, formatAction, isTyping, roundBox } from "@/app/_components/control/actions";
+import { axisToValue, readPad } from "@/app/_components/control/gamepad";
+import { EnvCanvas } from "@/app/_components/EnvCanvas";
+import type { LabelOutbox } from "@/app/_components/labeling/outbox";
+import { roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
+import { SPEEDS } from "./useReplay";
+import type { WorkspaceProject } from "./workspace-props";
+
+type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
+
+export interface RideStats {
+  rolloutId: string;
+  tasks: number;
+  labelled: number;
+  /** Seconds of replay (at the chosen speed) the ride took, pauses excluded. */
+  replaySeconds: number;
+  speed: number;
+}
+
+declare global {
+  interface Window {
+    __correctiveRides?: RideStats[];
+  }
+}
+
+export function RideAlong({ project, outbox, onLabel, onRideState }: { project: WorkspaceProject; outbox: LabelOutbox; onLabel: (roundIndex: number) => void; onRideState: (s: { stateId: string | null; rolloutId: string | null; t: number | null }) => void }) {
+  const space = project.actionSpace;
+  const names = useMemo(() => actionNames(project.envId, space), [project.envId, space]);
+  const rounds = useRounds(project.id);
+  const { latest, labeling } = roundsSummary(rounds.data);
+
+  const [ride, setRide] = useState<TRideAlong | null>(null);
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [index, setIndex] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(0.5);
+  const [reactionMs, setReactionMs] = useState(200);
+  const [autoNext, setAutoNext] = useState(true);
+  const [showPolicy, setShowPolicy] = useState(false);
+  const [labelledCount, setLabelledCount] = useState(0);
+  const [held, setHeld] = useState<number | number[]>(() => (space.type === "box" ? boxMid(space) : space.n % 2 === 1 ? Math.floor(space.n / 2) : 0));
+  const heldRef = useRef(held);
+  heldRef.current = held;
+  const rideRef = useRef<TRideAlong | null>(null);
+  const indexRef = useRef(0);
+  const labelled = useRef(new Set<string>());
+  const due = useRef<{ taskId: string; at: number }[]>([]);
+  const ridden = useRef<string[]>([]);
+  const replayMs = useRef(0);
+  const keysDown = useRef(new Set<string>());
+
+  const taskAt = useMemo(() => new Map((ride?.tasks ?? []).map((t) => [t.t, t])), [ride]);
+
+  const releaseUnlabelled = useCallback(() => {
+    const r = rideRef.current;
+    if (!r) return;
+    for (const t of r.tasks) if (!labelled.current.has(t.taskId)) void api(API.taskRelease(t.taskId), { method: "POST", keepalive: true }).catch(() => {});
+  }, []);
+
+  const start = useCallback(async () => {
+    releaseUnlabelled();
+    setPhase("loading");
+    setError(null);
+    try {
+      const res = await api<TRideAlong>(LABELING_API.rideAlong(project.id), { body: { maxTasks: 60, excludeRollouts: ridden.current.slice(-50) } });
+      if (res.status === 204 || !res.data) {
+        rideRef.current = null;
+        setRide(null);
+        setPhase(labeling ? "done" : "no-round");
+        return;
+      }
+      const r = res.data;
+      ridden.current.push(r.rolloutId);
+      rideRef.current = r;
+      labelled.current = new Set();
+      due.current = [];
+      replayMs.current = 0;
+      indexRef.current = 0;
+      setRide(r);
+      setIndex(0);
+      setLabelledCount(0);
+      setPhase("riding");
+      setPlaying(true);
+    } catch (err) {
+      setError(errorMessage(err));
+      setPhase("error");
+      if (err instanceof ApiError && err.transient) setTimeout(() => void startRef.current(), 2000);
+    }
+  }, [project.id, labeling, releaseUnlabelled]);
+  const startRef = useRef(start);
+  startRef.current = start;
+
+  useEffect(() => () => releaseUnlabelled(), [releaseUnlabelled]);
+  useEffect(() => {
+    window.addEventListener("pagehide", releaseUnlabelled);
+    return () => window.removeEventListener("pagehide", releaseUnlabelled);
+  }, [releaseUnlabelled]);
+
+  const giveLabel = useCallback(
+    (taskId: string) => {
+      const r = rideRef.current;
+      if (!r || labelled.current.has(taskId)) return;
+      labelled.current.add(taskId);
+      const h = heldRef.current;
+      const action = space.type === "box" ? roundBox(space, h as number[]) : (h as number);
+      outbox.add({ id: uuid(), taskId, projectId: project.id, roundIndex: r.roundIndex, action, cantTell: false, durationMs: reactionMs });
+      onLabel(r.roundIndex);
+      setLabelledCount(labelled.current.size);
+    },
+    [outbox, project.id, space, reactionMs, onLabel],
+  );
+
+  // The replay clock: advance in real time × speed, schedule a label at each task state it reaches.
+  useEffect(() => {
+    if (!playing || !ride) return;
+    let raf = 0;
+    let prev = performance.now();
+    let acc = 0;
+    const dt = Math.max(1e-3, project.dt);
+    const arrive = (i: number, now: number) => {
+      const step = ride.steps[i];
+      const task = step ? taskAt.get(step.t) : undefined;
+      if (task && !labelled.current.has(task.taskId)) due.current.push({ taskId: task.taskId, at: now + reactionMs });
+    };
+    if (indexRef.current === 0) arrive(0, prev);
+    const tick = (now: number) => {
+      const elapsed = now - prev;
+      prev = now;
+      replayMs.current += elapsed;
+      acc += (elapsed / 1000) * speed;
+      const steps = Math.floor(acc / dt);
+      if (steps > 0) {
+        acc -= steps * dt;
+        const from = indexRef.current;
+        const to = Math.min(ride.steps.length - 1, from + steps);
+        for (let i = from + 1; i <= to; i++) arrive(i, now);
+        indexRef.current = to;
+        setIndex(to);
+      }
+      pollInput(elapsed);
+      while (due.current[0] && due.current[0].at <= now) giveLabel(due.current.shift()!.taskId);
+      if (indexRef.current >= ride.steps.length - 1 && due.current.length === 0) {
+        setPlaying(false);
+        setPhase("finished");
+        (window.__correctiveRides ??= []).push({ rolloutId: ride.rolloutId, tasks: ride.tasks.length, labelled: labelled.current.size, replaySeconds: replayMs.current / 1000, speed });
+        return;
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(raf);
+  }, [playing, ride, speed, project.dt, taskAt, reactionMs, giveLabel]);
+
+  // After a ride: the next one after a short pause.
+  useEffect(() => {
+    if (phase !== "finished" || !autoNext) return;
+    const t = setTimeout(() => void startRef.current(), 1200);
+    return () => clearTimeout(t);
+  }, [phase, autoNext]);
+
+  // Start riding once a round is labelling (and again when a new one starts).
+  const labelingIndex = labeling?.index ?? null;
+  useEffect(() => {
+    if (labelingIndex !== null && (phase === "idle" || phase === "done" || phase === "no-round")) void startRef.current();
+    if (labelingIndex === null && rounds.data && phase !== "riding") setPhase("no-round");
+    // `phase` is read here, not a trigger: only a round change starts a ride on its own.
+  }, [labelingIndex, rounds.data]);
+
+  // Held input: keys held ramp a continuous action (full range per second) or hold a discrete one;
+  // a gamepad stick sets it directly.
+  const pollInputRef = useRef<(elapsedMs: number) => void>(() => {});
+  pollInputRef.current = (elapsedMs: number) => {
+    const pad = readPad();
+    if (space.type === "box") {
+      let v = [...(heldRef.current as number[])];
+      if (pad && pad.axes.some((a, i) => i < space.shape[0] && a !== 0)) v = space.low.map((lo, i) => axisToValue(pad.axes[i] ?? 0, lo, space.high[i] ?? lo));
+      const rate = elapsedMs / 1000;
+      const range0 = (space.high[0] ?? 1) - (space.low[0] ?? -1);
+      if (keysDown.current.has("ArrowLeft")) v[0] = (v[0] ?? 0) - rate * range0;
+      if (keysDown.current.has("ArrowRight")) v[0] = (v[0] ?? 0) + rate * range0;
+      if (space.shape[0] > 1) {
+        const range1 = (space.high[1] ?? 1) - (space.low[1] ?? -1);
+        if (keysDown.current.has("ArrowDown")) v[1] = (v[1] ?? 0) - rate * range1;
+        if (keysDown.current.has("ArrowUp")) v[1] = (v[1] ?? 0) + rate * range1;
+      }
+      v = clampBox(space, v);
+      if (v.some((x, i) => x !== (heldRef.current as number[])[i])) {
+        heldRef.current = v;
+        setHeld(v);
+      }
+    } else if (pad) {
+      const a = pad.pressed[14] ? 0 : pad.pressed[15] ? space.n - 1 : null;
+      if (a !== null && a !== heldRef.current) {
+        heldRef.current = a;
+        setHeld(a);
+      }
+    }
+  };
+  const pollInput = (ms: number) => pollInputRef.current(ms);
+
+  const setHeldNow = (v: number | number[]) => {
+    heldRef.current = v;
+    setHeld(v);
+  };
+
+  // Keyboard: Space/Enter play-pause, [ ] speed, P policy, digits/arrows steer, 0 centres, Esc stops.
+  const keyHandler = useRef<(e: KeyboardEvent, down: boolean) => void>(() => {});
+  keyHandler.current = (e: KeyboardEvent, down: boolean) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    const k = e.key;
+    if (!down) {
+      keysDown.current.delete(k);
+      return;
+    }
+    const onSlider = e.target instanceof HTMLInputElement && e.target.type === "range";
+    if (k === " " || k === "Enter") {
+      e.preventDefault();
+      if (e.repeat) return;
+      if (phase === "riding") setPlaying((p) => !p);
+      else if (phase !== "loading") void start();
+      return;
+    }
+    if (k === "[" || k === "]") {
+      e.preventDefault();
+      const i = SPEEDS.indexOf(speed as (typeof SPEEDS)[number]);
+      setSpeed(SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + (k === "]" ? 1 : -1)))] ?? speed);
+      return;
+    }
+    if (k === "p" || k === "P") return e.preventDefault(), setShowPolicy((s) => !s);
+    if (k === "Escape") {
+      e.preventDefault();
+      setPlaying(false);
+      return;
+    }
+    if (space.type === "discrete") {
+      const a = digitAction(k, space.n) ?? (onSlider ? null : arrowAction(k, space.n));
+      if (a !== null) {
+        e.preventDefault();
+        setHeldNow(a);
+      }
+      return;
+    }
+    if (onSlider) return;
+    if (k.startsWith("Arrow")) {
+      e.preventDefault();
+      keysDown.current.add(k);
+    }
+    if (k === "0") {
+      e.preventDefault();
+      setHeldNow(boxMid(space));
+    }
+  };
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => keyHandler.current(e, true);
+    const up = (e: KeyboardEvent) => keyHandler.current(e, false);
+    const blur = () => keysDown.current.clear();
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    window.addEventListener("blur", blur);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+      window.removeEventListener("blur", blur);
+    };
+  }, []);
+
+  const step = ride?.steps[index] ?? null;
+  const atTask = step ? taskAt.get(step.t) : undefined;
+  useEffect(() => {
+    onRideState({ stateId: atTask?.stateId ?? null, rolloutId: ride?.rolloutId ?? null, t: step?.t ?? null });
+  }, [atTask?.stateId, ride?.rolloutId, step?.t, onRideState]);
+
+  const dragging = useRef(false);
+  const dragTo = (e: ReactPointerEvent<HTMLCanvasElement>) => {
+    if (space.type !== "box") return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const v = [...(heldRef.current as number[])];
+    v[0] = (space.low[0] ?? -1) + ((e.clientX - r.left) / r.width) * ((space.high[0] ?? 1) - (space.low[0] ?? -1));
+    if (space.shape[0] > 1) v[1] = (space.low[1] ?? -1) + (1 - (e.clientY - r.top) / r.height) * ((space.high[1] ?? 1) - (space.low[1] ?? -1));
+    setHeldNow(clampBox(space, v));
+  };
+
+  const overlay = useMemo(
+    () => ({
+      caption: `t = ${step?.t ?? 0} · ride-along${atTask ? " · labelling this state" : ""}`,
+      labelAction: held,
+      ...(showPolicy && step?.policyAction != null ? { policyAction: step.policyAction } : {}),
+    }),
+    [step, atTask, held, showPolicy],
+  );
+
+  if (project.role === "viewer") return <div className="panel empty">Viewers cannot label.</div>;
+
+  return (
+    <div className="labeler" data-testid="ride-along" data-phase={phase} data-labelled={labelledCount} data-tasks={ride?.tasks.length ?? 0}>
+      {phase === "no-round" && (
+        <div className="panel empty" data-testid="empty-no-round">
+          <h2>No round is labelling right now</h2>
+          <p>{latest ? `Round ${latest.index} is ${STATUS_TEXT[latest.status] ?? latest.status}.` : "No round has started yet."} Rides start on their own when a round labels.</p>
+        </div>
+      )}
+      {phase === "done" && (
+        <div className="panel empty" data-testid="all-done">
+          <h2>All done — thanks!</h2>
+          <p>No rollout of round {labeling?.index} has states left for you.</p>
+          <button type="button" onClick={() => void start()}>
+            Look again
+          </button>
+        </div>
+      )}
+      {phase === "error" && (
+        <p className="alert error" role="alert">
+          {error}{" "}
+          <button type="button" className="secondary small-button" onClick={() => void start()}>
+            Retry
+          </button>
+        </p>
+      )}
+      {(phase === "loading" || phase === "idle") && !ride && (
+        <div className="panel empty" data-testid="loading">
+          <div className="skeleton" aria-hidden />
+          <p>Finding a rollout to ride along…</p>
+        </div>
+      )}
+      {ride && (phase === "riding" || phase === "finished" || phase === "loading") && (
+        <>
+          <div className="canvas-wrap">
+            <EnvCanvas
+              envId={project.envId}
+              state={step?.envState ?? null}
+              observation={step?.observation ?? null}
+              frameUrl={step?.frameUrl ?? null}
+              overlay={overlay}
+              label={`Ride-along replay, step ${step?.t ?? 0}`}
+              testId="ride-canvas"
+              onPointerDown={(e) => {
+                dragging.current = true;
+                e.currentTarget.setPointerCapture(e.pointerId);
+                dragTo(e);
+              }}
+              onPointerMove={(e) => dragging.current && dragTo(e)}
+              onPointerUp={() => (dragging.current = false)}
+            />
+          </div>
+          <div className="progress" role="progressbar" aria-label="Ride progress" aria-valuemin={0} aria-valuemax={ride.steps.length - 1} aria-valuenow={index}>
+            <div className="progress-fill" style={{ width: `${(100 * index) / Math.max(1, ride.steps.length - 1)}%` }} />
+          </div>
+          <div className="row">
+            <button type="button" onClick={() => (phase === "riding" ? setPlaying((p) => !p) : void start())} data-testid="ride-toggle">
+              {phase === "finished" ? "Next rollout" : playing ? "❚❚ Pause" : "▶ Ride"} <kbd>Space</kbd>
+            </button>
+            <label className="inline">
+              <span className="small">Speed</span>
+              <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Replay speed" data-testid="ride-speed">
+                {SPEEDS.map((s) => (
+                  <option key={s} value={s}>
+                    {s}×
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              <span className="small">Reaction time</span>
+              <select value={reactionMs} onChange={(e) => setReactionMs(Number(e.target.value))} aria-label="Reaction-time compensation">
+                {[0, 100, 200, 300, 500].map((ms) => (
+                  <option key={ms} value={ms}>
+                    {ms} ms
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline small">
+              <input type="checkbox" checked={autoNext} onChange={(e) => setAutoNext(e.target.checked)} /> Next rollout automatically
+            </label>
+            <label className="inline small">
+              <input type="checkbox" checked={showPolicy} onChange={(e) => setShowPolicy(e.target.checked)} /> Policy (P)
+            </label>
+          </div>
+          <p className="small" data-testid="ride-status">
+            Step t={step?.t ?? 0} of rollout ({ride.rolloutLength} steps) · <strong data-testid="ride-labelled">{labelledCount}</strong> of {ride.tasks.length} states labelled · holding{" "}
+            <strong data-testid="ride-held">{formatAction(space, held, names)}</strong>
+          </p>
+          {space.type === "box" ? (
+            <RideSliders space={space} names={names} value={held as number[]} onChange={setHeldNow} />
+          ) : (
+            <div className="action-buttons" role="group" aria-label="Action held">
+              {names.map((n, i) => (
+                <button key={i} type="button" className={held === i ? "action selected" : "action"} aria-pressed={held === i} onClick={() => setHeldNow(i)}>
+                  <kbd>{i + 1}</kbd> {n}
+                </button>
+              ))}
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function RideSliders({ space, names, value, onChange }: { space: Extract<TSpace, { type: "box" }>; names: string[]; value: number[]; onChange: (v: number[]) => void }) {
+  return (
+    <div className="box-input" role="group" aria-label="Action held">
+      {names.map((n, i) => (
+        <label key={i} className="slider">
+          <span>
+            {n}: <strong>{(value[i] ?? 0).toFixed(2)}</strong>
+          </span>
+          <input
+            type="range"
+            min={space.low[i]}
+            max={space.high[i]}
+            step={((space.high[i] ?? 1) - (space.low[i] ?? -1)) / 200}
+            value={value[i] ?? 0}
+            onChange={(e) => {
+              const v = [...value];
+              v[i] = Number(e.target.value);
+              onChange(v);
+            }}
+            data-testid={`ride-slider-${i}`}
+          />
+        </label>
+      ))}
+      <span className="muted small">Hold ← → to steer · 0 centres · drag on the picture · gamepad stick</span>
+    </div>
+  );
+}

@@ -42,7 +42,7 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
     select round_id, count(*)::int as rollouts, coalesce(sum(length), 0)::int as states
     from rollouts where project_id = ${projectId} group by round_id`);
   const aggStats = await grouped<{ agreement: number | null; in_review: number }>(sql`
-    select a.round_id, (avg(a.agreement) filter (where a.reason is distinct from 'gold' and a.reviewer_id is null))::float8 as agreement,
+    select a.round_id, (avg(a.agreement) filter (where a.reason is distinct from 'gold'))::float8 as agreement,
       (count(*) filter (where a.status = 'review'))::int as in_review
     from aggregated_labels a join rounds r on r.id = a.round_id where r.project_id = ${projectId} group by a.round_id`);
   const versions = await db.select({ version: datasetVersions.version, sampleCount: datasetVersions.sampleCount }).from(datasetVersions).where(eq(datasetVersions.projectId, projectId));

@@ -42,7 +42,7 @@ export async function listReviewQueue(db: Db, caller: Caller, projectId: string,
     .innerJoin(states, eq(states.id, aggregatedLabels.stateId))
     .innerJoin(rollouts, eq(rollouts.id, states.rolloutId))
     .where(where)
-    .orderBy(asc(rounds.index), asc(aggregatedLabels.createdAt), asc(aggregatedLabels.id))
+    .orderBy(asc(rounds.index), asc(rollouts.createdAt), asc(states.rolloutId), asc(states.t), asc(aggregatedLabels.id))
     .offset(offset)
     .limit(limit);
   if (rows.length === 0) return { items: [], total, offset, limit };

@@ -163,6 +163,8 @@ async function main(): Promise<void> {
       finalNormalized: mean(lastPts.map((p) => p?.normalized ?? null)),
       bestNormalized: mean(g.map((s) => Math.max(...s.points.map((p) => p.normalized ?? -Infinity)))),
       finalSuccess: mean(lastPts.map((p) => p?.success ?? null)),
+      /** Mean over rounds 1..N (every DAgger round; round 0 is shared BC). */
+      meanNormalizedRounds1toN: mean(g.map((s) => mean(s.points.slice(1).map((p) => p.normalized)))),
       labelsTo095: reach.some((r) => r === null) ? null : mean(reach),
       trainSeconds: (mean(g.map((s) => s.points.reduce((a, p) => a + p.trainMs, 0))) ?? 0) / 1000,
     };
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
       { key: "finalLabels", header: "labels" },
       { key: "finalNormalized", header: "final norm. return" },
       { key: "bestNormalized", header: "best" },
+      { key: "meanNormalizedRounds1toN", header: "mean rounds 1–N" },
       { key: "finalSuccess", header: "final success" },
       { key: "labelsTo095", header: "labels to ≥0.95" },
       { key: "trainSeconds", header: "train s" },

@@ -96,6 +96,14 @@ function labelsToReach(points: Series["points"], threshold: number): number | nu
   return hit?.labels ?? null;
 }
 
+/** Labels at the first round from which every later round stays ≥ threshold (null if never). */
+function labelsToStay(points: Series["points"], threshold: number): number | null {
+  for (let i = 0; i < points.length; i++) {
+    if (points.slice(i).every((p) => p.normalized !== null && p.normalized >= threshold)) return points[i]?.labels ?? null;
+  }
+  return null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: "string" } } });
   const only = values.only?.split(",").map((s) => s.trim());
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
     const first = g[0] as Series;
     const lastPts = g.map((s) => s.points[s.points.length - 1]);
     const reach = g.map((s) => labelsToReach(s.points, THRESHOLD));
+    const stay = g.map((s) => labelsToStay(s.points, THRESHOLD));
     return {
       experiment: first.experiment,
       env: first.env,
@@ -166,6 +175,7 @@ async function main(): Promise<void> {
       /** Mean over rounds 1..N (every DAgger round; round 0 is shared BC). */
       meanNormalizedRounds1toN: mean(g.map((s) => mean(s.points.slice(1).map((p) => p.normalized)))),
       labelsTo095: reach.some((r) => r === null) ? null : mean(reach),
+      labelsToStay095: stay.some((r) => r === null) ? null : mean(stay),
       trainSeconds: (mean(g.map((s) => s.points.reduce((a, p) => a + p.trainMs, 0))) ?? 0) / 1000,
     };
   });
@@ -183,13 +193,14 @@ async function main(): Promise<void> {
       { key: "meanNormalizedRounds1toN", header: "mean rounds 1–N" },
       { key: "finalSuccess", header: "final success" },
       { key: "labelsTo095", header: "labels to ≥0.95" },
+      { key: "labelsToStay095", header: "labels to stay ≥0.95" },
       { key: "trainSeconds", header: "train s" },
     ],
     notes: [
       ...EXPERIMENTS.filter((e) => !only || only.includes(e.id)).map((e) => `${e.id}: ${e.title}`),
       `Backend: ${backend.detail}; training in one worker thread with QUICK_TRAINING (${JSON.stringify(QUICK_TRAINING)}); policies 64→64 MLP, ensembles of 5 for D.`,
       "Round 0 = behaviour cloning on expert demonstrations (every step of consecutive expert episodes); the BC arm keeps adding demonstration steps with the same label budget.",
-      "Normalised return = (R − R_random)/(R_expert − R_random) on the held-out evaluation seeds; 'labels to ≥0.95' = total labels at the first round reaching 0.95 (mean over seeds; blank if a seed never did).",
+      "Normalised return = (R − R_random)/(R_expert − R_random) on the held-out evaluation seeds; 'labels to ≥0.95' = total labels at the first round reaching 0.95; 'to stay' = from which every later round stays ≥ 0.95 (means over seeds; blank if a seed never did). 'mean rounds 1–N' averages every round after the shared round 0.",
       `Goals: A DAgger ≥ 0.95 within 10 rounds of ≤ 500 labels and BC clearly below; B DAgger ≥ 0.90; D uncertainty reaches uniform's score with ≤ 50% labels; E MoG/autoregressive ≥ 95% success, Gaussian clearly fails. Wall time ${wallS.toFixed(0)} s.`,
     ],
     extra: { backend, wallSeconds: wallS, threshold: THRESHOLD },

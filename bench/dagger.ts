@@ -35,27 +35,33 @@ interface Series {
 interface Experiment {
   readonly id: string;
   readonly title: string;
+  /** Panel title in the SVG. */
+  readonly short: string;
   readonly runs: ReadonlyArray<{ label: string; config: TDaggerConfigInput; seeds?: readonly number[] }>;
 }
 
 const EXPERIMENTS: readonly Experiment[] = [
   {
     id: "A",
+    short: "CarTrack-v0, clean labels",
     title: "CarTrack-v0, clean labels, 500 labels/round",
     runs: [{ label: "uniform", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 500 } }],
   },
   {
     id: "B",
+    short: "CarTrack-v0, 20% noise, 3 labels/state",
     title: "CarTrack-v0, 20% label noise, 3 labels/state",
     runs: [{ label: "uniform", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 500, labelNoise: 0.2, labelsPerState: 3 } }],
   },
   {
     id: "C",
+    short: "CartPole-v1, 20% noise, 3 labels/state",
     title: "CartPole-v1, 20% label noise, 3 labels/state",
     runs: [{ label: "uniform", config: { envId: "CartPole-v1", rounds: 10, labelsPerRound: 500, labelNoise: 0.2, labelsPerState: 3 } }],
   },
   {
     id: "D1",
+    short: "CarTrack-v0 state selection",
     title: "CarTrack-v0 state selection: uniform @100 vs uncertainty @50 labels/round",
     runs: [
       { label: "uniform@100", config: { envId: "CarTrack-v0", rounds: 10, labelsPerRound: 100, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
@@ -66,6 +72,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   },
   {
     id: "D2",
+    short: "CartPole-v1 state selection",
     title: "CartPole-v1 state selection: uniform @60 vs uncertainty @30 labels/round",
     runs: [
       { label: "uniform@60", config: { envId: "CartPole-v1", rounds: 10, labelsPerRound: 60, select: "uniform", ensembleSize: 5, compareBC: false }, seeds: [0, 1] },
@@ -75,6 +82,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   },
   {
     id: "E",
+    short: "Fork-v0: Gaussian vs MoG vs autoregressive",
     title: "Fork-v0 heads (multimodal expert), 500 labels/round",
     runs: (["gaussian", "mog", "autoregressive"] as const).map((kind) => ({
       label: kind,
@@ -245,11 +253,11 @@ function renderSvg(series: readonly Series[], only: readonly string[] | undefine
     const yMax = 1.1;
     const x = (v: number): number => ox + m.l + (v / maxX) * (pw - m.l - m.r);
     const y = (v: number): number => oy + m.t + ((yMax - v) / (yMax - yMin)) * (ph - m.t - m.b);
-    out.push(`<text x="${ox + pw / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(`${exp.id}. ${exp.title}`.slice(0, 62))}</text>`);
+    out.push(`<text x="${ox + pw / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(`${exp.id}. ${exp.short}`)}</text>`);
     // axes and grid
     for (const g of [0, 0.5, 0.95, 1]) {
       out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(g)}" y2="${y(g)}" stroke="${g === 0.95 ? "#bbb" : "#eee"}" ${g === 0.95 ? 'stroke-dasharray="3,3"' : ""}/>`);
-      out.push(`<text x="${x(0) - 4}" y="${y(g) + 3}" text-anchor="end" fill="#555">${g}</text>`);
+      if (g !== 0.95) out.push(`<text x="${x(0) - 4}" y="${y(g) + 3}" text-anchor="end" fill="#555">${g}</text>`);
     }
     out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(yMin)}" y2="${y(yMin)}" stroke="#333"/>`);
     out.push(`<line x1="${x(0)}" x2="${x(0)}" y1="${y(yMin)}" y2="${y(yMax)}" stroke="#333"/>`);
@@ -274,8 +282,10 @@ function renderSvg(series: readonly Series[], only: readonly string[] | undefine
         const [px, py] = p.split(",");
         out.push(`<circle cx="${px}" cy="${py}" r="2.5" fill="${color}"/>`);
       }
-      out.push(`<line x1="${ox + pw - 120}" x2="${ox + pw - 100}" y1="${oy + m.t + 8 + li * 13}" y2="${oy + m.t + 8 + li * 13}" stroke="${color}" stroke-width="2"${dashed}/>`);
-      out.push(`<text x="${ox + pw - 96}" y="${oy + m.t + 12 + li * 13}">${esc(label)}</text>`);
+      // Legend in the lower right (the curves live near 1).
+      const ly = oy + ph - m.b - 8 - (labels.length - 1 - li) * 13;
+      out.push(`<line x1="${ox + pw - 150}" x2="${ox + pw - 130}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dashed}/>`);
+      out.push(`<text x="${ox + pw - 126}" y="${ly}">${esc(label)}</text>`);
     });
   });
   out.push("</svg>");

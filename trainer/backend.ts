@@ -60,7 +60,7 @@ const ZBackendEnv = z.object({
 });
 
 /** Reads the trainer's environment variables (fails fast with a readable message on a bad value). */
-export function readBackendEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof ZBackendEnv> {
+export function readBackendEnv(env: Readonly<Record<string, string | undefined>> = process.env): z.output<typeof ZBackendEnv> {
   const parsed = ZBackendEnv.safeParse({
     TRAINER_BACKEND: env["TRAINER_BACKEND"] || undefined,
     TRAINER_WASM_MATMUL_FIX: env["TRAINER_WASM_MATMUL_FIX"] || undefined,

@@ -21,6 +21,7 @@ export { TrainerWorker, type TrainJob, type TrainJobOptions, type TrainerWorkerO
 export * from "./protocol";
 export { concatDatasets, makeDataset, selectRows, type Dataset } from "./dataset";
 export * from "./policy/index";
+export * from "./policy/tfjs";
 export { episodeSuccess, randomActingPolicy, rollout, type ActingPolicy, type RolloutOptions, type RolloutStep, type Trajectory } from "./rollout";
 export {
   EVAL_FIRST_SEED,

@@ -137,6 +137,7 @@ export async function trainPolicy(
         let total: tf.Tensor | null = null;
         members.forEach((member, m) => {
           const nll = head.nll({
+            tf,
             obs: x,
             targets: t,
             forward: (i, input) => (member.nets[i] as tf.Sequential).apply(input) as tf.Tensor2D,

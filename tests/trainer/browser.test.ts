@@ -25,6 +25,24 @@ if (!haveChromium) {
   console.warn(`!! ${CHROMIUM} is missing: the policy-in-the-browser test is SKIPPED`);
 }
 
+describe("browser bundle of trainer/policy", () => {
+  it("bundles for the browser without Node built-ins and without tfjs (inference is plain JS)", async () => {
+    const result = await build({
+      entryPoints: [path.join(repoRoot, "trainer/policy/index.ts")],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes("trainer/policy/policy.ts"))).toBe(true);
+    expect(inputs.filter((i) => i.includes("@tensorflow"))).toEqual([]);
+    expect(inputs.filter((i) => i.includes("trainer/backend") || i.includes("trainer/worker"))).toEqual([]);
+  });
+});
+
 describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
   let browser: Browser;
   let page: Page;
@@ -37,12 +55,13 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
     const entry = `
       import * as tf from "@tensorflow/tfjs";
       import * as P from "./trainer/policy/index";
+      import { loadTfMembers } from "./trainer/policy/tfjs";
       export async function run(base64, probe) {
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const policy = P.Policy.fromBlob(bytes);
         const js = policy.actBatch(probe);
         await tf.setBackend("cpu");
-        const { members } = await P.loadTfMembers(bytes);
+        const { members } = await loadTfMembers(bytes);
         const x = tf.tensor2d([[0.25, -0.5]]);
         const raw = Array.from(await members[0].nets[0].predict(x).data());
         return { actions: js.actions, uncertainty: Array.from(js.uncertainty), raw, backend: tf.getBackend() };

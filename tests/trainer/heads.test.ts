@@ -23,7 +23,7 @@ async function nllWith(head: ReturnType<typeof createHead>, outputs: number[][],
   const out = tf.tensor2d(outputs);
   const t = tf.tensor2d(targets);
   const obs = tf.zeros([outputs.length, 2]) as tf.Tensor2D;
-  const nll = head.nll({ obs, targets: t, forward: () => out, extras });
+  const nll = head.nll({ tf, obs, targets: t, forward: () => out, extras });
   const values = Array.from(await nll.data());
   tf.dispose([out, t, obs, nll]);
   return values;

@@ -17,7 +17,7 @@
  * Browser-safe (TextEncoder/DataView only).
  */
 import { z } from "zod";
-import type { NetArtifacts } from "./mlp";
+import type { NetArtifacts } from "./dense";
 import { ZPolicySpec, type TPolicySpec } from "./spec";
 
 export const POLICY_BLOB_MAGIC = "CRPL";

@@ -1,7 +1,9 @@
 /**
  * Browser-safe policy API: load a policy blob and act, in Node or in the browser. Nothing under
- * trainer/policy/ imports Node-only modules (checked by tests/trainer/browser.test.ts, which runs this
- * module in Chromium).
+ * trainer/policy/ imports Node-only modules, and this entry does not load tfjs at all (the forward
+ * pass is plain JavaScript), so a page that only replays policies stays small. The tfjs side (loading
+ * the networks as LayersModels, building and saving them) is `trainer/policy/tfjs.ts`.
+ * Both are checked in Chromium by tests/trainer/browser.test.ts.
  *
  *   const policy = Policy.fromBlob(bytes);
  *   const { action, uncertainty } = policy.act(observation, { deterministic: true });
@@ -35,5 +37,4 @@ export {
   type TPolicySpec,
 } from "./spec";
 export { createHead, type PolicyHead } from "./heads";
-export { loadTfMembers, serializeTfMembers, createTfMembers, disposeTfMembers, type TfMember } from "./tf-members";
-export { DenseStack, denseStackFromArtifacts } from "./mlp";
+export { DenseStack, denseStackFromArtifacts, type DenseLayer, type NetArtifacts } from "./dense";

@@ -17,7 +17,7 @@
  */
 import { decodePolicyBlob } from "./blob";
 import { createHead, type HeadOutput, type PolicyHead } from "./heads";
-import { denseStackFromArtifacts, type DenseStack } from "./mlp";
+import { denseStackFromArtifacts, type DenseStack } from "./dense";
 import { denormalizeAction, normalizeObservations } from "./normalize";
 import { actionDim, type TPolicySpec } from "./spec";
 import type { Rng } from "../random";

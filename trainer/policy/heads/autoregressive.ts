@@ -8,7 +8,7 @@
  * most probable bin and refines it with the probability-weighted mean of that bin and its two
  * neighbours — sub-bin precision, but never a mean across separated modes.
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { argmax, sampleIndex, softmaxInto, type ActInputs, type HeadOutput, type LossInputs, type PolicyHead } from "./types";
 
 export function binCenters(bins: number): Float32Array {
@@ -43,17 +43,17 @@ export function autoregressiveHead(obsDim: number, d: number, bins: number): Pol
       }
       return out;
     },
-    nll({ obs, targets, forward }: LossInputs): tf.Tensor1D {
+    nll({ tf, obs, targets, forward }: LossInputs): TF.Tensor1D {
       return tf.tidy(() => {
         const b = obs.shape[0];
-        let total: tf.Tensor | null = null;
+        let total: TF.Tensor | null = null;
         for (let j = 0; j < d; j++) {
           const input = j === 0 ? obs : tf.concat([obs, tf.slice(targets, [0, 0], [b, j])], 1);
           const twoHot = tf.slice(targets, [0, d + j * bins], [b, bins]);
-          const ce = tf.neg(tf.sum(tf.mul(twoHot, tf.logSoftmax(forward(j, input as tf.Tensor2D))), 1));
+          const ce = tf.neg(tf.sum(tf.mul(twoHot, tf.logSoftmax(forward(j, input as TF.Tensor2D))), 1));
           total = total === null ? ce : tf.add(total, ce);
         }
-        return total as tf.Tensor1D;
+        return total as TF.Tensor1D;
       });
     },
     act({ batch, obs, forward, deterministic, rng }: ActInputs): HeadOutput {

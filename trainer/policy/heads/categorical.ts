@@ -2,7 +2,7 @@
  * Categorical head for discrete actions: softmax over `n` logits; NLL = −log p(a) computed with a
  * one-hot mask (tf.gather's gradient fails on the wasm backend).
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { argmax, sampleIndex, softmaxInto, type ActInputs, type HeadOutput, type LossInputs, type PolicyHead } from "./types";
 
 export function categoricalHead(obsDim: number, n: number): PolicyHead {
@@ -22,8 +22,8 @@ export function categoricalHead(obsDim: number, n: number): PolicyHead {
       }
       return out;
     },
-    nll({ obs, targets, forward }: LossInputs): tf.Tensor1D {
-      return tf.tidy(() => tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(forward(0, obs))), 1)) as tf.Tensor1D);
+    nll({ tf, obs, targets, forward }: LossInputs): TF.Tensor1D {
+      return tf.tidy(() => tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(forward(0, obs))), 1)) as TF.Tensor1D);
     },
     act({ batch, obs, forward, deterministic, rng }: ActInputs): HeadOutput {
       const logits = forward(0, obs, batch);

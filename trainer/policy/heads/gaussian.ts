@@ -2,7 +2,7 @@
  * Diagonal Gaussian head for box actions. `variance: "state"` predicts [μ, raw log σ] per state;
  * `"global"` predicts μ and learns one raw log σ per dimension (an extra parameter, not a layer).
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { gaussian } from "../../random";
 import {
   HALF_LOG_2PI,
@@ -16,7 +16,7 @@ import {
 } from "./types";
 
 /** Squashed log σ as a tensor op (same formula as {@link squashLogStd}). */
-export function squashLogStdTensor(raw: tf.Tensor): tf.Tensor {
+export function squashLogStdTensor(tf: typeof TF, raw: TF.Tensor): TF.Tensor {
   return tf.add(tf.mul(tf.sigmoid(raw), LOG_STD_MAX - LOG_STD_MIN), LOG_STD_MIN);
 }
 
@@ -31,17 +31,17 @@ export function gaussianHead(obsDim: number, d: number, variance: "state" | "glo
     encodeTargets(actions: Float32Array, n: number): Float32Array {
       return actions.slice(0, n * d);
     },
-    nll({ obs, targets, forward, extras }: LossInputs): tf.Tensor1D {
+    nll({ tf, obs, targets, forward, extras }: LossInputs): TF.Tensor1D {
       return tf.tidy(() => {
         const out = forward(0, obs);
         const b = out.shape[0];
         const mu = perState ? tf.slice(out, [0, 0], [b, d]) : out;
         const logStd = perState
-          ? squashLogStdTensor(tf.slice(out, [0, d], [b, d]))
-          : squashLogStdTensor(extras.get("logStd") as tf.Tensor1D);
+          ? squashLogStdTensor(tf, tf.slice(out, [0, d], [b, d]))
+          : squashLogStdTensor(tf, extras.get("logStd") as TF.Tensor1D);
         const z = tf.mul(tf.sub(targets, mu), tf.exp(tf.neg(logStd)));
         const perDim = tf.add(tf.add(tf.mul(tf.square(z), 0.5), logStd), HALF_LOG_2PI);
-        return tf.sum(perDim, 1) as tf.Tensor1D;
+        return tf.sum(perDim, 1) as TF.Tensor1D;
       });
     },
     act({ batch, obs, forward, extras, deterministic, rng }: ActInputs): HeadOutput {

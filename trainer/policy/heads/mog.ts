@@ -4,7 +4,7 @@
  * NLL = −logsumexp_k(log π_k + Σ_d log N(a_d; μ_kd, σ_kd)).
  * Deterministic action: the mean of the most probable component — a mode, never the average of modes.
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { gaussian } from "../../random";
 import { squashLogStdTensor } from "./gaussian";
 import {
@@ -38,17 +38,17 @@ export function mogHead(obsDim: number, d: number, k: number): PolicyHead {
     encodeTargets(actions: Float32Array, n: number): Float32Array {
       return actions.slice(0, n * d);
     },
-    nll({ obs, targets, forward }: LossInputs): tf.Tensor1D {
+    nll({ tf, obs, targets, forward }: LossInputs): TF.Tensor1D {
       return tf.tidy(() => {
         const out = forward(0, obs);
         const b = out.shape[0];
         const logits = tf.slice(out, [0, 0], [b, k]);
         const mu = tf.reshape(tf.slice(out, [0, k], [b, k * d]), [b, k, d]);
-        const logStd = squashLogStdTensor(tf.reshape(tf.slice(out, [0, k + k * d], [b, k * d]), [b, k, d]));
+        const logStd = squashLogStdTensor(tf, tf.reshape(tf.slice(out, [0, k + k * d], [b, k * d]), [b, k, d]));
         const a = tf.reshape(targets, [b, 1, d]);
         const z = tf.mul(tf.sub(a, mu), tf.exp(tf.neg(logStd)));
         const logN = tf.neg(tf.sum(tf.add(tf.add(tf.mul(tf.square(z), 0.5), logStd), HALF_LOG_2PI), 2)); // [b, k]
-        return tf.neg(tf.logSumExp(tf.add(tf.logSoftmax(logits), logN), 1)) as tf.Tensor1D;
+        return tf.neg(tf.logSumExp(tf.add(tf.logSoftmax(logits), logN), 1)) as TF.Tensor1D;
       });
     },
     act({ batch, obs, forward, deterministic, rng }: ActInputs): HeadOutput {

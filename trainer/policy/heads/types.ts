@@ -6,9 +6,9 @@
  * network outputs become actions (plain arrays, for inference — no tfjs needed, see mlp.ts).
  * All box actions are in normalised `[-1, 1]` coordinates here (see normalize.ts).
  *
- * Browser-safe.
+ * Browser-safe, and free of any runtime tfjs import (the loss receives the tfjs namespace).
  */
-import type * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import type { Rng } from "../../random";
 import type { THeadConfig } from "../spec";
 
@@ -28,13 +28,18 @@ export interface ExtraParam {
 
 /** One batch, for the loss. */
 export interface LossInputs {
+  /**
+   * The tfjs namespace. Passed in (rather than imported) so that the heads — and with them
+   * `Policy` — have no runtime dependency on tfjs: browser inference bundles stay small.
+   */
+  readonly tf: typeof TF;
   /** `[b, obsDim]` normalised observations. */
-  readonly obs: tf.Tensor2D;
+  readonly obs: TF.Tensor2D;
   /** `[b, targetDim]` encoded targets (see {@link PolicyHead.encodeTargets}). */
-  readonly targets: tf.Tensor2D;
+  readonly targets: TF.Tensor2D;
   /** Runs network `net` of this member: `[b, inputDim] → [b, outputDim]`. */
-  readonly forward: (net: number, input: tf.Tensor2D) => tf.Tensor2D;
-  readonly extras: ReadonlyMap<string, tf.Tensor1D>;
+  readonly forward: (net: number, input: TF.Tensor2D) => TF.Tensor2D;
+  readonly extras: ReadonlyMap<string, TF.Tensor1D>;
 }
 
 /** One batch, for inference. */
@@ -73,7 +78,7 @@ export interface PolicyHead {
   /** Encodes `n` actions (normalised box actions, or discrete indices) as `[n × targetDim]`. */
   encodeTargets(actions: Float32Array, n: number): Float32Array;
   /** `[b]` negative log-likelihood of each target (nats). */
-  nll(inputs: LossInputs): tf.Tensor1D;
+  nll(inputs: LossInputs): TF.Tensor1D;
   act(inputs: ActInputs): HeadOutput;
 }
 

@@ -58,6 +58,12 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    // A handler that answered before reading the whole body (413) left the rest of it paused on the socket,
+    // so the next request on this keep-alive connection would hang: discard the rest, as Node does for bodies
+    // nobody started reading.
+    res.once("finish", () => {
+      if (!req.complete) req.resume();
+    });
     void handle(req, res);
   });
   const io = attachRealtime(server, ctx);

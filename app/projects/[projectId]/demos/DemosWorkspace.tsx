@@ -38,7 +38,8 @@ interface Episode {
   seed: number;
   steps: Step[];
   return: number;
-  end: "terminated" | "truncated" | "stopped";
+  /** null while the episode is live (running or paused). */
+  end: "terminated" | "truncated" | "stopped" | null;
 }
 
 export function DemosWorkspace({ project }: { project: WorkspaceProject }) {
@@ -94,14 +95,14 @@ function Demos({ project }: { project: WorkspaceProject }) {
     if (!env) return;
     const seed = Math.floor(Math.random() * 2 ** 31);
     env.reset(seed);
-    const ep: Episode = { id: `${Date.now()}-${seed}`, seed, steps: [], return: 0, end: "stopped" };
+    const ep: Episode = { id: `${Date.now()}-${seed}`, seed, steps: [], return: 0, end: null };
     episodeRef.current = ep;
     setEpisode(ep);
     setView({ state: env.getState(), t: 0, action: null });
     setRunning(true);
   }, [env]);
 
-  const finish = useCallback((end: Episode["end"]) => {
+  const finish = useCallback((end: NonNullable<Episode["end"]>) => {
     setRunning(false);
     const ep = episodeRef.current;
     if (!ep) return;
@@ -132,12 +133,12 @@ function Demos({ project }: { project: WorkspaceProject }) {
 
   const keep = useCallback(() => {
     const ep = episodeRef.current;
-    if (!ep || running || ep.steps.length === 0) return;
+    if (!ep || ep.end === null || ep.steps.length === 0) return;
     saveKept([...kept, ep]);
     episodeRef.current = null;
     setEpisode(null);
     toast({ kind: "ok", text: `Episode kept (${ep.steps.length} steps).` });
-  }, [running, kept]);
+  }, [kept]);
   const discard = useCallback(() => {
     if (running) setRunning(false);
     episodeRef.current = null;
@@ -188,10 +189,8 @@ function Demos({ project }: { project: WorkspaceProject }) {
     const k = e.key;
     if (k === " " || k === "Enter") {
       e.preventDefault();
-      if (!episode || episode.end !== "stopped" || episode.steps.length === 0) {
-        if (!running && (!episode || episode.end !== "stopped")) newEpisode();
-        else setRunning((r) => !r);
-      } else setRunning((r) => !r);
+      if (episode && episode.end === null) setRunning((r) => !r);
+      else newEpisode();
     } else if (k === "k" || k === "K") {
       e.preventDefault();
       keep();
@@ -200,7 +199,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
       discard();
     } else if (k === "e" || k === "E") {
       e.preventDefault();
-      if (running) finish("stopped");
+      if (episode && episode.end === null) finish("stopped");
     } else if (k === "[" || k === "]") {
       e.preventDefault();
       const i = TELEOP_SPEEDS.indexOf(speed as (typeof TELEOP_SPEEDS)[number]);
@@ -213,7 +212,8 @@ function Demos({ project }: { project: WorkspaceProject }) {
     return () => window.removeEventListener("keydown", fn);
   }, []);
 
-  const ended = episode && !running && episode.steps.length > 0;
+  const live = episode !== null && episode.end === null;
+  const ended = episode !== null && episode.end !== null && episode.steps.length > 0;
   const overlay = useMemo(() => ({ caption: view ? `t = ${view.t}${running ? "" : " · paused"}` : "", ...(view?.action != null ? { labelAction: view.action } : {}) }), [view, running]);
 
   return (
@@ -237,7 +237,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
               <EnvCanvas envId={project.envId} state={view?.state ?? null} overlay={overlay} label={`Teleoperation of ${project.envId}, step ${view?.t ?? 0}`} testId="teleop-canvas" {...control.pointer} />
             </div>
             <div className="row">
-              {!episode || episode.end !== "stopped" || (!running && episode.steps.length === 0) ? (
+              {!live ? (
                 <button type="button" onClick={newEpisode} data-testid="teleop-start">
                   Start an episode <kbd>Space</kbd>
                 </button>
@@ -246,7 +246,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
                   {running ? "Pause" : "Resume"} <kbd>Space</kbd>
                 </button>
               )}
-              {running && (
+              {live && (
                 <button type="button" className="secondary" onClick={() => finish("stopped")} data-testid="teleop-end">
                   End episode <kbd>E</kbd>
                 </button>

@@ -181,6 +181,18 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     // `phase` is read here, not a trigger: only a round change starts a ride on its own.
   }, [labelingIndex, rounds.data]);
 
+  // The round stopped labelling (closed by the lead, or finished): stop the ride; its labels are refused now.
+  useEffect(() => {
+    const r = rideRef.current;
+    if (!r || !rounds.data) return;
+    if (rounds.data.some((x) => x.index === r.roundIndex && x.status === "labeling")) return;
+    setPlaying(false);
+    rideRef.current = null;
+    due.current = [];
+    setRide(null);
+    setPhase("no-round");
+  }, [rounds.data]);
+
   // Held input: keys held ramp a continuous action (full range per second) or hold a discrete one;
   // a gamepad stick sets it directly.
   const pollInputRef = useRef<(elapsedMs: number) => void>(() => {});

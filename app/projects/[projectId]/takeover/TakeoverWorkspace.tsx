@@ -98,6 +98,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   const [running, setRunning] = useState(false);
   const [toggled, setToggled] = useState(false);
   const spaceHeld = useRef(false);
+  const [holding, setHolding] = useState(false);
   const active = useRef<{ policy: ActingPolicy; version: number } | null>(null);
   const [episode, setEpisode] = useState<{ seed: number; t: number; ret: number; humanSteps: number; done: string | null; version: number } | null>(null);
   const [view, setView] = useState<{ state: number[]; policyAction: number | number[] | null; action: number | number[] | null; human: boolean } | null>(null);
@@ -214,6 +215,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
     if (k === " ") {
       e.preventDefault();
       spaceHeld.current = down;
+      setHolding(down);
       return;
     }
     if (!down || e.repeat) return;
@@ -236,7 +238,10 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   useEffect(() => {
     const down = (e: KeyboardEvent) => keyRef.current(e, true);
     const up = (e: KeyboardEvent) => keyRef.current(e, false);
-    const blur = () => (spaceHeld.current = false);
+    const blur = () => {
+      spaceHeld.current = false;
+      setHolding(false);
+    };
     window.addEventListener("keydown", down);
     window.addEventListener("keyup", up);
     window.addEventListener("blur", blur);
@@ -247,7 +252,8 @@ function Takeover({ project }: { project: WorkspaceProject }) {
     };
   }, []);
 
-  const inControl = view?.human ?? false;
+  // While running, who drove the last step; otherwise who would drive if it ran now.
+  const inControl = running ? (view?.human ?? false) : holding || toggled;
   const overlay = useMemo(
     () => ({
       caption: view ? `t = ${episode?.t ?? 0} · ${view.human ? "you are driving" : `policy v${episode?.version ?? "?"} is driving`}` : "",

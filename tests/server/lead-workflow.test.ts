@@ -122,15 +122,20 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     expect(diff.added).toBe(v2.sampleCount - diff.from.sampleCount);
     expect(diff.addedByVersion.map((x: { version: number }) => x.version)).toEqual([1, 2]);
 
-    // Quality: both labellers answered gold states correctly (they are the expert), speeds are known.
+    // Quality: the careful labeller (the expert itself) gets every gold state right; speeds are known.
     const quality = await lead.ok("GET", LEAD_API.quality(p));
     expect(quality.labelers.map((l: { name: string }) => l.name)).toEqual(["Careful", "Unsure"]);
+    const [careful, unsure] = quality.labelers;
     for (const l of quality.labelers) {
       expect(l.labels).toBeGreaterThan(0);
       expect(l.meanMsPerLabel).toBe(900);
-      if (l.goldTotal > 0) expect(l.goldAccuracy).toBeGreaterThan(0.5);
+      expect(l.labelsPerHour).toBeGreaterThan(0);
     }
-    expect(quality.labelers[1].cantTell).toBeGreaterThan(0);
+    expect(careful.goldTotal).toBeGreaterThan(0);
+    expect(careful.goldAccuracy).toBe(1);
+    expect(careful.agreement).toBe(1);
+    expect(unsure.cantTell).toBeGreaterThan(0);
+    expect(unsure.goldCorrect).toBeLessThanOrEqual(unsure.goldTotal);
 
     // Policies: download a version, roll back to v1; the latest policy follows; audited.
     const v1 = await lead.call("GET", LEAD_API.policy(p, 1), undefined, { accept: "application/octet-stream" });

@@ -58,11 +58,22 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
-    // A handler that answered before reading the whole body (413) left the rest of it paused on the socket,
-    // so the next request on this keep-alive connection would hang: discard the rest, as Node does for bodies
-    // nobody started reading.
+    // A handler that answers before the whole body has arrived (413) must not leave the connection reusable:
+    // the rest of that body is still on its way and would be read as the next request. Close it after this
+    // response ("Connection: close"), and meanwhile keep reading and discarding the rest, so the client
+    // receives the answer instead of a reset.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+      if (!req.complete && !this.headersSent) this.setHeader("connection", "close");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     res.once("finish", () => {
-      if (!req.complete) req.resume();
+      if (req.complete) return;
+      // Whoever started reading (Next's body stream) holds it paused under back-pressure: take it over.
+      req.removeAllListeners("data");
+      req.removeAllListeners("readable");
+      req.on("data", () => {});
+      req.resume();
     });
     void handle(req, res);
   });

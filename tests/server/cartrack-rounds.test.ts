@@ -1,5 +1,5 @@
 /**
- * DAgger on CarTrack-v0 through the HTTP API of the real server (embedded PGlite): round 0 clones one
+ * DAgger on CarTrack-v0 through the HTTP API of the real server, on embedded PGlite and on PostgreSQL: round 0 clones one
  * scripted demonstration episode (one track layout of eight, so the clone drifts off unseen roads), then
  * DAgger rounds roll out the published policy and two simulated labellers (the scripted pure-pursuit
  * expert) label the states it visited. The published policy's evaluation on held-out seeds must end
@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ApiClient, waitFor } from "../helpers/api-client";
+import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 import { labelUntilDone } from "../helpers/simulated-labeler";
 
@@ -29,14 +30,27 @@ const SETTINGS = {
   learningRate: 0.003,
 };
 
-describe("DAgger rounds on CarTrack-v0 through the HTTP API [pglite]", () => {
+const ENGINES = [
+  { name: "pglite", enabled: true },
+  { name: "postgres", enabled: POSTGRES_OK },
+] as const;
+
+describe.each(ENGINES)("DAgger rounds on CarTrack-v0 through the HTTP API [$name]", ({ name, enabled }) => {
   let server: ServerProcess | undefined;
+  let drop: (() => Promise<void>) | undefined;
   afterAll(async () => {
     await server?.stop();
+    await drop?.();
   });
 
-  it("improves the published policy's evaluation over behaviour cloning, round after round", async () => {
-    server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-cartrack-")) });
+  it.skipIf(!enabled)("improves the published policy's evaluation over behaviour cloning, round after round", async () => {
+    if (name === "postgres") {
+      const scratch = await createScratchPostgres();
+      drop = scratch.drop;
+      server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "integration-secret-0123456789" });
+    } else {
+      server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-cartrack-")) });
+    }
     const base = server.url;
     const stamp = Date.now();
     const lead = await ApiClient.signUpAndLogin(base, "Lead", `lead-cartrack-${stamp}@example.test`);
@@ -67,7 +81,7 @@ describe("DAgger rounds on CarTrack-v0 through the HTTP API [pglite]", () => {
     const scores = rounds.map((r) => r.metrics.normalizedReturn as number);
     const laps = rounds.map((r) => r.metrics.successRate as number | null);
     console.log(
-      `[pglite] CarTrack-v0 normalised return by round: ${scores.map((x) => x.toFixed(3)).join(" → ")}; ` +
+      `[${name}] CarTrack-v0 normalised return by round: ${scores.map((x) => x.toFixed(3)).join(" → ")}; ` +
         `success ${laps.map((x) => (x === null ? "-" : x.toFixed(2))).join(" → ")}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     for (const r of rounds) expect(r.metrics).toMatchObject({ episodes: SETTINGS.evalEpisodes });

@@ -91,11 +91,18 @@ async function main(): Promise<void> {
   const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
   runner?.start();
 
-  installShutdown(server, async () => {
-    await runner?.stop();
-    io.disconnectSockets(true);
-    await new Promise<void>((resolve) => io.close(() => resolve()));
-    await database.close();
+  installShutdown(server, {
+    // Upgraded (websocket) connections are not HTTP requests: `server.close` would wait for them forever,
+    // so they are closed as draining starts (clients reconnect to whichever node is up).
+    closeSockets: () => {
+      io.disconnectSockets(true);
+      io.engine.close(); // also transports that never joined a namespace
+    },
+    closeRest: async () => {
+      await runner?.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await database.close();
+    },
   });
 }
 
@@ -106,7 +113,7 @@ async function announceDemo(database: Database): Promise<void> {
 }
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (bounded), close sockets and the database. */
-function installShutdown(server: http.Server, closeRest: () => Promise<void>): void {
+function installShutdown(server: http.Server, { closeSockets, closeRest }: { closeSockets: () => void; closeRest: () => Promise<void> }): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -129,6 +136,7 @@ function installShutdown(server: http.Server, closeRest: () => Promise<void>): v
         });
     });
     server.closeIdleConnections();
+    closeSockets();
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

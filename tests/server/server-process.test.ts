@@ -1,7 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { encode } from "next-auth/jwt";
+import { io as connect } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
+import { REALTIME_PATH } from "../../contracts/realtime";
+import { DEMO_SECRET } from "../../server/config";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { runServer, startServer, type ServerProcess } from "../helpers/server-process";
 import { TcpProxy } from "../helpers/tcp-proxy";
@@ -28,8 +33,19 @@ describe("the server process", () => {
     expect(first.output()).toContain("lead@corrective.local");
     expect((await fetch(`${first.url}/signin`)).status).toBe(200);
     expect((await signUp(first.url, "keeper@example.test")).status).toBe(201);
+    // An open websocket does not hold the shutdown up (upgraded connections are not HTTP requests to drain).
+    const cookie = `next-auth.session-token=${await encode({ token: { sub: randomUUID(), email: "ws@example.test", name: "WS", isAdmin: false }, secret: DEMO_SECRET })}`;
+    const ws = connect(first.url, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: { cookie }, reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once("connect", resolve);
+      ws.once("connect_error", reject);
+    });
+    const closed = new Promise<string>((resolve) => ws.once("disconnect", (reason) => resolve(reason)));
+    const stopping = Date.now();
     expect(await first.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(8_000); // well inside the 10 s grace period
     expect(first.output()).toContain("[shutdown] done");
+    expect(await closed).toMatch(/server|transport/);
 
     const second = await startServer({ DATA_DIR: dataDir });
     running.push(second);

@@ -129,7 +129,10 @@ test.describe.serial("labelling a CartPole round", () => {
     await expect(a.page.getByTestId("labeler")).toBeVisible();
     await expect(b.page.getByTestId("labeler")).toBeVisible();
     await expect(a.page.getByTestId("presence-list")).toContainText("Lab Two — labelling");
-    await expect(b.page.getByTestId("presence-list")).toContainText("Lab One (you) — labelling");
+    // Each page marks its own user "(you)": B is Lab Two and sees Lab One labelling.
+    await expect(b.page.getByTestId("presence-list")).toContainText("Lab One — labelling");
+    await expect(b.page.getByTestId("presence-list")).toContainText("Lab Two (you) — labelling");
+    await expect(a.page.getByTestId("presence-list")).toContainText("Lab One (you) — labelling");
 
     const seenA = new Set([await currentTask(a.page)]);
     const seenB = new Set([await currentTask(b.page)]);

@@ -108,7 +108,8 @@ const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Compose
         <ul className="mention-list" role="listbox" aria-label="Mention a member">
           {suggestions.map((m) => (
             <li key={m.id}>
-              <button type="button" className="linkish" role="option" aria-selected={false} onClick={() => pick(m)}>
+              {/* mousedown would move focus to the option: keep it in the textarea so typing goes on after a pick */}
+              <button type="button" className="linkish" role="option" aria-selected={false} onMouseDown={(e) => e.preventDefault()} onClick={() => pick(m)}>
                 @{m.name}
               </button>
             </li>

@@ -40,6 +40,8 @@ export interface LabelTiming {
   /** key press → the first frame after it was drawn (ms): what the eye can see. */
   painted: number;
   taskId: string;
+  /** False when no claimed task was waiting, so the next state had to come from the server first. */
+  prefetched: boolean;
 }
 
 declare global {
@@ -77,7 +79,8 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   const fetching = useRef(false);
   const exhausted = useRef(false);
   const shownAt = useRef(0);
-  const pendingTiming = useRef<{ t0: number; taskId: string } | null>(null);
+  /** The submit being timed; `taskId` null: the queue was empty, time whichever task arrives next. */
+  const pendingTiming = useRef<{ t0: number; taskId: string | null } | null>(null);
   const [phase, setPhase] = useState<Phase>("loading");
   const [error, setError] = useState<string | null>(null);
   const [showPolicy, setShowPolicy] = useState(false);
@@ -241,13 +244,14 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   // Submit → next state on screen, timed from the key press to the draw and to the next frame.
   const onDraw = useCallback(() => {
     const p = pendingTiming.current;
-    if (!p || p.taskId !== currentRef.current?.task.id) return;
+    const shown = currentRef.current?.task.id;
+    if (!p || !shown || (p.taskId !== null && p.taskId !== shown)) return;
     pendingTiming.current = null;
     const drawn = performance.now() - p.t0;
     requestAnimationFrame(() =>
       setTimeout(() => {
         const painted = performance.now() - p.t0;
-        (window.__correctiveLabelTimings ??= []).push({ drawn, painted, taskId: p.taskId });
+        (window.__correctiveLabelTimings ??= []).push({ drawn, painted, taskId: shown, prefetched: p.taskId !== null });
         setLastLatency(painted);
       }, 0),
     );
@@ -262,7 +266,7 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
       history.current = [...history.current.slice(-19), { task, labelId: id }];
       onLabel(task.context.roundIndex);
       const next = queue.current.shift() ?? null;
-      if (next) pendingTiming.current = { t0, taskId: next.task.id };
+      pendingTiming.current = { t0, taskId: next?.task.id ?? null };
       setCurrent(next);
       if (!next) setPhase(navigator.onLine ? "loading" : "offline");
       setQueueSize(queue.current.length);
@@ -334,6 +338,9 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
     const k = e.key;
     const t0 = e.timeStamp;
     const handled = () => e.preventDefault();
+    // A focused slider keeps its own keys (Home/End = min/max, PageUp/PageDown = big steps, arrows = one
+    // step); Home/End would otherwise seek the context replay instead of moving the slider.
+    if (onSlider && (k === "Home" || k === "End" || k === "PageUp" || k === "PageDown")) return;
     if (k === "?") return handled(), !e.repeat && current && submit(null, true, t0);
     if (k === "u" || k === "U") return handled(), !e.repeat && void undo();
     if (k === "p" || k === "P") return handled(), setShowPolicy((s) => !s);
@@ -443,10 +450,13 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
     [atState, current, showPolicy, frame, replay.last, replay.index, JSON.stringify(labelAction)],
   );
 
-  // After the commit that put a new task on screen, let the workspace know for timing (see onDraw).
+  // Timing (see onDraw): a submit with nothing prefetched stays timed until the next task arrives, unless there is none to come.
   useLayoutEffect(() => {
-    if (!current) pendingTiming.current = null;
+    if (!current && pendingTiming.current?.taskId !== null) pendingTiming.current = null;
   }, [current]);
+  useEffect(() => {
+    if (phase === "done" || phase === "no-round" || phase === "error") pendingTiming.current = null;
+  }, [phase]);
 
   const conflictClaim = current ? claims.get(current.task.id) : undefined;
   const claimedByOther = conflictClaim && conflictClaim.userId !== project.me.id;

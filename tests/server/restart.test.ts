@@ -10,7 +10,6 @@
  * JOB_LEASE_MS is shortened so the train job that died with the server is taken up again after 3 s
  * instead of 30 s. The database is inspected directly only once the server process is dead.
  */
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +19,7 @@ import { openDatabase } from "../../db/client";
 import { aggregatedLabels, datasetSamples, jobs, labels, rounds, tasks } from "../../db/schema";
 import { createExpert } from "../../envs/index";
 import { ApiClient, waitFor } from "../helpers/api-client";
+import { labelLoop, type Acks, type Labeller } from "../helpers/crash-labeller";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
@@ -33,48 +33,6 @@ const ENGINES = [
   { name: "pglite", enabled: true },
   { name: "postgres", enabled: POSTGRES_OK },
 ] as const;
-
-interface Labeller {
-  token: string;
-  expert: ReturnType<typeof createExpert>;
-  /** The label sent whose answer never came (the server died): resubmitted with the same id. */
-  pending?: { taskId: string; body: { id: string; action: number } };
-}
-
-interface Acks {
-  /** label id → task id, for every label the server answered 201 or 200. */
-  byId: Map<string, string>;
-  /** Resubmissions after a restart answered 200: committed before the kill, but never acknowledged. */
-  recovered: number;
-}
-
-/**
- * Labels until the server says nothing is left (→ "done") or the connection dies (→ "lost", with the
- * in-flight label kept in `l.pending`). `onAck` runs after every acknowledged label.
- */
-async function labelLoop(api: ApiClient, projectId: string, l: Labeller, acks: Acks, onAck: () => void = () => {}): Promise<"done" | "lost"> {
-  const send = async (p: NonNullable<Labeller["pending"]>, resubmission: boolean) => {
-    const res = await api.post(`/api/v1/tasks/${p.taskId}/labels`, p.body).catch(() => null);
-    if (!res) return "lost" as const;
-    if (res.status !== 201 && res.status !== 200) throw new Error(`label → ${res.status} ${JSON.stringify(res.body)}`);
-    if (res.status === 200 && resubmission) acks.recovered++;
-    expect(res.body.data.id).toBe(p.body.id);
-    acks.byId.set(p.body.id, p.taskId);
-    l.pending = undefined;
-    onAck();
-    return "ok" as const;
-  };
-  if (l.pending && (await send(l.pending, true)) === "lost") return "lost";
-  for (;;) {
-    const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`).catch(() => null);
-    if (!next) return "lost";
-    if (next.status === 204) return "done";
-    if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.body)}`);
-    const { task, state } = next.body.data as { task: { id: string }; state: { envState: number[] } };
-    l.pending = { taskId: task.id, body: { id: randomUUID(), action: l.expert.act(state.envState) as number } };
-    if ((await send(l.pending, false)) === "lost") return "lost";
-  }
-}
 
 describe.each(ENGINES)("SIGKILL during a round [$name]", ({ name, enabled }) => {
   let server: ServerProcess | undefined;

@@ -1,7 +1,7 @@
 /**
  * The lead's pages end to end in Chromium against the real server: a lead creates a CarTrack-v0 project on
  * the new-project page (live expert preview, inline field errors) and starts round 0 from the rounds
- * dashboard (with its confirmation step); rounds 1 and 2 run with two scripted labellers over the API (one
+ * dashboard (with its confirmation step); rounds 1–3 run with two scripted labellers over the API (one
  * answers "can't tell" now and then and is a little noisy, so the review queue fills); the dashboard's
  * learning curve shows every evaluated round and both reference lines with the API's numbers; the lead
  * resolves a review item by keyboard and the decision shows in the API. A labeller is refused both pages.
@@ -41,6 +41,7 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
     const preview = page.getByTestId("env-preview");
     await expect(preview).toHaveAttribute("data-env", ENV);
     await expect.poll(async () => Number(await preview.getAttribute("data-steps")), { timeout: 10_000 }).toBeGreaterThan(20);
+    await screenshot(page, "lead-new-project");
 
     // Inline field errors from the contract, before anything is sent.
     await page.getByTestId("field-epochs").fill("0");
@@ -89,14 +90,23 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
     await context.close();
   });
 
-  test("rounds 1 and 2 run with two scripted labellers; the dashboard shows the learning curve with the API's numbers", async ({ browser }, testInfo) => {
-    test.setTimeout(180_000);
+  test("rounds 1–3 run with two scripted labellers; the dashboard shows the learning curve with the API's numbers", async ({ browser }, testInfo) => {
+    test.setTimeout(240_000);
     const base = String(testInfo.project.use.baseURL);
     for (const email of [LAB1, LAB2]) await lead.ok("POST", `/api/v1/projects/${projectId}/members`, { email, role: "labeler" });
     const labellers = [await LeadApi.login(base, LAB1), await LeadApi.login(base, LAB2)] as const;
     const { context, page } = await open(browser, LEAD);
     await page.goto(`/projects/${projectId}/rounds`);
-    for (const index of [1, 2]) {
+    // Record every live training panel the dashboard renders while the rounds run (it shows only while training).
+    await page.evaluate(() => {
+      const w = window as unknown as { __training: { round: string; epoch: number; epochs: number; curve: number }[] };
+      w.__training = [];
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="training-live"]');
+        if (el) w.__training.push({ round: el.getAttribute("aria-labelledby") ?? "", epoch: Number(el.getAttribute("data-epoch")), epochs: Number(el.getAttribute("data-epochs")), curve: Number(el.querySelector('[data-testid="live-loss-curve"]')?.getAttribute("data-points") ?? 0) });
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    for (const index of [1, 2, 3]) {
       await lead.ok("POST", `/api/v1/projects/${projectId}/rounds`, {});
       await lead.waitRound(projectId, index, "labeling", 60_000);
       const [a, b] = await Promise.all([
@@ -107,13 +117,20 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
       await lead.waitRound(projectId, index, "published", 90_000);
     }
     await Promise.all(labellers.map((l) => l.dispose()));
+    // The live panel showed training with a progress bar and a growing loss curve, and went away afterwards.
+    const seen = await page.evaluate(() => (window as unknown as { __training: { epoch: number; epochs: number; curve: number }[] }).__training);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.epochs === 6 || s.epochs === 0)).toBe(true);
+    expect(Math.max(...seen.map((s) => s.epoch))).toBeGreaterThan(0);
+    expect(Math.max(...seen.map((s) => s.curve))).toBeGreaterThan(1);
+    await expect(page.getByTestId("training-live")).toHaveCount(0);
 
     const dash = await lead.ok("GET", `/api/v1/projects/${projectId}/dashboard`);
-    expect(dash.curve.points.map((p: { round: number }) => p.round)).toEqual([0, 1, 2]);
+    expect(dash.curve.points.map((p: { round: number }) => p.round)).toEqual([0, 1, 2, 3]);
     await page.reload();
     const curve = page.getByTestId("learning-curve");
     await expect(curve).toBeVisible();
-    await expect(curve.getByTestId("curve-point")).toHaveCount(3);
+    await expect(curve.getByTestId("curve-point")).toHaveCount(4);
     for (const [i, pt] of (dash.curve.points as { round: number; normalizedReturn: number }[]).entries()) {
       const el = curve.getByTestId("curve-point").nth(i);
       await expect(el).toHaveAttribute("data-round", String(pt.round));

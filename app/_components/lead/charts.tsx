@@ -7,7 +7,7 @@
  */
 import type { TDashboard } from "@/contracts/dashboard";
 
-const W = 640;
+const W = 800;
 const H = 260;
 const PAD = { left: 48, right: 104, top: 16, bottom: 36 };
 
@@ -90,10 +90,14 @@ export interface LossPoint {
 export function LossCurve({ points, epochs, testId = "loss-curve" }: { points: LossPoint[]; epochs?: number; testId?: string }) {
   const h = 180;
   const finite = points.flatMap((p) => [p.loss, p.valLoss ?? NaN]).filter(Number.isFinite);
-  const lo = Math.min(0, ...finite);
-  const hi = (finite.length ? Math.max(...finite) : 1) * 1.08 || 1;
+  // Losses may be negative (Gaussian / mixture NLL): pad the observed range instead of anchoring at 0.
+  const fLo = finite.length ? Math.min(...finite) : 0;
+  const fHi = finite.length ? Math.max(...finite) : 1;
+  const padY = (fHi - fLo || Math.abs(fHi) || 1) * 0.08;
+  const lo = fLo >= 0 && fLo - padY < 0 ? 0 : fLo - padY;
+  const hi = fHi + padY;
   const xHi = Math.max(epochs ?? 0, ...points.map((p) => p.epoch), 1);
-  const x = scale(0, xHi, PAD.left, W - PAD.right);
+  const x = scale(Math.min(1, ...points.map((p) => p.epoch)), Math.max(xHi, 2), PAD.left, W - PAD.right);
   const y = scale(lo, hi, h - PAD.bottom, PAD.top);
   const line = (get: (p: LossPoint) => number | null | undefined) =>
     points

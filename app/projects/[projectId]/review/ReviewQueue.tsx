@@ -211,7 +211,9 @@ function Queue({ project }: { project: ReviewProject }) {
       ) : (
         <div className="review-grid">
           <section className="panel side-panel" aria-labelledby="queue-heading">
-            <h2 id="queue-heading" className="panel-heading">Queue</h2>
+            <h2 id="queue-heading" className="panel-heading">
+              Queue <span className="muted small" data-testid="review-position">{offset + index + 1} of {remaining}</span>
+            </h2>
             <ul className="review-list" data-testid="review-list">
               {items.map((it, i) => (
                 <li key={it.id}>

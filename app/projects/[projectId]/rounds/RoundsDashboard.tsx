@@ -118,7 +118,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
             <LearningCurve curve={d.curve} />
             <p className="muted small">
               Evaluation return per published round, normalised so that 0 is a random policy and 1.0 is the scripted expert. The
-              dashed line at the bottom marks behaviour cloning alone (round 0).
+              dashed lines mark the scripted expert and behaviour cloning alone (round 0).
             </p>
           </>
         )}

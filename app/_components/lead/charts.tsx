@@ -9,7 +9,7 @@ import type { TDashboard } from "@/contracts/dashboard";
 
 const W = 800;
 const H = 260;
-const PAD = { left: 48, right: 104, top: 16, bottom: 36 };
+const PAD = { left: 48, right: 132, top: 16, bottom: 36 };
 
 function scale(d0: number, d1: number, r0: number, r1: number) {
   const span = d1 - d0 || 1;

@@ -13,11 +13,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { LEAD_API, LEAD_PAGES } from "@/contracts/lead-routes";
 import type { ProjectEvent } from "@/contracts/realtime";
 import type { TReviewDecision, TReviewItem, TReviewResult } from "@/contracts/review";
-import { actionProblem, type TSpace } from "@/contracts/spaces";
+import type { TSpace } from "@/contracts/spaces";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction, isTyping } from "@/app/_components/control/actions";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { leadKeys, useReviewQueue } from "@/app/_components/lead/queries";
+import { parseValue, valueText } from "@/app/_components/lead/review-value";
 import { ProjectRealtimeProvider, useProjectEvents } from "@/app/_components/realtime/ProjectRealtime";
 import { SPEEDS, useReplay } from "../label/useReplay";
 import "@/app/_components/workspace.css";
@@ -40,18 +41,6 @@ export function ReviewQueue({ project }: { project: ReviewProject }) {
     </ProjectRealtimeProvider>
   );
 }
-
-/** The typed value as an action, or a message saying what is wrong with it. */
-function parseValue(space: TSpace, text: string): { action: number | number[] } | { problem: string } {
-  const parts = text.split(/[\s,;]+/).filter(Boolean).map(Number);
-  if (parts.length === 0) return { problem: "Type a value or pick a label" };
-  if (parts.some((x) => !Number.isFinite(x))) return { problem: "Only numbers, separated by commas" };
-  const action = space.type === "discrete" ? (parts.length === 1 ? (parts[0] as number) : parts) : parts;
-  const problem = actionProblem(space, action);
-  return problem ? { problem: `The value ${problem}` } : { action };
-}
-
-const valueText = (a: number | number[]) => (Array.isArray(a) ? a.map((x) => Number(x.toFixed(4))).join(", ") : String(a));
 
 function Queue({ project }: { project: ReviewProject }) {
   const qc = useQueryClient();

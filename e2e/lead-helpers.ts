@@ -13,7 +13,7 @@ export interface ScriptedLabelerOptions {
   seed?: number;
 }
 
-/** Labels until the server has no task left for this labeller; returns the number of labels given. */
+/** Labels until the server has no task left for this labeller; returns the number of labels the server stored (201). */
 export async function labelAsExpert(api: LeadApi, projectId: string, envId: string, opts: ScriptedLabelerOptions = {}): Promise<number> {
   const expert = createExpert(envId);
   const space = getEnvSpec(envId).actionSpace;
@@ -23,9 +23,10 @@ export async function labelAsExpert(api: LeadApi, projectId: string, envId: stri
     return seed / 2_147_483_648;
   };
   let n = 0;
+  let stored = 0;
   for (;;) {
     const next = await api.call("POST", `/api/v1/projects/${projectId}/tasks/next`, {});
-    if (next.status === 204) return n;
+    if (next.status === 204) return stored;
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.data)}`);
     const { task, state } = next.data as { task: { id: string }; state: { envState: number[] } };
     n++;
@@ -38,6 +39,7 @@ export async function labelAsExpert(api: LeadApi, projectId: string, envId: stri
       body = { action: typeof a === "number" ? a : Array.from(a) };
     }
     const res = await api.call("POST", `/api/v1/tasks/${task.id}/labels`, { id: randomUUID(), ...body, durationMs: 700 });
-    if (res.status !== 201 && res.status !== 409) throw new Error(`label → ${res.status} ${JSON.stringify(res.data)}`);
+    if (res.status === 201) stored++;
+    else if (res.status !== 409) throw new Error(`label → ${res.status} ${JSON.stringify(res.data)}`);
   }
 }

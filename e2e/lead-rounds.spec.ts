@@ -113,8 +113,10 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
         labelAsExpert(labellers[0], projectId, ENV),
         labelAsExpert(labellers[1], projectId, ENV, { cantTellEvery: 3, noise: 0.2, seed: index }),
       ]);
-      expect(a + b).toBeGreaterThanOrEqual(32);
-      await lead.waitRound(projectId, index, "published", 90_000);
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeGreaterThan(0);
+      const done = await lead.waitRound(projectId, index, "published", 90_000);
+      expect(done.progress.labels).toBe(a + b);
     }
     await Promise.all(labellers.map((l) => l.dispose()));
     // The live panel showed training with a progress bar and a growing loss curve, and went away afterwards.

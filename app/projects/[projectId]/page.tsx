@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { LABELING_PAGES } from "@/contracts/labeling";
+import { LEAD_PAGES } from "@/contracts/lead-routes";
 import { PAGES } from "@/contracts/routes";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
@@ -19,6 +20,8 @@ export default async function ProjectPage({ params }: { params: Promise<{ projec
         {project.role !== "viewer" && <Link href={LABELING_PAGES.label(project.id)} data-testid="link-label">Label</Link>}
         {project.role !== "viewer" && project.envId && <Link href={LABELING_PAGES.demos(project.id)}>Demonstrate</Link>}
         {project.role !== "viewer" && project.envId && <Link href={LABELING_PAGES.takeover(project.id)}>Take over</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.rounds(project.id)} data-testid="link-rounds">Rounds</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.review(project.id)} data-testid="link-review">Review</Link>}
         {project.role === "lead" && <Link href={PAGES.projectSettings(project.id)}>Settings</Link>}
       </div>
       <p className="muted">{project.description}</p>

@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { LEAD_PAGES } from "@/contracts/lead-routes";
+import type { TSpace } from "@/contracts/spaces";
+import { getEnvSpec } from "@/envs/index";
+import { loadLeadPage } from "../../../_lib/lead-page";
+import { ReviewQueue } from "./ReviewQueue";
+
+export const metadata: Metadata = { title: "Review · Corrective" };
+
+export default async function ReviewPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  const page = await loadLeadPage(projectId, LEAD_PAGES.review(projectId), "review the labels");
+  if (!page.ok) return page.refusal;
+  const { project } = page;
+  const env = project.envId ? getEnvSpec(project.envId) : null;
+  const external = (project.config as { external?: { actionSpace: TSpace } } | null)?.external;
+  const actionSpace = JSON.parse(JSON.stringify(env?.actionSpace ?? external?.actionSpace)) as TSpace;
+  return <ReviewQueue project={{ id: project.id, name: project.name, envId: project.envId, actionSpace, dt: env?.dt ?? 0.05 }} />;
+}

@@ -218,7 +218,7 @@ function SampleBrowser({ project, version, sources }: { project: LeadProject; ve
               <p className="small">
                 Action <code>{fmtAction(sample.action)}</code> · {sample.source} · episode {sample.episode}, frame {sample.frameIndex}
               </p>
-              {sample.stateId && <MarkGoldButton projectId={project.id} stateId={sample.stateId} action={sample.action} />}
+              {sample.stateId && <MarkGoldButton key={sample.stateId} projectId={project.id} stateId={sample.stateId} action={sample.action} />}
             </div>
           )}
         </div>
@@ -234,7 +234,6 @@ function MarkGoldButton({ projectId, stateId, action }: { projectId: string; sta
     mutationFn: () => apiData(LEAD_API.gold(projectId), { body: { stateId, action } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: leadKeys.quality(projectId) }),
   });
-  useEffect(() => mark.reset(), [stateId]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <div className="small">
       <button type="button" className="secondary" disabled={mark.isPending || mark.isSuccess} onClick={() => mark.mutate()} data-testid="mark-gold">

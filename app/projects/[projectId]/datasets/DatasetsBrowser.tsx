@@ -180,10 +180,10 @@ function SampleBrowser({ project, version, sources }: { project: LeadProject; ve
           {total === 0 ? "none" : `${offset + 1}–${Math.min(offset + PAGE, total)} of ${fmtInt(total)}`}
         </span>
         <button type="button" className="secondary" disabled={!canPrev} onClick={() => setOffset((o) => Math.max(0, o - PAGE))} aria-keyshortcuts="[" data-testid="samples-prev">
-          ← Newer page
+          ← Previous
         </button>
         <button type="button" className="secondary" disabled={!canNext} onClick={() => setOffset((o) => o + PAGE)} aria-keyshortcuts="]" data-testid="samples-next">
-          Older page →
+          Next →
         </button>
       </div>
       <p className="small muted">Oldest first. <kbd>[</kbd> / <kbd>]</kbd> page through.</p>

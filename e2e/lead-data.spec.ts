@@ -4,8 +4,8 @@
  * labeller 2), then the lead browses dataset versions and histograms, diffs two versions, exports JSONL
  * (a real download) and imports it into a new project in the UI — identical counts and checksum through the
  * API — sees a broken file refused with its first bad line and nothing imported, rolls back a policy after
- * confirming, compares two policies side by side in the browser, reads the quality table and edits the
- * threshold, filters the audit log, manages members and tokens. A labeller is refused on every lead page.
+ * confirming, compares two policies side by side in the browser, reads the quality table, lowers the
+ * warning's minimum so the sloppy labeller is flagged, edits the threshold, filters the audit log, manages members and tokens. A labeller is refused on every lead page.
  */
 import fs from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
@@ -25,7 +25,7 @@ async function labelRound(base: string, projectId: string): Promise<void> {
   const sloppy = await LeadApi.login(base, LAB2);
   try {
     for (let n = 0; ; n++) {
-      const who = n % 4 === 3 ? sloppy : careful;
+      const who = n % 2 === 1 ? sloppy : careful;
       const next = await who.call("POST", `/api/v1/projects/${projectId}/tasks/next`, {});
       if (next.status === 204) {
         if (who === sloppy) continue;
@@ -193,13 +193,28 @@ test.describe.serial("the lead's data pages", () => {
     // The gold states the round used are listed.
     await expect(page.getByTestId("gold-row")).toHaveCount(quality.gold.length);
 
+    // Labeller 2 answered every gold state wrong: with a minimum of one gold answer the warning fires.
+    const sloppy = quality.labelers.find((l: { email: string }) => l.email === LAB2);
+    await page.getByTestId("threshold-input").fill("80");
+    await page.getByTestId("min-gold-input").fill("1");
+    await page.getByTestId("threshold-save").click();
+    await expect(page.getByTestId("threshold-saved")).toBeVisible();
+    if (sloppy?.goldTotal > 0) {
+      expect(sloppy.goldCorrect).toBe(0);
+      await expect(page.locator(`[data-testid="quality-warning"][data-user="${sloppy.userId}"]`)).toContainText("0% on");
+      await expect(page.locator(`[data-testid="quality-row"][data-user="${sloppy.userId}"]`)).toHaveAttribute("data-low", "1");
+      const audit = await lead.ok("GET", `/api/v1/projects/${projectId}/audit?action=quality.gold_accuracy_low`);
+      expect(audit.entries.map((e: { targetId: string }) => e.targetId)).toEqual([sloppy.userId]);
+    }
+    await expect(page.locator(`[data-testid="quality-row"][data-user="${careful.userId}"]`)).toHaveAttribute("data-low", "0");
+    await screenshot(page, "lead-quality");
+
     await page.getByTestId("threshold-input").fill("95");
     await page.getByTestId("min-gold-input").fill("2");
     await page.getByTestId("threshold-save").click();
     await expect(page.getByTestId("threshold-saved")).toBeVisible();
     const after = await lead.ok("GET", `/api/v1/projects/${projectId}/quality`);
     expect(after.settings).toEqual({ goldAccuracyThreshold: 0.95, minGoldLabels: 2 });
-    await screenshot(page, "lead-quality");
     await page.context().close();
   });
 

@@ -114,7 +114,7 @@ function SettingsForm({ projectId, settings }: { projectId: string; settings: TQ
       </form>
       {invalid && <div className="field-error">The threshold is a percentage (0–100) and the minimum a whole number ≥ 1.</div>}
       {save.isError && <div className="alert error" role="alert">{errorMessage(save.error)}</div>}
-      <p className="small muted">Warnings are checked when a round is aggregated; each one is also written to the audit log.</p>
+      <p className="small muted">Warnings compare each aggregated round with the current threshold; each one is written once to the audit log (<code>quality.gold_accuracy_low</code>).</p>
     </section>
   );
 }

@@ -116,3 +116,34 @@ export interface TDatasetImportResult {
   checksum: string;
   bySource: Record<string, number>;
 }
+
+/** `GET …/datasets/{version}/samples`: one page of a version's samples, oldest first, optionally one source. */
+export const ZDatasetSamplesQuery = z
+  .object({
+    offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    limit: z.coerce.number().int().min(1).max(200).default(25),
+    /** Only samples of this source (`expert`, `label`, …). */
+    source: ZSource.optional(),
+  })
+  .strict();
+export type TDatasetSamplesQuery = z.infer<typeof ZDatasetSamplesQuery>;
+
+export interface TDatasetSample {
+  id: number;
+  /** The dataset version that added the sample. */
+  version: number;
+  source: string;
+  episode: number;
+  frameIndex: number;
+  stateId: string | null;
+  observation: number[];
+  action: number | number[];
+}
+
+export interface TDatasetSamplePage {
+  samples: TDatasetSample[];
+  /** Samples in the version (with the source filter). */
+  total: number;
+  offset: number;
+  limit: number;
+}

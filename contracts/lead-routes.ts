@@ -41,6 +41,7 @@ export const LEAD_API = {
   datasets: (p: string) => `${API.project(p)}/datasets`,
   dataset: (p: string, version: Index) => `${API.project(p)}/datasets/${enc(String(version))}`,
   datasetDiff: (p: string) => `${API.project(p)}/datasets/diff`,
+  datasetSamples: (p: string, version: Index) => `${API.project(p)}/datasets/${enc(String(version))}/samples`,
   datasetExport: API.datasetExport,
   datasetImport: (p: string) => `${API.project(p)}/datasets/import`,
   policy: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}`,

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ZAuditQuery } from "./audit";
-import { DATASET_FORMATS } from "./datasets";
+import { DATASET_FORMATS, ZDatasetSamplesQuery } from "./datasets";
 import { LEAD_API } from "./lead-routes";
 import type { JsonSchema, OperationSpec } from "./openapi";
 import { ZApplyGold, ZMarkGold, ZQualitySettings } from "./quality";
@@ -136,6 +136,23 @@ export const ZDatasetDiffView = z.object({
   histogramFrom: ZHistogram,
   histogramTo: ZHistogram,
 });
+export const ZDatasetSamplePageView = z.object({
+  samples: z.array(
+    z.object({
+      id: z.number(),
+      version: z.number().describe("The dataset version that added the sample."),
+      source: z.string(),
+      episode: z.number(),
+      frameIndex: z.number(),
+      stateId: id().nullable(),
+      observation: z.array(z.number()),
+      action: ZAction,
+    }),
+  ),
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
 export const ZDatasetImportView = z.object({ version: z.number(), roundIndex: z.number(), samples: z.number(), episodes: z.number(), checksum: z.string(), bySource: ZCounts });
 export const ZPolicyPublishedView = z.object({ version: z.number(), policyId: id(), previousVersion: z.number().nullable(), publishedAt: timestamp() });
 export const ZAuditPageView = z.object({
@@ -175,6 +192,7 @@ export const LEAD_RESPONSE_SCHEMAS = {
   DatasetVersion: ZDatasetVersionView,
   DatasetVersionDetail: ZDatasetVersionDetailView,
   DatasetDiff: ZDatasetDiffView,
+  DatasetSamplePage: ZDatasetSamplePageView,
   DatasetImport: ZDatasetImportView,
   PolicyPublished: ZPolicyPublishedView,
   AuditPage: ZAuditPageView,
@@ -274,6 +292,14 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     summary: "One dataset version: sources per round, episodes, action histogram",
     responses: { 200: { description: "The version.", data: "DatasetVersionDetail" } },
     errors: [403, 404],
+  },
+  {
+    method: "get", path: path(LEAD_API.datasetSamples(P, "{version}")), operationId: "listDatasetSamples", tag: "lead", auth: "caller", role: "lead",
+    summary: "Browse one dataset version's samples",
+    description: "Every sample with `version ≤ {version}`, oldest first, one page at a time; `source` keeps one source.",
+    query: queryOf(ZDatasetSamplesQuery),
+    responses: { 200: { description: "One page.", data: "DatasetSamplePage" } },
+    errors: [400, 403, 404],
   },
   {
     method: "get", path: path(LEAD_API.datasetDiff(P)), operationId: "diffDatasetVersions", tag: "lead", auth: "caller", role: "lead",

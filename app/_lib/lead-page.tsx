@@ -1,30 +1,72 @@
 /**
- * For the lead's pages: the signed-in user and the project, with the settings page's treatment for everyone
- * else — no access (or no such project) is the 404 page, a labeller or viewer gets the "Lead role required"
- * panel (`forbidden` testid) instead of the page.
+ * What every lead page does first (server side): the signed-in user (else sign-in), the project (else 404),
+ * and — for anyone below lead — the same refusal the settings page shows. Also the plain JSON the lead's
+ * client components need about the project (env, spaces).
  */
 import Link from "next/link";
-import type { ReactElement } from "react";
+import type { ReactNode } from "react";
+import { LEAD_NAV } from "@/contracts/lead-routes";
 import { PAGES } from "@/contracts/routes";
+import type { TSpace } from "@/contracts/spaces";
+import type { LeadProject } from "@/app/_components/lead/types";
+import { getEnvSpec } from "@/envs/index";
 import type { SessionUser } from "@/server/auth/session";
 import { getContext } from "@/server/context";
 import { getProject, type ProjectDetail } from "@/server/projects/get-project";
 import { orNotFound, requirePageUser } from "./page-auth";
 
-export type LeadPage = { ok: true; user: SessionUser; project: ProjectDetail } | { ok: false; refusal: ReactElement };
 
-export async function loadLeadPage(projectId: string, returnTo: string, what: string): Promise<LeadPage> {
+export type LeadPageResult = { ok: true; user: SessionUser; project: ProjectDetail; lead: LeadProject } | { ok: false; refusal: ReactNode };
+
+/** `what` completes "Only a project lead can …". */
+export async function loadLeadPage(projectId: string, returnTo: string, what: string): Promise<LeadPageResult> {
   const user = await requirePageUser(returnTo);
   const project = await orNotFound(() => getProject(getContext().database.db, user, projectId));
-  if (project.role === "lead") return { ok: true, user, project };
+  if (project.role !== "lead") {
+    return {
+      ok: false,
+      refusal: (
+        <div className="panel empty" data-testid="forbidden">
+          <h1>Lead role required</h1>
+          <p>Only a project lead can {what} of {project.name}.</p>
+          <Link href={PAGES.project(project.id)}>Back to the project</Link>
+        </div>
+      ),
+    };
+  }
+  const config = (project.config ?? {}) as { external?: { observationSpace: TSpace; actionSpace: TSpace } };
+  const env = project.envId ? getEnvSpec(project.envId) : null;
+  const plain = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   return {
-    ok: false,
-    refusal: (
-      <div className="panel empty" data-testid="forbidden">
-        <h1>Lead role required</h1>
-        <p>Only a project lead can {what} of {project.name}.</p>
-        <Link href={PAGES.project(project.id)}>Back to the project</Link>
-      </div>
-    ),
+    ok: true,
+    user,
+    project,
+    lead: {
+      id: project.id,
+      name: project.name,
+      envId: project.envId,
+      actionSpace: plain((env?.actionSpace ?? config.external?.actionSpace) as TSpace),
+      observationSpace: plain((env?.observationSpace ?? config.external?.observationSpace) as TSpace),
+    },
   };
+}
+
+/** The page title with the lead's navigation inside the project. */
+export function LeadHeader({ project, current, title }: { project: { id: string; name: string }; current: string; title: string }) {
+  return (
+    <>
+      <nav className="row small lead-nav" aria-label="Lead pages">
+        <Link href={PAGES.project(project.id)}>{project.name}</Link>
+        <span className="muted">·</span>
+        {LEAD_NAV.map((n) =>
+          n.key === current ? (
+            <strong key={n.key} aria-current="page">{n.label}</strong>
+          ) : (
+            <Link key={n.key} href={n.href(project.id)}>{n.label}</Link>
+          ),
+        )}
+      </nav>
+      <h1>{title} · {project.name}</h1>
+    </>
+  );
 }

@@ -10,6 +10,7 @@ import { datasetVersions, jobs, rounds } from "../../db/schema";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { exportDatasetJsonl, exportDatasetLeRobot } from "../../server/datasets/export-dataset";
 import { importDataset } from "../../server/datasets/import-dataset";
+import { listDatasetSamples } from "../../server/datasets/list-dataset-samples";
 import { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "../../server/datasets/list-dataset-versions";
 import { addToChecksum, EMPTY_CHECKSUM } from "../../server/datasets/write-version";
 import { addMember } from "../../server/projects/add-member";
@@ -141,6 +142,29 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     expect(diff.histogramTo.dims[0]!.counts.reduce((a, b) => a + b, 0) - diff.histogramFrom.dims[0]!.counts.reduce((a, b) => a + b, 0)).toBe(25);
     await expect(diffDatasetVersions(db, lead, projectA, 1, 0)).rejects.toMatchObject({ code: "VALIDATION" });
     await expect(getDatasetVersion(db, lead, projectA, 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("browses a version's samples page by page, oldest first, optionally one source", async () => {
+    const db = h.database.db;
+    const v0 = JSON.parse(JSON.stringify(samples(40, 1))) as ReturnType<typeof samples>; // as stored: JSON has no -0
+    const first = await listDatasetSamples(db, lead, projectA, 1, { limit: "10" });
+    expect(first).toMatchObject({ total: 65, offset: 0, limit: 10 });
+    expect(first.samples.map((s) => [s.observation, s.action, s.source, s.episode, s.frameIndex])).toEqual(
+      v0.slice(0, 10).map((s) => [s.observation, s.action, s.source, s.episode_index, s.frame_index]),
+    );
+    const last = await listDatasetSamples(db, lead, projectA, 1, { offset: "60", limit: "10" });
+    expect(last.samples).toHaveLength(5);
+    expect(last.samples.every((s) => s.version === 1)).toBe(true);
+    // Version 0 holds only its own samples; a source filter counts and pages that source only.
+    expect((await listDatasetSamples(db, lead, projectA, 0, {})).total).toBe(40);
+    const labels = await listDatasetSamples(db, lead, projectA, 1, { source: "label", limit: "200" });
+    expect(labels.total).toBe(labels.samples.length);
+    expect(labels.samples.every((s) => s.source === "label")).toBe(true);
+    expect(labels.total).toBe((await listDatasetVersions(db, lead, projectA))[1]!.bySource.label);
+    await expect(listDatasetSamples(db, lead, projectA, 1, { limit: "0" })).rejects.toMatchObject({ name: "ZodError" });
+    await expect(listDatasetSamples(db, lead, projectA, 7, {})).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(listDatasetSamples(db, labeler, projectA, 1, {})).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(listDatasetSamples(db, outsider, projectA, 1, {})).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("a JSONL export re-imported into a new project has identical counts and checksum", async () => {

@@ -22,6 +22,11 @@ export default async function ProjectPage({ params }: { params: Promise<{ projec
         {project.role !== "viewer" && project.envId && <Link href={LABELING_PAGES.takeover(project.id)}>Take over</Link>}
         {project.role === "lead" && <Link href={LEAD_PAGES.rounds(project.id)} data-testid="link-rounds">Rounds</Link>}
         {project.role === "lead" && <Link href={LEAD_PAGES.review(project.id)} data-testid="link-review">Review</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.datasets(project.id)} data-testid="link-datasets">Datasets</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.policies(project.id)} data-testid="link-policies">Policies</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.quality(project.id)} data-testid="link-quality">Quality</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.audit(project.id)} data-testid="link-audit">Audit log</Link>}
+        {project.role === "lead" && <Link href={LEAD_PAGES.members(project.id)} data-testid="link-members">Members</Link>}
         {project.role === "lead" && <Link href={PAGES.projectSettings(project.id)}>Settings</Link>}
       </div>
       <p className="muted">{project.description}</p>

@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { LEAD_PAGES } from "@/contracts/lead-routes";
+import { LeadHeader, loadLeadPage } from "../../../_lib/lead-page";
+import { AuditLog } from "./AuditLog";
+
+export const metadata: Metadata = { title: "Audit log · Corrective" };
+
+export default async function AuditPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  const page = await loadLeadPage(projectId, LEAD_PAGES.audit(projectId), "read the audit log");
+  if (!page.ok) return page.refusal;
+  return (
+    <>
+      <LeadHeader project={page.project} current="audit" title="Audit log" />
+      <AuditLog projectId={page.lead.id} />
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { LEAD_PAGES } from "@/contracts/lead-routes";
+import { LeadHeader, loadLeadPage } from "../../../_lib/lead-page";
+import { PoliciesView } from "./PoliciesView";
+
+export const metadata: Metadata = { title: "Policies · Corrective" };
+
+export default async function PoliciesPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  const page = await loadLeadPage(projectId, LEAD_PAGES.policies(projectId), "download, compare and roll back the policies");
+  if (!page.ok) return page.refusal;
+  return (
+    <>
+      <LeadHeader project={page.project} current="policies" title="Policies" />
+      <PoliciesView project={page.lead} />
+    </>
+  );
+}

@@ -29,11 +29,17 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL", "Internal error");
 }
 
-export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+/**
+ * A lost or refused database connection, wherever it surfaces: pg's own errors, or wrapped by drizzle
+ * ("Failed query: …" with the connection error as its `cause`), or several at once (AggregateError).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
   const code = (err as { code?: string }).code;
   if (code && CONNECTION_ERRORS.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(err.message);
+  if (/timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|connection error and is not queryable|Connection ended/i.test(err.message)) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return isDatabaseUnavailable(err.cause, depth + 1);
 }
 
 export function zodFieldErrors(err: ZodError): FieldErrors {

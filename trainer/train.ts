@@ -209,12 +209,15 @@ export async function trainPolicy(
       let lossSum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nTrain; s += bs) {
         const size = Math.min(bs, nTrain - s);
+        // Fresh, seeded noise for heads with a stochastic loss: a seeded run is reproducible.
+        const noiseSeed = subSeed(config.seed, 4, epoch, s) % 1_000_000_007;
         const cost = optimizer.minimize(
           () =>
             batchLoss(
               tf.slice(xs, [s, 0], [size, obsDim]) as tf.Tensor2D,
               tf.slice(ts, [s, 0], [size, tDim]) as tf.Tensor2D,
               tf.slice(ws, [s, 0], [size, M]) as tf.Tensor2D,
+              noiseSeed,
             ),
           true,
           vars,

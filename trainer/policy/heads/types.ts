@@ -41,9 +41,10 @@ export interface LossInputs {
   readonly forward: (net: number, input: TF.Tensor2D) => TF.Tensor2D;
   readonly extras: ReadonlyMap<string, TF.Tensor1D>;
   /**
-   * For heads whose loss draws noise (cvae, diffusion): when set, that noise comes from this seed —
-   * the same draws every call, so a validation loss compares epochs on common random numbers.
-   * Training leaves it unset (fresh noise every batch).
+   * For heads whose loss draws noise (cvae, diffusion): when set, that noise comes from this seed.
+   * `trainPolicy` passes a fresh seed per training batch (derived from the run's seed: reproducible)
+   * and the same seed at every validation pass (epochs compared on common random numbers).
+   * Unset: tfjs' unseeded generator.
    */
   readonly noiseSeed?: number;
 }

@@ -11,7 +11,7 @@
  *      diffusion, 5 × 500;
  *   F. CarTrack-v0, the same five heads, 3 × 500.
  * E and F also time inference (µs per `act`, deterministic and sampled) of each final DAgger policy:
- * bench/results/dagger-heads.{json,md}.
+ * bench/results/dagger-heads.{json,md} (NAME-heads with `--results NAME`).
  * Training runs in one trainer worker (wasm here) with the QUICK_TRAINING preset (≤100 epochs,
  * patience 10, lr 2e-3, ≤8 s per run); policies are evaluated deterministically on 10 held-out seeds
  * (Fork: 20) and normalised with the expert's and a random policy's returns on the same seeds.
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
     };
   });
   if (headRows.length > 0) {
-    saveResults("dagger-heads", {
+    saveResults(`${base}-heads`, {
       title: "Policy heads under DAgger: final round, training time and inference cost per action",
       rows: headRows,
       columns: [
@@ -302,7 +302,7 @@ async function main(): Promise<void> {
     extra: { backend },
   });
   writeFileSync(path.join(RESULTS_DIR, `${base}.svg`), renderSvg(series, only));
-  process.stdout.write(`${md}\nwrote bench/results/${base}.{json,md,svg} and ${base}-rounds.{json,md}${headRows.length > 0 ? " and dagger-heads.{json,md}" : ""} in ${wallS.toFixed(0)} s\n`);
+  process.stdout.write(`${md}\nwrote bench/results/${base}.{json,md,svg} and ${base}-rounds.{json,md}${headRows.length > 0 ? ` and ${base}-heads.{json,md}` : ""} in ${wallS.toFixed(0)} s\n`);
 }
 
 // ---------------------------------------------------------------- SVG plot (small multiples)

@@ -93,7 +93,7 @@ describe("objectives and schedules", () => {
 describe("serialisation and leaks", () => {
   const quick = { actionSpace: BOX1, epochs: 4, patience: 100, seed: 1 } as const;
   const heads: THeadConfig[] = [
-    { kind: "cvae", latentDim: 2, prior: "learned", beta: 1, deterministicLatent: "quantile", freeBits: 0.25 },
+    { kind: "cvae", latentDim: 2, prior: "learned", beta: 1, deterministicLatent: "best", freeBits: 0.25 },
     { kind: "diffusion", steps: 20, sampleSteps: 5, sampler: "ddpm", schedule: "linear" },
   ];
 

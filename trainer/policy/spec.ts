@@ -33,8 +33,9 @@ export type TActionSpace = z.infer<typeof ZActionSpace>;
  *   the previous dimensions (one network per dimension); for 1-D actions a binned categorical.
  * - `cvae`: latent-variable policy (conditional VAE, trained by the ELBO): encoder q(z|o,a), Gaussian
  *   decoder p(a|o,z), prior N(0, I) (`prior: "standard"`) or a learned p(z|o) (`"learned"`); acting
- *   samples z from the prior; the deterministic action decodes a fixed latent (`deterministicLatent:
- *   "quantile"`, μ + 0.674·σ of the prior — always one mode) or the prior mean (`"mean"`).
+ *   samples z from the prior; the deterministic action is the best of a few fixed latents by the
+ *   model's ELBO (`deterministicLatent: "best"`), one fixed latent (`"quantile"`) or the prior mean
+ *   (`"mean"`).
  * - `diffusion`: DDPM-style noise-prediction network ε(a_k, k, o) trained with the denoising objective
  *   over `steps` diffusion steps (`schedule` cosine or linear β); acting runs `sampleSteps` strided
  *   steps with the DDIM (η = 0) or DDPM (η = 1) update; the deterministic action is DDIM from a fixed
@@ -51,7 +52,7 @@ export const ZHeadConfig = z.discriminatedUnion("kind", [
     prior: z.enum(["standard", "learned"]).default("standard"),
     /** Weight of the KL term in the ELBO (β-VAE; 1 = the plain ELBO). */
     beta: z.number().positive().max(100).default(1),
-    deterministicLatent: z.enum(["quantile", "mean"]).default("quantile"),
+    deterministicLatent: z.enum(["best", "quantile", "mean"]).default("best"),
     /** KL below this many nats per latent dimension is free ("free bits"; 0 = the plain ELBO). */
     freeBits: z.number().min(0).max(10).default(0.25),
   }),

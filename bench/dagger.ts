@@ -7,21 +7,29 @@
  *   D. state selection: uniform at L labels/round vs uncertainty (5-member ensemble disagreement) at
  *      L/2 labels/round, clean labels, on CarTrack-v0 (L = 100) and CartPole-v1 (L = 60), 2 seeds,
  *      plus the control "uniform at L/2" (same rounds, same labels as uncertainty);
- *   E. Fork-v0 (multimodal), heads Gaussian vs mixture of Gaussians vs autoregressive, 5 × 500.
+ *   E. Fork-v0 (multimodal), heads Gaussian vs mixture of Gaussians vs autoregressive vs CVAE vs
+ *      diffusion, 5 × 500;
+ *   F. CarTrack-v0, the same five heads, 3 × 500.
+ * E and F also time inference (µs per `act`, deterministic and sampled) of each final DAgger policy:
+ * bench/results/dagger-heads.{json,md} (NAME-heads with `--results NAME`).
  * Training runs in one trainer worker (wasm here) with the QUICK_TRAINING preset (≤100 epochs,
  * patience 10, lr 2e-3, ≤8 s per run); policies are evaluated deterministically on 10 held-out seeds
  * (Fork: 20) and normalised with the expert's and a random policy's returns on the same seeds.
  *
  * Saves bench/results/dagger.{json,md} (summary), dagger-rounds.{json,md} (every round) and
- * dagger.svg (normalised return against labels). `--only A,E` runs a subset.
+ * dagger.svg (normalised return against labels). `--only A,E` runs a subset; `--results NAME` writes
+ * NAME.{json,md,svg} and NAME-rounds.* instead (so a subset does not replace the full run's files).
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runDagger, type DaggerReport, type TDaggerConfigInput } from "../trainer/dagger";
+import { Policy } from "../trainer/policy/policy";
+import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
+import { rollout } from "../trainer/rollout";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { TrainerWorker } from "../trainer/worker/client";
-import { RESULTS_DIR, saveResults } from "./lib/results";
+import { RESULTS_DIR, saveResults, type Row } from "./lib/results";
 
 interface Series {
   readonly experiment: string;
@@ -38,6 +46,28 @@ interface Experiment {
   /** Panel title in the SVG. */
   readonly short: string;
   readonly runs: ReadonlyArray<{ label: string; config: TDaggerConfigInput; seeds?: readonly number[] }>;
+}
+
+const HEAD_KINDS = ["gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
+type HeadKind = (typeof HEAD_KINDS)[number];
+
+/** The heads compared in E and F, each with its schema defaults (MoG K = 5, 41 bins, 2-D latent, T = 50 / DDIM × 10). */
+function headFor(kind: HeadKind): THeadConfig {
+  return kind === "gaussian" ? { kind, variance: "state" } : ZHeadConfig.parse({ kind });
+}
+
+/** Mean wall time of one `act` on states of the env (what a rollout step pays), deterministic and sampled. */
+function inferenceCost(blob: Uint8Array, envId: string): { detUs: number; sampleUs: number } {
+  const policy = Policy.fromBlob(blob);
+  const states = rollout({ envId, policy, episodes: 1, firstSeed: 555, recordStates: false }).flatMap((t) => t.steps.map((s) => s.observation)).slice(0, 300);
+  const time = (deterministic: boolean): number => {
+    for (const o of states.slice(0, 50)) policy.act(o, { deterministic }); // warm-up
+    const reps = 3;
+    const t = performance.now();
+    for (let r = 0; r < reps; r++) for (const o of states) policy.act(o, { deterministic });
+    return ((performance.now() - t) * 1000) / (reps * states.length);
+  };
+  return { detUs: time(true), sampleUs: time(false) };
 }
 
 const EXPERIMENTS: readonly Experiment[] = [
@@ -82,17 +112,20 @@ const EXPERIMENTS: readonly Experiment[] = [
   },
   {
     id: "E",
-    short: "Fork-v0: Gaussian vs MoG vs autoregressive",
+    short: "Fork-v0 policy heads",
     title: "Fork-v0 heads (multimodal expert), 500 labels/round",
-    runs: (["gaussian", "mog", "autoregressive"] as const).map((kind) => ({
+    runs: HEAD_KINDS.map((kind) => ({
       label: kind,
-      config: {
-        envId: "Fork-v0",
-        rounds: 5,
-        labelsPerRound: 500,
-        evalEpisodes: 20,
-        head: kind === "gaussian" ? { kind, variance: "state" as const } : kind === "mog" ? { kind, components: 5 } : { kind, bins: 41 },
-      },
+      config: { envId: "Fork-v0", rounds: 5, labelsPerRound: 500, evalEpisodes: 20, head: headFor(kind) },
+    })),
+  },
+  {
+    id: "F",
+    short: "CarTrack-v0 policy heads",
+    title: "CarTrack-v0 heads, clean labels, 500 labels/round",
+    runs: HEAD_KINDS.map((kind) => ({
+      label: kind,
+      config: { envId: "CarTrack-v0", rounds: 3, labelsPerRound: 500, head: headFor(kind) },
     })),
   },
 ];
@@ -113,7 +146,9 @@ function labelsToStay(points: Series["points"], threshold: number): number | nul
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" } } });
+  const { values } = parseArgs({ options: { only: { type: "string" }, results: { type: "string" } } });
+  const base = values.results ?? "dagger";
+  const headRows: Row[] = [];
   const only = values.only?.split(",").map((s) => s.trim());
   const t0 = performance.now();
   const worker = TrainerWorker.start({ onLog: (m) => process.stderr.write(`${m}\n`) });
@@ -147,6 +182,28 @@ async function main(): Promise<void> {
             });
           }
           const last = report.rounds[report.rounds.length - 1];
+          if ((exp.id === "E" || exp.id === "F") && report.finalPolicy !== undefined && last !== undefined) {
+            const cost = inferenceCost(report.finalPolicy, report.env);
+            const trainS = report.rounds.reduce((a, r) => a + r.dagger.training.trainMs, 0) / 1000;
+            headRows.push({
+              experiment: exp.id,
+              env: report.env,
+              head: run.label,
+              labels: last.dagger.totalLabels,
+              daggerSuccess: last.dagger.successRate,
+              daggerReturn: last.dagger.meanReturn,
+              daggerNormalized: last.dagger.normalizedReturn,
+              bcSuccess: last.bc?.successRate ?? null,
+              bcNormalized: last.bc?.normalizedReturn ?? null,
+              trainSecondsAllRounds: trainS,
+              lastTrainSeconds: last.dagger.training.trainMs / 1000,
+              lastEpochs: last.dagger.training.epochsRun,
+              lastStop: last.dagger.training.stopReason,
+              samplesPerSec: last.dagger.training.samplesPerSec,
+              actUsDeterministic: cost.detUs,
+              actUsSampled: cost.sampleUs,
+            });
+          }
           process.stderr.write(
             `${((performance.now() - t) / 1000).toFixed(0)} s; final DAgger ${last?.dagger.normalizedReturn?.toFixed(3)}${last?.bc ? `, BC ${last.bc.normalizedReturn?.toFixed(3)}` : ""}\n`,
           );
@@ -187,7 +244,36 @@ async function main(): Promise<void> {
       trainSeconds: (mean(g.map((s) => s.points.reduce((a, p) => a + p.trainMs, 0))) ?? 0) / 1000,
     };
   });
-  const md = saveResults("dagger", {
+  if (headRows.length > 0) {
+    saveResults(`${base}-heads`, {
+      title: "Policy heads under DAgger: final round, training time and inference cost per action",
+      rows: headRows,
+      columns: [
+        { key: "experiment", header: "exp" },
+        { key: "env" },
+        { key: "head" },
+        { key: "labels" },
+        { key: "daggerSuccess", header: "DAgger success" },
+        { key: "daggerReturn", header: "DAgger return" },
+        { key: "daggerNormalized", header: "DAgger norm." },
+        { key: "bcSuccess", header: "BC success" },
+        { key: "bcNormalized", header: "BC norm." },
+        { key: "trainSecondsAllRounds", header: "train s (all rounds)" },
+        { key: "lastTrainSeconds", header: "train s (last)" },
+        { key: "lastEpochs", header: "epochs (last)" },
+        { key: "lastStop", header: "stop (last)" },
+        { key: "samplesPerSec", header: "samples/s" },
+        { key: "actUsDeterministic", header: "µs/act det." },
+        { key: "actUsSampled", header: "µs/act sampled" },
+      ],
+      notes: [
+        `Backend: ${backend.detail}; QUICK_TRAINING ${JSON.stringify(QUICK_TRAINING)}; 64→64 MLPs. Success/return: the final round's DAgger (and BC) policy on the held-out seeds (deterministic actions).`,
+        "µs/act: one `Policy.act` call (the plain-JS forward pass, batch 1) on 300 states of a rollout, mean of 3 passes after warm-up; 'sampled' draws from the policy. Diffusion: T = 50, 10 DDIM steps (2 chains deterministic, 3 sampled, for the spread probes). CVAE: 2-D latent.",
+      ],
+      extra: { backend },
+    });
+  }
+  const md = saveResults(base, {
     title: "DAgger vs behaviour cloning (same labels), scripted experts",
     rows: summary,
     columns: [
@@ -209,11 +295,11 @@ async function main(): Promise<void> {
       `Backend: ${backend.detail}; training in one worker thread with QUICK_TRAINING (${JSON.stringify(QUICK_TRAINING)}); policies 64→64 MLP, ensembles of 5 for D.`,
       "Round 0 = behaviour cloning on expert demonstrations (every step of consecutive expert episodes); the BC arm keeps adding demonstration steps with the same label budget.",
       "Normalised return = (R − R_random)/(R_expert − R_random) on the held-out evaluation seeds; 'labels to ≥0.95' = total labels at the first round reaching 0.95; 'to stay' = from which every later round stays ≥ 0.95 (means over seeds; blank if a seed never did). 'mean rounds 1–N' averages every round after the shared round 0.",
-      `Goals: A DAgger ≥ 0.95 within 10 rounds of ≤ 500 labels and BC clearly below; B DAgger ≥ 0.90; D uncertainty reaches uniform's score with ≤ 50% labels; E MoG/autoregressive ≥ 95% success, Gaussian clearly fails. Wall time ${wallS.toFixed(0)} s.`,
+      `Goals: A DAgger ≥ 0.95 within 10 rounds of ≤ 500 labels and BC clearly below; B DAgger ≥ 0.90; D uncertainty reaches uniform's score with ≤ 50% labels; E MoG/autoregressive (and the new CVAE/diffusion heads) ≥ 95% success, Gaussian clearly fails. Wall time ${wallS.toFixed(0)} s.`,
     ],
     extra: { backend, wallSeconds: wallS, threshold: THRESHOLD },
   });
-  saveResults("dagger-rounds", {
+  saveResults(`${base}-rounds`, {
     title: "DAgger vs BC, every round",
     rows: series.flatMap((s) =>
       s.points.map((p) => ({ experiment: s.experiment, env: s.env, series: s.label, seed: s.seed, round: p.round, labels: p.labels, normalizedReturn: p.normalized, meanReturn: p.meanReturn, successRate: p.success, trainSeconds: p.trainMs / 1000 })),
@@ -221,8 +307,8 @@ async function main(): Promise<void> {
     notes: [`Backend: ${backend.detail}`],
     extra: { backend },
   });
-  writeFileSync(path.join(RESULTS_DIR, "dagger.svg"), renderSvg(series, only));
-  process.stdout.write(`${md}\nwrote bench/results/dagger.{json,md,svg} and dagger-rounds.{json,md} in ${wallS.toFixed(0)} s\n`);
+  writeFileSync(path.join(RESULTS_DIR, `${base}.svg`), renderSvg(series, only));
+  process.stdout.write(`${md}\nwrote bench/results/${base}.{json,md,svg} and ${base}-rounds.{json,md}${headRows.length > 0 ? ` and ${base}-heads.{json,md}` : ""} in ${wallS.toFixed(0)} s\n`);
 }
 
 // ---------------------------------------------------------------- SVG plot (small multiples)

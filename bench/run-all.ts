@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { RESULTS_DIR } from "./lib/results";
 
-const ALL = ["envs", "trainer", "dagger", "api", "realtime", "round", "ui"];
+const ALL = ["envs", "trainer", "dagger", "rl", "api", "realtime", "round", "ui"];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const pkg = JSON.parse(fs.readFileSync(path.resolve(RESULTS_DIR, "../../package.json"), "utf8")) as { scripts: Record<string, string> };
 const failed: string[] = [];

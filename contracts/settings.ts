@@ -3,7 +3,8 @@ import { z } from "zod";
 import { ZSpace } from "./spaces";
 
 export const SELECTIONS = ["all", "stride", "uniform", "uncertainty"] as const;
-export const HEADS = ["categorical", "gaussian", "mog", "autoregressive"] as const;
+export const HEADS = ["categorical", "gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
+export type THeadName = (typeof HEADS)[number];
 
 export const ZBetaSchedule = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("constant"), beta: z.number().min(0).max(1) }),

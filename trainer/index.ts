@@ -36,5 +36,18 @@ export {
 } from "./evaluate";
 export * from "./dagger/index";
 export { QUICK_TRAINING } from "./dagger/presets";
+export {
+  ZReinforceOptions,
+  checkReinforceable,
+  createInitialPolicy,
+  policyGradientLoss,
+  reinforce,
+  type ReinforceHooks,
+  type ReinforceProgress,
+  type ReinforceResult,
+  type TReinforceOptions,
+  type TReinforceOptionsInput,
+} from "./rl/reinforce";
+export { rewardToGo, standardize, timeMeanBaseline } from "./rl/returns";
 export { installWasmMatMulFix, uninstallWasmMatMulFix, isWasmMatMulFixInstalled } from "./kernels/wasm-matmul";
 export { FastAdam, type AdamConfig } from "./optim/adam";

@@ -131,7 +131,7 @@ export async function trainPolicy(
     const vars = trainableVariables(members);
 
     /** Mean over members of each member's (bootstrap-weighted) mean NLL. */
-    const batchLoss = (x: tf.Tensor2D, t: tf.Tensor2D, w: tf.Tensor2D | null): tf.Scalar =>
+    const batchLoss = (x: tf.Tensor2D, t: tf.Tensor2D, w: tf.Tensor2D | null, noiseSeed?: number): tf.Scalar =>
       tf.tidy(() => {
         const b = x.shape[0];
         let total: tf.Tensor | null = null;
@@ -142,6 +142,7 @@ export async function trainPolicy(
             targets: t,
             forward: (i, input) => (member.nets[i] as tf.Sequential).apply(input) as tf.Tensor2D,
             extras: member.extras as unknown as ReadonlyMap<string, tf.Tensor1D>,
+            ...(noiseSeed === undefined ? {} : { noiseSeed: noiseSeed + 7919 * m }),
           });
           let loss: tf.Tensor;
           if (w === null || M === 1) loss = tf.mean(nll);
@@ -154,6 +155,8 @@ export async function trainPolicy(
         return tf.div(total as unknown as tf.Tensor, M) as tf.Scalar;
       });
 
+    // Heads with a stochastic loss (cvae, diffusion) see the same noise at every validation pass.
+    const valNoiseSeed = subSeed(config.seed, 3) % 1_000_000;
     const valLossOf = async (): Promise<number | null> => {
       if (xVal === null || tVal === null) return null;
       const chunk = 4096;
@@ -161,7 +164,7 @@ export async function trainPolicy(
       for (let s = 0; s < nVal; s += chunk) {
         const size = Math.min(chunk, nVal - s);
         const next = tf.tidy(() => {
-          const l = batchLoss(tf.slice(xVal, [s, 0], [size, obsDim]) as tf.Tensor2D, tf.slice(tVal, [s, 0], [size, tDim]) as tf.Tensor2D, null);
+          const l = batchLoss(tf.slice(xVal, [s, 0], [size, obsDim]) as tf.Tensor2D, tf.slice(tVal, [s, 0], [size, tDim]) as tf.Tensor2D, null, valNoiseSeed + s);
           return tf.add(sum, tf.mul(l, size));
         });
         sum.dispose();
@@ -206,12 +209,15 @@ export async function trainPolicy(
       let lossSum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nTrain; s += bs) {
         const size = Math.min(bs, nTrain - s);
+        // Fresh, seeded noise for heads with a stochastic loss: a seeded run is reproducible.
+        const noiseSeed = subSeed(config.seed, 4, epoch, s) % 1_000_000_007;
         const cost = optimizer.minimize(
           () =>
             batchLoss(
               tf.slice(xs, [s, 0], [size, obsDim]) as tf.Tensor2D,
               tf.slice(ts, [s, 0], [size, tDim]) as tf.Tensor2D,
               tf.slice(ws, [s, 0], [size, M]) as tf.Tensor2D,
+              noiseSeed,
             ),
           true,
           vars,

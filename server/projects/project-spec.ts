@@ -4,7 +4,7 @@
  */
 import { eq } from "drizzle-orm";
 import { getEnvSpec, type EnvSpec } from "../../envs/index";
-import { ZProjectSettings, type TProjectSettings } from "../../contracts/settings";
+import { ZProjectSettings, type THeadName, type TProjectSettings } from "../../contracts/settings";
 import type { TSpace } from "../../contracts/spaces";
 import { projects, type Project } from "../../db/schema";
 import { notFound } from "../errors";
@@ -17,7 +17,7 @@ export interface ProjectSpec {
   observationSpace: TSpace;
   actionSpace: TSpace;
   settings: TProjectSettings;
-  head: "categorical" | "gaussian" | "mog" | "autoregressive";
+  head: THeadName;
   multimodalHead: boolean;
 }
 
@@ -42,7 +42,7 @@ export function projectSpec(project: Project): ProjectSpec {
     actionSpace,
     settings,
     head,
-    multimodalHead: head === "mog" || head === "autoregressive" || head === "categorical",
+    multimodalHead: head !== "gaussian",
   };
 }
 

@@ -47,11 +47,16 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let blob: Uint8Array;
+  let generative: Array<{ kind: string; blob: Uint8Array; nets: number }>;
   const errors: string[] = [];
 
   beforeAll(async () => {
     await testBackend();
     blob = (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "mog", components: 3 }, ensembleSize: 2, epochs: 3, seed: 1 })).blob;
+    generative = [
+      { kind: "cvae", nets: 3, blob: (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "cvae", prior: "learned" }, epochs: 3, seed: 1 })).blob },
+      { kind: "diffusion", nets: 1, blob: (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "diffusion" }, epochs: 3, seed: 1 })).blob },
+    ];
     const entry = `
       import * as tf from "@tensorflow/tfjs";
       import * as P from "./trainer/policy/index";
@@ -65,6 +70,16 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
         const x = tf.tensor2d([[0.25, -0.5]]);
         const raw = Array.from(await members[0].nets[0].predict(x).data());
         return { actions: js.actions, uncertainty: Array.from(js.uncertainty), raw, backend: tf.getBackend() };
+      }
+      export async function runGenerative(base64, probe) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const policy = P.Policy.fromBlob(bytes);
+        const js = policy.actBatch(probe);
+        await tf.setBackend("cpu");
+        const { members } = await loadTfMembers(bytes);
+        const nets = members[0].nets.length;
+        members.forEach((m) => m.nets.forEach((n) => n.dispose()));
+        return { actions: js.actions, spread: Array.from(js.spread), nets };
       }`;
     const bundle = await build({
       stdin: { contents: entry, resolveDir: repoRoot, loader: "ts" },
@@ -101,5 +116,20 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
     expect(out.backend).toBe("cpu");
     expect(out.raw).toHaveLength(3 + 2 * 3); // K logits + K means + K log σ
     expect(out.raw.every(Number.isFinite)).toBe(true);
+  });
+
+  it("cvae and diffusion blobs act in Chromium exactly as in Node, and tfjs loads their networks", async () => {
+    const probe = [[0.1, 0.9], [0.5, 0.5], [0.9, 0.05]];
+    for (const g of generative) {
+      const out = (await page.evaluate(
+        ([b, p]) => (window as unknown as { CorrectivePolicy: { runGenerative(b: string, p: number[][]): Promise<unknown> } }).CorrectivePolicy.runGenerative(b, p),
+        [Buffer.from(g.blob).toString("base64"), probe] as const,
+      )) as { actions: number[][]; spread: number[]; nets: number };
+      expect(errors).toEqual([]);
+      const node = Policy.fromBlob(g.blob).actBatch(probe);
+      expect(out.actions, g.kind).toEqual(node.actions);
+      out.spread.forEach((v, i) => expect(v).toBeCloseTo(node.spread[i] as number, 6));
+      expect(out.nets, g.kind).toBe(g.nets);
+    }
   });
 });

@@ -3,7 +3,7 @@
  *
  *   npm run dagger -- --env CarTrack-v0 --rounds 10 --labels-per-round 500 --expert scripted \
  *     [--label-noise 0.2 --labels-per-state 3] [--select uniform|uncertainty] \
- *     [--head gaussian|mog|autoregressive|categorical] --json out.json
+ *     [--head gaussian|mog|autoregressive|cvae|diffusion|categorical] --json out.json
  *
  * Progress goes to stderr; `--json` writes the report. Training runs in a worker thread
  * (`--in-process` trains on the main thread instead). `--help` lists every option.
@@ -27,7 +27,7 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --label-noise P          probability a label is a random action (default 0)
   --labels-per-state K     labels per state, combined by consensus (default 1)
   --select S               uniform | uncertainty (default uniform; uncertainty uses an ensemble)
-  --head H                 categorical | gaussian | gaussian-global | mog | autoregressive
+  --head H                 categorical | gaussian | gaussian-global | mog | autoregressive | cvae | diffusion
   --components K           mixture components for --head mog (default 5)
   --bins B                 bins per dimension for --head autoregressive (default 41)
   --ensemble N             ensemble members (default 5 with --select uncertainty, else 1)
@@ -73,7 +73,7 @@ function headFrom(kind: string | undefined, components: number | undefined, bins
           ? { kind, ...(bins === undefined ? {} : { bins }) }
           : { kind };
   const parsed = ZHeadConfig.safeParse(raw);
-  if (!parsed.success) fail(`--head must be categorical | gaussian | gaussian-global | mog | autoregressive, got "${kind}"`);
+  if (!parsed.success) fail(`--head must be categorical | gaussian | gaussian-global | mog | autoregressive | cvae | diffusion, got "${kind}"`);
   return parsed.data;
 }
 

@@ -120,17 +120,19 @@ export class Policy {
         deterministic: det,
         rng,
       });
-    const detOut = this.members.map((m) => run(m, true));
     const discrete = this.spec.actionSpace.type === "discrete";
     const d = this.actDim;
     const M = this.members.length;
+    // One pass for a single network (its spread comes with the actions; for the diffusion head a pass
+    // is a whole denoising chain), deterministic passes of every member plus a sampled one otherwise.
+    const detOut = M === 1 ? [run(this.members[0] as Member, deterministic)] : this.members.map((m) => run(m, true));
     const spread = new Float32Array(batch);
     for (const o of detOut) for (let i = 0; i < batch; i++) spread[i] = (spread[i] as number) + (o.spread[i] as number) / M;
 
     let chosen: Float32Array; // normalised actions (box) or indices (discrete), [batch × d]
     let uncertainty: Float32Array;
     if (M === 1) {
-      chosen = deterministic ? (detOut[0] as HeadOutput).actions : run(this.members[0] as Member, false).actions;
+      chosen = (detOut[0] as HeadOutput).actions;
       uncertainty = spread;
     } else {
       uncertainty = discrete ? tvDisagreement(detOut, batch) : stdDisagreement(detOut, batch, d);

@@ -31,12 +31,40 @@ export type TActionSpace = z.infer<typeof ZActionSpace>;
  * - `mog`: mixture of `components` diagonal Gaussians (multimodal experts: pass left *or* right);
  * - `autoregressive`: each action dimension binned into `bins` and predicted in turn, conditioned on
  *   the previous dimensions (one network per dimension); for 1-D actions a binned categorical.
+ * - `cvae`: latent-variable policy (conditional VAE, trained by the ELBO): encoder q(z|o,a), Gaussian
+ *   decoder p(a|o,z), prior N(0, I) (`prior: "standard"`) or a learned p(z|o) (`"learned"`); acting
+ *   samples z from the prior; the deterministic action is the best of a few fixed latents by the
+ *   model's ELBO (`deterministicLatent: "best"`), one fixed latent (`"quantile"`) or the prior mean
+ *   (`"mean"`).
+ * - `diffusion`: DDPM-style noise-prediction network ε(a_k, k, o) trained with the denoising objective
+ *   over `steps` diffusion steps (`schedule` cosine or linear β); acting runs `sampleSteps` strided
+ *   steps with the DDIM (η = 0) or DDPM (η = 1) update; the deterministic action is DDIM from a fixed
+ *   noise vector.
  */
 export const ZHeadConfig = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("categorical") }),
   z.object({ kind: z.literal("gaussian"), variance: z.enum(["state", "global"]).default("state") }),
   z.object({ kind: z.literal("mog"), components: z.number().int().min(1).max(32).default(5) }),
   z.object({ kind: z.literal("autoregressive"), bins: z.number().int().min(2).max(1024).default(41) }),
+  z.object({
+    kind: z.literal("cvae"),
+    latentDim: z.number().int().min(1).max(32).default(2),
+    prior: z.enum(["standard", "learned"]).default("standard"),
+    /** Weight of the KL term in the ELBO (β-VAE; 1 = the plain ELBO). */
+    beta: z.number().positive().max(100).default(1),
+    deterministicLatent: z.enum(["best", "quantile", "mean"]).default("best"),
+    /** KL below this many nats per latent dimension is free ("free bits"; 0 = the plain ELBO). */
+    freeBits: z.number().min(0).max(10).default(0.25),
+  }),
+  z.object({
+    kind: z.literal("diffusion"),
+    /** Diffusion steps T of the forward process (training). */
+    steps: z.number().int().min(2).max(1000).default(50),
+    /** Denoising steps per action (strided over the T steps; capped at `steps`). */
+    sampleSteps: z.number().int().min(1).max(1000).default(10),
+    sampler: z.enum(["ddim", "ddpm"]).default("ddim"),
+    schedule: z.enum(["cosine", "linear"]).default("cosine"),
+  }),
 ]);
 export type THeadConfig = z.output<typeof ZHeadConfig>;
 export type THeadKind = THeadConfig["kind"];

@@ -7,7 +7,7 @@ import { and, desc, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { datasetSamples, policies, rounds } from "../../../db/schema";
 import { makeDataset } from "../../../trainer/dataset";
-import type { THeadConfig } from "../../../trainer/policy/spec";
+import { ZHeadConfig, type THeadConfig } from "../../../trainer/policy/spec";
 import type { TTrainProgress } from "../../../trainer/protocol";
 import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
@@ -23,6 +23,10 @@ export function headConfig(spec: ProjectSpec): THeadConfig {
       return { kind: "mog", components: 5 };
     case "autoregressive":
       return { kind: "autoregressive", bins: 41 };
+    case "cvae":
+    case "diffusion":
+      // The schema's defaults (cvae: 2-D latent, standard prior, free bits; diffusion: T = 50, DDIM × 10).
+      return ZHeadConfig.parse({ kind: spec.head });
     default:
       return { kind: "gaussian", variance: "state" };
   }

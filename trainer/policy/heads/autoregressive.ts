@@ -25,6 +25,8 @@ export function autoregressiveHead(obsDim: number, d: number, bins: number): Pol
     actDim: d,
     // [a (d, for conditioning) | two-hot of each dimension (d·B)]
     targetDim: d + d * bins,
+    // A two-hot cross-entropy over bins: not the density of a sampled continuous action.
+    exactLogLikelihood: false,
     nets: Array.from({ length: d }, (_, j) => ({ inputDim: obsDim + j, outputDim: bins })),
     extras: [],
     encodeTargets(actions: Float32Array, n: number): Float32Array {

@@ -11,6 +11,7 @@ export function categoricalHead(obsDim: number, n: number): PolicyHead {
     config: { kind: "categorical" },
     actDim: 1,
     targetDim: n,
+    exactLogLikelihood: true,
     nets: [{ inputDim: obsDim, outputDim: n }],
     extras: [],
     encodeTargets(actions: Float32Array, count: number): Float32Array {

@@ -26,6 +26,7 @@ export function gaussianHead(obsDim: number, d: number, variance: "state" | "glo
     config: { kind: "gaussian", variance },
     actDim: d,
     targetDim: d,
+    exactLogLikelihood: true,
     nets: [{ inputDim: obsDim, outputDim: perState ? 2 * d : d }],
     extras: perState ? [] : [{ name: "logStd", size: d, init: 0 }],
     encodeTargets(actions: Float32Array, n: number): Float32Array {

@@ -2,6 +2,8 @@
 import { actionDim, checkHeadFits, type TActionSpace, type THeadConfig } from "../spec";
 import { autoregressiveHead } from "./autoregressive";
 import { categoricalHead } from "./categorical";
+import { cvaeHead } from "./cvae";
+import { diffusionHead } from "./diffusion";
 import { gaussianHead } from "./gaussian";
 import { mogHead } from "./mog";
 import type { PolicyHead } from "./types";
@@ -20,5 +22,9 @@ export function createHead(obsDim: number, space: TActionSpace, head: THeadConfi
       return mogHead(obsDim, d, head.components);
     case "autoregressive":
       return autoregressiveHead(obsDim, d, head.bins);
+    case "cvae":
+      return cvaeHead(obsDim, d, head);
+    case "diffusion":
+      return diffusionHead(obsDim, d, head);
   }
 }

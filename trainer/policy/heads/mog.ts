@@ -33,6 +33,7 @@ export function mogHead(obsDim: number, d: number, k: number): PolicyHead {
     config: { kind: "mog", components: k },
     actDim: d,
     targetDim: d,
+    exactLogLikelihood: true,
     nets: [{ inputDim: obsDim, outputDim: width, outputBias }],
     extras: [],
     encodeTargets(actions: Float32Array, n: number): Float32Array {

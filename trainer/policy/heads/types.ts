@@ -40,6 +40,13 @@ export interface LossInputs {
   /** Runs network `net` of this member: `[b, inputDim] → [b, outputDim]`. */
   readonly forward: (net: number, input: TF.Tensor2D) => TF.Tensor2D;
   readonly extras: ReadonlyMap<string, TF.Tensor1D>;
+  /**
+   * For heads whose loss draws noise (cvae, diffusion): when set, that noise comes from this seed.
+   * `trainPolicy` passes a fresh seed per training batch (derived from the run's seed: reproducible)
+   * and the same seed at every validation pass (epochs compared on common random numbers).
+   * Unset: tfjs' unseeded generator.
+   */
+  readonly noiseSeed?: number;
 }
 
 /** One batch, for inference. */
@@ -77,8 +84,14 @@ export interface PolicyHead {
   readonly extras: readonly ExtraParam[];
   /** Encodes `n` actions (normalised box actions, or discrete indices) as `[n × targetDim]`. */
   encodeTargets(actions: Float32Array, n: number): Float32Array;
-  /** `[b]` negative log-likelihood of each target (nats). */
+  /**
+   * `[b]` the training loss of each target: the negative log-likelihood (nats) for categorical,
+   * Gaussian, mixture and autoregressive heads; the negative ELBO (an upper bound on the NLL) for
+   * `cvae`; the denoising loss ‖ε − ε̂‖² for `diffusion` (not a likelihood).
+   */
   nll(inputs: LossInputs): TF.Tensor1D;
+  /** Whether {@link nll} is the exact −log π(a|o) (needed by policy-gradient fine-tuning). */
+  readonly exactLogLikelihood: boolean;
   act(inputs: ActInputs): HeadOutput;
 }
 

@@ -18,7 +18,7 @@ import type { TrainerWorker } from "../../trainer/worker/client";
 import { describeEngines, type EngineHandle } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
 
-const LONG = { epochs: 300, batchSize: 8, hiddenUnits: [128, 128], evalEpisodes: 2, patience: 1000 };
+const LONG = { epochs: 300, batchSize: 8, hiddenUnits: [128, 128], evalEpisodes: 2 };
 const SHORT = { epochs: 5, batchSize: 64, hiddenUnits: [16], evalEpisodes: 2 };
 
 describeEngines("trainer faults", (h: EngineHandle) => {
@@ -70,8 +70,8 @@ describeEngines("trainer faults", (h: EngineHandle) => {
   it("a train job that throws: retried, then the round fails with the readable error, and retry publishes it once repaired", async () => {
     const r0 = await roundZero(SHORT);
     const db = h.database.db;
-    // Corrupt one sample of dataset v0 as soon as round 0's collection has written it.
-    const jobRunner = runner({ types: ["collect"] });
+    // Corrupt one sample of dataset v0 once round 0 has collected and aggregated it (training waits).
+    const jobRunner = runner({ types: ["collect", "aggregate"] });
     await r0.until("dataset v0 written", (r) => r.status === "training");
     await jobRunner.stop();
     const [victim] = await db.select({ id: datasetSamples.id, observation: datasetSamples.observation }).from(datasetSamples).where(eq(datasetSamples.projectId, r0.projectId)).orderBy(sql`${datasetSamples.id} desc`).limit(1);

@@ -7,6 +7,6 @@ import { verifyCredentials } from "./verify-credentials";
 export async function loginForToken(db: Db, input: unknown, ip: string | undefined) {
   const user = await verifyCredentials(db, input, ip);
   if (!user) throw new AppError("UNAUTHENTICATED", "Wrong email or password");
-  const token = await createApiToken(db, user.id, { name: `login ${new Date().toISOString().slice(0, 16)}` });
+  const token = await createApiToken(db, user.id, { name: `login ${new Date().toISOString().slice(0, 16)}` }, "login");
   return { token: token.token, user };
 }

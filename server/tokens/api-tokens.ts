@@ -9,21 +9,39 @@ import { ZCreateToken } from "../../contracts/tokens";
 import type { Db } from "../../db/client";
 import { apiTokens, auditLog, users } from "../../db/schema";
 import type { SessionUser } from "../auth/session";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 
 export const TOKEN_PREFIX = "crv_";
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-export async function createApiToken(db: Db, userId: string, input: unknown) {
+/** Tokens a user may create through `POST /api/v1/tokens` per window (sign-in tokens are limited by sign-in). */
+export const TOKEN_CREATION_LIMIT = { max: 30, windowMinutes: 10 };
+
+/**
+ * `via: "api"` (the tokens route) is rate-limited per user, counted from the audit log so that every web
+ * process sees the same count; `via: "login"` is limited by the sign-in rate limiter instead.
+ */
+export async function createApiToken(db: Db, userId: string, input: unknown, via: "api" | "login" = "api") {
   const { name } = ZCreateToken.parse(input);
+  if (via === "api") {
+    const [recent] = await db
+      .select({ n: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${auditLog.createdAt})::text` })
+      .from(auditLog)
+      .where(and(eq(auditLog.actorId, userId), eq(auditLog.action, "token.created"), sql`${auditLog.createdAt} > now() - make_interval(mins => ${TOKEN_CREATION_LIMIT.windowMinutes})`));
+    if ((recent?.n ?? 0) >= TOKEN_CREATION_LIMIT.max) {
+      const oldest = recent?.oldest ? Date.parse(recent.oldest) : Date.now();
+      const retryAfterSeconds = Math.max(1, Math.ceil((oldest + TOKEN_CREATION_LIMIT.windowMinutes * 60_000 - Date.now()) / 1000));
+      throw new AppError("RATE_LIMITED", `Too many API tokens created; try again in ${Math.ceil(retryAfterSeconds / 60)} min`, { retryAfterSeconds });
+    }
+  }
   const token = `${TOKEN_PREFIX}${randomBytes(24).toString("base64url")}`;
   const [row] = await db
     .insert(apiTokens)
     .values({ userId, name, tokenHash: hashToken(token), prefix: token.slice(0, 10) })
     .returning({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt });
   if (!row) throw new Error("token insert returned nothing");
-  await db.insert(auditLog).values({ actorId: userId, action: "token.created", targetType: "api_token", targetId: row.id, data: { name } });
+  await db.insert(auditLog).values({ actorId: userId, action: via === "api" ? "token.created" : "token.login", targetType: "api_token", targetId: row.id, data: { name } });
   return { ...row, createdAt: row.createdAt.toISOString(), token };
 }
 

@@ -169,7 +169,8 @@ export interface CommentsPanelProps {
 export const CommentsPanel = forwardRef<HTMLTextAreaElement, CommentsPanelProps>(function CommentsPanel({ projectId, stateId, rolloutId, t, members, meId, canWrite }, ref) {
   const thread = useComments(projectId, stateId);
   const recent = useComments(projectId, null);
-  const others = (recent.data ?? []).filter((c) => c.stateId !== stateId).slice(-5).reverse();
+  // Everything but the thread shown above (with no state open, that is everything, rollout comments included).
+  const others = (recent.data ?? []).filter((c) => stateId === null || c.stateId !== stateId).slice(-5).reverse();
   return (
     <section className="panel side-panel" aria-labelledby="comments-heading" data-testid="comments">
       <h2 id="comments-heading">Comments{stateId && t !== null ? ` · state t=${t}` : ""}</h2>

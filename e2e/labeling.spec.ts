@@ -204,11 +204,25 @@ test.describe.serial("labelling a CartPole round", () => {
     await expect(b.page.getByTestId("ride-along")).toBeVisible();
     await expect(a.page.getByTestId("presence-list")).toContainText("Lab Two — riding along");
 
+    // A mark on each page's window: still there at the end means nothing reloaded the page.
+    for (const p of [a.page, b.page]) await p.evaluate(() => ((window as { __sameDocument?: boolean }).__sameDocument = true));
     await lead.ok("POST", `/api/v1/projects/${projectId}/rounds/1/close`);
     for (const p of [a.page, b.page]) {
       await expect(p.getByTestId("empty-no-round")).toBeVisible({ timeout: 15_000 });
       await expect(p.getByTestId("training-progress")).toContainText("epoch", { timeout: 120_000 });
       await expect(p.getByTestId("policy-notice")).toContainText("Policy v2 published", { timeout: 180_000 });
+    }
+    // Both replay the new policy's rollouts (its evaluation episodes, run in the browser) in place.
+    for (const p of [a.page, b.page]) {
+      await p.getByTestId("policy-replay-open").click();
+      const replay = p.getByTestId("policy-replay");
+      await expect(replay).toHaveAttribute("data-version", "2", { timeout: 30_000 });
+      expect(Number(await replay.getAttribute("data-length"))).toBeGreaterThan(1);
+      await expect.poll(async () => Number(await replay.getAttribute("data-t"))).toBeGreaterThan(3);
+      const firstSeed = await replay.getAttribute("data-seed");
+      await p.getByTestId("policy-replay-next").click();
+      await expect(replay).not.toHaveAttribute("data-seed", firstSeed ?? "");
+      expect(await p.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     }
     await screenshot(a.page, "label-policy-published");
     await a.context.close();

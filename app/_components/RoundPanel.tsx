@@ -2,12 +2,15 @@
 
 /**
  * The project's round as everyone sees it, live: status, a progress bar fed by `round:progress` events,
- * training progress (`training:progress`) and the "policy vN published" notice (`policy:published`).
+ * training progress (`training:progress`) and the "policy vN published" notice (`policy:published`), from which
+ * the new policy's evaluation episodes can be replayed in place.
  */
 import { roundsSummary, STATUS_TEXT, useRounds } from "./labeling/queries";
+import { PolicyReplay } from "./policy/PolicyReplay";
 import { useRealtime } from "./realtime/ProjectRealtime";
 
-export function RoundPanel({ projectId }: { projectId: string }) {
+/** `envId`: a built-in env, so the published policy can be replayed here (external projects have none). */
+export function RoundPanel({ projectId, envId }: { projectId: string; envId?: string | null }) {
   const rounds = useRounds(projectId);
   const training = useRealtime((s) => s.training);
   const published = useRealtime((s) => s.published);
@@ -51,7 +54,8 @@ export function RoundPanel({ projectId }: { projectId: string }) {
       )}
       {published && (
         <p className="alert ok small" data-testid="policy-notice" role="status">
-          Policy v{published.version} published (round {published.roundIndex}).
+          Policy v{published.version} published (round {published.roundIndex}).{" "}
+          {envId && <PolicyReplay key={published.version} projectId={projectId} envId={envId} version={published.version} />}
         </p>
       )}
     </section>

@@ -320,7 +320,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
             </section>
           </div>
           <aside className="workspace-side" aria-label="Round and people">
-            <RoundPanel projectId={project.id} />
+            <RoundPanel projectId={project.id} envId={project.envId} />
             <PresenceList meId={project.me.id} />
             <section className="panel side-panel" aria-labelledby="teleop-keys">
               <h2 id="teleop-keys">Controls</h2>

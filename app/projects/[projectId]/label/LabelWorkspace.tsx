@@ -118,7 +118,7 @@ function Workspace({ project, mode, setMode }: { project: WorkspaceProject; mode
           )}
         </div>
         <aside className="workspace-side" aria-label="Progress, people and comments">
-          <RoundPanel projectId={project.id} />
+          <RoundPanel projectId={project.id} envId={project.envId} />
           <section className="panel side-panel" aria-labelledby="mine-heading" data-testid="my-progress">
             <h2 id="mine-heading">You</h2>
             <p>

@@ -14,6 +14,7 @@ import { getEnvSpec } from "@/envs/index";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction } from "@/app/_components/control/actions";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
+import { policyFromBase64 } from "@/app/_components/policy/browser-policy";
 import { fmtDate, fmtMs, fmtNum, fmtPct } from "@/app/_components/lead/format";
 import { leadKeys } from "@/app/_components/lead/queries";
 import { LoadError, Loading } from "@/app/_components/lead/QueryState";
@@ -36,13 +37,6 @@ interface PolicyRow {
 
 /** Seeds the server evaluates on start here (trainer/evaluate.ts EVAL_FIRST_SEED). */
 const EVAL_FIRST_SEED = 100_000;
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** The published policy now: the most recently published version. */
 function currentVersion(rows: PolicyRow[]): number | null {
@@ -196,8 +190,7 @@ interface Side {
 /** Loads one version's model into the browser (cached per version). */
 async function loadPolicy(projectId: string, version: number) {
   const meta = await apiData<{ version: number; blobBase64: string }>(LEAD_API.policy(projectId, version));
-  const { Policy } = await import("@/trainer/policy/policy");
-  return Policy.fromBlob(base64ToBytes(meta.blobBase64));
+  return policyFromBase64(meta.blobBase64);
 }
 
 function ComparePanel({ project, envId, versions, current }: { project: LeadProject; envId: string; versions: number[]; current: number | null }) {

@@ -6,17 +6,18 @@
  * labeller; every contiguous stretch under human control is a segment of (observation, action, state)
  * steps, posted as a `takeover` demonstration episode. Unsent segments stay in localStorage.
  */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { LABELING_PAGES } from "@/contracts/labeling";
 import { API, PAGES } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
-import { ApiError, api, apiData, errorMessage } from "@/app/_components/api-client";
+import { ApiError, api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, boxMid, formatAction, isTyping } from "@/app/_components/control/actions";
 import { useHeldControl } from "@/app/_components/control/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
+import { useBrowserPolicy, type ActingPolicy } from "@/app/_components/policy/browser-policy";
 import { queryKeys, roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
 import { OfflineBanner } from "@/app/_components/OfflineBanner";
 import { ProjectRealtimeProvider } from "@/app/_components/realtime/ProjectRealtime";
@@ -29,14 +30,6 @@ import type { WorkspaceProject } from "../label/workspace-props";
 
 const SPEEDS = [0.25, 0.5, 1, 2] as const;
 
-interface LatestPolicy {
-  id: string;
-  version: number;
-  blobBase64: string;
-}
-interface ActingPolicy {
-  act(observation: ArrayLike<number>): { action: number | number[] };
-}
 interface Step {
   observation: number[];
   action: number | number[];
@@ -46,29 +39,6 @@ interface Segment {
   id: string;
   policyVersion: number;
   steps: Step[];
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** The latest published policy, decoded in the browser; refetched when `policy:published` arrives. */
-function useBrowserPolicy(projectId: string) {
-  return useQuery({
-    queryKey: queryKeys.policy(projectId),
-    staleTime: Infinity,
-    retry: (n, err) => !(err instanceof ApiError && err.status === 404) && n < 2,
-    queryFn: async () => {
-      const meta = await apiData<LatestPolicy>(API.latestPolicy(projectId));
-      // Loaded on demand: the policy code (tfjs layers included) only reaches pages that run a policy.
-      const { Policy } = await import("@/trainer/policy/policy");
-      const policy: ActingPolicy = Policy.fromBlob(base64ToBytes(meta.blobBase64));
-      return { version: meta.version, id: meta.id, policy };
-    },
-  });
 }
 
 export function TakeoverWorkspace({ project }: { project: WorkspaceProject }) {
@@ -349,7 +319,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
             </section>
           </div>
           <aside className="workspace-side" aria-label="Round and people">
-            <RoundPanel projectId={project.id} />
+            <RoundPanel projectId={project.id} envId={project.envId} />
             <PresenceList meId={project.me.id} />
             <section className="panel side-panel" aria-labelledby="takeover-keys">
               <h2 id="takeover-keys">Controls</h2>

@@ -224,6 +224,26 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
     await context.close();
   });
 
+  test("the lead exports the CarTrack dataset and re-imports it into a new project: identical counts and checksum", async ({ browser }, testInfo) => {
+    const versions = (await lead.ok("GET", `/api/v1/projects/${projectId}/datasets`)) as { version: number; sampleCount: number; checksum: string; bySource: Record<string, number> }[];
+    const last = versions.reduce((a, b) => (b.version > a.version ? b : a));
+    expect(last.version).toBe(3);
+    const { context, page } = await open(browser, LEAD);
+    await page.goto(`/projects/${projectId}/datasets`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-jsonl-${last.version}`).click()]);
+    const file = testInfo.outputPath(`cartrack-v${last.version}.jsonl`);
+    await download.saveAs(file);
+
+    const target = await lead.ok("POST", "/api/v1/projects", { name: `E2E CarTrack re-import ${Date.now()}`, envId: ENV, settings: { epochs: 1, evalEpisodes: 1, hiddenUnits: [8] } });
+    await page.goto(`/projects/${target.id}/datasets`);
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.getByTestId("import-submit").click();
+    await expect(page.getByTestId("import-ok")).toHaveAttribute("data-samples", String(last.sampleCount), { timeout: 30_000 });
+    const [copy] = await lead.ok("GET", `/api/v1/projects/${target.id}/datasets`);
+    expect({ sampleCount: copy.sampleCount, checksum: copy.checksum, bySource: copy.bySource }).toEqual({ sampleCount: last.sampleCount, checksum: last.checksum, bySource: last.bySource });
+    await context.close();
+  });
+
   test("a labeller is refused the dashboard and the review queue", async ({ browser }) => {
     const { context, page } = await open(browser, LAB1);
     await page.goto(`/projects/${projectId}`);

@@ -15,41 +15,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, waitFor } from "../helpers/api-client";
+import { externalProjectInLabeling } from "../helpers/external-project";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
-const EXTERNAL = {
-  observationSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] },
-  actionSpace: { type: "discrete", n: 3 },
-};
 const SETTINGS = { statesPerRound: 4, labelsPerState: 2, selection: "all", epochs: 2, hiddenUnits: [8], batchSize: 8 };
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 const MiB = 1024 * 1024;
-
-/** An external project with round 0 (uploaded demonstrations) published and round 1 labelling 4 states. */
-async function projectInLabeling(lead: ApiClient, name: string): Promise<{ id: string; taskIds: string[] }> {
-  const project = await lead.ok("POST", "/api/v1/projects", { name, external: EXTERNAL, settings: SETTINGS });
-  const steps = Array.from({ length: 24 }, (_, t) => ({ observation: [Math.sin(t), Math.cos(t)], action: t % 3 }));
-  await lead.ok("POST", `/api/v1/projects/${project.id}/demonstrations`, { episodes: [{ steps }] });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/0/close`);
-  await waitFor(`${name} round 0 published`, async () => {
-    const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/0`);
-    if (r.status === "failed") throw new Error(`round 0 failed: ${r.error}`);
-    return r.status === "published";
-  });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {});
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rollouts`, { steps: Array.from({ length: 4 }, (_, t) => ({ observation: [t / 4, -t / 4], policyAction: 0 })) });
-  const round = await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/1/close`);
-  expect(round).toMatchObject({ status: "labeling", progress: { tasksTotal: 4 } });
-  const taskIds: string[] = [];
-  for (;;) {
-    const next = await lead.post(`/api/v1/projects/${project.id}/tasks/next`, { exclude: taskIds });
-    if (next.status === 204) break;
-    taskIds.push(next.body.data.task.id);
-    await lead.post(`/api/v1/tasks/${next.body.data.task.id}/release`);
-  }
-  expect(taskIds).toHaveLength(4);
-  return { id: project.id, taskIds };
-}
 
 /** Every error is `{ error: { code, message } }` with the status the code maps to, and no stack trace. */
 function expectError(res: { status: number; body: any }, status: number, code: string, field?: string) {
@@ -74,7 +45,7 @@ describe("API errors over HTTP [pglite]", () => {
     [lead, labeler, viewer, stranger] = await Promise.all(
       ["lead", "labeler", "viewer", "stranger"].map((n) => ApiClient.signUpAndLogin(base, n, `${n}-${stamp}@example.test`)),
     ) as [ApiClient, ApiClient, ApiClient, ApiClient];
-    [ours, foreign] = await Promise.all([projectInLabeling(lead, "Ours"), projectInLabeling(stranger, "Foreign")]);
+    [ours, foreign] = await Promise.all([externalProjectInLabeling(lead, "Ours", SETTINGS), externalProjectInLabeling(stranger, "Foreign", SETTINGS)]);
     for (const [client, role] of [[labeler, "labeler"], [viewer, "viewer"]] as const) {
       const me = await client.ok("GET", "/api/v1/me");
       await lead.ok("POST", `/api/v1/projects/${ours.id}/members`, { email: me.email, role });

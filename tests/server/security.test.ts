@@ -25,8 +25,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { OPERATIONS, type OperationSpec } from "../../contracts/openapi";
 import { ROLE_RANK } from "../../contracts/projects";
 import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } from "../../contracts/realtime";
-import { ApiClient, waitFor } from "../helpers/api-client";
+import { ApiClient } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
+import { EXTERNAL, externalProjectInLabeling } from "../helpers/external-project";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
 const SECRET = "security-test-secret-0123456789abcdef";
@@ -34,10 +35,6 @@ const CALLERS = ["anonymous", "outsider", "viewer", "labeler", "lead", "admin"] 
 type CallerKind = (typeof CALLERS)[number];
 type Outcome = "unauthenticated" | "not-found" | "forbidden" | "allowed";
 
-const EXTERNAL = {
-  observationSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] },
-  actionSpace: { type: "discrete", n: 3 },
-};
 const SETTINGS = { statesPerRound: 4, labelsPerState: 3, selection: "all", epochs: 2, hiddenUnits: [8], batchSize: 8 };
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 
@@ -122,34 +119,6 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
 const LAST = /\/(close|retry|publish|import)$|\?format/;
 const ORDERED = [...OPERATIONS].sort((a, b) => Number(LAST.test(a.path)) - Number(LAST.test(b.path)));
 
-/** An external project with round 0 published and round 1 labelling four states; its tasks and one state. */
-async function labellingProject(lead: ApiClient, name: string) {
-  const project = await lead.ok("POST", "/api/v1/projects", { name, external: EXTERNAL, settings: SETTINGS });
-  const steps = Array.from({ length: 24 }, (_, t) => ({ observation: [Math.sin(t), Math.cos(t)], action: t % 3 }));
-  await lead.ok("POST", `/api/v1/projects/${project.id}/demonstrations`, { episodes: [{ steps }] });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/0/close`);
-  await waitFor(`${name} round 0 published`, async () => {
-    const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/0`);
-    if (r.status === "failed") throw new Error(`round 0 failed: ${r.error}`);
-    return r.status === "published";
-  });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {});
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rollouts`, { steps: Array.from({ length: 4 }, (_, t) => ({ observation: [t / 4, -t / 4], policyAction: 0 })) });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/1/close`);
-  const taskIds: string[] = [];
-  let stateId = "";
-  for (;;) {
-    const next = await lead.post(`/api/v1/projects/${project.id}/tasks/next`, { exclude: taskIds });
-    if (next.status === 204) break;
-    taskIds.push(next.body.data.task.id);
-    stateId ||= next.body.data.state?.id ?? next.body.data.task.stateId;
-    await lead.post(`/api/v1/tasks/${next.body.data.task.id}/release`);
-  }
-  expect(taskIds).toHaveLength(4);
-  expect(stateId).toMatch(/^[0-9a-f-]{36}$/);
-  return { id: project.id as string, taskIds, stateId };
-}
-
 const ENGINES = [
   { name: "pglite", enabled: true },
   { name: "postgres", enabled: POSTGRES_OK },
@@ -181,7 +150,7 @@ describe.each(ENGINES)("authorisation matrix and fuzzing [$name]", ({ name, enab
     const adminLogin = await new ApiClient(base).call("POST", "/api/v1/auth/login", { email: "admin@corrective.local", password: "corrective" });
     expect(adminLogin.status).toBe(201);
     const admin = new ApiClient(base, adminLogin.body.data.token);
-    const ours = await labellingProject(lead, "Ours");
+    const ours = await externalProjectInLabeling(lead, "Ours", SETTINGS);
     await outsider.ok("POST", "/api/v1/projects", { name: "Theirs", external: EXTERNAL, settings: SETTINGS });
     for (const [client, role] of [[labeler, "labeler"], [viewer, "viewer"]] as const) {
       await lead.ok("POST", `/api/v1/projects/${ours.id}/members`, { email: (await client.ok("GET", "/api/v1/me")).email, role });

@@ -11,6 +11,7 @@ import type { Trajectory } from "@/trainer/rollout";
 import { errorMessage } from "../api-client";
 import { EnvCanvas } from "../EnvCanvas";
 import { useBrowserPolicy } from "./browser-policy";
+import { usePlayback } from "./usePlayback";
 
 /** First seed the server evaluates on (trainer/evaluate.ts). */
 const EVAL_FIRST_SEED = 100_000;
@@ -21,9 +22,9 @@ export function PolicyReplay({ projectId, envId, version }: { projectId: string;
   const [episode, setEpisode] = useState(0);
   const [run, setRun] = useState<{ version: number; seed: number; trajectory: Trajectory } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [t, setT] = useState(0);
-  const [playing, setPlaying] = useState(false);
   const dt = useMemo(() => getEnvSpec(envId).dt, [envId]);
+  const length = run?.trajectory.steps.length ?? 0;
+  const { t, setT, playing, setPlaying, toggle } = usePlayback(length, dt);
 
   // Roll the loaded policy out whenever the model or the episode changes.
   useEffect(() => {
@@ -42,22 +43,8 @@ export function PolicyReplay({ projectId, envId, version }: { projectId: string;
     return () => {
       cancelled = true;
     };
-  }, [open, policy.data, episode, envId]);
+  }, [open, policy.data, episode, envId, setT, setPlaying]);
 
-  const length = run?.trajectory.steps.length ?? 0;
-  useEffect(() => {
-    if (!playing || length === 0) return;
-    const id = setInterval(() => {
-      setT((x) => {
-        if (x + 1 >= length) {
-          setPlaying(false);
-          return length - 1;
-        }
-        return x + 1;
-      });
-    }, Math.max(16, dt * 1000));
-    return () => clearInterval(id);
-  }, [playing, length, dt]);
 
   if (!open) {
     return (
@@ -89,7 +76,7 @@ export function PolicyReplay({ projectId, envId, version }: { projectId: string;
             {run.trajectory.success !== null ? ` · ${run.trajectory.success ? "success" : "failure"}` : ""}
           </p>
           <div className="row small">
-            <button type="button" className="secondary" onClick={() => (t >= length - 1 ? (setT(0), setPlaying(true)) : setPlaying((x) => !x))} data-testid="policy-replay-play">
+            <button type="button" className="secondary" onClick={toggle} data-testid="policy-replay-play">
               {playing ? "Pause" : t >= length - 1 ? "Replay" : "Play"}
             </button>
             <button type="button" className="secondary" onClick={() => setEpisode((e) => e + 1)} data-testid="policy-replay-next">

@@ -15,6 +15,7 @@ import { apiData, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction } from "@/app/_components/control/actions";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { policyFromBase64 } from "@/app/_components/policy/browser-policy";
+import { usePlayback } from "@/app/_components/policy/usePlayback";
 import { fmtDate, fmtMs, fmtNum, fmtPct } from "@/app/_components/lead/format";
 import { leadKeys } from "@/app/_components/lead/queries";
 import { LoadError, Loading } from "@/app/_components/lead/QueryState";
@@ -202,9 +203,9 @@ function ComparePanel({ project, envId, versions, current }: { project: LeadProj
   const [run, setRun] = useState<{ a: Side; b: Side; seed: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [t, setT] = useState(0);
-  const [playing, setPlaying] = useState(false);
   const dt = useMemo(() => getEnvSpec(envId).dt, [envId]);
+  const length = run ? Math.max(run.a.trajectory.steps.length, run.b.trajectory.steps.length) : 0;
+  const { t, setT, playing, setPlaying, toggle } = usePlayback(length, dt);
   const space = project.actionSpace;
   const names = useMemo(() => actionNames(envId, space), [envId, space]);
 
@@ -229,20 +230,6 @@ function ComparePanel({ project, envId, versions, current }: { project: LeadProj
     }
   }, [qc, project.id, a, b, seed, envId]);
 
-  const length = run ? Math.max(run.a.trajectory.steps.length, run.b.trajectory.steps.length) : 0;
-  useEffect(() => {
-    if (!playing || !run) return;
-    const id = setInterval(() => {
-      setT((x) => {
-        if (x + 1 >= length) {
-          setPlaying(false);
-          return length - 1;
-        }
-        return x + 1;
-      });
-    }, Math.max(16, dt * 1000));
-    return () => clearInterval(id);
-  }, [playing, run, length, dt]);
 
   return (
     <section className="panel" aria-labelledby="cmp-h" data-testid="policy-compare">
@@ -304,7 +291,7 @@ function ComparePanel({ project, envId, versions, current }: { project: LeadProj
             })}
           </div>
           <div className="row">
-            <button type="button" className="secondary" onClick={() => (t >= length - 1 ? (setT(0), setPlaying(true)) : setPlaying((x) => !x))} data-testid="compare-play">
+            <button type="button" className="secondary" onClick={toggle} data-testid="compare-play">
               {playing ? "Pause" : t >= length - 1 ? "Replay" : "Play"}
             </button>
             <input type="range" className="grow" min={0} max={Math.max(0, length - 1)} value={t} onChange={(e) => { setPlaying(false); setT(Number(e.target.value)); }} aria-label="Step" />

@@ -31,7 +31,7 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
       .from(states)
       .innerJoin(rollouts, eq(rollouts.id, states.rolloutId))
       .where(and(eq(rollouts.roundId, round.id), inArray(rollouts.source, ["expert", "teleop", "takeover"])))
-      .orderBy(asc(rollouts.createdAt), asc(states.t));
+      .orderBy(asc(rollouts.createdAt), asc(rollouts.seed), asc(rollouts.id), asc(states.t));
     for (const s of demoStates) {
       if (s.action === null) continue;
       samples.push({ stateId: s.id, observation: s.observation, action: s.action, source: s.source, episode: episode(s.rolloutId), frameIndex: s.t });
@@ -48,6 +48,22 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
       ? await tx.select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation }).from(states).where(inArray(states.id, roundTasks.map((t) => t.stateId)))
       : [];
     const stateById = new Map(stateRows.map((s) => [s.id, s]));
+    // The same labels give the same dataset in the same order (and so the same trained policy): tasks in the
+    // order of their rollouts (by seed, then creation) and steps, not in whatever order the table returns them,
+    // which depends on how the labelling went (updated rows move).
+    const rolloutRows = stateRows.length
+      ? await tx.select({ id: rollouts.id, seed: rollouts.seed, createdAt: rollouts.createdAt }).from(rollouts).where(inArray(rollouts.id, [...new Set(stateRows.map((s) => s.rolloutId))]))
+      : [];
+    const rolloutKey = new Map(rolloutRows.map((r) => [r.id, r]));
+    const orderKey = (stateId: string): [number, number, string, number] => {
+      const st = stateById.get(stateId);
+      const ro = st ? rolloutKey.get(st.rolloutId) : undefined;
+      return [ro?.seed ?? Number.MAX_SAFE_INTEGER, ro?.createdAt.getTime() ?? 0, st?.rolloutId ?? "", st?.t ?? 0];
+    };
+    roundTasks.sort((a, b) => {
+      const [x, y] = [orderKey(a.stateId), orderKey(b.stateId)];
+      return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0) || x[3] - y[3] || (a.stateId < b.stateId ? -1 : 1);
+    });
     const stats = new Map<string, { labels: number; goldTotal: number; goldCorrect: number; consensusTotal: number; consensusAgree: number; totalDurationMs: number }>();
     const stat = (userId: string) => stats.get(userId) ?? stats.set(userId, { labels: 0, goldTotal: 0, goldCorrect: 0, consensusTotal: 0, consensusAgree: 0, totalDurationMs: 0 }).get(userId)!;
     const tol = spec.settings.clusterTolerance;

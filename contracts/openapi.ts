@@ -532,11 +532,17 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "post", path: template(API.nextTask, "projectId"), operationId: "claimNextTask", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Lease the next state to label",
-    description: "Concurrent callers get different tasks; `exclude` skips task ids you already hold (prefetching). The lease lasts a few minutes; renew it with the heartbeat. 204 when nothing is left to label in the project's labelling round.",
+    description: "Concurrent callers get different tasks; `exclude` skips task ids you already hold (prefetching). The lease lasts a few minutes; renew it with the heartbeat. 204 when there is nothing to claim: with `Retry-After` while tasks you may label are held by others, without it when nothing is left for you.",
     body: { schema: "ClaimNext", required: false },
     responses: {
       200: { description: "The leased task, the state and its replay context.", data: "NextTask" },
-      204: { description: "Nothing left for you to label." },
+      204: {
+        description: "Nothing to claim now. With `Retry-After`, tasks you may label are held by others at the moment (ask again); without it, nothing is left for you in this round.",
+        headers: {
+          "retry-after": { description: "Seconds to wait before asking again (only while tasks you may label are held by others).", schema: { type: "integer" } },
+          "x-tasks-waiting": { description: "Tasks you may still label that are held by others right now.", schema: { type: "integer" } },
+        },
+      },
     },
     errors: [403, 404],
   },
@@ -571,7 +577,13 @@ export const OPERATIONS: OperationSpec[] = [
     body: { schema: "ClaimRideAlong", required: false },
     responses: {
       200: { description: "The leased tasks and the steps to replay.", data: "RideAlong" },
-      204: { description: "Nothing left for you to label." },
+      204: {
+        description: "Nothing to claim now. With `Retry-After`, tasks you may label are held by others at the moment (ask again); without it, nothing is left for you in this round.",
+        headers: {
+          "retry-after": { description: "Seconds to wait before asking again (only while tasks you may label are held by others).", schema: { type: "integer" } },
+          "x-tasks-waiting": { description: "Tasks you may still label that are held by others right now.", schema: { type: "integer" } },
+        },
+      },
     },
     errors: [403, 404],
   },

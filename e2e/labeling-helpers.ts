@@ -25,11 +25,11 @@ export class LeadApi {
     return new LeadApi(ctx, (await res.json()).data.token);
   }
 
-  async call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, data?: unknown): Promise<{ status: number; data: any }> {
+  async call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, data?: unknown): Promise<{ status: number; data: any; headers: Record<string, string> }> {
     const res = await this.ctx.fetch(url, { method, headers: { authorization: `Bearer ${this.token}` }, ...(data === undefined ? {} : { data }) });
     const text = await res.text();
     const body = text ? JSON.parse(text) : null;
-    return { status: res.status(), data: body?.data ?? body };
+    return { status: res.status(), data: body?.data ?? body, headers: res.headers() };
   }
 
   async ok(method: "GET" | "POST" | "PATCH", url: string, data?: unknown): Promise<any> {

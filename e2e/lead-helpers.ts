@@ -26,6 +26,11 @@ export async function labelAsExpert(api: LeadApi, projectId: string, envId: stri
   let stored = 0;
   for (;;) {
     const next = await api.call("POST", `/api/v1/projects/${projectId}/tasks/next`, {});
+    // 204 with Retry-After: the tasks left for this labeller are held by the other one right now.
+    if (next.status === 204 && next.headers["retry-after"]) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (next.status === 204) return stored;
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.data)}`);
     const { task, state } = next.data as { task: { id: string }; state: { envState: number[] } };

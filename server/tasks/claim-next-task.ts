@@ -71,3 +71,19 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
   });
 }
 
+/**
+ * When `claimNextTask` found nothing: how many tasks of the labelling round the caller could still label once
+ * they are free — leased to someone else, or locked this instant by a label being saved. Non-zero means "not
+ * now, ask again" (the route answers 204 with `Retry-After`); zero means there is nothing left for this caller.
+ */
+export async function countWaitingTasks(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<number> {
+  const { exclude } = ZClaimNext.parse(input ?? {});
+  const excludeSql = exclude.length ? sql`and t.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  const res = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from ${tasks} t join ${rounds} r on r.id = t.round_id
+    where r.project_id = ${projectId}::uuid and r.status = 'labeling' and t.label_count < t.required
+      and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
+      ${excludeSql}`);
+  return Number(res.rows[0]?.n ?? 0);
+}
+

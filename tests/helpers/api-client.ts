@@ -52,3 +52,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
+
+/**
+ * A 204 from `tasks/next` with `Retry-After`: tasks this caller may label are held by others right now, so the
+ * round is not done for them yet — wait and ask again (a plain 204 means nothing is left for them).
+ */
+export const tasksWaiting = (res: { status: number; headers: Headers }) => res.status === 204 && res.headers.get("retry-after") !== null;
+

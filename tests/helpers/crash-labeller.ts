@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { createExpert } from "../../envs/index";
-import type { ApiClient } from "./api-client";
+import { tasksWaiting, type ApiClient } from "./api-client";
 
 export interface Labeller {
   token: string;
@@ -42,6 +42,10 @@ export async function labelLoop(api: ApiClient, projectId: string, l: Labeller, 
   for (;;) {
     const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`).catch(() => null);
     if (!next) return "lost";
+    if (tasksWaiting(next)) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (next.status === 204) return "done";
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.body)}`);
     const { task, state } = next.body.data as { task: { id: string }; state: { envState: number[] } };

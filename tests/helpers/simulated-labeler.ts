@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createExpert, getEnvSpec } from "../../envs/index";
 import { mulberry32 } from "../../trainer/random";
-import type { ApiClient } from "./api-client";
+import { tasksWaiting, type ApiClient } from "./api-client";
 
 export interface LabelerOptions {
   noise?: number;
@@ -28,6 +28,10 @@ export async function labelUntilDone(api: ApiClient, projectId: string, envId: s
   const report: LabelerReport = { labels: 0, duplicates: 0, conflicts: 0, taskIds: [] };
   for (;;) {
     const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`);
+    if (tasksWaiting(next)) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (next.status === 204) return report;
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.body)}`);
     const { task, state } = next.body.data as { task: { id: string }; state: { envState: number[] } };

@@ -186,6 +186,24 @@ describe("API errors over HTTP [pglite]", () => {
     expect((await viewer.get(`/api/v1/projects/${ours.id}/rounds/1`)).status).toBe(200);
   });
 
+  it("204 with Retry-After while the tasks left are held by someone else; a plain 204 when none is left for the caller", async () => {
+    const next = (exclude: string[]) => lead.post(`/api/v1/projects/${ours.id}/tasks/next`, { exclude });
+    const held: string[] = [];
+    for (let i = 0; i < ours.taskIds.length; i++) {
+      const res = await next(held);
+      expect(res.status).toBe(200);
+      held.push(res.body.data.task.id);
+    }
+    const mine = await next(held);
+    expect({ status: mine.status, retryAfter: mine.headers.get("retry-after") }).toEqual({ status: 204, retryAfter: null });
+    const waiting = await labeler.post(`/api/v1/projects/${ours.id}/tasks/next`, {});
+    expect({ status: waiting.status, retryAfter: waiting.headers.get("retry-after"), waiting: waiting.headers.get("x-tasks-waiting") }).toEqual({ status: 204, retryAfter: "1", waiting: String(held.length) });
+    for (const id of held) expect((await lead.post(`/api/v1/tasks/${id}/release`)).status).toBeLessThan(300);
+    const free = await labeler.post(`/api/v1/projects/${ours.id}/tasks/next`, {});
+    expect(free.status).toBe(200);
+    expect((await labeler.post(`/api/v1/tasks/${free.body.data.task.id}/release`)).status).toBeLessThan(300);
+  });
+
   it("409 with the reason for labels and rounds that conflict with the round's state", async () => {
     const [t0, t1] = ours.taskIds as [string, string];
     const claimed = await labeler.ok("POST", `/api/v1/projects/${ours.id}/tasks/next`, {});

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createExpert } from "../../envs/index";
-import { ApiClient, waitFor } from "../helpers/api-client";
+import { ApiClient, tasksWaiting, waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 import { TcpProxy } from "../helpers/tcp-proxy";
@@ -53,6 +53,10 @@ async function labeller(api: ApiClient, projectId: string, seed: number, acked: 
     }
     const next = await call(`/api/v1/projects/${projectId}/tasks/next`, {});
     if (!next) continue;
+    if (tasksWaiting(next)) {
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (next.status === 204) return retries;
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.body)}`);
     const { task, state } = next.body.data as { task: { id: string }; state: { envState: number[] } };

@@ -11,6 +11,14 @@ export const ZClaimNext = z.object({ exclude: z.array(z.uuid()).max(20).default(
 /** Steps of the rollout sent before the state, for replay with temporal context. */
 export const CONTEXT_STEPS = 60;
 
+/** Tasks `t` that still need labels, that the caller has not labelled, and that the client does not already hold. */
+function labellableBy(caller: Caller, exclude: string[]) {
+  const excludeSql = exclude.length ? sql`and t.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  return sql`t.label_count < t.required
+    and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
+    ${excludeSql}`;
+}
+
 const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
 
 /**
@@ -30,13 +38,10 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
       .orderBy(desc(rounds.index))
       .limit(1);
     if (!round) return null;
-    const excludeSql = exclude.length ? sql`and t.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
     const picked = await tx.execute<{ id: string }>(sql`
       select t.id from ${tasks} t
-      where t.round_id = ${round.id} and t.label_count < t.required
+      where t.round_id = ${round.id} and ${labellableBy(caller, exclude)}
         and (t.lease_owner is null or t.lease_expires_at < now() or t.lease_owner = ${caller.id})
-        and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
-        ${excludeSql}
       order by (t.lease_owner is not distinct from ${caller.id}::uuid) desc, t.label_count desc, t.created_at, t.id
       limit 1
       for update skip locked`);
@@ -78,12 +83,9 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
  */
 export async function countWaitingTasks(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<number> {
   const { exclude } = ZClaimNext.parse(input ?? {});
-  const excludeSql = exclude.length ? sql`and t.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
   const res = await db.execute<{ n: number }>(sql`
     select count(*)::int as n from ${tasks} t join ${rounds} r on r.id = t.round_id
-    where r.project_id = ${projectId}::uuid and r.status = 'labeling' and t.label_count < t.required
-      and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
-      ${excludeSql}`);
+    where r.project_id = ${projectId}::uuid and r.status = 'labeling' and ${labellableBy(caller, exclude)}`);
   return Number(res.rows[0]?.n ?? 0);
 }
 

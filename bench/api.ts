@@ -17,7 +17,7 @@ import { ApiClient, waitFor } from "../tests/helpers/api-client";
 import { createScratchPostgres, postgresReachable } from "../tests/helpers/engines";
 import { startServer, type ServerProcess } from "../tests/helpers/server-process";
 import { saveResults } from "./lib/results";
-import { rssMiB, summarize } from "./lib/stats";
+import { cpuMs, rssMiB, summarize } from "./lib/stats";
 
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "10,50,100").split(",").map(Number);
 const LABELS_PER_LEVEL = Number(process.env.BENCH_LABELS ?? 3000);
@@ -35,6 +35,7 @@ interface Level {
   p95Ms: number;
   p99Ms: number;
   claimP99Ms: number;
+  serverCpuMsPerLabel: number | null;
   serverRssMiB: number | null;
 }
 
@@ -133,7 +134,7 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
   let cleanup: () => Promise<void>;
   if (engine === "postgres") {
     const scratch = await createScratchPostgres();
-    server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", DB_POOL_SIZE: "10" });
+    server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", DB_POOL_SIZE: "10", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) });
     rawUrl = scratch.url;
     cleanup = scratch.drop;
   } else {
@@ -147,7 +148,10 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
     const { projectId, labelers } = await setUp(server.url, tasks, maxC);
     const levels: Level[] = [];
     for (const c of CONCURRENCY) {
+      console.log(`[bench:api] ${engine} c=${c}: driving (server pid ${server.proc.pid})`);
+      const cpu0 = cpuMs(server.proc.pid);
       const run = await drive(projectId, labelers, c, LABELS_PER_LEVEL);
+      const cpu1 = cpuMs(server.proc.pid);
       const raw = await rawInserts(rawUrl, c, Math.min(LABELS_PER_LEVEL, 5000), engine === "pglite" ? 1 : 10);
       const rate = run.labels / run.seconds;
       const level: Level = {
@@ -161,9 +165,10 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
         p95Ms: Math.round(run.label.p95 * 10) / 10,
         p99Ms: Math.round(run.label.p99 * 10) / 10,
         claimP99Ms: Math.round(run.claim.p99 * 10) / 10,
+        serverCpuMsPerLabel: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / Math.max(1, run.labels)) * 100) / 100 : null,
         serverRssMiB: await rssMiB(server.proc.pid),
       };
-      console.log(`[bench:api] ${engine} c=${c}: ${level.labelsPerSecond} labels/s (raw ${level.rawInsertsPerSecond}/s, ratio ${level.ratio}), label p50/p95/p99 ${level.p50Ms}/${level.p95Ms}/${level.p99Ms} ms`);
+      console.log(`[bench:api] ${engine} c=${c}: ${level.labelsPerSecond} labels/s (raw ${level.rawInsertsPerSecond}/s, ratio ${level.ratio}), label p50/p95/p99 ${level.p50Ms}/${level.p95Ms}/${level.p99Ms} ms, server CPU ${level.serverCpuMsPerLabel} ms/label`);
       levels.push(level);
     }
     return levels;
@@ -173,10 +178,13 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
   }
 }
 
+const ENGINES = (process.env.BENCH_ENGINES ?? "postgres,pglite").split(",");
 const rows: Level[] = [];
-if (await postgresReachable()) rows.push(...(await benchEngine("postgres")));
-else console.warn("[bench:api] PostgreSQL unreachable: skipping it");
-rows.push(...(await benchEngine("pglite")));
+if (ENGINES.includes("postgres")) {
+  if (await postgresReachable()) rows.push(...(await benchEngine("postgres")));
+  else console.warn("[bench:api] PostgreSQL unreachable: skipping it");
+}
+if (ENGINES.includes("pglite")) rows.push(...(await benchEngine("pglite")));
 const pg100 = rows.find((r) => r.engine === "postgres" && r.concurrency === 100);
 const md = saveResults("api", {
   title: "Labelling API throughput: claim → label through the full stack vs raw pg inserts",

@@ -217,7 +217,13 @@ export const tasks = pgTable(
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("tasks_round_open_idx").on(t.roundId, t.labelCount), uniqueIndex("tasks_round_state_idx").on(t.roundId, t.stateId)],
+  (t) => [
+    index("tasks_round_open_idx").on(t.roundId, t.labelCount),
+    uniqueIndex("tasks_round_state_idx").on(t.roundId, t.stateId),
+    // The claim's order over the tasks that still need labels (server/tasks/claim-next-task.ts).
+    index("tasks_claim_idx").on(t.roundId, t.labelCount.desc(), t.createdAt, t.id).where(sql`${t.labelCount} < ${t.required}`),
+    index("tasks_lease_owner_idx").on(t.leaseOwner).where(sql`${t.leaseOwner} is not null`),
+  ],
 );
 
 export const labels = pgTable(

@@ -14,6 +14,7 @@ import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
+import { serveFastPath } from "./http/fast-path";
 import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       req.on("data", () => {});
       req.resume();
     });
+    if (serveFastPath(req, res, ctx)) return;
     void handle(req, res);
   });
   const io = attachRealtime(server, ctx);

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** Percentiles of a sample (nearest-rank), in the sample's unit. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -18,6 +20,19 @@ export async function rssMiB(pid: number | undefined): Promise<number | null> {
     const status = await readFile(`/proc/${pid}/status`, "utf8");
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
     return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc), or null. */
+export function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // Fields after the command name "(…)": state is field 3, utime 14 and stime 15, in clock ticks (100 Hz).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return null;
   }

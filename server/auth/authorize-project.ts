@@ -24,8 +24,17 @@ export async function authorizeProject(db: Db | Tx, caller: Caller, projectId: s
     .leftJoin(memberships, and(eq(memberships.projectId, projects.id), eq(memberships.userId, caller.id)))
     .where(eq(projects.id, projectId))
     .limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "Project not found");
-  const role: TProjectRole | null = row.role ?? (caller.isAdmin ? "lead" : null);
+  return checkRole(caller, row ? { role: row.role } : null, minRole);
+}
+
+/**
+ * The decision itself, for queries that read the caller's membership together with what they act on (the
+ * hot labelling paths read role, round and task in one round trip). `found` is null when the project (or the
+ * thing that names it) does not exist; `role` is null when the caller is not a member.
+ */
+export function checkRole(caller: Caller, found: { role: TProjectRole | string | null } | null, minRole: TProjectRole): TProjectRole {
+  if (!found) throw new AppError("NOT_FOUND", "Project not found");
+  const role = (found.role as TProjectRole | null) ?? (caller.isAdmin ? "lead" : null);
   if (!role) throw new AppError("NOT_FOUND", "Project not found");
   const effective = caller.isAdmin ? "lead" : role;
   if (ROLE_RANK[effective] < ROLE_RANK[minRole]) {

@@ -6,7 +6,8 @@ import type { Db } from "../../db/client";
 import { requireCaller } from "../auth/caller";
 import type { SessionUser } from "../auth/session";
 import { getContext } from "../context";
-import { route } from "./respond";
+import type { HotHandler } from "./labelling-routes";
+import { readJson, route } from "./respond";
 
 type Params = Record<string, string>;
 export interface ApiArgs<P extends Params> {
@@ -29,4 +30,12 @@ export const json = (data: unknown, status = 200) => Response.json({ data }, { s
 /** Parses a non-negative integer path segment (a round index, a dataset version); anything else is 404. */
 export function intParam(value: string | undefined): number {
   return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : -1;
+}
+
+/** A route file for one of the labelling hot-path handlers (also served by the custom server's fast path). */
+export function hotApiRoute<P extends Params = Params>(handler: HotHandler) {
+  return apiRoute<P>(async ({ req, db, caller, params }) => {
+    const { status, data, headers } = await handler({ db, caller, params, body: await readJson(req) });
+    return data === undefined ? new Response(null, { status, headers }) : Response.json({ data }, { status, headers });
+  });
 }

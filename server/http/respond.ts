@@ -55,13 +55,19 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; fieldErrors?: FieldErrors; details?: { fieldErrors: FieldErrors } };
 }
 
-export function errorResponse(err: unknown): Response {
+/** What an error answers over HTTP: status, body and headers (for Next's route handlers and the fast path). */
+export function errorPayload(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
   const e = toAppError(err);
   const fieldErrors = e.details?.fieldErrors;
   const body: ErrorBody = { error: { code: e.code, message: e.message, ...(fieldErrors ? { fieldErrors, details: { fieldErrors } } : {}) } };
   const headers: Record<string, string> = {};
   if (e.details?.retryAfterSeconds) headers["retry-after"] = String(e.details.retryAfterSeconds);
-  return Response.json(body, { status: STATUS[e.code], headers });
+  return { status: STATUS[e.code], body, headers };
+}
+
+export function errorResponse(err: unknown): Response {
+  const { status, body, headers } = errorPayload(err);
+  return Response.json(body, { status, headers });
 }
 
 export function toAck(err: unknown): AckError {
@@ -120,4 +126,4 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   return out;
 }
 
-const tooLarge = (maxBytes: number) => new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${Math.round(maxBytes / 1024)} KiB`);
+export const tooLarge = (maxBytes: number) => new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${Math.round(maxBytes / 1024)} KiB`);

@@ -1,10 +1,12 @@
-import { and, asc, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { TNextTask } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
-import { rollouts, rounds, states, tasks } from "../../db/schema";
-import { authorizeProject, type Caller } from "../auth/authorize-project";
-import { transactionWithEvents } from "../realtime/with-events";
+import { ZProjectId } from "../../contracts/projects";
+import { memberships, projects, rollouts, rounds, states, tasks } from "../../db/schema";
+import { checkRole, type Caller } from "../auth/authorize-project";
+import { notFound } from "../errors";
+import { publish } from "../realtime/bus";
 import { LEASE_MS } from "./lease";
 
 export const ZClaimNext = z.object({ exclude: z.array(z.uuid()).max(20).default([]) }).strict();
@@ -21,59 +23,85 @@ function labellableBy(caller: Caller, exclude: string[]) {
 
 const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
 
+type Json = number | number[] | null;
+interface ClaimedRow extends Record<string, unknown> {
+  task_id: string;
+  lease_expires_at: Date | string;
+  required: number;
+  label_count: number;
+  state_id: string;
+  state_t: number;
+  rollout_id: string;
+  rollout_length: number | null;
+  t: number;
+  observation: number[];
+  env_state: number[] | null;
+  action: Json;
+  policy_action: Json;
+  frame_id: string | null;
+}
+
 /**
  * Leases the next task the caller may label in the project's labelling round, or null when none is left.
  * `FOR UPDATE SKIP LOCKED` makes concurrent claims take different tasks; a task is offered only while it needs
  * labels, is free (or its lease expired, or it is already the caller's), and the caller has not labelled it.
  * `exclude` skips tasks the client already holds (prefetching).
+ *
+ * This is the hottest path of the platform, so it is two round trips: the caller's role with the labelling
+ * round, then one statement that leases the task and returns its state with the replay context. The caller's
+ * own live lease comes first (a reload gets the same task back), then the most-labelled open task, oldest
+ * first, along the partial index `tasks_claim_idx`.
  */
 export async function claimNextTask(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<TNextTask | null> {
-  await authorizeProject(db, caller, projectId, "labeler");
+  if (!ZProjectId.safeParse(projectId).success) throw notFound("Project not found");
   const { exclude } = ZClaimNext.parse(input ?? {});
-  return transactionWithEvents(db, async (tx, emit) => {
-    const [round] = await tx
-      .select({ id: rounds.id, index: rounds.index })
-      .from(rounds)
-      .where(and(eq(rounds.projectId, projectId), eq(rounds.status, "labeling")))
-      .orderBy(desc(rounds.index))
-      .limit(1);
-    if (!round) return null;
-    const picked = await tx.execute<{ id: string }>(sql`
-      select t.id from ${tasks} t
-      where t.round_id = ${round.id} and ${labellableBy(caller, exclude)}
-        and (t.lease_owner is null or t.lease_expires_at < now() or t.lease_owner = ${caller.id})
-      order by (t.lease_owner is not distinct from ${caller.id}::uuid) desc, t.label_count desc, t.created_at, t.id
-      limit 1
-      for update skip locked`);
-    const taskId = picked.rows[0]?.id;
-    if (!taskId) return null;
-    const [task] = await tx
-      .update(tasks)
-      .set({ leaseOwner: caller.id, leaseExpiresAt: sql`now() + (${LEASE_MS} * interval '1 millisecond')` })
-      .where(eq(tasks.id, taskId))
-      .returning();
-    if (!task) return null;
-    const [state] = await tx.select().from(states).where(eq(states.id, task.stateId));
-    if (!state) throw new Error(`task ${task.id} has no state`);
-    const [rollout] = await tx.select({ length: rollouts.length }).from(rollouts).where(eq(rollouts.id, state.rolloutId));
-    const before = await tx
-      .select({ t: states.t, observation: states.observation, envState: states.envState, action: states.action, frameId: states.frameId })
-      .from(states)
-      .where(and(eq(states.rolloutId, state.rolloutId), gte(states.t, Math.max(0, state.t - CONTEXT_STEPS)), lte(states.t, state.t)))
-      .orderBy(asc(states.t));
-    emit({ type: "task:claimed", projectId, taskId: task.id, userId: caller.id });
-    return {
-      task: { id: task.id, leaseExpiresAt: (task.leaseExpiresAt ?? new Date()).toISOString(), required: task.required, labelCount: task.labelCount },
-      state: { id: state.id, t: state.t, observation: state.observation, envState: state.envState ?? null, frameUrl: frameUrl(projectId, state.frameId) },
-      context: {
-        rolloutId: state.rolloutId,
-        roundIndex: round.index,
-        before: before.map((b) => ({ t: b.t, observation: b.observation, envState: b.envState ?? null, action: b.action ?? null, frameUrl: frameUrl(projectId, b.frameId) })),
-        rolloutLength: rollout?.length ?? state.t + 1,
-      },
-      policyAction: state.policyAction ?? null,
-    };
-  });
+  const found = await db.execute<{ role: string | null; round_id: string | null; round_index: number | null }>(sql`
+    select m.role, r.id as round_id, r.index as round_index
+    from ${projects} p
+    left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
+    left join lateral (
+      select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
+    ) r on true
+    where p.id = ${projectId}`);
+  const head = found.rows[0];
+  checkRole(caller, head ?? null, "labeler");
+  if (!head?.round_id) return null;
+  const roundId = head.round_id;
+  const open = sql`t.round_id = ${roundId} and ${labellableBy(caller, exclude)}`;
+  const res = await db.execute<ClaimedRow>(sql`
+    with picked as (
+      update ${tasks} set lease_owner = ${caller.id}, lease_expires_at = now() + (${LEASE_MS} * interval '1 millisecond')
+      where id = coalesce(
+        (select t.id from ${tasks} t where ${open} and t.lease_owner = ${caller.id}
+          order by t.created_at, t.id limit 1 for update skip locked),
+        (select t.id from ${tasks} t where ${open} and (t.lease_owner is null or t.lease_expires_at < now())
+          order by t.label_count desc, t.created_at, t.id limit 1 for update skip locked))
+      returning id, state_id, lease_expires_at, required, label_count)
+    select p.id as task_id, p.lease_expires_at, p.required, p.label_count,
+      s.id as state_id, s.t as state_t, s.rollout_id, ro.length as rollout_length,
+      c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
+    from picked p
+    join ${states} s on s.id = p.state_id
+    join ${rollouts} ro on ro.id = s.rollout_id
+    join ${states} c on c.rollout_id = s.rollout_id and c.t between greatest(0, s.t - ${CONTEXT_STEPS}) and s.t
+    order by c.t`);
+  const rows = res.rows;
+  const first = rows[0];
+  if (!first) return null;
+  const state = rows.find((r) => r.t === first.state_t);
+  if (!state) throw new Error(`task ${first.task_id} has no state`);
+  publish([{ type: "task:claimed", projectId, taskId: first.task_id, userId: caller.id }]);
+  return {
+    task: { id: first.task_id, leaseExpiresAt: new Date(first.lease_expires_at).toISOString(), required: first.required, labelCount: first.label_count },
+    state: { id: first.state_id, t: first.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },
+    context: {
+      rolloutId: first.rollout_id,
+      roundIndex: head.round_index ?? 0,
+      before: rows.map((b) => ({ t: b.t, observation: b.observation, envState: b.env_state ?? null, action: b.action ?? null, frameUrl: frameUrl(projectId, b.frame_id) })),
+      rolloutLength: first.rollout_length ?? first.state_t + 1,
+    },
+    policyAction: state.policy_action ?? null,
+  };
 }
 
 /**

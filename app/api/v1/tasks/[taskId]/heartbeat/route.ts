@@ -1,9 +1,5 @@
-import { z } from "zod";
-import { notFound } from "@/server/errors";
-import { apiRoute, json } from "@/server/http/api-route";
-import { renewTaskLease } from "@/server/tasks/release-task";
+import { hotApiRoute } from "@/server/http/api-route";
+import { heartbeatRoute } from "@/server/http/labelling-routes";
 
-export const POST = apiRoute<{ taskId: string }>(async ({ db, caller, params }) => {
-  if (!z.uuid().safeParse(params.taskId).success) throw notFound("Task not found");
-  return json(await renewTaskLease(db, caller, params.taskId));
-});
+/** See heartbeatRoute. The custom server answers this path itself (server/http/fast-path.ts). */
+export const POST = hotApiRoute<{ taskId: string }>(heartbeatRoute);

@@ -1,0 +1,154 @@
+/**
+ * The labelling hot path served by the custom server itself, before Next.js: claim the next task, submit a
+ * label, renew a lease. Next.js's route-handler machinery (web Request/Response streams, manifest loading,
+ * tracing) cost more CPU per request than the whole database work of a label (docs/ARCHITECTURE.md, "Fast
+ * path"), and these three routes are what every labeller calls several times a minute. Everything else is
+ * Next's. The handlers are the same ones the route files call (server/http/labelling-routes.ts), behind the
+ * same caller rule, body limit, error mapping and security headers.
+ */
+import type http from "node:http";
+import type { AppContext } from "../context";
+import { requireCallerFromHeaders } from "../auth/caller";
+import { AppError } from "../errors";
+import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
+import { errorPayload, MAX_JSON_BYTES, tooLarge } from "./respond";
+import SECURITY_HEADERS from "./security-headers.json";
+
+interface FastRoute {
+  pattern: RegExp;
+  param: string;
+  handler: HotHandler;
+}
+
+const ROUTES: FastRoute[] = [
+  { pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/next$/, param: "projectId", handler: claimNextRoute },
+  { pattern: /^\/api\/v1\/tasks\/([^/]+)\/labels$/, param: "taskId", handler: submitLabelRoute },
+  { pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
+];
+
+const BASE_HEADERS: Record<string, string> = Object.fromEntries(SECURITY_HEADERS.map((h) => [h.key, h.value]));
+
+/** Answers the request and returns true when it is one of the fast routes; false leaves it to Next.js. */
+export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
+  if (req.method !== "POST" || !req.url) return false;
+  const q = req.url.indexOf("?");
+  const pathname = q < 0 ? req.url : req.url.slice(0, q);
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(pathname);
+    if (!m) continue;
+    void answer(req, res, ctx, r, m[1] ?? "");
+    return true;
+  }
+  return false;
+}
+
+async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext, r: FastRoute, raw: string): Promise<void> {
+  let status: number;
+  let body: string | undefined;
+  let headers: Record<string, string> = {};
+  try {
+    let param: string;
+    try {
+      param = decodeURIComponent(raw);
+    } catch {
+      throw new AppError("NOT_FOUND", "Not found");
+    }
+    const db = ctx.database.db;
+    const caller = await requireCallerFromHeaders(db, header(req, "authorization"), header(req, "cookie"), ctx.config.authSecret);
+    const parsed = await readJsonBody(req, MAX_JSON_BYTES);
+    const out = await r.handler({ db, caller, params: { [r.param]: param }, body: parsed });
+    status = out.status;
+    headers = out.headers ?? {};
+    if (out.data !== undefined) body = JSON.stringify({ data: out.data });
+  } catch (err) {
+    const e = errorPayload(err);
+    status = e.status;
+    headers = e.headers;
+    body = JSON.stringify(e.body);
+  }
+  // Answer once the body is in: a refused body (413, 401 before reading it) is read to its end and dropped,
+  // not stored, so the client is not cut off mid-upload and the connection stays usable.
+  if (!(await drained(req))) return;
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    ...headers,
+    "cache-control": "no-store",
+    ...(body !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } : {}),
+  });
+  res.end(body);
+}
+
+/** The most a refused body is read and dropped before the connection is cut instead. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+function drained(req: http.IncomingMessage): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let size = 0;
+    const timer = setTimeout(() => cut(), DRAIN_MAX_MS);
+    const cut = () => {
+      clearTimeout(timer);
+      req.socket.destroy();
+      resolve(false);
+    };
+    req.removeAllListeners("data");
+    req.on("data", (c: Buffer) => {
+      size += c.byteLength;
+      if (size > DRAIN_MAX_BYTES) cut();
+    });
+    req.once("end", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    req.once("error", () => cut());
+    req.resume();
+  });
+}
+
+const header = (req: http.IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** The body as JSON (undefined when empty), refusing (413) anything over `maxBytes` before reading it all. */
+function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.byteLength;
+      if (size > maxBytes) {
+        cleanup();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (text.trim() === "") return resolve(undefined);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new AppError("VALIDATION", "Request body must be JSON"));
+      }
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}

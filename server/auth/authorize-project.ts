@@ -27,6 +27,11 @@ export async function authorizeProject(db: Db | Tx, caller: Caller, projectId: s
   return checkRole(caller, row ? { role: row.role } : null, minRole);
 }
 
+/** The roles that satisfy `minRole`, for SQL that checks membership in the same statement as its work. */
+export function rolesAtLeast(minRole: TProjectRole): TProjectRole[] {
+  return (Object.keys(ROLE_RANK) as TProjectRole[]).filter((r) => ROLE_RANK[r] >= ROLE_RANK[minRole]);
+}
+
 /**
  * The decision itself, for queries that read the caller's membership together with what they act on (the
  * hot labelling paths read role, round and task in one round trip). `found` is null when the project (or the

@@ -4,7 +4,7 @@ import type { TNextTask } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { ZProjectId } from "../../contracts/projects";
 import { memberships, projects, rollouts, rounds, states, tasks } from "../../db/schema";
-import { checkRole, type Caller } from "../auth/authorize-project";
+import { checkRole, rolesAtLeast, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { LEASE_MS } from "./lease";
@@ -24,8 +24,12 @@ function labellableBy(caller: Caller, exclude: string[]) {
 const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
 
 type Json = number | number[] | null;
+/** The caller's role and the labelling round, with the claimed task and its context (null columns when none). */
 interface ClaimedRow extends Record<string, unknown> {
-  task_id: string;
+  role: string | null;
+  round_id: string | null;
+  round_index: number | null;
+  task_id: string | null;
   lease_expires_at: Date | string;
   required: number;
   label_count: number;
@@ -47,58 +51,59 @@ interface ClaimedRow extends Record<string, unknown> {
  * labels, is free (or its lease expired, or it is already the caller's), and the caller has not labelled it.
  * `exclude` skips tasks the client already holds (prefetching).
  *
- * This is the hottest path of the platform, so it is two round trips: the caller's role with the labelling
- * round, then one statement that leases the task and returns its state with the replay context. The caller's
+ * This is the hottest path of the platform, so it is one statement: the caller's role and the labelling round,
+ * the lease (only when the role allows it), and the task's state with its replay context. The caller's
  * own live lease comes first (a reload gets the same task back), then the most-labelled open task, oldest
  * first, along the partial index `tasks_claim_idx`.
  */
 export async function claimNextTask(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<TNextTask | null> {
   if (!ZProjectId.safeParse(projectId).success) throw notFound("Project not found");
   const { exclude } = ZClaimNext.parse(input ?? {});
-  const found = await db.execute<{ role: string | null; round_id: string | null; round_index: number | null }>(sql`
-    select m.role, r.id as round_id, r.index as round_index
-    from ${projects} p
-    left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
-    left join lateral (
-      select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
-    ) r on true
-    where p.id = ${projectId}`);
-  const head = found.rows[0];
-  checkRole(caller, head ?? null, "labeler");
-  if (!head?.round_id) return null;
-  const roundId = head.round_id;
-  const open = sql`t.round_id = ${roundId} and ${labellableBy(caller, exclude)}`;
+  const roles = rolesAtLeast("labeler");
+  const allowed = caller.isAdmin ? sql`true` : sql`(select role from head) in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
+  const open = sql`t.round_id = (select round_id from head) and ${labellableBy(caller, exclude)}`;
   const res = await db.execute<ClaimedRow>(sql`
-    with picked as (
+    with head as (
+      select m.role, r.id as round_id, r.index as round_index
+      from ${projects} p
+      left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
+      left join lateral (
+        select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
+      ) r on true
+      where p.id = ${projectId}),
+    picked as (
       update ${tasks} set lease_owner = ${caller.id}, lease_expires_at = now() + (${LEASE_MS} * interval '1 millisecond')
-      where id = coalesce(
+      where ${allowed} and id = coalesce(
         (select t.id from ${tasks} t where ${open} and t.lease_owner = ${caller.id}
           order by t.created_at, t.id limit 1 for update skip locked),
         (select t.id from ${tasks} t where ${open} and (t.lease_owner is null or t.lease_expires_at < now())
           order by t.label_count desc, t.created_at, t.id limit 1 for update skip locked))
-      returning id, state_id, lease_expires_at, required, label_count)
-    select p.id as task_id, p.lease_expires_at, p.required, p.label_count,
-      s.id as state_id, s.t as state_t, s.rollout_id, ro.length as rollout_length,
-      c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
-    from picked p
-    join ${states} s on s.id = p.state_id
-    join ${rollouts} ro on ro.id = s.rollout_id
-    join ${states} c on c.rollout_id = s.rollout_id and c.t between greatest(0, s.t - ${CONTEXT_STEPS}) and s.t
-    order by c.t`);
+      returning id, state_id, lease_expires_at, required, label_count),
+    claimed as (
+      select p.id as task_id, p.lease_expires_at, p.required, p.label_count,
+        s.id as state_id, s.t as state_t, s.rollout_id, ro.length as rollout_length,
+        c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
+      from picked p
+      join ${states} s on s.id = p.state_id
+      join ${rollouts} ro on ro.id = s.rollout_id
+      join ${states} c on c.rollout_id = s.rollout_id and c.t between greatest(0, s.t - ${CONTEXT_STEPS}) and s.t)
+    select h.role, h.round_id, h.round_index, claimed.* from head h left join claimed on true
+    order by claimed.t`);
   const rows = res.rows;
-  const first = rows[0];
-  if (!first) return null;
-  const state = rows.find((r) => r.t === first.state_t);
-  if (!state) throw new Error(`task ${first.task_id} has no state`);
-  publish([{ type: "task:claimed", projectId, taskId: first.task_id, userId: caller.id }]);
+  const head = rows[0];
+  checkRole(caller, head ?? null, "labeler");
+  if (!head?.task_id) return null;
+  const state = rows.find((r) => r.t === head.state_t);
+  if (!state) throw new Error(`task ${head.task_id} has no state`);
+  publish([{ type: "task:claimed", projectId, taskId: head.task_id, userId: caller.id }]);
   return {
-    task: { id: first.task_id, leaseExpiresAt: new Date(first.lease_expires_at).toISOString(), required: first.required, labelCount: first.label_count },
-    state: { id: first.state_id, t: first.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },
+    task: { id: head.task_id, leaseExpiresAt: new Date(head.lease_expires_at).toISOString(), required: head.required, labelCount: head.label_count },
+    state: { id: head.state_id, t: head.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },
     context: {
-      rolloutId: first.rollout_id,
+      rolloutId: head.rollout_id,
       roundIndex: head.round_index ?? 0,
       before: rows.map((b) => ({ t: b.t, observation: b.observation, envState: b.env_state ?? null, action: b.action ?? null, frameUrl: frameUrl(projectId, b.frame_id) })),
-      rolloutLength: first.rollout_length ?? first.state_t + 1,
+      rolloutLength: head.rollout_length ?? head.state_t + 1,
     },
     policyAction: state.policy_action ?? null,
   };

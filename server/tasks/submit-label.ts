@@ -42,59 +42,72 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
   if (!body.cantTell) checkAction(spec.actionSpace, body.action, "action");
   const action = body.cantTell ? null : (body.action ?? null);
 
-  const result = await db.transaction(async (tx) => {
-    // Lock the task (resubmissions of one label serialise here) and share-lock its round: labels of one round
-    // commit concurrently, while a status change (close, advance) waits for them.
-    const locked = await tx.execute<LockedTask>(sql`
-      select t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id
+  // One statement: lock the task (resubmissions of one label serialise on it) and share-lock its round (labels of
+  // one round commit concurrently, while a status change waits for them); insert and count only when every
+  // check passes. The lock is taken after the statement's snapshot, so a label committed by a racing request
+  // while this one waited is not seen here — the insert then meets the unique index and inserts nothing, and
+  // `explainRefusal` reads again to say why.
+  const res = await db.execute<WriteResult>(sql`
+    with t as (
+      select t.id, t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id
       from ${tasks} t join ${rounds} r on r.id = t.round_id
       where t.id = ${taskId}
-      for update of t for share of r`);
-    const task = locked.rows[0];
-    if (!task) throw notFound("Task not found");
-    // Read with the lock held, so every label of this task that committed before is visible; the insert and the
-    // count happen only when every check passes, in the same statement.
-    const canInsert = task.status === "labeling" && task.label_count < task.required;
-    const res = await tx.execute<WriteResult>(sql`
-      with e as (select id, task_id, user_id, action, cant_tell, created_at from ${labels} where id = ${body.id}),
-      m as (select id from ${labels} where task_id = ${taskId} and user_id = ${caller.id}),
-      ins as (
-        insert into ${labels} (id, task_id, state_id, user_id, action, cant_tell, duration_ms)
-        select ${body.id}::uuid, ${taskId}::uuid, ${task.state_id}::uuid, ${caller.id}::uuid, ${action === null ? null : JSON.stringify(action)}::jsonb,
-          ${body.cantTell}::boolean, ${body.durationMs ?? null}::int
-        where ${canInsert}::boolean and not exists (select 1 from e) and not exists (select 1 from m)
-        on conflict do nothing
-        returning id, task_id, user_id, action, cant_tell, created_at),
-      upd as (
-        update ${tasks} set label_count = label_count + 1,
-          lease_owner = case when lease_owner = ${caller.id} then null else lease_owner end,
-          lease_expires_at = case when lease_owner = ${caller.id} then null else lease_expires_at end
-        where id = ${taskId} and exists (select 1 from ins)
-        returning id)
-      select (select row_to_json(e) from e) as existing, exists (select 1 from m) as mine,
-        (select row_to_json(ins) from ins) as inserted,
-        ${spec.settings.autoAdvance ? sql`(select count(*)::int from (select 1 from ${tasks} o where o.round_id = ${task.round_id} and o.label_count < o.required limit ${NEAR_END + 2}) x)` : sql`null::int`} as open_tasks`);
-    const out = res.rows[0];
-    if (!out) throw new Error("label statement returned nothing");
-    if (out.existing) {
-      if (out.existing.user_id !== caller.id || out.existing.task_id !== taskId) throw new AppError("CONFLICT", "This label id is already used for another label");
-      return { label: view(out.existing, true), nearlyDone: false, round: null };
-    }
-    if (task.status !== "labeling") throw new AppError("CONFLICT", `Round ${task.index} is ${task.status}; it no longer takes labels`);
-    if (out.mine) throw new AppError("CONFLICT", "You have already labelled this state");
-    if (task.label_count >= task.required) throw new AppError("CONFLICT", "This task already has all its labels (your lease had expired and others finished it)");
-    // Only a concurrent use of the same id for another task gets here (the primary key refused it).
-    if (!out.inserted) throw new AppError("CONFLICT", "This label id is already used for another label");
-    // open_tasks counts this task as open still (the statement does not see its own update).
-    const nearlyDone = out.open_tasks !== null && out.open_tasks - 1 <= NEAR_END;
-    return { label: view(out.inserted, false), nearlyDone, round: { id: task.round_id, projectId: task.project_id, index: task.index } };
-  });
-  if (result.round) scheduleRoundProgress(db, result.round);
-  if (result.nearlyDone) await advanceIfLabelled(db, result.label.taskId);
-  return result.label;
+      for update of t for share of r),
+    e as (select id, task_id, user_id, action, cant_tell, created_at from ${labels} where id = ${body.id}),
+    m as (select id from ${labels} where task_id = ${taskId} and user_id = ${caller.id}),
+    ins as (
+      insert into ${labels} (id, task_id, state_id, user_id, action, cant_tell, duration_ms)
+      select ${body.id}::uuid, t.id, t.state_id, ${caller.id}::uuid, ${action === null ? null : JSON.stringify(action)}::jsonb,
+        ${body.cantTell}::boolean, ${body.durationMs ?? null}::int
+      from t
+      where t.status = 'labeling' and t.label_count < t.required and not exists (select 1 from e) and not exists (select 1 from m)
+      on conflict do nothing
+      returning id, task_id, user_id, action, cant_tell, created_at),
+    upd as (
+      update ${tasks} set label_count = label_count + 1,
+        lease_owner = case when lease_owner = ${caller.id} then null else lease_owner end,
+        lease_expires_at = case when lease_owner = ${caller.id} then null else lease_expires_at end
+      where id = (select task_id from ins)
+      returning id)
+    select (select row_to_json(t) from t) as task, (select row_to_json(e) from e) as existing, exists (select 1 from m) as mine,
+      (select row_to_json(ins) from ins) as inserted,
+      ${spec.settings.autoAdvance ? sql`(select count(*)::int from (select 1 from ${tasks} o where o.round_id = (select round_id from t) and o.label_count < o.required limit ${NEAR_END + 2}) x)` : sql`null::int`} as open_tasks`);
+  const out = res.rows[0];
+  const task = out?.task;
+  if (!out || !task) throw notFound("Task not found");
+  if (!out.inserted) return explainRefusal(db, caller, taskId, body.id, task, out);
+  scheduleRoundProgress(db, { id: task.round_id, projectId: task.project_id, index: task.index });
+  // open_tasks counts this task as open still (the statement does not see its own update).
+  if (out.open_tasks !== null && out.open_tasks - 1 <= NEAR_END) await advanceIfLabelled(db, taskId);
+  return view(out.inserted, false);
 }
 
-interface LockedTask extends Record<string, unknown> {
+/**
+ * Why nothing was inserted, in the order a client needs to hear it: a resubmission of a stored label returns it
+ * (counted once); then a closed round, a state the caller already labelled, a task with all its labels.
+ */
+async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: string, task: LockedTask, out: WriteResult): Promise<SubmittedLabel> {
+  let existing = out.existing;
+  let mine = out.mine;
+  if (!existing && !mine) {
+    // A racing request committed while this statement waited for the lock: read what it left.
+    const [again] = await db.select().from(labels).where(eq(labels.id, labelId));
+    if (again) existing = { id: again.id, task_id: again.taskId, user_id: again.userId, action: again.action ?? null, cant_tell: again.cantTell, created_at: again.createdAt.toISOString() };
+    else mine = (await db.select({ id: labels.id }).from(labels).where(and(eq(labels.taskId, taskId), eq(labels.userId, caller.id)))).length > 0;
+  }
+  if (existing) {
+    if (existing.user_id !== caller.id || existing.task_id !== taskId) throw new AppError("CONFLICT", "This label id is already used for another label");
+    return view(existing, true);
+  }
+  if (task.status !== "labeling") throw new AppError("CONFLICT", `Round ${task.index} is ${task.status}; it no longer takes labels`);
+  if (mine) throw new AppError("CONFLICT", "You have already labelled this state");
+  if (task.label_count >= task.required) throw new AppError("CONFLICT", "This task already has all its labels (your lease had expired and others finished it)");
+  // Left: the same id used at once for another task (the primary key refused it).
+  throw new AppError("CONFLICT", "This label id is already used for another label");
+}
+
+interface LockedTask {
+  id: string;
   state_id: string;
   required: number;
   label_count: number;
@@ -112,6 +125,7 @@ interface LabelJson {
   created_at: string;
 }
 interface WriteResult extends Record<string, unknown> {
+  task: LockedTask | null;
   existing: LabelJson | null;
   mine: boolean;
   inserted: LabelJson | null;

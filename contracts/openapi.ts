@@ -447,10 +447,11 @@ export const OPERATIONS: OperationSpec[] = [
   },
   {
     method: "patch", path: template(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
-    summary: "Rename or re-describe a project",
+    summary: "Rename or re-describe a project, or set its RL fine-tuning option",
+    description: "`rlFineTune` turns \"fine-tune with RL after round N\" on (or changes it) or off (`null`); 422 on the field for an external environment, a head without an exact log-likelihood, or an ensemble.",
     body: { schema: "UpdateProject", required: true },
     responses: { 200: { description: "The updated project.", data: "ProjectDetail" } },
-    errors: [403, 404],
+    errors: [403, 404, 422],
   },
   {
     method: "post", path: template(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",

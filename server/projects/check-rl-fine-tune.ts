@@ -4,9 +4,11 @@
  * and a single network (not an ensemble). Used when the option is set (422 on the field) and again by the
  * finetune job.
  */
-import { RL_HEADS, type TProjectSettings } from "../../contracts/settings";
+import { RL_HEADS, type TProjectSettings, type TRlFineTune } from "../../contracts/settings";
 import type { TSpace } from "../../contracts/spaces";
+import type { Project } from "../../db/schema";
 import { unprocessable } from "../errors";
+import { projectSpec } from "./project-spec";
 
 export interface RlCheckInput {
   envId: string | null;
@@ -31,4 +33,10 @@ export function assertRlFineTunable(p: RlCheckInput, enabled: boolean, field: st
   if (!enabled) return;
   const problem = rlFineTuneProblem(p);
   if (problem) throw unprocessable(field, problem);
+}
+
+/** The project's current option and, if it cannot use one, why (for the settings page). */
+export function rlFineTuneSetting(project: Pick<Project, "id" | "envId" | "config">): { value: TRlFineTune | null; problem: string | null } {
+  const spec = projectSpec(project as Project);
+  return { value: spec.settings.rlFineTune, problem: rlFineTuneProblem(spec) };
 }

@@ -343,8 +343,8 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
   },
   {
     method: "post", path: path(LEAD_API.policyPublish(P, "{policyVersion}")), operationId: "publishPolicyVersion", tag: "lead", auth: "caller", role: "lead",
-    summary: "Roll back to an earlier published policy",
-    description: "The version becomes the published policy: the next round rolls it out and `policies/latest` serves it. Audited (`policy.rolled_back`). 409 for the current version or one never published.",
+    summary: "Roll back to an earlier published policy, or publish an RL fine-tuned candidate",
+    description: "The version becomes the published policy: the next round rolls it out and `policies/latest` serves it. Audited (`policy.rolled_back`; `policy.published` for an evaluated `rl-finetune` candidate that was never published). 409 for the current version or any other version never published.",
     responses: { 200: { description: "The published version.", data: "PolicyPublished" } },
     errors: [403, 404, 409],
   },

@@ -107,6 +107,7 @@ export const ZRoundView = z.object({
     rollouts: z.number(),
     states: z.number(),
     training: z.unknown().optional().describe("Epoch, loss and throughput while training."),
+    finetune: z.unknown().optional().describe("RL fine-tuning (`finetuning` state): iteration, mean training-episode return; when done, the fine-tuned version, both returns and whether it was published."),
   }),
   metrics: z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number() }).nullable(),
   createdAt: timestamp(),
@@ -173,6 +174,9 @@ export const ZPolicyView = z.object({
   head: z.string(),
   training: z.record(z.string(), z.unknown()).describe("Training summary (epochs, losses, timings)."),
   metrics: z.unknown().describe("Evaluation metrics, or null before evaluation."),
+  kind: z.enum(["imitation", "rl-finetune"]).describe("`imitation`: trained on the dataset; `rl-finetune`: REINFORCE fine-tuning of `parentVersion`."),
+  parentVersion: z.number().nullable().describe("For an `rl-finetune` version: the imitation version it started from."),
+  parentMetrics: z.unknown().describe("For an `rl-finetune` version: the parent's evaluation metrics on the same seeded episodes (null otherwise)."),
   publishedAt: timestamp().nullable(),
   createdAt: timestamp(),
 });
@@ -298,7 +302,7 @@ export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 export const TAGS = [
   { name: "auth", description: "Accounts and API tokens. Log in with email and password to get a bearer token." },
   { name: "projects", description: "Projects, their settings and members; the environments a project can use." },
-  { name: "rounds", description: "The DAgger round state machine: collecting → labeling → aggregating → training → evaluating → published (or failed)." },
+  { name: "rounds", description: "The DAgger round state machine: collecting → labeling → aggregating → training → evaluating → published (or failed); with RL fine-tuning on, evaluating → finetuning → published." },
   { name: "collection", description: "Data that enters a round: demonstrations, external rollouts and their frames." },
   { name: "labelling", description: "Leased labelling tasks: claim the next state, label it, release it or keep the lease alive." },
   { name: "policies", description: "Trained policies and the versioned dataset." },
@@ -443,10 +447,11 @@ export const OPERATIONS: OperationSpec[] = [
   },
   {
     method: "patch", path: template(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
-    summary: "Rename or re-describe a project",
+    summary: "Rename or re-describe a project, or set its RL fine-tuning option",
+    description: "`rlFineTune` turns \"fine-tune with RL after round N\" on (or changes it) or off (`null`); 422 on the field for an external environment, a head without an exact log-likelihood, or an ensemble.",
     body: { schema: "UpdateProject", required: true },
     responses: { 200: { description: "The updated project.", data: "ProjectDetail" } },
-    errors: [403, 404],
+    errors: [403, 404, 422],
   },
   {
     method: "post", path: template(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",

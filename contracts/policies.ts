@@ -1,4 +1,11 @@
 /** Policy versions as the lead sees them (list, download, roll back). */
+export interface TPolicyMetrics {
+  meanReturn?: number;
+  successRate?: number | null;
+  normalizedReturn?: number | null;
+  episodes?: number;
+}
+
 export interface TPolicySummary {
   id: string;
   version: number;
@@ -6,7 +13,12 @@ export interface TPolicySummary {
   roundIndex: number | null;
   head: string;
   training: Record<string, unknown>;
-  metrics: { meanReturn?: number; successRate?: number | null; normalizedReturn?: number | null; episodes?: number } | null;
+  metrics: TPolicyMetrics | null;
+  /** `imitation`: trained on the dataset; `rl-finetune`: REINFORCE fine-tuning of the imitation version `parentVersion`. */
+  kind: "imitation" | "rl-finetune";
+  parentVersion: number | null;
+  /** The parent's metrics on the same seeded evaluation episodes (rl-finetune only). */
+  parentMetrics: TPolicyMetrics | null;
   publishedAt: string | null;
   createdAt: string;
   /** The version the next round rolls out: the most recently published one. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZRlFineTune } from "./settings";
 
 export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
 export const ZProjectRole = z.enum(PROJECT_ROLES);
@@ -25,7 +26,9 @@ export const ZUpdateProject = z
   .object({
     name: z.string().trim().min(1, "Name is required").max(120, "Name is too long").optional(),
     description: z.string().trim().max(2000, "Description is too long").optional(),
+    /** Turn RL fine-tuning on (or change it), or off with `null`; applies from the next round that publishes. */
+    rlFineTune: ZRlFineTune.nullable().optional(),
   })
   .strict()
-  .refine((v) => v.name !== undefined || v.description !== undefined, "Nothing to update");
+  .refine((v) => v.name !== undefined || v.description !== undefined || v.rlFineTune !== undefined, "Nothing to update");
 export type TUpdateProject = z.infer<typeof ZUpdateProject>;

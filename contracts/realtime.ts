@@ -31,6 +31,16 @@ export type ProjectEvent =
   | { type: "round:status"; projectId: string; roundIndex: number; status: string; error?: string | null }
   | { type: "round:progress"; projectId: string; roundIndex: number; progress: RoundProgress }
   | { type: "training:progress"; projectId: string; roundIndex: number; epoch: number; epochs: number; loss: number; valLoss?: number | null; samplesPerSecond?: number }
+  | {
+      type: "finetune:progress";
+      projectId: string;
+      roundIndex: number;
+      iteration: number;
+      iterations: number;
+      /** Mean return of this iteration's (stochastic) training episodes. */
+      meanReturn: number;
+      episodes: number;
+    }
   | { type: "policy:published"; projectId: string; roundIndex: number; policyId: string; version: number; metrics: unknown }
   | { type: "rollout:added"; projectId: string; roundIndex: number; rolloutId: string; source: string; length: number }
   | { type: "task:claimed"; projectId: string; taskId: string; userId: string }
@@ -42,6 +52,7 @@ export const PROJECT_EVENT_TYPES: ProjectEventType[] = [
   "round:status",
   "round:progress",
   "training:progress",
+  "finetune:progress",
   "policy:published",
   "rollout:added",
   "task:claimed",

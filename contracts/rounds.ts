@@ -1,7 +1,7 @@
 /** Rounds, demonstrations, rollouts, tasks and labels as they cross the API. */
 import { z } from "zod";
 
-export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "published", "failed"] as const;
+export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published", "failed"] as const;
 export type TRoundStatus = (typeof ROUND_STATUSES)[number];
 
 const ZVector = z.array(z.number().finite()).min(1).max(65_536);
@@ -83,7 +83,7 @@ export interface TRound {
   policyId: string | null;
   resultPolicyId: string | null;
   datasetVersion: number | null;
-  progress: { tasksTotal: number; tasksDone: number; labels: number; rollouts: number; states: number; training?: unknown };
+  progress: { tasksTotal: number; tasksDone: number; labels: number; rollouts: number; states: number; training?: unknown; finetune?: unknown };
   metrics: TRoundMetrics | null;
   createdAt: string;
   updatedAt: string;

@@ -13,6 +13,41 @@ export const ZBetaSchedule = z.discriminatedUnion("kind", [
 ]);
 export type TBetaSchedule = z.infer<typeof ZBetaSchedule>;
 
+/** Heads REINFORCE can fine-tune: those whose loss is the exact −log π (trainer/rl/reinforce.ts). */
+export const RL_HEADS = ["categorical", "gaussian", "mog"] as const;
+
+/**
+ * "Fine-tune with RL after round N" (built-in envs only): once a round with index ≥ `afterRound` has
+ * published its imitation policy, REINFORCE starts from it in the env, and the result is stored as a new
+ * policy version (parent: the imitation policy) with both policies' returns on the same seeded
+ * evaluation episodes. The defaults are the from-a-DAgger-start settings of `npm run bench:rl`.
+ */
+export const ZRlFineTune = z
+  .object({
+    /** Fine-tune after every round whose index is ≥ this. */
+    afterRound: z.int().min(0).max(10_000).default(1),
+    /** Policy-gradient iterations (one Adam step each). */
+    iterations: z.int().min(1).max(1000).default(20),
+    /** On-policy episodes per iteration. */
+    episodesPerIteration: z.int().min(1).max(200).default(10),
+    /** Adam step size: small, so the imitation policy is refined rather than overwritten. */
+    learningRate: z.number().positive().max(0.1).default(0.001),
+    /** `mean`: time-indexed mean return-to-go; `value`: a learned V(s), fitted alone for the first iterations. */
+    baseline: z.enum(["mean", "value"]).default("value"),
+    /** Entropy bonus α (0 = none). */
+    entropyCoef: z.number().min(0).max(1).default(0),
+    gamma: z.number().min(0.5).max(1).default(0.99),
+    /** Wall-time limit of the fine-tune; it stops with the last iteration's weights. */
+    maxMinutes: z.number().positive().max(10).default(5),
+    /**
+     * `if-better`: the fine-tuned version is published (and the next round rolls it out) only when its mean
+     * evaluation return beats the imitation policy's; `never`: it stays a candidate the lead may publish.
+     */
+    publish: z.enum(["if-better", "never"]).default("if-better"),
+  })
+  .strict();
+export type TRlFineTune = z.infer<typeof ZRlFineTune>;
+
 export const ZProjectSettings = z
   .object({
     /** States turned into labelling tasks per round. */
@@ -44,6 +79,8 @@ export const ZProjectSettings = z
     ensembleSize: z.int().min(0).max(16).default(0),
     /** Discrete agreement share (or continuous cluster share) below which a state goes to review. */
     minAgreement: z.number().min(0).max(1).default(0.5),
+    /** REINFORCE fine-tuning after round N (built-in envs with rewards; categorical, gaussian or mog head; no ensemble), or null = off. */
+    rlFineTune: ZRlFineTune.nullable().default(null),
   })
   .strict();
 export type TProjectSettings = z.infer<typeof ZProjectSettings>;

@@ -94,7 +94,10 @@ export const auditLog = pgTable(
   (t) => [index("audit_log_project_idx").on(t.projectId, t.createdAt)],
 );
 
-export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "published", "failed"] as const;
+export const POLICY_KINDS = ["imitation", "rl-finetune"] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published", "failed"] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
 
 export const apiTokens = pgTable(
@@ -125,10 +128,17 @@ export const policies = pgTable(
     blob: bytea("blob").notNull(),
     training: jsonb("training").notNull().default({}),
     metrics: jsonb("metrics"),
+    /** How the version was made: `imitation` (trained on the dataset) or `rl-finetune` (REINFORCE from `parentId`). */
+    kind: text("kind", { enum: POLICY_KINDS }).notNull().default("imitation"),
+    /** The policy an `rl-finetune` version started from (its round's imitation policy). */
+    parentId: uuid("parent_id").references((): AnyPgColumn => policies.id, { onDelete: "set null" }),
     publishedAt: timestamp("published_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("policies_project_version_idx").on(t.projectId, t.version)],
+  (t) => [
+    uniqueIndex("policies_project_version_idx").on(t.projectId, t.version),
+    check("policies_kind_check", sql`${t.kind} in ('imitation','rl-finetune')`),
+  ],
 );
 
 export const rounds = pgTable(
@@ -154,7 +164,7 @@ export const rounds = pgTable(
   },
   (t) => [
     uniqueIndex("rounds_project_index_idx").on(t.projectId, t.index),
-    check("rounds_status_check", sql`${t.status} in ('collecting','labeling','aggregating','training','evaluating','published','failed')`),
+    check("rounds_status_check", sql`${t.status} in ('collecting','labeling','aggregating','training','evaluating','finetuning','published','failed')`),
   ],
 );
 

@@ -17,7 +17,7 @@ export {
 } from "./backend";
 export { trainPolicy, type TrainHooks } from "./train";
 export { TrainingCancelledError } from "./errors";
-export { TrainerWorker, type TrainJob, type TrainJobOptions, type TrainerWorkerOptions } from "./worker/client";
+export { TrainerWorker, type ReinforceJob, type ReinforceJobOptions, type TrainJob, type TrainJobOptions, type TrainerWorkerOptions } from "./worker/client";
 export * from "./protocol";
 export { concatDatasets, makeDataset, selectRows, type Dataset } from "./dataset";
 export * from "./policy/index";

@@ -2,9 +2,10 @@
  * Messages between the trainer's callers and its `worker_threads` worker, typed once and validated
  * with zod on both sides (the platform will move these schemas into `contracts/`).
  *
- * Parent → worker: `train` (one job at a time), `cancel`, `shutdown`.
- * Worker → parent: `ready` (backend chosen), `progress` (every epoch), then exactly one of
- * `result` | `cancelled` | `error` per job; `log` lines at any time.
+ * Parent → worker: `train` or `reinforce` (one job at a time, of either kind), `cancel`, `shutdown`.
+ * Worker → parent: `ready` (backend chosen), `progress` (every epoch) or `rl-progress` (every
+ * REINFORCE iteration), then exactly one of `result` | `rl-result` | `cancelled` | `error` per job;
+ * `log` lines at any time.
  * Rules: (1) a job id is echoed on every message about that job; (2) `train` while a job runs is
  * answered with `error` for the new job; (3) `cancel` for an unknown job is ignored; (4) after
  * `cancelled` no further messages for that job are sent; (5) the policy blob and the dataset arrays
@@ -12,6 +13,7 @@
  */
 import { z } from "zod";
 import { ZActionSpace, ZHeadConfig, ZNetworkConfig, ZPolicySpec } from "./policy/spec";
+import { ZReinforceOptions, ZReinforceProgress } from "./rl/options";
 
 export const ZTrainConfig = z.object({
   actionSpace: ZActionSpace,
@@ -130,6 +132,37 @@ export const ZTrainResult = z.object({
 });
 export type TTrainResult = z.infer<typeof ZTrainResult>;
 
+/** The deterministic evaluation summary (trainer/evaluate.ts `EvaluationSummary`). */
+export const ZEvaluationSummary = z.object({
+  envId: z.string(),
+  episodes: z.number().int(),
+  firstSeed: z.number().int(),
+  meanReturn: z.number(),
+  stdReturn: z.number(),
+  successRate: z.number().nullable(),
+  normalizedReturn: z.number().nullable(),
+  meanLength: z.number(),
+  meanUncertainty: z.number(),
+  references: z
+    .object({ expert: z.number(), random: z.number(), source: z.enum(["measured", "spec"]), expertSuccessRate: z.number().nullable().optional() })
+    .nullable(),
+});
+
+/** What a REINFORCE job returns (trainer/rl/reinforce.ts `ReinforceResult`). */
+export const ZReinforceResult = z.object({
+  blob: ZBytes,
+  spec: ZPolicySpec,
+  backend: ZBackendInfo,
+  curve: z.array(ZReinforceProgress),
+  iterationsRun: z.number().int(),
+  episodes: z.number().int(),
+  steps: z.number().int(),
+  stopReason: z.enum(["iterations", "time-budget"]),
+  evaluation: z.object({ before: ZEvaluationSummary, after: ZEvaluationSummary }).nullable(),
+  timings: z.object({ rolloutMs: z.number(), updateMs: z.number(), evalMs: z.number(), totalMs: z.number() }),
+});
+export type TReinforceResult = z.infer<typeof ZReinforceResult>;
+
 export const ZToWorker = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("train"),
@@ -138,6 +171,14 @@ export const ZToWorker = z.discriminatedUnion("type", [
     dataset: ZDatasetMessage,
     /** Warm start from this policy blob (same spec), or train from scratch. */
     warmStart: ZBytes.optional(),
+  }),
+  z.object({
+    type: z.literal("reinforce"),
+    jobId: z.string().min(1),
+    /** The policy to start from (a single categorical, Gaussian or mixture policy). */
+    blob: ZBytes,
+    envId: z.string().min(1),
+    options: ZReinforceOptions,
   }),
   z.object({ type: z.literal("cancel"), jobId: z.string().min(1) }),
   z.object({ type: z.literal("shutdown") }),
@@ -148,6 +189,9 @@ export const ZFromWorker = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), backend: ZBackendInfo }),
   z.object({ type: z.literal("progress"), jobId: z.string(), progress: ZTrainProgress }),
   z.object({ type: z.literal("result"), jobId: z.string(), result: ZTrainResult }),
+  z.object({ type: z.literal("rl-progress"), jobId: z.string(), progress: ZReinforceProgress }),
+  z.object({ type: z.literal("rl-result"), jobId: z.string(), result: ZReinforceResult }),
+  /** `epochsRun`: epochs (train) or iterations (reinforce) completed before the cancel. */
   z.object({ type: z.literal("cancelled"), jobId: z.string(), epochsRun: z.number().int() }),
   z.object({ type: z.literal("error"), jobId: z.string().nullable(), message: z.string(), stack: z.string().optional() }),
   z.object({ type: z.literal("log"), level: z.enum(["info", "warn"]), message: z.string() }),

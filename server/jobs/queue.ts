@@ -14,7 +14,7 @@ import { jobs, type Job } from "../../db/schema";
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type DbOrTx = Db | Tx;
 
-export const JOB_TYPES = ["collect", "aggregate", "train", "evaluate"] as const;
+export const JOB_TYPES = ["collect", "aggregate", "train", "evaluate", "finetune"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export interface EnqueueOptions {

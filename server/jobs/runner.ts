@@ -13,6 +13,7 @@ import { transitionRound } from "../rounds/round-machine";
 import { runAggregation } from "../aggregation/run-aggregation";
 import { runCollect } from "./handlers/collect";
 import { runEvaluate } from "./handlers/evaluate";
+import { runFinetune } from "./handlers/finetune";
 import { runTrain } from "./handlers/train";
 import { JOB_TYPES, claimJob, completeJob, failJob, renewLease, type JobType } from "./queue";
 
@@ -95,7 +96,7 @@ export class JobRunner {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.opts.log(`[jobs] ${job.type} failed: ${message}`);
-      if (job.type === "train") await this.resetTrainer();
+      if (job.type === "train" || job.type === "finetune") await this.resetTrainer();
       const status = await failJob(this.db, job, this.workerId, message);
       if (status === "failed") await this.giveUp(job, message);
     } finally {
@@ -118,6 +119,11 @@ export class JobRunner {
         });
       case "evaluate":
         return runEvaluate(this.db, job.roundId);
+      case "finetune":
+        return runFinetune(this.db, job.roundId, {
+          trainer: () => this.trainerWorker(),
+          heartbeat: async (progress) => void (await renewLease(this.db, job.id, this.workerId, this.opts.leaseMs, progress)),
+        });
       default:
         throw new Error(`unknown job type ${job.type}`);
     }

@@ -7,6 +7,7 @@ import { auditLog, memberships, projects } from "../../db/schema";
 import type { Caller } from "../auth/authorize-project";
 import { unprocessable } from "../errors";
 import { ZProjectSettings } from "../../contracts/settings";
+import { assertRlFineTunable } from "./check-rl-fine-tune";
 
 const slugify = (name: string) =>
   `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "project"}-${randomBytes(3).toString("hex")}`;
@@ -23,6 +24,8 @@ export async function createProject(db: Db, caller: Caller, input: unknown): Pro
   }
   const settings = ZProjectSettings.parse(data.settings);
   if (settings.head === "categorical" && data.external?.actionSpace.type === "box") throw unprocessable("settings.head", "categorical needs a discrete action space");
+  const actionSpace = data.envId ? getEnvSpec(data.envId).actionSpace : data.external!.actionSpace;
+  assertRlFineTunable({ envId: data.envId ?? null, actionSpace, settings }, settings.rlFineTune !== null, "settings.rlFineTune");
   return db.transaction(async (tx) => {
     const [p] = await tx
       .insert(projects)

@@ -3,15 +3,38 @@ import { ZUpdateProject } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { auditLog, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { notFound } from "../errors";
+import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { getProject, type ProjectDetail } from "./get-project";
+import { projectSpec } from "./project-spec";
 
-/** Lead-only: rename or re-describe a project. One transaction with its audit entry. */
+/**
+ * Lead-only: rename or re-describe a project, or change its RL fine-tuning option (`rlFineTune`, stored
+ * with the other settings in `projects.config.settings`; 422 where the project cannot use it). One
+ * transaction with its audit entry.
+ */
 export async function updateProject(db: Db, caller: Caller, projectId: string, input: unknown): Promise<ProjectDetail> {
   await authorizeProject(db, caller, projectId, "lead");
-  const patch = ZUpdateProject.parse(input);
+  const { rlFineTune, ...patch } = ZUpdateProject.parse(input);
   await db.transaction(async (tx) => {
-    await tx.update(projects).set({ ...patch, updatedAt: sql`now()` }).where(eq(projects.id, projectId));
-    await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "project.updated", targetType: "project", targetId: projectId, data: patch });
+    const [project] = await tx.select().from(projects).where(eq(projects.id, projectId)).for("update");
+    if (!project) throw notFound("Project not found");
+    let config = project.config;
+    if (rlFineTune !== undefined) {
+      const spec = projectSpec(project);
+      assertRlFineTunable(spec, rlFineTune !== null, "rlFineTune");
+      const stored = (project.config ?? {}) as { settings?: Record<string, unknown> };
+      config = { ...stored, settings: { ...stored.settings, rlFineTune } };
+    }
+    await tx.update(projects).set({ ...patch, config, updatedAt: sql`now()` }).where(eq(projects.id, projectId));
+    await tx.insert(auditLog).values({
+      projectId,
+      actorId: caller.id,
+      action: "project.updated",
+      targetType: "project",
+      targetId: projectId,
+      data: { ...patch, ...(rlFineTune === undefined ? {} : { rlFineTune }) },
+    });
   });
   return getProject(db, caller, projectId);
 }

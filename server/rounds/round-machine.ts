@@ -1,6 +1,8 @@
 /**
  * The round state machine: collecting → labeling → aggregating → training → evaluating → published, and
- * `failed` from any working state (with the error kept and a retry back to where it failed).
+ * `failed` from any working state (with the error kept and a retry back to where it failed). With the
+ * project option `rlFineTune` a round ≥ N goes evaluating → finetuning → published: evaluating publishes
+ * the imitation policy, finetuning adds the REINFORCE version (and publishes it only if it evaluates better).
  *
  * `transitionRound` is the only code that changes a round's status. It runs inside the caller's
  * transaction, checks the move is allowed and that the round is still in `from` (a concurrent move makes it
@@ -18,9 +20,10 @@ export const ALLOWED: Record<RoundStatus, readonly RoundStatus[]> = {
   labeling: ["aggregating", "failed"],
   aggregating: ["training", "failed"],
   training: ["evaluating", "failed"],
-  evaluating: ["published", "failed"],
+  evaluating: ["finetuning", "published", "failed"],
+  finetuning: ["published", "failed"],
   published: [],
-  failed: ["collecting", "labeling", "aggregating", "training", "evaluating"],
+  failed: ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning"],
 };
 
 /** The job that does a state's work when the round enters it (collecting's job depends on the round). */
@@ -28,6 +31,7 @@ export const JOB_FOR_STATUS: Partial<Record<RoundStatus, JobType>> = {
   aggregating: "aggregate",
   training: "train",
   evaluating: "evaluate",
+  finetuning: "finetune",
 };
 
 export interface TransitionOptions {

@@ -30,7 +30,7 @@ export async function roundProgress(db: DbOrTx, roundId: string) {
 
 export async function toRoundView(db: DbOrTx, round: Round): Promise<TRound> {
   const progress = await roundProgress(db, round.id);
-  const stored = (round.progress ?? {}) as { training?: unknown };
+  const stored = (round.progress ?? {}) as { training?: unknown; finetune?: unknown };
   return {
     id: round.id,
     projectId: round.projectId,
@@ -42,7 +42,7 @@ export async function toRoundView(db: DbOrTx, round: Round): Promise<TRound> {
     policyId: round.policyId,
     resultPolicyId: round.resultPolicyId,
     datasetVersion: round.datasetVersion,
-    progress: { ...progress, ...(stored.training ? { training: stored.training } : {}) },
+    progress: { ...progress, ...(stored.training ? { training: stored.training } : {}), ...(stored.finetune ? { finetune: stored.finetune } : {}) },
     metrics: (round.metrics as TRoundMetrics | null) ?? null,
     createdAt: round.createdAt.toISOString(),
     updatedAt: round.updatedAt.toISOString(),

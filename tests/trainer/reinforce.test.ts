@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Policy } from "../../trainer/policy/policy";
 import { createTfMembers, disposeTfMembers } from "../../trainer/policy/tf-members";
 import type { TPolicySpec } from "../../trainer/policy/spec";
 import { mulberry32 } from "../../trainer/random";
@@ -93,5 +94,17 @@ describe("reinforce()", () => {
   it("refuses heads without an exact log-likelihood", async () => {
     const { blob } = await trainPolicy(bimodalDataset(100), { actionSpace: BOX1, epochs: 1, head: { kind: "diffusion" } });
     await expect(reinforce(blob, "Pendulum-v1", { iterations: 1 })).rejects.toThrow(/exact log-likelihood/);
+  });
+});
+
+describe("value warm-up", () => {
+  it("fits only the value network during the warm-up iterations: the policy is unchanged", async () => {
+    const blob = await createInitialPolicy("CartPole-v1", { seed: 4 });
+    const r = await reinforce(blob, "CartPole-v1", { iterations: 2, episodesPerIteration: 3, baseline: "value", valueWarmupIterations: 2, valueSteps: 2, evalEpisodes: 0, seed: 4 });
+    expect(r.curve.map((c) => c.loss)).toEqual([0, 0]);
+    expect(r.curve.every((c) => c.valueLoss !== null)).toBe(true);
+    const obs = [0.01, -0.2, 0.03, 0.1];
+    // The categorical head's spread is its entropy: equal to the last bit only if the weights are.
+    expect(Policy.fromBlob(r.blob).actBatch([obs]).spread).toEqual(Policy.fromBlob(blob).actBatch([obs]).spread);
   });
 });

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TrainingCancelledError } from "../../trainer/errors";
 import { Policy } from "../../trainer/policy/policy";
 import { ZFromWorker, type TTrainProgress } from "../../trainer/protocol";
+import type { ReinforceProgress } from "../../trainer/rl/options";
+import { createInitialPolicy } from "../../trainer/rl/reinforce";
 import { TrainerWorker } from "../../trainer/worker/client";
 import { BOX1, bimodalDataset, halfPlaneDataset } from "./helpers";
 
@@ -97,6 +99,48 @@ describe("trainer worker", () => {
     const warm = await worker.train(halfPlaneDataset(500, 9), cfg, { warmStart: first.blob }).result;
     expect(warm.warmStarted).toBe(true);
     expect(warm.lossCurve[0]!.loss).toBeLessThan(first.lossCurve[0]!.loss);
+  });
+
+  it("runs REINFORCE in the worker: an event per iteration, a loadable policy, the time limit, and no tensors left behind", async () => {
+    const blob = await createInitialPolicy("CartPole-v1", { seed: 2 });
+    const events: ReinforceProgress[] = [];
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    const r = await worker.reinforce(blob, "CartPole-v1", { iterations: 4, episodesPerIteration: 4, learningRate: 1e-2, evalEpisodes: 2, seed: 2 }, { onProgress: (p) => events.push(p) }).result;
+    clearInterval(timer);
+    expect(events.map((e) => e.iteration)).toEqual([1, 2, 3, 4]);
+    expect(r.iterationsRun).toBe(4);
+    expect(r.episodes).toBe(16);
+    expect(r.stopReason).toBe("iterations");
+    expect(r.backend.name).toBe("wasm");
+    expect(r.evaluation?.after.episodes).toBe(2);
+    expect(Policy.fromBlob(r.blob).act([0, 0, 0.05, 0]).action).toBeTypeOf("number");
+    expect(ticks.length).toBeGreaterThan(3);
+    // Same tensor count at the same point of a second job: nothing leaked by the first.
+    const again: ReinforceProgress[] = [];
+    const limited = await worker.reinforce(blob, "CartPole-v1", { iterations: 1000, episodesPerIteration: 4, evalEpisodes: 0, maxTrainMs: 1 }, { onProgress: (p) => again.push(p) }).result;
+    expect(limited.stopReason).toBe("time-budget");
+    expect(limited.iterationsRun).toBe(1);
+    expect(limited.evaluation).toBeNull();
+    expect(again[0]!.numTensors).toBe(events[0]!.numTensors);
+  });
+
+  it("cancels a REINFORCE job mid-run (rule 4), then takes the next job", async () => {
+    const blob = await createInitialPolicy("CartPole-v1", { seed: 3 });
+    let seen = 0;
+    const job = worker.reinforce(blob, "CartPole-v1", { iterations: 10_000, episodesPerIteration: 2, evalEpisodes: 0 }, {
+      onProgress: (p) => {
+        seen = p.iteration;
+        if (p.iteration === 2) job.cancel();
+      },
+    });
+    const err = await job.result.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingCancelledError);
+    expect((err as TrainingCancelledError).epochsRun).toBeGreaterThanOrEqual(2);
+    expect(seen).toBeLessThanOrEqual(3);
+    await expect(worker.reinforce(blob, "Pendulum-v1", { iterations: 1 }).result).rejects.toThrow(/spaces do not match Pendulum-v1/);
+    const next = await worker.train(halfPlaneDataset(200), { actionSpace: { type: "discrete", n: 2 }, epochs: 2 }).result;
+    expect(next.epochsRun).toBe(2);
   });
 
   it("uses messages that the protocol schema accepts", () => {

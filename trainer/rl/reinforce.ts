@@ -33,51 +33,10 @@ import { Policy } from "../policy/policy";
 import { ZHeadConfig, ZNetworkConfig, actionDim, defaultHead, type TActionSpace, type TPolicySpec } from "../policy/spec";
 import { createTfMembers, disposeTfMembers, loadTfMembers, serializeTfMembers, trainableVariables, type TfMember } from "../policy/tf-members";
 import { mulberry32, subSeed } from "../random";
+import { ZReinforceOptions, type ReinforceProgress, type TReinforceOptionsInput } from "./options";
 import { rewardToGo, standardize, timeMeanBaseline } from "./returns";
 
-export const ZReinforceOptions = z.object({
-  iterations: z.number().int().min(1).max(100_000).default(50),
-  episodesPerIteration: z.number().int().min(1).max(10_000).default(10),
-  gamma: z.number().min(0).max(1).default(0.99),
-  learningRate: z.number().positive().max(1).default(3e-3),
-  baseline: z.enum(["none", "mean", "value"]).default("mean"),
-  /** α: weight of the entropy bonus (0 = none). */
-  entropyCoef: z.number().min(0).max(10).default(0),
-  /** Standardise the advantages of each batch (mean 0, std 1). */
-  normalizeAdvantages: z.boolean().default(true),
-  /** Full-batch Adam steps of the value network per iteration (`baseline: "value"`). */
-  valueSteps: z.number().int().min(1).max(1000).default(25),
-  /** Deterministic evaluation episodes before and after fine-tuning (0 = skip). */
-  evalEpisodes: z.number().int().min(0).max(1000).default(10),
-  /** Training episodes use env seeds firstSeed, firstSeed + 1, … (disjoint from evaluation's 100000+). */
-  firstSeed: z.number().int().default(300_000),
-  seed: z.number().int().default(0),
-  /** Stop after this much wall time (the last completed iteration's weights are kept). */
-  maxTrainMs: z.number().positive().optional(),
-  envOptions: z.record(z.string(), z.unknown()).optional(),
-});
-export type TReinforceOptions = z.output<typeof ZReinforceOptions>;
-export type TReinforceOptionsInput = z.input<typeof ZReinforceOptions>;
-
-/** One iteration's event (the RL analogue of the training `progress` event). */
-export interface ReinforceProgress {
-  readonly iteration: number;
-  readonly iterations: number;
-  /** Undiscounted return of this iteration's (stochastic) training episodes. */
-  readonly meanReturn: number;
-  readonly minReturn: number;
-  readonly maxReturn: number;
-  readonly meanLength: number;
-  readonly steps: number;
-  /** The surrogate loss L(θ) before the step. */
-  readonly loss: number;
-  /** Mean −log π(a_t|s_t) of the taken actions (a sample estimate of the policy's entropy). */
-  readonly meanNll: number;
-  /** Value network MSE on this batch (normalised returns), `baseline: "value"` only. */
-  readonly valueLoss: number | null;
-  readonly elapsedMs: number;
-  readonly numTensors: number;
-}
+export { ZReinforceOptions, ZReinforceProgress, type ReinforceProgress, type TReinforceOptions, type TReinforceOptionsInput } from "./options";
 
 export interface ReinforceHooks {
   readonly onProgress?: (p: ReinforceProgress) => void;
@@ -352,10 +311,15 @@ export async function reinforce(
             w[i] = (adv[i] as number) + o.entropyCoef * (nll[i] as number);
             meanNll += (nll[i] as number) / batch.n;
           }
-          const wT = tf.tensor1d(w);
-          const cost = optimizer.minimize(() => policyGradientLoss(head, member, xObs, targets, wT), true, vars) as tf.Scalar;
-          const loss = (await cost.data())[0] as number;
-          tf.dispose([cost, wT]);
+          // Value warm-up: the batch only fits the value network; the policy is left as it is.
+          const warmup = o.baseline === "value" && it <= o.valueWarmupIterations;
+          let loss = 0;
+          if (!warmup) {
+            const wT = tf.tensor1d(w);
+            const cost = optimizer.minimize(() => policyGradientLoss(head, member, xObs, targets, wT), true, vars) as tf.Scalar;
+            loss = (await cost.data())[0] as number;
+            tf.dispose([cost, wT]);
+          }
           if (!Number.isFinite(loss)) throw new Error(`REINFORCE diverged: loss ${loss} at iteration ${it}`);
           updateMs += performance.now() - tUpd;
           const returns = batch.episodes.map((e) => e.rewards.reduce((a, b) => a + b, 0));

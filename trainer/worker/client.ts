@@ -22,11 +22,13 @@ import { TrainingCancelledError } from "../errors";
 import {
   ZFromWorker,
   type TFromWorker,
+  type TReinforceResult,
   type TToWorker,
   type TTrainConfigInput,
   type TTrainProgress,
   type TTrainResult,
 } from "../protocol";
+import type { ReinforceProgress, TReinforceOptionsInput } from "../rl/options";
 
 export interface TrainerWorkerOptions {
   /** Typical batch size of the jobs (WebGPU is only considered for large batches). */
@@ -57,11 +59,23 @@ export interface TrainJob {
   cancel(): void;
 }
 
-interface PendingJob {
-  readonly resolve: (r: TTrainResult) => void;
-  readonly reject: (e: Error) => void;
-  readonly onProgress?: (p: TTrainProgress) => void;
+export interface ReinforceJobOptions {
+  /** One event per iteration (mean training return, loss, entropy estimate …). */
+  readonly onProgress?: (progress: ReinforceProgress) => void;
+  /** Aborting cancels the job. */
+  readonly signal?: AbortSignal;
 }
+
+export interface ReinforceJob {
+  readonly jobId: string;
+  /** Resolves with the fine-tuned policy; rejects with TrainingCancelledError (its `epochsRun` counts iterations), or an Error from the worker. */
+  readonly result: Promise<TReinforceResult>;
+  cancel(): void;
+}
+
+type PendingJob =
+  | { readonly kind: "train"; readonly resolve: (r: TTrainResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: TTrainProgress) => void }
+  | { readonly kind: "reinforce"; readonly resolve: (r: TReinforceResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: ReinforceProgress) => void };
 
 /** The worker module to start: the .ts sources through a tsx bootstrap, or compiled .js next to us. */
 function workerEntry(): URL {
@@ -133,7 +147,7 @@ export class TrainerWorker {
         reject(new Error("trainer worker has exited"));
         return;
       }
-      this.jobs.set(jobId, { resolve, reject, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      this.jobs.set(jobId, { kind: "train", resolve, reject, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     });
     const observations = options.transfer ? dataset.observations : dataset.observations.slice();
     const actions = options.transfer ? dataset.actions : dataset.actions.slice();
@@ -155,6 +169,32 @@ export class TrainerWorker {
     return { jobId, result, cancel };
   }
 
+  /**
+   * REINFORCE fine-tuning of `blob` in the built-in env `envId` (trainer/rl/reinforce.ts), in the
+   * worker: one `rl-progress` event per iteration; `options.maxTrainMs` is the time limit (the last
+   * iteration's weights are kept), `cancel()` or the signal stop it.
+   */
+  reinforce(blob: Uint8Array, envId: string, options: TReinforceOptionsInput = {}, hooks: ReinforceJobOptions = {}): ReinforceJob {
+    const jobId = randomUUID();
+    const result = new Promise<TReinforceResult>((resolve, reject) => {
+      if (this.exited) {
+        reject(new Error("trainer worker has exited"));
+        return;
+      }
+      this.jobs.set(jobId, { kind: "reinforce", resolve, reject, ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
+    });
+    const msg: TToWorker = { type: "reinforce", jobId, blob: blob.slice(), envId, options };
+    if (!this.exited) this.worker.postMessage(msg);
+    const cancel = (): void => {
+      if (!this.exited && this.jobs.has(jobId)) this.worker.postMessage({ type: "cancel", jobId } satisfies TToWorker);
+    };
+    if (hooks.signal !== undefined) {
+      if (hooks.signal.aborted) cancel();
+      else hooks.signal.addEventListener("abort", cancel, { once: true });
+    }
+    return { jobId, result, cancel };
+  }
+
   /** Stops the worker (a running job is rejected). */
   async terminate(): Promise<void> {
     if (this.exited) return;
@@ -169,13 +209,28 @@ export class TrainerWorker {
       case "log":
         this.log(msg.message);
         return;
-      case "progress":
-        this.jobs.get(msg.jobId)?.onProgress?.(msg.progress);
+      case "progress": {
+        const job = this.jobs.get(msg.jobId);
+        if (job?.kind === "train") job.onProgress?.(msg.progress);
         return;
+      }
+      case "rl-progress": {
+        const job = this.jobs.get(msg.jobId);
+        if (job?.kind === "reinforce") job.onProgress?.(msg.progress);
+        return;
+      }
       case "result": {
         const job = this.jobs.get(msg.jobId);
         this.jobs.delete(msg.jobId);
-        job?.resolve(msg.result);
+        if (job?.kind === "train") job.resolve(msg.result);
+        else job?.reject(new Error("the worker answered a REINFORCE job with a training result"));
+        return;
+      }
+      case "rl-result": {
+        const job = this.jobs.get(msg.jobId);
+        this.jobs.delete(msg.jobId);
+        if (job?.kind === "reinforce") job.resolve(msg.result);
+        else job?.reject(new Error("the worker answered a training job with a REINFORCE result"));
         return;
       }
       case "cancelled": {

@@ -1,12 +1,14 @@
 /**
- * The trainer's `worker_threads` worker: selects the backend once, then runs `train` jobs one at a
- * time with `trainPolicy`, streaming progress and answering cancellation. Protocol: ../protocol.ts.
+ * The trainer's `worker_threads` worker: selects the backend once, then runs jobs one at a time —
+ * `train` with `trainPolicy`, `reinforce` with REINFORCE fine-tuning — streaming progress and
+ * answering cancellation. Protocol: ../protocol.ts.
  * Started by ./client.ts (never import this module elsewhere: it takes over `parentPort`).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend, type BackendInfo } from "../backend";
 import { TrainingCancelledError } from "../errors";
 import { ZToWorker, type TFromWorker } from "../protocol";
+import { reinforce } from "../rl/reinforce";
 import { trainPolicy } from "../train";
 
 const port = parentPort;
@@ -35,14 +37,15 @@ port.on("message", (raw: unknown) => {
   }
   const msg = parsed.data;
   switch (msg.type) {
-    case "train": {
+    case "train":
+    case "reinforce": {
       if (current !== null) {
         post({ type: "error", jobId: msg.jobId, message: `busy with job ${current.jobId}; one job at a time` });
         return;
       }
       const job = { jobId: msg.jobId, cancelled: false };
       current = job;
-      void runJob(job, msg).finally(() => {
+      void (msg.type === "train" ? runJob(job, msg) : runReinforce(job, msg)).finally(() => {
         current = null;
       });
       return;
@@ -78,6 +81,36 @@ async function runJob(
       return;
     }
     post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+  } catch (err) {
+    if (err instanceof TrainingCancelledError) {
+      post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });
+      return;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: "error", jobId: job.jobId, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
+  }
+}
+
+async function runReinforce(
+  job: { jobId: string; cancelled: boolean },
+  msg: Extract<ReturnType<typeof ZToWorker.parse>, { type: "reinforce" }>,
+): Promise<void> {
+  let iterations = 0;
+  try {
+    const backend = await backendReady;
+    const result = await reinforce(msg.blob, msg.envId, msg.options, {
+      backend,
+      isCancelled: () => job.cancelled,
+      onProgress: (progress) => {
+        iterations = progress.iteration;
+        if (!job.cancelled) post({ type: "rl-progress", jobId: job.jobId, progress });
+      },
+    });
+    if (job.cancelled) {
+      post({ type: "cancelled", jobId: job.jobId, epochsRun: iterations });
+      return;
+    }
+    post({ type: "rl-result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
   } catch (err) {
     if (err instanceof TrainingCancelledError) {
       post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });

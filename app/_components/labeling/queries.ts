@@ -46,6 +46,7 @@ export const STATUS_TEXT: Record<string, string> = {
   aggregating: "aggregating labels",
   training: "training a new policy",
   evaluating: "evaluating the new policy",
+  finetuning: "fine-tuning the new policy with RL",
   published: "published",
   failed: "failed",
 };

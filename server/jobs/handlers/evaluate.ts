@@ -1,6 +1,7 @@
 /**
  * The `evaluate` job: the new policy runs seeded episodes on the built-in env (external projects skip
- * this), its metrics are stored, and it is published: the round is done and every client is told.
+ * this), its metrics are stored, and it is published: every client is told. The round is done — or, when
+ * the project fine-tunes with RL from this round on (`settings.rlFineTune`), it moves on to `finetuning`.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
@@ -26,7 +27,9 @@ export async function runEvaluate(db: Db, roundId: string): Promise<void> {
     const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
     if (!current || current.status !== "evaluating") return;
     await tx.update(policies).set({ metrics, publishedAt: sql`now()` }).where(eq(policies.id, policy.id));
-    emit((await transitionRound(tx, current, "published", { set: { metrics } })).event);
+    const rl = spec.settings.rlFineTune;
+    const next = spec.envId && rl && round.index >= rl.afterRound ? "finetuning" : "published";
+    emit((await transitionRound(tx, current, next, { set: { metrics } })).event);
     emit({ type: "policy:published", projectId: round.projectId, roundIndex: round.index, policyId: policy.id, version: policy.version, metrics });
   });
 }

@@ -2,13 +2,15 @@
 
 /**
  * The lead's policy versions: evaluation metrics, training time and backend; download a model; roll the
- * published policy back (with a confirmation step); and compare two versions side by side — both models are
+ * published policy back (with a confirmation step); for a version fine-tuned with RL, its return next to its
+ * imitation parent's on the same seeded episodes (and, if it was kept as a candidate, a button to publish it);
+ * and compare two versions side by side — both models are
  * loaded in this browser with the tfjs-free inference entry the takeover page uses (`trainer/policy/policy`)
  * and rolled out on the same seeded episode, replayed next to each other with their returns.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TPolicyPublished } from "@/contracts/policies";
+import type { TPolicyMetrics, TPolicyPublished, TPolicySummary } from "@/contracts/policies";
 import { LEAD_API } from "@/contracts/lead-routes";
 import { getEnvSpec } from "@/envs/index";
 import { apiData, errorMessage } from "@/app/_components/api-client";
@@ -30,10 +32,32 @@ interface PolicyRow {
   version: number;
   roundId: string | null;
   head: string;
-  training: { backend?: string; samples?: number; epochsRun?: number; finalLoss?: number; timings?: { totalMs?: number }; ensembleSize?: number };
-  metrics: { meanReturn?: number; successRate?: number | null; normalizedReturn?: number | null; episodes?: number } | null;
+  training: { backend?: string; samples?: number; epochsRun?: number; finalLoss?: number; timings?: { totalMs?: number }; ensembleSize?: number; episodes?: number; iterationsRun?: number };
+  metrics: TPolicyMetrics | null;
+  kind: TPolicySummary["kind"];
+  parentVersion: number | null;
+  parentMetrics: TPolicyMetrics | null;
   publishedAt: string | null;
   createdAt: string;
+}
+
+/** An RL fine-tuned version's return against its imitation parent's (same seeded evaluation episodes). */
+function RlComparison({ row }: { row: PolicyRow }) {
+  const before = row.parentMetrics?.meanReturn;
+  const after = row.metrics?.meanReturn;
+  const delta = before !== undefined && after !== undefined ? after - before : null;
+  return (
+    <div className="small" data-testid="rl-comparison" data-imitation-return={before ?? ""} data-rl-return={after ?? ""}>
+      <span className="badge">RL fine-tune of v{row.parentVersion ?? "—"}</span>{" "}
+      imitation {fmtNum(before)} → RL {fmtNum(after)}
+      {delta !== null && (
+        <strong style={{ marginLeft: ".3rem", color: delta > 0 ? "var(--ok, #1a7f37)" : delta < 0 ? "var(--error, #b42318)" : undefined }}>
+          ({delta > 0 ? "+" : ""}{fmtNum(delta)})
+        </strong>
+      )}
+      {row.training.episodes ? <span className="muted"> · {row.training.episodes} RL episodes</span> : null}
+    </div>
+  );
 }
 
 /** Seeds the server evaluates on start here (trainer/evaluate.ts EVAL_FIRST_SEED). */
@@ -67,7 +91,7 @@ export function PoliciesView({ project }: { project: LeadProject }) {
             <table data-testid="policy-versions" data-current={current ?? ""}>
               <thead>
                 <tr>
-                  <th>Version</th><th>Head</th><th>Eval return</th><th>Normalised</th><th>Success</th><th>Training</th><th>Backend</th><th>Samples</th><th>Published</th><th />
+                  <th>Version</th><th>Head · RL vs imitation</th><th>Eval return</th><th>Normalised</th><th>Success</th><th>Training</th><th>Backend</th><th>Samples</th><th>Published</th><th />
                 </tr>
               </thead>
               <tbody>
@@ -77,19 +101,27 @@ export function PoliciesView({ project }: { project: LeadProject }) {
                       <strong>v{r.version}</strong>
                       {r.version === current && <span className="badge" style={{ marginLeft: ".4rem" }} data-testid="policy-current">published</span>}
                     </td>
-                    <td>{r.head}</td>
+                    <td>
+                      {r.head}
+                      {r.kind === "rl-finetune" && <RlComparison row={r} />}
+                    </td>
                     <td>{fmtNum(r.metrics?.meanReturn)}{r.metrics?.episodes ? <span className="small muted"> ({r.metrics.episodes} ep.)</span> : null}</td>
                     <td>{fmtNum(r.metrics?.normalizedReturn, 2)}</td>
                     <td>{fmtPct(r.metrics?.successRate)}</td>
                     <td>{fmtMs(r.training.timings?.totalMs)}{r.training.epochsRun ? <span className="small muted"> · {r.training.epochsRun} ep.</span> : null}</td>
                     <td><code>{r.training.backend ?? "—"}</code></td>
                     <td>{r.training.samples ?? "—"}</td>
-                    <td className="small">{r.publishedAt ? fmtDate(r.publishedAt) : <span className="muted">not published</span>}</td>
+                    <td className="small">{r.publishedAt ? fmtDate(r.publishedAt) : <span className="muted">{r.kind === "rl-finetune" ? "candidate (not published)" : "not published"}</span>}</td>
                     <td className="nowrap">
                       <DownloadButton projectId={p} version={r.version} />{" "}
                       {r.publishedAt && r.version !== current && (
                         <button type="button" className="secondary" onClick={() => setConfirm(r.version)} data-testid={`rollback-${r.version}`}>
                           Roll back to v{r.version}
+                        </button>
+                      )}
+                      {!r.publishedAt && r.kind === "rl-finetune" && r.metrics && (
+                        <button type="button" className="secondary" onClick={() => setConfirm(r.version)} data-testid={`publish-candidate-${r.version}`}>
+                          Publish v{r.version}
                         </button>
                       )}
                     </td>
@@ -167,7 +199,7 @@ function RollbackDialog({ projectId, version, current, onClose, onDone }: { proj
   });
   return (
     <dialog ref={ref} className="confirm" onClose={onClose} aria-labelledby="rb-h" data-testid="rollback-dialog">
-      <h2 id="rb-h" style={{ marginTop: 0 }}>Roll back to v{version}?</h2>
+      <h2 id="rb-h" style={{ marginTop: 0 }}>Publish v{version}?</h2>
       <p>
         Policy v{version} replaces v{current ?? "—"} as the published policy: the next round rolls it out, takeover and robots pulling
         <code> policies/latest</code> get it. Nothing is deleted; you can publish v{current ?? "—"} again later. The change is audited.

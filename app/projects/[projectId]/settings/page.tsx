@@ -2,7 +2,9 @@ import Link from "next/link";
 import { PAGES } from "@/contracts/routes";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
+import { rlFineTuneSetting } from "@/server/projects/check-rl-fine-tune";
 import { orNotFound, requirePageUser } from "../../../_lib/page-auth";
+import { RlFineTuneForm } from "./RlFineTuneForm";
 import { SettingsForm } from "./SettingsForm";
 
 export default async function ProjectSettingsPage({ params }: { params: Promise<{ projectId: string }> }) {
@@ -18,10 +20,12 @@ export default async function ProjectSettingsPage({ params }: { params: Promise<
       </div>
     );
   }
+  const rl = rlFineTuneSetting(project);
   return (
     <>
       <h1>Settings · {project.name}</h1>
       <SettingsForm projectId={project.id} name={project.name} description={project.description} />
+      <RlFineTuneForm projectId={project.id} value={rl.value} unavailable={rl.problem} />
     </>
   );
 }

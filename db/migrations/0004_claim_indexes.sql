@@ -1,0 +1,2 @@
+CREATE INDEX "tasks_claim_idx" ON "tasks" USING btree ("round_id","label_count" DESC NULLS LAST,"created_at","id") WHERE "tasks"."label_count" < "tasks"."required";--> statement-breakpoint
+CREATE INDEX "tasks_lease_owner_idx" ON "tasks" USING btree ("lease_owner") WHERE "tasks"."lease_owner" is not null;

@@ -2,13 +2,16 @@
  * Realtime between processes on PostgreSQL: LISTEN/NOTIFY on one channel of the app's database.
  *
  * Every process that publishes domain events (web nodes, `npm run trainer` workers) sends them with
- * `pg_notify` through its pool; every web node also LISTENs on a dedicated connection and hands the messages
- * of the *other* processes to its own sockets (its own were delivered locally already: once per client).
+ * `pg_notify`; every web node also LISTENs on a dedicated connection (which it sends on too, so realtime does
+ * not queue behind requests for the pool) and hands the messages of the *other* processes to its own
+ * sockets (its own were delivered locally already: once per client).
  * Web nodes also exchange their local presence (see `cluster-presence.ts`).
  *
  * - NOTIFY payloads must stay under 8000 bytes: a message is cut into chunks of at most `CHUNK_BYTES`, all
  *   sent by one statement (one transaction), so they arrive together or not at all; the receiver joins them.
- * - A process sends its messages one at a time, so they arrive in the order it published them.
+ * - A process sends its messages one at a time, so they arrive in the order it published them; they are
+ *   numbered, and a receiver drops a number it has already handed on (a send retried through the pool after
+ *   the listening connection failed may have gone out twice).
  * - The listening connection reconnects on its own after the database went away (backoff up to 5 s) and
  *   then says `connected` again, so the presence can be resynchronised. What was sent while it was away is
  *   lost: realtime is best-effort, and clients refetch on reconnect.
@@ -95,6 +98,8 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
   private seq = 0;
   private sending: Promise<void> = Promise.resolve();
   private readonly partial = new Map<string, { parts: (string | undefined)[]; left: number; at: number }>();
+  /** Per sender, the last message number handed on: a resent message (same number) is dropped. */
+  private readonly lastSeq = new Map<string, number>();
   /** True while the last send failed (the caller may resynchronise). */
   sendFailed = false;
 
@@ -120,10 +125,17 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
     const id = `${this.nodeId}:${++this.seq}`;
     const parts = chunkText(JSON.stringify(message), CHUNK_BYTES);
     const payloads = parts.map((p, i) => `${id} ${i} ${parts.length} ${p}`);
+    const notify = (via: pg.Pool | pg.Client) =>
+      payloads.length === 1
+        ? via.query("select pg_notify($1, $2)", [this.channel, payloads[0]])
+        : via.query("select count(pg_notify($1, p)) from unnest($2::text[]) as p", [this.channel, payloads]);
     this.sending = this.sending.then(async () => {
       try {
-        if (payloads.length === 1) await this.pool.query("select pg_notify($1, $2)", [this.channel, payloads[0]]);
-        else await this.pool.query("select count(pg_notify($1, p)) from unnest($2::text[]) as p", [this.channel, payloads]);
+        // The listening connection is idle between notifications: sending there does not wait behind the
+        // requests holding the pool. Without one (trainer, or while it reconnects), or if it fails: the pool.
+        const listener = this.listener;
+        if (listener) await notify(listener).catch(() => notify(this.pool));
+        else await notify(this.pool);
         this.sendFailed = false;
       } catch (err) {
         this.sendFailed = true;
@@ -192,7 +204,9 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
     if (a <= 0 || b <= a || c <= b) return;
     const id = payload.slice(0, a);
     const from = id.slice(0, id.indexOf(":"));
-    if (!from || from === this.nodeId) return;
+    const seq = Number(id.slice(from.length + 1));
+    if (!from || from === this.nodeId || !Number.isInteger(seq)) return;
+    if (seq <= (this.lastSeq.get(from) ?? 0)) return;
     const i = Number(payload.slice(a + 1, b));
     const n = Number(payload.slice(b + 1, c));
     const text = payload.slice(c + 1);
@@ -214,6 +228,7 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
       this.partial.delete(id);
       whole = p.parts.join("");
     }
+    this.lastSeq.set(from, seq);
     const message = parseMessage(whole);
     if (!message) {
       console.error(`[realtime] ignored a malformed relay message from ${from}`);

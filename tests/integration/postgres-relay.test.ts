@@ -1,12 +1,13 @@
 /**
  * The LISTEN/NOTIFY relay (server/realtime/postgres-relay.ts) on real PostgreSQL: messages over the
- * 8000-byte NOTIFY limit arrive whole, in order, never echoed to their sender; a listening connection cut
- * by a loopback proxy reconnects on its own (no crash) and hears what is sent afterwards.
+ * 8000-byte NOTIFY limit arrive whole, in order, never echoed to their sender; a message sent twice is
+ * handed on once, a malformed one not at all; a listening connection cut by a loopback proxy reconnects on
+ * its own (no crash) and hears what is sent afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../db/client";
 import type { ProjectEvent } from "../../contracts/realtime";
-import { chunkText, CHUNK_BYTES, PostgresRelay, type RelayMessage } from "../../server/realtime/postgres-relay";
+import { chunkText, CHUNK_BYTES, PostgresRelay, RELAY_CHANNEL, type RelayMessage } from "../../server/realtime/postgres-relay";
 import { waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { TcpProxy } from "../helpers/tcp-proxy";
@@ -72,6 +73,22 @@ describe.skipIf(!POSTGRES_OK)("PostgresRelay [postgres]", () => {
     const bodies = heardByA.map((h) => (h.m.t === "events" && h.m.events[0]?.type === "comment:added" ? h.m.events[0].comment.body : null));
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? big : `small ${i}`)));
     expect(heardByB).toEqual([]); // its own messages are not handed back to the sender
+  });
+
+  it("hands on a message sent twice once, and ignores malformed ones", async () => {
+    heardByA.length = 0;
+    const raw = async (payload: string) => database.pool.query("select pg_notify($1, $2)", [RELAY_CHANNEL, payload]);
+    await raw('other:1 0 1 {"t":"hello","sync":false}');
+    await raw('other:1 0 1 {"t":"hello","sync":false}'); // the same message again (a retried send)
+    await raw("other:2 0 1 {not json");
+    await raw('other:3 0 1 {"t":"rm -rf"}');
+    await raw("no header at all");
+    await raw('other:4 0 1 {"t":"bye"}');
+    await waitFor("the last raw message", async () => heardByA.some((h) => h.m.t === "bye"), 5_000, 20);
+    expect(heardByA).toEqual([
+      { from: "other", m: { t: "hello", sync: false } },
+      { from: "other", m: { t: "bye" } },
+    ]);
   });
 
   it("reconnects after its connection was cut and hears what is sent afterwards", async () => {

@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encode } from "next-auth/jwt";
@@ -238,6 +239,7 @@ async function twoProcesses(): Promise<{ rows: Row[]; p99: number } | string> {
   }
 }
 
+const loadAtStart = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
 const one = await oneNode();
 const two = await twoProcesses();
 if (typeof two === "string") console.warn(`\n!!! ${two}: the two-process case is SKIPPED !!!\n`);
@@ -250,6 +252,7 @@ const md = saveResults("realtime", {
     `${EVENTS} round:progress and ${EVENTS} policy:published events published on the domain event bus (server/realtime/bus.ts), forwarded by attachRealtime to the project room over websocket.`,
     "Two processes: nodes A and B are child processes (bench/lib/realtime-node.ts), each with half the clients. Each event is sent to A over IPC (the clock starts before) and published on A's bus; B receives it through PostgreSQL LISTEN/NOTIFY (server/realtime/postgres-relay.ts).",
     "One node: server and all clients share one process and its event loop on a 2-core machine, so client-side decoding is part of the figure. Two processes: the clients of each node run in a process of their own (bench/lib/realtime-clients.ts), timing on the wall clock shared by the processes; 5 busy processes (2 nodes, 2 client processes, PostgreSQL) share the 2 cores.",
+    `1-minute load average ${loadAtStart} when the run started, on ${os.cpus().length} cores (other work on the machine skews these timings).`,
     goal("one node", one.p99),
     typeof two === "string" ? `Two processes: not measured (${two}).` : goal("two processes", two.p99),
   ],

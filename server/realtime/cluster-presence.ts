@@ -7,6 +7,7 @@
  *   crashed, or the database was away) is forgotten, and its users leave the lists.
  * - Resynchronisation: a node that (re)connects says `hello` with `sync`, and every node that hears from a
  *   node it does not know (yet, or any more) announces all its local presence and asks for the other's.
+ *   A node whose last send failed announces all its presence again at its next heartbeat.
  * - A node shutting down says `bye`.
  */
 import type { PresenceUser } from "../../contracts/realtime";
@@ -114,7 +115,10 @@ export class ClusterPresence {
   }
 
   private tick(): void {
+    // A presence message that could not be sent (database away, pool exhausted) is made up for.
+    const resync = this.relay.sendFailed;
     void this.relay.send({ t: "hello", sync: false });
+    if (resync) void this.announceAll();
     const cutoff = Date.now() - NODE_TTL_MS;
     for (const [id, node] of this.nodes) if (node.seen < cutoff) this.forget(id);
   }

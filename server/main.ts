@@ -17,6 +17,7 @@ import { CLIENT_IP_HEADER } from "./http/client-ip";
 import { serveFastPath } from "./http/fast-path";
 import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
+import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -79,7 +80,9 @@ async function main(): Promise<void> {
     if (serveFastPath(req, res, ctx)) return;
     void handle(req, res);
   });
-  const io = attachRealtime(server, ctx);
+  // On PostgreSQL, events and presence cross processes (other web nodes, `npm run trainer` workers).
+  const relay = await startRealtimeRelay(database, { listen: true });
+  const io = attachRealtime(server, ctx, { relay });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     closeRest: async () => {
       await runner?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await stopRealtimeRelay(relay);
       await database.close();
     },
   });

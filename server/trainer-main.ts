@@ -6,6 +6,7 @@
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { JobRunner } from "./jobs/runner";
+import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -14,11 +15,14 @@ if (!url) {
 }
 const database = await openDatabase({ url, poolSize: 4 });
 await migrateDatabase(database.db);
+// The jobs' events (round status, training progress, policy published) reach the web nodes' sockets.
+const relay = await startRealtimeRelay(database, { listen: false });
 const runner = new JobRunner(database.db);
 runner.start();
 console.log(`[trainer] ${runner.workerId} taking jobs from PostgreSQL`);
 const stop = async () => {
   await runner.stop();
+  await stopRealtimeRelay(relay);
   await database.close();
   process.exit(0);
 };

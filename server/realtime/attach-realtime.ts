@@ -1,6 +1,8 @@
 /**
  * socket.io on the web server's port. Each handler: validate (zod) → authorise (authorizeProject) → act →
  * acknowledge `{ ok, data } | { ok: false, error }`. One room per project; presence is broadcast on change.
+ * With a relay (PostgreSQL, `start-relay.ts`), presence spans every web node (`cluster-presence.ts`) and
+ * events published by other processes reach this node's rooms through the bus.
  */
 import type http from "node:http";
 import { Server, type Socket } from "socket.io";
@@ -18,6 +20,8 @@ import { authorizeProject } from "../auth/authorize-project";
 import type { SessionUser } from "../auth/session";
 import { toAck } from "../http/respond";
 import { realtimeBus } from "./bus";
+import { ClusterPresence, mergePresence } from "./cluster-presence";
+import type { PostgresRelay } from "./postgres-relay";
 import { userFromCookieHeader } from "./socket-auth";
 
 interface SocketData {
@@ -33,7 +37,12 @@ export const RECOVERY_WINDOW_MS = 2 * 60_000;
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-export function attachRealtime(server: http.Server, ctx: AppContext): RealtimeServer {
+export interface AttachRealtimeOptions {
+  /** The process's relay (PostgreSQL): presence is then shared with the other web nodes. */
+  relay?: PostgresRelay;
+}
+
+export function attachRealtime(server: http.Server, ctx: AppContext, options: AttachRealtimeOptions = {}): RealtimeServer {
   const io: RealtimeServer = new Server(server, {
     path: REALTIME_PATH,
     serveClient: false,
@@ -50,19 +59,37 @@ export function attachRealtime(server: http.Server, ctx: AppContext): RealtimeSe
     next();
   });
 
-  const presence = async (projectId: string): Promise<PresenceUser[]> => {
-    const sockets = await io.in(projectRoom(projectId)).fetchSockets();
-    const byId = new Map<string, PresenceUser>();
-    for (const s of sockets) {
-      const u = byId.get(s.data.user.id) ?? { id: s.data.user.id, name: s.data.user.name };
-      const view = s.data.views?.get(projectId);
-      if (view && !u.views?.includes(view)) u.views = [...(u.views ?? []), view].sort();
-      byId.set(s.data.user.id, u);
-    }
-    return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+  /** Who is in the project room on this node. */
+  const localUsers = async (projectId: string): Promise<PresenceUser[]> => {
+    const sockets = await io.in(projectRoom(projectId)).local.fetchSockets();
+    return mergePresence(
+      sockets.map((s) => {
+        const view = s.data.views?.get(projectId);
+        return [{ id: s.data.user.id, name: s.data.user.name, ...(view ? { views: [view] } : {}) }];
+      }),
+    );
   };
-  const broadcastPresence = async (projectId: string) => {
-    io.to(projectRoom(projectId)).emit("presence:update", { projectId, users: await presence(projectId) });
+  const cluster = options.relay
+    ? new ClusterPresence(options.relay, {
+        projects: () => [...io.of("/").adapter.rooms.keys()].filter((r) => r.startsWith(projectRoom(""))).map((r) => r.slice(projectRoom("").length)),
+        users: localUsers,
+        changed: (projectId) => {
+          if (io.of("/").adapter.rooms.get(projectRoom(projectId))?.size) void broadcastPresence(projectId, false);
+        },
+      })
+    : undefined;
+  /** Everyone in the project room, on every node. */
+  const presence = async (projectId: string, local?: PresenceUser[]): Promise<PresenceUser[]> =>
+    mergePresence([local ?? (await localUsers(projectId)), ...(cluster?.remote(projectId) ?? [])]);
+  /** This node's presence in a project changed: tell the other nodes, and return the merged list. */
+  const localChanged = async (projectId: string): Promise<PresenceUser[]> => {
+    const local = await localUsers(projectId);
+    void cluster?.announce(projectId, local);
+    return presence(projectId, local);
+  };
+  const broadcastPresence = async (projectId: string, changedHere = true) => {
+    const users = changedHere ? await localChanged(projectId) : await presence(projectId);
+    io.to(projectRoom(projectId)).emit("presence:update", { projectId, users });
   };
 
   io.on("connection", (socket: RealtimeSocket) => {
@@ -78,7 +105,7 @@ export function attachRealtime(server: http.Server, ctx: AppContext): RealtimeSe
         socket.data.projects.add(projectId);
         if (view) socket.data.views.set(projectId, view);
         else socket.data.views.delete(projectId);
-        const users = await presence(projectId);
+        const users = await localChanged(projectId);
         ack({ ok: true, data: { users } });
         socket.to(projectRoom(projectId)).emit("presence:update", { projectId, users });
       } catch (err) {
@@ -107,7 +134,11 @@ export function attachRealtime(server: http.Server, ctx: AppContext): RealtimeSe
 
   const forward = (event: ProjectEvent) => io.to(projectRoom(event.projectId)).emit("project:event", event);
   realtimeBus().on("event", forward);
-  server.once("close", () => realtimeBus().off("event", forward));
+  cluster?.start();
+  server.once("close", () => {
+    realtimeBus().off("event", forward);
+    void cluster?.stop();
+  });
 
   return io;
 }

@@ -37,3 +37,4 @@ export function cpuMs(pid: number | undefined): number | null {
     return null;
   }
 }
+

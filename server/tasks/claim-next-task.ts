@@ -54,7 +54,8 @@ interface ClaimedRow extends Record<string, unknown> {
  * This is the hottest path of the platform, so it is one statement: the caller's role and the labelling round,
  * the lease (only when the role allows it), and the task's state with its replay context. The caller's
  * own live lease comes first (a reload gets the same task back), then the most-labelled open task, oldest
- * first, along the partial index `tasks_claim_idx`.
+ * first, along the partial index `tasks_claim_idx` (its `desc nulls last` must match the index, or the planner sorts
+ * every open task instead of stopping at the first free one).
  */
 export async function claimNextTask(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<TNextTask | null> {
   if (!ZProjectId.safeParse(projectId).success) throw notFound("Project not found");
@@ -77,7 +78,7 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
         (select t.id from ${tasks} t where ${open} and t.lease_owner = ${caller.id}
           order by t.created_at, t.id limit 1 for update skip locked),
         (select t.id from ${tasks} t where ${open} and (t.lease_owner is null or t.lease_expires_at < now())
-          order by t.label_count desc, t.created_at, t.id limit 1 for update skip locked))
+          order by t.label_count desc nulls last, t.created_at, t.id limit 1 for update skip locked))
       returning id, state_id, lease_expires_at, required, label_count),
     claimed as (
       select p.id as task_id, p.lease_expires_at, p.required, p.label_count,

@@ -11,7 +11,8 @@ import type { AppContext } from "../context";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
 import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
-import { errorPayload, MAX_JSON_BYTES, tooLarge } from "./respond";
+import { MAX_FRAME_BYTES } from "../rollouts/frames";
+import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, tooLarge } from "./respond";
 import SECURITY_HEADERS from "./security-headers.json";
 
 interface FastRoute {
@@ -28,11 +29,29 @@ const ROUTES: FastRoute[] = [
 
 const BASE_HEADERS: Record<string, string> = Object.fromEntries(SECURITY_HEADERS.map((h) => [h.key, h.value]));
 
-/** Answers the request and returns true when it is one of the fast routes; false leaves it to Next.js. */
+/**
+ * Body limits of the routes Next.js serves, by path (the route files enforce them while reading, for bodies
+ * without a length). A declared length over the limit is refused here, before any handler runs.
+ */
+const BODY_LIMITS: [RegExp, number][] = [
+  [/^\/api\/v1\/projects\/[^/]+\/frames$/, MAX_FRAME_BYTES],
+  [/^\/api\/v1\/projects\/[^/]+\/datasets\/import$/, MAX_IMPORT_BYTES],
+  [/^\/api\/v1\/projects\/[^/]+\/(rollouts|demonstrations)$/, MAX_ROLLOUT_JSON_BYTES],
+  [/^\/api\//, MAX_JSON_BYTES],
+];
+
+/** Answers the request and returns true when it is one of the fast routes, or a body declared over its route's limit; false leaves it to Next.js. */
 export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
-  if (req.method !== "POST" || !req.url) return false;
+  if (!req.url || (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH")) return false;
   const q = req.url.indexOf("?");
   const pathname = q < 0 ? req.url : req.url.slice(0, q);
+  const declared = Number(req.headers["content-length"] ?? "NaN");
+  const limit = Number.isFinite(declared) ? BODY_LIMITS.find(([re]) => re.test(pathname))?.[1] : undefined;
+  if (limit !== undefined && declared > limit) {
+    void send(req, res, errorPayload(tooLarge(limit)));
+    return true;
+  }
+  if (req.method !== "POST") return false;
   for (const r of ROUTES) {
     const m = r.pattern.exec(pathname);
     if (!m) continue;
@@ -43,9 +62,7 @@ export function serveFastPath(req: http.IncomingMessage, res: http.ServerRespons
 }
 
 async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext, r: FastRoute, raw: string): Promise<void> {
-  let status: number;
-  let body: string | undefined;
-  let headers: Record<string, string> = {};
+  let reply: Reply;
   try {
     let param: string;
     try {
@@ -57,22 +74,28 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     const caller = await requireCallerFromHeaders(db, header(req, "authorization"), header(req, "cookie"), ctx.config.authSecret);
     const parsed = await readJsonBody(req, MAX_JSON_BYTES);
     const out = await r.handler({ db, caller, params: { [r.param]: param }, body: parsed });
-    status = out.status;
-    headers = out.headers ?? {};
-    if (out.data !== undefined) body = JSON.stringify({ data: out.data });
+    reply = { status: out.status, headers: out.headers ?? {}, body: out.data === undefined ? undefined : { data: out.data } };
   } catch (err) {
-    const e = errorPayload(err);
-    status = e.status;
-    headers = e.headers;
-    body = JSON.stringify(e.body);
+    reply = errorPayload(err);
   }
+  await send(req, res, reply);
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+async function send(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply): Promise<void> {
+  const body = reply.body === undefined ? undefined : JSON.stringify(reply.body);
   // Answer once the body is in: a refused body (413, 401 before reading it) is read to its end and dropped,
   // not stored, so the client is not cut off mid-upload and the connection stays usable.
   if (!(await drained(req))) return;
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
+  res.writeHead(reply.status, {
     ...BASE_HEADERS,
-    ...headers,
+    ...reply.headers,
     "cache-control": "no-store",
     ...(body !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } : {}),
   });

@@ -87,6 +87,10 @@ export function route<A extends unknown[]>(fn: (...args: A) => Promise<Response>
 }
 
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+/** Rollouts and demonstrations: long episodes with observations. */
+export const MAX_ROLLOUT_JSON_BYTES = 32 * 1024 * 1024;
+/** Dataset imports (JSONL). */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** Reads a JSON body (at most `maxBytes`, else 413); a body that is not JSON is a validation error, not a 500. */
 export async function readJson(req: Request, maxBytes = MAX_JSON_BYTES): Promise<unknown> {

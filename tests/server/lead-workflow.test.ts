@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { LEAD_API, diffUrl, exportUrl, importUrl, withQuery } from "../../contracts/lead-routes";
 import { createExpert } from "../../envs/index";
-import { ApiClient, waitFor } from "../helpers/api-client";
+import { ApiClient, tasksWaiting, waitFor } from "../helpers/api-client";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
 const ENV = "CarTrack-v0";
@@ -39,6 +39,11 @@ async function label(api: ApiClient, projectId: string, opts: { cantTellEvery?: 
   let n = 0;
   for (;;) {
     const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`);
+    if (tasksWaiting(next)) {
+      // Tasks held by the other labeller right now: not done yet.
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (next.status === 204) return n;
     if (next.status !== 200) throw new Error(`tasks/next → ${next.status} ${JSON.stringify(next.body)}`);
     const { task, state } = next.body.data as { task: { id: string }; state: { envState: number[] } };

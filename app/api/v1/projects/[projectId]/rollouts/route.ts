@@ -1,5 +1,5 @@
 import { apiRoute, json } from "@/server/http/api-route";
-import { readJson } from "@/server/http/respond";
+import { MAX_ROLLOUT_JSON_BYTES, readJson } from "@/server/http/respond";
 import { addExternalRollout } from "@/server/rollouts/add-external-rollout";
 
-export const POST = apiRoute<{ projectId: string }>(async ({ req, db, caller, params }) => json(await addExternalRollout(db, caller, params.projectId, await readJson(req, 32 * 1024 * 1024)), 201));
+export const POST = apiRoute<{ projectId: string }>(async ({ req, db, caller, params }) => json(await addExternalRollout(db, caller, params.projectId, await readJson(req, MAX_ROLLOUT_JSON_BYTES)), 201));

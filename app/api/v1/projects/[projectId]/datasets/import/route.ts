@@ -1,8 +1,6 @@
 import { importDataset, parseFormat } from "@/server/datasets/import-dataset";
 import { apiRoute, json } from "@/server/http/api-route";
-import { readBody } from "@/server/http/respond";
-
-const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+import { MAX_IMPORT_BYTES, readBody } from "@/server/http/respond";
 
 /** The body is the file itself: JSONL (`?format=jsonl`, default) or the LeRobot JSON bundle (`?format=lerobot`). */
 export const POST = apiRoute<{ projectId: string }>(async ({ req, db, caller, params }) => {

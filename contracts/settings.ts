@@ -36,6 +36,11 @@ export const ZProjectSettings = z
     hiddenUnits: z.array(z.int().min(4).max(4096)).min(1).max(4).default([64, 64]),
     learningRate: z.number().positive().max(1).default(0.003),
     warmStart: z.boolean().default(false),
+    /**
+     * Large datasets train with a larger batch: ×2, then ×4 while every epoch still has ≥ 8 batches, with the
+     * learning rate × √(factor). Same epochs; fewer, larger steps run ~1.2–1.3× more samples/s on wasm.
+     */
+    largeBatch: z.boolean().default(true),
     /** Advance labeling → aggregating → training on its own when every task has its labels. */
     autoAdvance: z.boolean().default(true),
     /** Continuous labels: labels closer than this (in half-ranges of the action space) form one cluster. */

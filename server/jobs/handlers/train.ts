@@ -32,23 +32,6 @@ export function headConfig(spec: ProjectSpec): THeadConfig {
   }
 }
 
-/** Batches per epoch the larger batch must still give (fewer, and the epoch's few steps fit the data less). */
-export const MIN_BATCHES_PER_EPOCH = 8;
-
-/**
- * The batch and learning rate a dataset of `samples` trains with: the project's, or — with `largeBatch`, when
- * the dataset is large — the batch doubled (up to 4×) while an epoch keeps ≥ {@link MIN_BATCHES_PER_EPOCH}
- * batches, and the learning rate scaled by √(factor) (the usual rule for Adam; same epochs, so every sample
- * is seen as often). On wasm an 8→256→256→3 MLP runs ~1.25× more samples/s at batch 1024 than at 256
- * (per-step overhead, better matmul shapes); bench/round.ts shows the policy is as good.
- */
-export function batchForDataset(samples: number, settings: { batchSize: number; learningRate: number; largeBatch: boolean }, validationSplit = 0.1): { batchSize: number; learningRate: number } {
-  const nTrain = samples - Math.floor(samples * validationSplit);
-  let factor = 1;
-  while (settings.largeBatch && factor < 4 && nTrain / (settings.batchSize * factor * 2) >= MIN_BATCHES_PER_EPOCH && settings.batchSize * factor * 2 <= 65_536) factor *= 2;
-  return { batchSize: settings.batchSize * factor, learningRate: settings.learningRate * Math.sqrt(factor) };
-}
-
 export interface TrainDeps {
   trainer: () => Promise<TrainerWorker>;
   heartbeat: (progress: unknown) => Promise<void>;
@@ -76,7 +59,6 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   const loadMs = performance.now() - tLoad;
   const s = spec.settings;
   const ensembleSize = s.ensembleSize || (s.selection === "uncertainty" ? 5 : 1);
-  const batch = batchForDataset(dataset.n, s);
   let lastPush = 0;
   const onProgress = (p: TTrainProgress) => {
     const now = Date.now();
@@ -96,7 +78,9 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
       network: { hidden: s.hiddenUnits, activation: "relu" },
       ensembleSize,
       epochs: s.epochs,
-      ...batch,
+      batchSize: s.batchSize,
+      learningRate: s.learningRate,
+      learningRateSchedule: s.learningRateSchedule,
       seed: round.index,
       ...(spec.envId ? { envId: spec.envId } : {}),
     },
@@ -128,8 +112,9 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
           timings: { ...result.timings, loadMs },
           lossCurve: result.lossCurve,
           ensembleSize,
-          batchSize: batch.batchSize,
-          learningRate: batch.learningRate,
+          batchSize: s.batchSize,
+          learningRate: s.learningRate,
+          learningRateSchedule: s.learningRateSchedule,
           warmStarted: result.warmStarted,
         },
       })

@@ -25,6 +25,11 @@ export const ZTrainConfig = z.object({
   epochs: z.number().int().min(1).max(100_000).default(200),
   batchSize: z.number().int().min(1).max(1 << 20).default(256),
   learningRate: z.number().positive().max(1).default(2e-3),
+  /**
+   * `constant`, or `cosine`: per epoch from `learningRate` down to `learningRate × 0.05` at the last epoch
+   * (½(1 + cos π·(e−1)/(epochs−1))) — the late epochs settle instead of oscillating around the optimum.
+   */
+  learningRateSchedule: z.enum(["constant", "cosine"]).default("constant"),
   /** Fraction held out for early stopping (none when it would be < 1 sample). */
   validationSplit: z.number().min(0).max(0.5).default(0.1),
   /** Epochs without a val-loss improvement of at least `minDelta` before stopping. */

@@ -47,6 +47,12 @@ export interface TrainHooks {
 
 export { TrainingCancelledError };
 
+/** The cosine schedule's rate for `epoch` (1-based) of `epochs`: `lr` at the first, `lr × 0.05` at the last. */
+export function cosineLearningRate(lr: number, epoch: number, epochs: number): number {
+  const progress = epochs <= 1 ? 0 : (epoch - 1) / (epochs - 1);
+  return lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function trainPolicy(
@@ -201,6 +207,7 @@ export async function trainPolicy(
 
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const tEpoch = performance.now();
+      if (config.learningRateSchedule === "cosine") optimizer.setLearningRate(cosineLearningRate(config.learningRate, epoch, config.epochs));
       const idx = tf.tensor1d(permutation(nTrain, epochRng), "int32");
       const xs = tf.gather(xTrain, idx);
       const ts = tf.gather(tTrain, idx);

@@ -3,8 +3,9 @@
  * = version i−1 ∪ the accepted samples of round i (plus review decisions taken since the last version).
  * One transaction; idempotent (a round no longer `aggregating` is left alone).
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Space } from "../../envs/index";
+import { bulkInsert } from "../../db/bulk-insert";
 import type { Db } from "../../db/client";
 import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
 import { writeVersion, type DatasetSampleInput } from "../datasets/write-version";
@@ -39,20 +40,25 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
 
     // 2. Labelling tasks: consensus per state; gold answers are known and feed labeller accuracy.
     const roundTasks = await tx.select().from(tasks).where(eq(tasks.roundId, round.id));
+    // Labels, states and rollouts of the round's tasks by join/sub-select, not by a list of 10k ids as parameters.
+    const ofRound = tx.select({ id: tasks.stateId }).from(tasks).where(eq(tasks.roundId, round.id));
     const roundLabels = roundTasks.length
-      ? await tx.select().from(labels).where(inArray(labels.taskId, roundTasks.map((t) => t.id)))
+      ? await tx.select(getTableColumns(labels)).from(labels).innerJoin(tasks, eq(tasks.id, labels.taskId)).where(eq(tasks.roundId, round.id))
       : [];
     const byTask = new Map<string, typeof roundLabels>();
     for (const l of roundLabels) byTask.set(l.taskId, [...(byTask.get(l.taskId) ?? []), l]);
     const stateRows = roundTasks.length
-      ? await tx.select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation }).from(states).where(inArray(states.id, roundTasks.map((t) => t.stateId)))
+      ? await tx.select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation }).from(states).where(inArray(states.id, ofRound))
       : [];
     const stateById = new Map(stateRows.map((s) => [s.id, s]));
     // The same labels give the same dataset in the same order (and so the same trained policy): tasks in the
     // order of their rollouts (by seed, then creation) and steps, not in whatever order the table returns them,
     // which depends on how the labelling went (updated rows move).
     const rolloutRows = stateRows.length
-      ? await tx.select({ id: rollouts.id, seed: rollouts.seed, createdAt: rollouts.createdAt }).from(rollouts).where(inArray(rollouts.id, [...new Set(stateRows.map((s) => s.rolloutId))]))
+      ? await tx
+          .select({ id: rollouts.id, seed: rollouts.seed, createdAt: rollouts.createdAt })
+          .from(rollouts)
+          .where(inArray(rollouts.id, tx.select({ id: states.rolloutId }).from(states).where(inArray(states.id, ofRound))))
       : [];
     const rolloutKey = new Map(rolloutRows.map((r) => [r.id, r]));
     const orderKey = (stateId: string): [number, number, string, number] => {
@@ -113,9 +119,7 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
     }
 
     const version = round.index;
-    for (let i = 0; i < aggregateRows.length; i += 1000) {
-      await tx.insert(aggregatedLabels).values(aggregateRows.slice(i, i + 1000).map((r) => ({ ...r, datasetVersion: r.status === "accepted" ? version : null }))).onConflictDoNothing();
-    }
+    await bulkInsert(tx, aggregatedLabels, aggregateRows.map((r) => ({ ...r, datasetVersion: r.status === "accepted" ? version : null })), { onConflictDoNothing: true });
     if (decided.length) await tx.update(aggregatedLabels).set({ datasetVersion: version }).where(inArray(aggregatedLabels.id, decided.map((d) => d.id)));
     await writeVersion(tx, round.projectId, round.id, version, samples);
     for (const [userId, s] of stats) await tx.insert(labelerStats).values({ roundId: round.id, userId, ...s }).onConflictDoNothing();

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { and, desc, eq, lt } from "drizzle-orm";
+import { bulkInsert } from "../../db/bulk-insert";
 import { datasetSamples, datasetVersions } from "../../db/schema";
 import type { Tx } from "../jobs/queue";
 
@@ -45,7 +46,7 @@ export async function writeVersion(tx: Tx, projectId: string, roundId: string | 
     .orderBy(desc(datasetVersions.version))
     .limit(1);
   const rows = samples.map((s) => ({ projectId, version, ...s }));
-  for (let i = 0; i < rows.length; i += 1000) await tx.insert(datasetSamples).values(rows.slice(i, i + 1000));
+  await bulkInsert(tx, datasetSamples, rows);
   const bySource: Record<string, number> = { ...((prev?.counts as { bySource?: Record<string, number> })?.bySource ?? {}) };
   for (const s of samples) bySource[s.source] = (bySource[s.source] ?? 0) + 1;
   await tx.insert(datasetVersions).values({

@@ -2,12 +2,19 @@
  * The job runner: polls the `jobs` table, runs one job at a time, renews its lease while it works, and
  * turns a job that failed for good into a failed round (with the error kept for the lead and a retry).
  * The web process runs one in-process (default); `npm run trainer` runs one in its own process.
+ *
+ * No idle gaps between a round's jobs: after a job the loop claims the next one at once, and a round status
+ * change published in this process (the realtime bus, after its transaction committed — which is when the
+ * new state's job becomes visible) wakes the loop instead of leaving the job to the next poll. A runner in
+ * another process (`npm run trainer`) still finds jobs by polling.
  */
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import type { ProjectEvent } from "../../contracts/realtime";
 import { rounds, type Job } from "../../db/schema";
 import { TrainerWorker } from "../../trainer/worker/client";
+import { realtimeBus } from "../realtime/bus";
 import { transactionWithEvents } from "../realtime/with-events";
 import { transitionRound } from "../rounds/round-machine";
 import { runAggregation } from "../aggregation/run-aggregation";
@@ -33,6 +40,11 @@ export class JobRunner {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Set by {@link poke}; a poke that lands while a tick runs skips the next wait. */
+  private poked = false;
+  private readonly onEvent = (e: ProjectEvent): void => {
+    if (e.type === "round:status") this.poke();
+  };
   private trainer: Promise<TrainerWorker> | undefined;
   private readonly opts: Required<Omit<JobRunnerOptions, "trainerEnv">> & { trainerEnv?: Record<string, string> };
 
@@ -48,16 +60,20 @@ export class JobRunner {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    if (this.loop) return;
+    realtimeBus().on("event", this.onEvent);
+    this.loop = this.run();
   }
 
   /** Wakes the loop now (e.g. after enqueueing) instead of at the next poll. */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    realtimeBus().off("event", this.onEvent);
     this.wake?.();
     await this.loop;
     const trainer = await this.trainer?.catch(() => undefined);
@@ -67,12 +83,13 @@ export class JobRunner {
   private async run(): Promise<void> {
     while (!this.stopped) {
       let worked = false;
+      this.poked = false;
       try {
         worked = await this.tick();
       } catch (err) {
         this.opts.log(`[jobs] ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (!worked && !this.stopped) await new Promise<void>((r) => {
+      if (!worked && !this.stopped && !this.poked) await new Promise<void>((r) => {
         const timer = setTimeout(r, this.opts.pollMs);
         this.wake = () => {
           clearTimeout(timer);

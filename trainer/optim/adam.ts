@@ -25,7 +25,7 @@ export class FastAdam extends tf.Optimizer {
   }
 
   private readonly config: Required<AdamConfig>;
-  private readonly lr: tf.Scalar;
+  private readonly lr: tf.Variable;
   private readonly b1: tf.Scalar;
   private readonly b2: tf.Scalar;
   private readonly oneMinusB1: tf.Scalar;
@@ -40,7 +40,7 @@ export class FastAdam extends tf.Optimizer {
     super();
     this.config = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, ...config };
     const { learningRate, beta1, beta2, epsilon } = this.config;
-    this.lr = tf.keep(tf.scalar(learningRate));
+    this.lr = tf.tidy(() => tf.variable(tf.scalar(learningRate), false));
     this.b1 = tf.keep(tf.scalar(beta1));
     this.b2 = tf.keep(tf.scalar(beta2));
     this.oneMinusB1 = tf.keep(tf.scalar(1 - beta1));
@@ -80,6 +80,11 @@ export class FastAdam extends tf.Optimizer {
       }
     });
     this.incrementIterations();
+  }
+
+  /** Changes the learning rate from the next step on (a schedule sets it once per epoch: one tiny upload). */
+  setLearningRate(learningRate: number): void {
+    tf.tidy(() => this.lr.assign(tf.scalar(learningRate)));
   }
 
   override dispose(): void {

@@ -41,6 +41,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
   if (!round || round.status !== "training" || round.datasetVersion === null) return;
   const spec = await loadProjectSpec(db, round.projectId);
+  const tLoad = performance.now();
 
   const rows = await db
     .select({ observation: datasetSamples.observation, action: datasetSamples.action })
@@ -55,6 +56,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
     const [p] = await db.select({ blob: policies.blob }).from(policies).where(eq(policies.id, round.policyId));
     if (p) warmStart = new Uint8Array(p.blob);
   }
+  const loadMs = performance.now() - tLoad;
   const s = spec.settings;
   const ensembleSize = s.ensembleSize || (s.selection === "uncertainty" ? 5 : 1);
   let lastPush = 0;
@@ -78,6 +80,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
       epochs: s.epochs,
       batchSize: s.batchSize,
       learningRate: s.learningRate,
+      learningRateSchedule: s.learningRateSchedule,
       seed: round.index,
       ...(spec.envId ? { envId: spec.envId } : {}),
     },
@@ -106,9 +109,12 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
           finalLoss: result.finalLoss,
           bestValLoss: result.bestValLoss,
           samplesPerSec: result.samplesPerSec,
-          timings: result.timings,
+          timings: { ...result.timings, loadMs },
           lossCurve: result.lossCurve,
           ensembleSize,
+          batchSize: s.batchSize,
+          learningRate: s.learningRate,
+          learningRateSchedule: s.learningRateSchedule,
           warmStarted: result.warmStarted,
         },
       })

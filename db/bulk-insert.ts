@@ -1,0 +1,61 @@
+/**
+ * Inserting thousands of rows in one statement per chunk: the rows travel as ONE jsonb parameter and
+ * Postgres expands them with `jsonb_to_recordset`, instead of drizzle's `insert … values (…), (…)` with a
+ * placeholder per cell.
+ *
+ * Why: building a 1,000-row multi-values insert in drizzle costs ~65 ms of CPU per chunk before anything
+ * reaches the database (12k placeholders), so a 10k-sample dataset version spent ~0.7 s building SQL and
+ * ~1 s inserting; one jsonb parameter per 5k rows takes ~0.45 s in all (measured on Postgres 15, 2 cores).
+ * Works unchanged on PGlite.
+ *
+ * Rules: columns are taken from the drizzle table; a key absent (or undefined) in every row is left out, so
+ * its database default applies; a key present in some rows is null in the others, which is refused for a
+ * NOT NULL column. jsonb values are embedded as they are (as drizzle would store them); non-finite numbers
+ * in numeric columns travel as 'NaN'/'Infinity' text, dates as ISO strings. bytea columns are not supported.
+ * Rows are inserted in array order (serial ids follow it).
+ */
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Db } from "./client";
+
+type DbOrTx = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Serial pseudo-types are not types a record definition accepts. */
+const RECORD_TYPE: Record<string, string> = { serial: "integer", bigserial: "bigint", smallserial: "smallint" };
+
+export async function bulkInsert<T extends PgTable>(
+  db: DbOrTx,
+  table: T,
+  rows: readonly T["$inferInsert"][],
+  options: { onConflictDoNothing?: boolean; chunkSize?: number } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => rows.some((r) => (r as Record<string, unknown>)[key] !== undefined));
+  for (const [key, column] of columns) {
+    if (column.getSQLType() === "bytea") throw new Error(`bulkInsert: bytea column ${column.name} is not supported`);
+    if (column.notNull && rows.some((r) => (r as Record<string, unknown>)[key] == null)) {
+      throw new Error(`bulkInsert: NOT NULL column ${column.name} is missing in some rows`);
+    }
+  }
+  const names = sql.join(columns.map(([, c]) => sql.identifier(c.name)), sql`, `);
+  const record = sql.join(columns.map(([, c]) => sql`${sql.identifier(c.name)} ${sql.raw(RECORD_TYPE[c.getSQLType()] ?? c.getSQLType())}`), sql`, `);
+  const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
+  const encode = (value: unknown, isJson: boolean): unknown => {
+    if (value === undefined || value === null || isJson) return value ?? null;
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+    if (typeof value === "bigint") return value.toString();
+    return value;
+  };
+  const size = options.chunkSize ?? 5000;
+  for (let i = 0; i < rows.length; i += size) {
+    const chunk = rows.slice(i, i + size).map((r) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, c] of columns) out[c.name] = encode((r as Record<string, unknown>)[key], c.getSQLType() === "jsonb" || c.getSQLType() === "json");
+      return out;
+    });
+    // In array order, so serial ids follow the order of `rows` (as chunked multi-values inserts did).
+    await db.execute(
+      sql`insert into ${table} (${names}) select ${names} from rows from (jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as (${record})) with ordinality as x(${names}, bulk_ord) order by bulk_ord${conflict}`,
+    );
+  }
+}

@@ -72,12 +72,16 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     const p = project.id as string;
     for (const l of labelers) await lead.ok("POST", LEAD_API.members(p), { email: (await l.ok("GET", "/api/v1/me")).email, role: "labeler" });
 
+    let lastSeen = "";
     const published = (index: number) =>
       waitFor(`round ${index} published`, async () => {
         const r = await lead.ok("GET", LEAD_API.round(p, index));
+        lastSeen = JSON.stringify({ status: r.status, progress: r.progress, error: r.error });
         if (r.status === "failed") throw new Error(`round ${index} failed: ${r.error}`);
         return r.status === "published" ? r : null;
-      }, 240_000, 300);
+      }, 240_000, 300).catch((err: Error) => {
+        throw new Error(`${err.message} (last seen: ${lastSeen})`);
+      });
     const runRound = async (index: number) => {
       expect((await lead.ok("POST", LEAD_API.rounds(p), {})).index).toBe(index);
       await waitFor(`round ${index} labeling`, async () => (await lead.ok("GET", LEAD_API.round(p, index))).status === "labeling", 120_000);

@@ -1,4 +1,10 @@
 /** Policy versions as the lead sees them (list, download, roll back). */
+
+/**
+ * The server evaluates a policy on the episodes seeded from here (away from the seeds used to collect
+ * training data); the browser replays the same episodes.
+ */
+export const EVAL_FIRST_SEED = 100_000;
 export interface TPolicyMetrics {
   meanReturn?: number;
   successRate?: number | null;

@@ -14,6 +14,7 @@
 import fs from "node:fs";
 import pg from "pg";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { preparedStatementsOn } from "./prepared";
 import * as schema from "./schema";
 
 export type DbEngine = "pglite" | "postgres";
@@ -42,9 +43,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const poolSize = options.poolSize ?? 10;
   if (options.url) {
     const pool = createPool(options.url, poolSize, options.connectionTimeoutMs);
+    const db = drizzle(pool, { schema });
+    preparedStatementsOn(db, pool);
     return {
       engine: "postgres",
-      db: drizzle(pool, { schema }),
+      db,
       pool,
       url: options.url,
       close: () => pool.end(),

@@ -14,7 +14,7 @@ import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
-import { serveFastPath } from "./http/fast-path";
+import { drainRequest, serveFastPath } from "./http/fast-path";
 import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
@@ -60,22 +60,13 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
-    // A handler that answers before the whole body has arrived (413) must not leave the connection reusable:
-    // the rest of that body is still on its way and would be read as the next request. Close it after this
-    // response ("Connection: close"), and meanwhile keep reading and discarding the rest, so the client
-    // receives the answer instead of a reset.
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
-      if (!req.complete && !this.headersSent) this.setHeader("connection", "close");
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
+    // A handler that answers before the whole body has arrived (413 from a route reading a body without a
+    // length) stops reading it. Read the rest and drop it (capped), so the client can finish sending and then read
+    // the answer — closing instead cut it off mid-upload (EPIPE) — and the keep-alive connection stays usable.
     res.once("finish", () => {
       if (req.complete) return;
-      // Whoever started reading (Next's body stream) holds it paused under back-pressure: take it over.
-      req.removeAllListeners("data");
       req.removeAllListeners("readable");
-      req.on("data", () => {});
-      req.resume();
+      void drainRequest(req);
     });
     if (serveFastPath(req, res, ctx)) return;
     void handle(req, res);

@@ -5,11 +5,11 @@
  *
  * Browser-safe.
  */
+import { EVAL_FIRST_SEED } from "../contracts/policies";
 import { createExpert, getEnvSpec } from "../envs/index";
 import { randomActingPolicy, rollout, type ActingPolicy, type Trajectory } from "./rollout";
 
-/** Evaluation seeds start here, away from the seeds used to collect training data. */
-export const EVAL_FIRST_SEED = 100_000;
+export { EVAL_FIRST_SEED };
 
 export interface ReferenceReturns {
   readonly expert: number;

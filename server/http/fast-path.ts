@@ -91,7 +91,7 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, reply: 
   const body = reply.body === undefined ? undefined : JSON.stringify(reply.body);
   // Answer once the body is in: a refused body (413, 401 before reading it) is read to its end and dropped,
   // not stored, so the client is not cut off mid-upload and the connection stays usable.
-  if (!(await drained(req))) return;
+  if (!(await drainRequest(req))) return;
   if (res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, {
     ...BASE_HEADERS,
@@ -106,7 +106,8 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, reply: 
 const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 const DRAIN_MAX_MS = 10_000;
 
-function drained(req: http.IncomingMessage): Promise<boolean> {
+/** Reads the rest of a request body and drops it; false (and the connection cut) past the caps. */
+export function drainRequest(req: http.IncomingMessage): Promise<boolean> {
   if (req.complete) return Promise.resolve(true);
   return new Promise((resolve) => {
     let size = 0;

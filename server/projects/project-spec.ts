@@ -26,7 +26,7 @@ interface StoredConfig {
   external?: { observationSpace: TSpace; actionSpace: TSpace };
 }
 
-export function projectSpec(project: Project): ProjectSpec {
+export function projectSpec(project: Pick<Project, "id" | "envId" | "config">): ProjectSpec {
   const config = (project.config ?? {}) as StoredConfig;
   const settings = ZProjectSettings.parse(config.settings ?? {});
   const env = project.envId ? getEnvSpec(project.envId) : null;

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { TNextTask } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
+import { executeHot } from "../../db/prepared";
 import { ZProjectId } from "../../contracts/projects";
 import { memberships, projects, rollouts, rounds, states, tasks } from "../../db/schema";
 import { checkRole, rolesAtLeast, type Caller } from "../auth/authorize-project";
@@ -63,7 +64,7 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
   const roles = rolesAtLeast("labeler");
   const allowed = caller.isAdmin ? sql`true` : sql`(select role from head) in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
   const open = sql`t.round_id = (select round_id from head) and ${labellableBy(caller, exclude)}`;
-  const res = await db.execute<ClaimedRow>(sql`
+  const res = await executeHot<ClaimedRow>(db, "claim_next_task", sql`
     with head as (
       select m.role, r.id as round_id, r.index as round_index
       from ${projects} p

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { ZSubmitLabel } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
+import { executeHot } from "../../db/prepared";
 import { labels, memberships, projects, rounds, tasks } from "../../db/schema";
 import { checkRole, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
@@ -30,15 +31,15 @@ export interface SubmittedLabel {
 export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<SubmittedLabel> {
   const body = ZSubmitLabel.parse(input);
   // One round trip for the task's project, its spec and the caller's role in it.
-  const [found] = await db
-    .select({ project: projects, role: memberships.role })
-    .from(tasks)
-    .innerJoin(projects, eq(projects.id, tasks.projectId))
-    .leftJoin(memberships, and(eq(memberships.projectId, tasks.projectId), eq(memberships.userId, caller.id)))
-    .where(eq(tasks.id, taskId));
+  const head = await executeHot<{ id: string; env_id: string | null; config: unknown; role: string | null }>(db, "label_project", sql`
+    select p.id, p.env_id, p.config, m.role
+    from ${tasks} t join ${projects} p on p.id = t.project_id
+    left join ${memberships} m on m.project_id = t.project_id and m.user_id = ${caller.id}
+    where t.id = ${taskId}`);
+  const found = head.rows[0];
   if (!found) throw notFound("Task not found");
   checkRole(caller, found, "labeler");
-  const spec = projectSpec(found.project);
+  const spec = projectSpec({ id: found.id, envId: found.env_id, config: found.config });
   if (!body.cantTell) checkAction(spec.actionSpace, body.action, "action");
   const action = body.cantTell ? null : (body.action ?? null);
 
@@ -47,7 +48,7 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
   // check passes. The lock is taken after the statement's snapshot, so a label committed by a racing request
   // while this one waited is not seen here — the insert then meets the unique index and inserts nothing, and
   // `explainRefusal` reads again to say why.
-  const res = await db.execute<WriteResult>(sql`
+  const res = await executeHot<WriteResult>(db, "submit_label", sql`
     with t as (
       select t.id, t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id
       from ${tasks} t join ${rounds} r on r.id = t.round_id

@@ -7,6 +7,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ZCreateToken } from "../../contracts/tokens";
 import type { Db } from "../../db/client";
+import { executeHot } from "../../db/prepared";
 import { apiTokens, auditLog, users } from "../../db/schema";
 import type { SessionUser } from "../auth/session";
 import { AppError, notFound } from "../errors";
@@ -79,12 +80,13 @@ function touchToken(db: Db, tokenId: string): void {
 /** The user behind a bearer token, or null for an unknown or revoked one. */
 export async function userForToken(db: Db, token: string): Promise<SessionUser | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-  const [row] = await db
-    .select({ tokenId: apiTokens.id, id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+  // Every API request runs this: a prepared statement on PostgreSQL (db/prepared.ts).
+  const res = await executeHot<{ token_id: string; id: string; email: string; name: string; is_admin: boolean }>(db, "user_for_token", sql`
+    select t.id as token_id, u.id, u.email, u.name, u.is_admin
+    from ${apiTokens} t join ${users} u on u.id = t.user_id
+    where t.token_hash = ${hashToken(token)} and t.revoked_at is null`);
+  const row = res.rows[0];
   if (!row) return null;
-  touchToken(db, row.tokenId);
-  return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin };
+  touchToken(db, row.token_id);
+  return { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin };
 }

@@ -10,10 +10,9 @@
  */
 import { and, asc, eq } from "drizzle-orm";
 import { ZodError } from "zod";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { auditLog, jobs, policies, projects, rounds } from "../../db/schema";
 import { AppError } from "../../server/errors";
-import { JobRunner, type JobRunnerOptions } from "../../server/jobs/runner";
 import { createProject } from "../../server/projects/create-project";
 import { updateProject } from "../../server/projects/update-project";
 import { listPolicies } from "../../server/policies/list-policies";
@@ -21,6 +20,7 @@ import { publishPolicyVersion } from "../../server/policies/publish-policy-versi
 import { retryRound } from "../../server/rounds/retry-round";
 import { startRound } from "../../server/rounds/start-round";
 import { describeEngines, type EngineHandle } from "../helpers/engines";
+import { useJobRunners } from "../helpers/job-runners";
 import { makeUser } from "../helpers/fixtures";
 
 const TINY = { epochs: 5, batchSize: 64, hiddenUnits: [16], evalEpisodes: 2 };
@@ -30,16 +30,7 @@ const unprocessableOn = (field: string) => (err: unknown) =>
   err instanceof AppError && err.code === "UNPROCESSABLE" && Boolean(err.details?.fieldErrors?.[field]?.[0]);
 
 describeEngines("RL fine-tuning after round N", (h: EngineHandle) => {
-  const runners: JobRunner[] = [];
-  afterEach(async () => {
-    for (const r of runners.splice(0)) await r.stop();
-  });
-  const runner = (opts: JobRunnerOptions = {}) => {
-    const r = new JobRunner(h.database.db, { pollMs: 50, log: () => {}, ...opts });
-    runners.push(r);
-    r.start();
-    return r;
-  };
+  const runner = useJobRunners(h);
 
   it("validates the option: 400 when malformed, 422 where the project cannot be fine-tuned, stored with the settings otherwise", async () => {
     const db = h.database.db;

@@ -8,30 +8,21 @@
  *     runner whose limit is long enough) publishes it.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { datasetSamples, jobs, rounds } from "../../db/schema";
-import { JobRunner, type JobRunnerOptions } from "../../server/jobs/runner";
 import { createProject } from "../../server/projects/create-project";
 import { retryRound } from "../../server/rounds/retry-round";
 import { startRound } from "../../server/rounds/start-round";
 import type { TrainerWorker } from "../../trainer/worker/client";
 import { describeEngines, type EngineHandle } from "../helpers/engines";
+import { useJobRunners } from "../helpers/job-runners";
 import { makeUser } from "../helpers/fixtures";
 
 const LONG = { epochs: 300, batchSize: 8, hiddenUnits: [128, 128], evalEpisodes: 2 };
 const SHORT = { epochs: 5, batchSize: 64, hiddenUnits: [16], evalEpisodes: 2 };
 
 describeEngines("trainer faults", (h: EngineHandle) => {
-  const runners: JobRunner[] = [];
-  afterEach(async () => {
-    for (const r of runners.splice(0)) await r.stop();
-  });
-  const runner = (opts: JobRunnerOptions = {}) => {
-    const r = new JobRunner(h.database.db, { pollMs: 50, log: () => {}, ...opts });
-    runners.push(r);
-    r.start();
-    return r;
-  };
+  const runner = useJobRunners(h);
 
   async function roundZero(settings: Record<string, unknown>) {
     const db = h.database.db;

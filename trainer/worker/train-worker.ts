@@ -60,13 +60,12 @@ port.on("message", (raw: unknown) => {
   }
 });
 
-async function runJob(
-  job: { jobId: string; cancelled: boolean },
-  msg: Extract<ReturnType<typeof ZToWorker.parse>, { type: "train" }>,
-): Promise<void> {
+type Job = { jobId: string; cancelled: boolean };
+type ToWorker = ReturnType<typeof ZToWorker.parse>;
+
+async function runJob(job: Job, msg: Extract<ToWorker, { type: "train" }>): Promise<void> {
   let epochsRun = 0;
-  try {
-    const backend = await backendReady;
+  await settle(job, () => epochsRun, async (backend) => {
     const result = await trainPolicy(msg.dataset, msg.config, {
       backend,
       ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),
@@ -76,28 +75,13 @@ async function runJob(
         if (!job.cancelled) post({ type: "progress", jobId: job.jobId, progress });
       },
     });
-    if (job.cancelled) {
-      post({ type: "cancelled", jobId: job.jobId, epochsRun });
-      return;
-    }
-    post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
-  } catch (err) {
-    if (err instanceof TrainingCancelledError) {
-      post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });
-      return;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    post({ type: "error", jobId: job.jobId, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
-  }
+    return () => post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+  });
 }
 
-async function runReinforce(
-  job: { jobId: string; cancelled: boolean },
-  msg: Extract<ReturnType<typeof ZToWorker.parse>, { type: "reinforce" }>,
-): Promise<void> {
+async function runReinforce(job: Job, msg: Extract<ToWorker, { type: "reinforce" }>): Promise<void> {
   let iterations = 0;
-  try {
-    const backend = await backendReady;
+  await settle(job, () => iterations, async (backend) => {
     const result = await reinforce(msg.blob, msg.envId, msg.options, {
       backend,
       isCancelled: () => job.cancelled,
@@ -106,11 +90,22 @@ async function runReinforce(
         if (!job.cancelled) post({ type: "rl-progress", jobId: job.jobId, progress });
       },
     });
+    return () => post({ type: "rl-result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+  });
+}
+
+/**
+ * How every job ends, whatever it runs: its result, or `cancelled` with how far it got (`done()` epochs or
+ * iterations), or the error's message and stack.
+ */
+async function settle(job: Job, done: () => number, work: (backend: BackendInfo) => Promise<() => void>): Promise<void> {
+  try {
+    const sendResult = await work(await backendReady);
     if (job.cancelled) {
-      post({ type: "cancelled", jobId: job.jobId, epochsRun: iterations });
+      post({ type: "cancelled", jobId: job.jobId, epochsRun: done() });
       return;
     }
-    post({ type: "rl-result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+    sendResult();
   } catch (err) {
     if (err instanceof TrainingCancelledError) {
       post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });

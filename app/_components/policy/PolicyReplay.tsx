@@ -6,15 +6,13 @@
  * round trip beyond fetching the model once per version.
  */
 import { useEffect, useMemo, useState } from "react";
+import { EVAL_FIRST_SEED } from "@/contracts/policies";
 import { getEnvSpec } from "@/envs/index";
 import type { Trajectory } from "@/trainer/rollout";
 import { errorMessage } from "../api-client";
 import { EnvCanvas } from "../EnvCanvas";
 import { useBrowserPolicy } from "./browser-policy";
 import { usePlayback } from "./usePlayback";
-
-/** First seed the server evaluates on (trainer/evaluate.ts). */
-const EVAL_FIRST_SEED = 100_000;
 
 export function PolicyReplay({ projectId, envId, version }: { projectId: string; envId: string; version: number }) {
   const [open, setOpen] = useState(false);

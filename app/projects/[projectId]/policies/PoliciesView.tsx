@@ -10,7 +10,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TPolicyMetrics, TPolicyPublished, TPolicySummary } from "@/contracts/policies";
+import { EVAL_FIRST_SEED, type TPolicyMetrics, type TPolicyPublished, type TPolicySummary } from "@/contracts/policies";
 import { LEAD_API } from "@/contracts/lead-routes";
 import { getEnvSpec } from "@/envs/index";
 import { apiData, errorMessage } from "@/app/_components/api-client";
@@ -60,8 +60,6 @@ function RlComparison({ row }: { row: PolicyRow }) {
   );
 }
 
-/** Seeds the server evaluates on start here (trainer/evaluate.ts EVAL_FIRST_SEED). */
-const EVAL_FIRST_SEED = 100_000;
 
 /** The published policy now: the most recently published version. */
 function currentVersion(rows: PolicyRow[]): number | null {

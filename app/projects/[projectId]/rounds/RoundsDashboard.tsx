@@ -46,6 +46,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
   const dash = useDashboard(projectId, initial);
   const live = useRealtime((s) => s.status);
   const [lossByRound, setLossByRound] = useState<Record<number, LossPoint[]>>({});
+  const [rlByRound, setRlByRound] = useState<Record<number, RlPoint>>({});
 
   const onEvent = useCallback(
     (e: ProjectEvent) => {
@@ -58,6 +59,8 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
           const pts = (m[e.roundIndex] ?? []).filter((p) => p.epoch !== e.epoch);
           return { ...m, [e.roundIndex]: [...pts, { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss ?? null }].sort((a, b) => a.epoch - b.epoch) };
         });
+      } else if (e.type === "finetune:progress") {
+        setRlByRound((m) => ({ ...m, [e.roundIndex]: { iteration: e.iteration, iterations: e.iterations, meanReturn: e.meanReturn } }));
       } else if (e.type === "round:status" || e.type === "policy:published" || e.type === "rollout:added") {
         void qc.invalidateQueries({ queryKey: leadKeys.dashboard(projectId) });
       }
@@ -87,6 +90,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
   const rounds = d.rounds;
   const latest = rounds.at(-1) ?? null;
   const trainingRound = rounds.find((r) => r.status === "training") ?? null;
+  const finetuningRound = rounds.find((r) => r.status === "finetuning") ?? null;
 
   return (
     <div className="lead-page" data-testid="rounds-dashboard">
@@ -106,6 +110,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
       <RoundActions projectId={projectId} dashboard={d} latest={latest} />
 
       {trainingRound && <TrainingLive round={trainingRound} points={lossByRound[trainingRound.index] ?? []} />}
+      {finetuningRound && <FinetuneLive round={finetuningRound} point={rlByRound[finetuningRound.index] ?? null} />}
 
       <section className="panel" aria-labelledby="curve-heading">
         <h2 id="curve-heading" className="panel-heading">Learning curve</h2>
@@ -192,6 +197,30 @@ function TrainingLive({ round, points }: { round: TDashboardRound; points: LossP
         {loss !== null && Number.isFinite(loss) ? ` · loss ${loss.toFixed(4)}` : ""}
       </p>
       {shown.length > 0 && <LossCurve points={shown} epochs={epochs} testId="live-loss-curve" />}
+    </section>
+  );
+}
+
+interface RlPoint {
+  iteration: number;
+  iterations: number;
+  meanReturn: number;
+}
+
+/** REINFORCE fine-tuning after the imitation policy was published, live from `finetune:progress`. */
+function FinetuneLive({ round, point }: { round: TDashboardRound; point: RlPoint | null }) {
+  const done = point?.iteration ?? 0;
+  const total = point?.iterations ?? 0;
+  return (
+    <section className="panel" aria-labelledby="finetune-heading" data-testid="finetune-live" data-iteration={done} data-iterations={total}>
+      <h2 id="finetune-heading" className="panel-heading">RL fine-tuning round {round.index}</h2>
+      <div className="progress" role="progressbar" aria-label={`RL fine-tuning round ${round.index}`} aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+        <div className="progress-fill" style={{ width: `${total > 0 ? Math.round((100 * done) / total) : 0}%` }} />
+      </div>
+      <p className="small">
+        {point ? `Iteration ${done} / ${total} · mean episode return ${point.meanReturn.toFixed(1)}` : "Starting…"} — the imitation policy is live
+        meanwhile; the fine-tuned version is compared with it on the evaluation seeds when this ends.
+      </p>
     </section>
   );
 }

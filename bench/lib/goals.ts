@@ -1,0 +1,46 @@
+/**
+ * The goals of the reliability and benchmarks issue, each with the figure measured in the saved results and a
+ * met/MISSED mark — the first thing bench/results/README.md shows. Read from the JSON results, never typed in.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { RESULTS_DIR } from "./results";
+
+type Row = Record<string, unknown>;
+
+function rows(name: string): { rows: Row[]; date: string } | null {
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  if (!fs.existsSync(file)) return null;
+  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { rows: Row[]; date: string };
+  return { rows: saved.rows, date: saved.date.slice(0, 10) };
+}
+
+const num = (v: unknown) => (typeof v === "number" ? v : Number.NaN);
+const mark = (ok: boolean) => (ok ? "met" : "**MISSED**");
+
+export function goalsSection(): string[] {
+  const lines = ["## Goals", "", "| benchmark | goal | measured | mark | date |", "| --- | --- | --- | --- | --- |"];
+  const api = rows("api");
+  if (api) {
+    const flat = api.rows.find((r) => r.engine === "postgres" && (r.mode ?? "flat-out") === "flat-out" && r.concurrency === 100);
+    const paced = api.rows.find((r) => r.engine === "postgres" && typeof r.mode === "string" && r.mode.startsWith("paced"));
+    if (flat) {
+      lines.push(`| bench:api | labels/s through the stack ≥ 40% of raw pg inserts, 100 labellers, PostgreSQL | ${num(flat.labelsPerSecond)} vs ${num(flat.rawInsertsPerSecond)} /s: ratio ${num(flat.ratio)} | ${mark(num(flat.ratio) >= 0.4)} | ${api.date} |`);
+      lines.push(`| bench:api | label p99 ≤ 25 ms, 100 labellers flat-out, PostgreSQL | ${num(flat.p99Ms)} ms | ${mark(num(flat.p99Ms) <= 25)} | ${api.date} |`);
+    }
+    if (paced) lines.push(`| bench:api | label p99 ≤ 25 ms, 100 labellers at a person's pace (${String(paced.mode)}), PostgreSQL | ${num(paced.p99Ms)} ms (p50 ${num(paced.p50Ms)} ms) | ${mark(num(paced.p99Ms) <= 25)} | ${api.date} |`);
+  }
+  const rt = rows("realtime");
+  if (rt) {
+    for (const setup of ["one node (PGlite)", "two processes (PostgreSQL)"]) {
+      const r = rt.rows.find((x) => x.setup === setup && x.measure === "per-client delivery (ms)");
+      if (r) lines.push(`| bench:realtime | delivery p99 ≤ 50 ms to 500 clients, ${setup} | ${num(r.p99)} ms (p50 ${num(r.p50)} ms) | ${mark(num(r.p99) <= 50)} | ${rt.date} |`);
+    }
+  }
+  const round = rows("round");
+  if (round) {
+    const r = round.rows.find((x) => x.labels === 10000 && String(x.config).startsWith("current"));
+    if (r) lines.push(`| bench:round | last label → policy published ≤ 15 s at 10k samples on CPU (${String(r.backend)}) | ${(num(r.wallMs) / 1000).toFixed(1)} s | ${mark(num(r.wallMs) <= 15_000)} | ${round.date} |`);
+  }
+  return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
+}

@@ -12,7 +12,7 @@ import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
 import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
 import { MAX_FRAME_BYTES } from "../rollouts/frames";
-import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, tooLarge } from "./respond";
+import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
 import SECURITY_HEADERS from "./security-headers.json";
 
 interface FastRoute {
@@ -136,10 +136,11 @@ const header = (req: http.IncomingMessage, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** The body as JSON (undefined when empty), refusing (413) anything over `maxBytes` before reading it all. */
+/**
+ * The body as JSON (undefined when empty), refusing (413) anything over `maxBytes` as it streams in; a body
+ * declared over the limit never gets here (`serveFastPath` refuses it first).
+ */
 function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -154,12 +155,10 @@ function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unkn
     };
     const onEnd = () => {
       cleanup();
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (text.trim() === "") return resolve(undefined);
       try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new AppError("VALIDATION", "Request body must be JSON"));
+        resolve(parseJsonBody(Buffer.concat(chunks).toString("utf8")));
+      } catch (err) {
+        reject(err);
       }
     };
     const onError = (err: Error) => {

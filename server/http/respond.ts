@@ -94,7 +94,11 @@ export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** Reads a JSON body (at most `maxBytes`, else 413); a body that is not JSON is a validation error, not a 500. */
 export async function readJson(req: Request, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
-  const text = await readBody(req, maxBytes).then((b) => new TextDecoder().decode(b));
+  return parseJsonBody(await readBody(req, maxBytes).then((b) => new TextDecoder().decode(b)));
+}
+
+/** A body's text as JSON: empty is undefined, anything not JSON a validation error (Next's routes and the fast path). */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text);

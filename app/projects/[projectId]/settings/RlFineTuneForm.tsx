@@ -8,6 +8,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { API } from "@/contracts/routes";
+import { api, errorMessage } from "@/app/_components/api-client";
 import { ZRlFineTune, type TRlFineTune } from "@/contracts/settings";
 
 const DEFAULTS = ZRlFineTune.parse({});
@@ -44,13 +45,12 @@ export function RlFineTuneForm({ projectId, value, unavailable }: { projectId: s
     }
     setBusy(true);
     setMessage(null);
-    const res = await fetch(API.project(projectId), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ rlFineTune }) }).catch(() => null);
-    setBusy(false);
-    if (!res) return setMessage({ kind: "error", text: "Could not reach the server." });
-    if (!res.ok) {
-      const data = (await res.json().catch(() => null)) as { error?: { message?: string; fieldErrors?: Record<string, string[]> } } | null;
-      const fields = Object.values(data?.error?.fieldErrors ?? {}).flat();
-      return setMessage({ kind: "error", text: fields[0] ?? data?.error?.message ?? `Save failed (${res.status})` });
+    try {
+      await api(API.project(projectId), { method: "PATCH", body: { rlFineTune } });
+    } catch (err) {
+      return setMessage({ kind: "error", text: errorMessage(err) });
+    } finally {
+      setBusy(false);
     }
     setMessage({ kind: "ok", text: rlFineTune ? `Saved: rounds from ${rlFineTune.afterRound} on are fine-tuned with RL.` : "Saved: RL fine-tuning is off." });
     router.refresh();

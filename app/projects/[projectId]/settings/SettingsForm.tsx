@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { API } from "@/contracts/routes";
+import { api, errorMessage } from "@/app/_components/api-client";
 
 export function SettingsForm({ projectId, name, description }: { projectId: string; name: string; description: string }) {
   const router = useRouter();
@@ -14,17 +15,12 @@ export function SettingsForm({ projectId, name, description }: { projectId: stri
     const form = new FormData(e.currentTarget);
     setBusy(true);
     setMessage(null);
-    const res = await fetch(API.project(projectId), {
-      method: "PATCH",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: form.get("name"), description: form.get("description") }),
-    }).catch(() => null);
-    setBusy(false);
-    if (!res) return setMessage({ kind: "error", text: "Could not reach the server." });
-    if (!res.ok) {
-      const data = (await res.json().catch(() => null)) as { error?: { message?: string; fieldErrors?: Record<string, string[]> } } | null;
-      const fields = Object.values(data?.error?.fieldErrors ?? {}).flat();
-      return setMessage({ kind: "error", text: fields[0] ?? data?.error?.message ?? `Save failed (${res.status})` });
+    try {
+      await api(API.project(projectId), { method: "PATCH", body: { name: form.get("name"), description: form.get("description") } });
+    } catch (err) {
+      return setMessage({ kind: "error", text: errorMessage(err) });
+    } finally {
+      setBusy(false);
     }
     setMessage({ kind: "ok", text: "Saved." });
     router.refresh();

@@ -9,7 +9,8 @@
  * Idempotent like the other jobs: nothing is written until the one transaction that stores the version and
  * moves the round `finetuning → published`; a retried job that finds the round elsewhere does nothing.
  */
-import { desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { nextPolicyVersion } from "../../policies/next-policy-version";
 import type { TPolicyMetrics } from "../../../contracts/policies";
 import type { TRlFineTune } from "../../../contracts/settings";
 import type { Db } from "../../../db/client";
@@ -85,8 +86,7 @@ export async function runFinetune(db: Db, roundId: string, deps: TrainDeps): Pro
   await transactionWithEvents(db, async (tx, emit) => {
     const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
     if (!current || current.status !== "finetuning") return;
-    const [last] = await tx.select({ v: policies.version }).from(policies).where(eq(policies.projectId, round.projectId)).orderBy(desc(policies.version)).limit(1);
-    const version = (last?.v ?? 0) + 1;
+    const version = await nextPolicyVersion(tx, round.projectId);
     const [policy] = await tx
       .insert(policies)
       .values({

@@ -3,7 +3,8 @@
  * trained in the trainer's worker thread. Progress goes to the round row and out as realtime events; the
  * job lease is renewed on every epoch.
  */
-import { and, desc, eq, lte, sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
+import { nextPolicyVersion } from "../../policies/next-policy-version";
 import type { Db } from "../../../db/client";
 import { datasetSamples, policies, rounds } from "../../../db/schema";
 import { makeDataset } from "../../../trainer/dataset";
@@ -91,12 +92,12 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   await transactionWithEvents(db, async (tx, emit) => {
     const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
     if (!current || current.status !== "training") return;
-    const [last] = await tx.select({ v: policies.version }).from(policies).where(eq(policies.projectId, round.projectId)).orderBy(desc(policies.version)).limit(1);
+    const version = await nextPolicyVersion(tx, round.projectId);
     const [policy] = await tx
       .insert(policies)
       .values({
         projectId: round.projectId,
-        version: (last?.v ?? 0) + 1,
+        version,
         roundId: round.id,
         head: spec.head,
         blob: Buffer.from(result.blob),

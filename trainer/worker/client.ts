@@ -73,9 +73,10 @@ export interface ReinforceJob {
   cancel(): void;
 }
 
+/** `cancelled`: the caller asked to stop; progress the worker sent before it heard is no longer delivered. */
 type PendingJob =
-  | { readonly kind: "train"; readonly resolve: (r: TTrainResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: TTrainProgress) => void }
-  | { readonly kind: "reinforce"; readonly resolve: (r: TReinforceResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: ReinforceProgress) => void };
+  | { readonly kind: "train"; readonly resolve: (r: TTrainResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: TTrainProgress) => void; cancelled?: boolean }
+  | { readonly kind: "reinforce"; readonly resolve: (r: TReinforceResult) => void; readonly reject: (e: Error) => void; readonly onProgress?: (p: ReinforceProgress) => void; cancelled?: boolean };
 
 /** The worker module to start: the .ts sources through a tsx bootstrap, or compiled .js next to us. */
 function workerEntry(): URL {
@@ -159,14 +160,7 @@ export class TrainerWorker {
       ...(options.warmStart === undefined ? {} : { warmStart: options.warmStart }),
     };
     if (!this.exited) this.worker.postMessage(msg, [observations.buffer as ArrayBuffer, actions.buffer as ArrayBuffer]);
-    const cancel = (): void => {
-      if (!this.exited && this.jobs.has(jobId)) this.worker.postMessage({ type: "cancel", jobId } satisfies TToWorker);
-    };
-    if (options.signal !== undefined) {
-      if (options.signal.aborted) cancel();
-      else options.signal.addEventListener("abort", cancel, { once: true });
-    }
-    return { jobId, result, cancel };
+    return { jobId, result, cancel: this.canceller(jobId, options.signal) };
   }
 
   /**
@@ -185,14 +179,23 @@ export class TrainerWorker {
     });
     const msg: TToWorker = { type: "reinforce", jobId, blob: blob.slice(), envId, options };
     if (!this.exited) this.worker.postMessage(msg);
+    return { jobId, result, cancel: this.canceller(jobId, hooks.signal) };
+  }
+
+  /** A job's `cancel()`, also called when `signal` aborts (at once if it already has). */
+  private canceller(jobId: string, signal: AbortSignal | undefined): () => void {
     const cancel = (): void => {
-      if (!this.exited && this.jobs.has(jobId)) this.worker.postMessage({ type: "cancel", jobId } satisfies TToWorker);
+      const job = this.jobs.get(jobId);
+      if (!job) return;
+      // Rule 4 (nothing more for a cancelled job) holds from this call on, not from when the worker hears of it.
+      job.cancelled = true;
+      if (!this.exited) this.worker.postMessage({ type: "cancel", jobId } satisfies TToWorker);
     };
-    if (hooks.signal !== undefined) {
-      if (hooks.signal.aborted) cancel();
-      else hooks.signal.addEventListener("abort", cancel, { once: true });
+    if (signal !== undefined) {
+      if (signal.aborted) cancel();
+      else signal.addEventListener("abort", cancel, { once: true });
     }
-    return { jobId, result, cancel };
+    return cancel;
   }
 
   /** Stops the worker (a running job is rejected). */
@@ -211,12 +214,12 @@ export class TrainerWorker {
         return;
       case "progress": {
         const job = this.jobs.get(msg.jobId);
-        if (job?.kind === "train") job.onProgress?.(msg.progress);
+        if (job?.kind === "train" && !job.cancelled) job.onProgress?.(msg.progress);
         return;
       }
       case "rl-progress": {
         const job = this.jobs.get(msg.jobId);
-        if (job?.kind === "reinforce") job.onProgress?.(msg.progress);
+        if (job?.kind === "reinforce" && !job.cancelled) job.onProgress?.(msg.progress);
         return;
       }
       case "result": {

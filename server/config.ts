@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".corrective/data"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DEMO: boolFlag.optional(),
+  /** Demo mode: run round 0 and start round 1 of a fresh demo project in the background (0 leaves it empty). */
+  DEMO_WARMUP: boolFlag.optional(),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   NEXTAUTH_URL: z.url().optional(),
   /** 0 = this web process does not run jobs (a separate `npm run trainer` does). */
@@ -39,6 +41,8 @@ export interface Config {
   dataDir: string;
   poolSize: number;
   demo: boolean;
+  /** Demo mode only: bring a fresh demo project to "round 1 labelling" in the background. */
+  demoWarmUp: boolean;
   authSecret: string;
   authUrl: string;
   inProcessJobs: boolean;
@@ -77,6 +81,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     dataDir: path.resolve(e.DATA_DIR),
     poolSize: e.DB_POOL_SIZE,
     demo,
+    demoWarmUp: demo && (e.DEMO_WARMUP ?? true),
     authSecret: secret,
     authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,

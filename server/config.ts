@@ -88,3 +88,27 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     jobLeaseMs: e.JOB_LEASE_MS,
   };
 }
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  poolSize: number;
+  jobLeaseMs: number | undefined;
+}
+
+/**
+ * `npm run trainer`'s configuration: the same variables, validated by the same schema, as the web process's —
+ * and DATABASE_URL is required (the embedded database is private to its web process).
+ */
+export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const parsed = EnvSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true, JOB_LEASE_MS: true }).safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${issue?.path.join(".") ?? "environment"} ${issue?.message ?? "is invalid"}`);
+  }
+  if (!parsed.data.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration: DATABASE_URL must be set for npm run trainer (a PostgreSQL shared with the web process)");
+  }
+  return { databaseUrl: parsed.data.DATABASE_URL, poolSize: Math.min(parsed.data.DB_POOL_SIZE, 4), jobLeaseMs: parsed.data.JOB_LEASE_MS };
+}

@@ -26,4 +26,18 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/db/**", "@/server/**", "@/db/**"], message: "envs/ and contracts/ are imported by the browser." }] }],
     },
   },
+  {
+    // The trainer sits below the server: it runs in worker threads, the browser and the DAgger CLI.
+    files: ["trainer/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/db/**", "**/app/**", "@/server/**", "@/db/**", "@/app/**"], message: "trainer/ may import only envs/ and contracts/ (layer rule, docs/ARCHITECTURE.md)." }] }],
+    },
+  },
+  {
+    // The database layer knows nothing of the services or pages above it.
+    files: ["db/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/app/**", "@/server/**", "@/app/**"], message: "db/ may import only contracts/ (layer rule, docs/ARCHITECTURE.md)." }] }],
+    },
+  },
 );

@@ -34,10 +34,11 @@ test.describe.serial("labelling a CartPole round", () => {
 
   const progress = async () => (await lead.round(projectId, 1)).progress as { labels: number; tasksDone: number; tasksTotal: number };
 
-  test("empty states: no round labelling on the demo project, and the teleop page says a lead must start round 0", async ({ browser }) => {
+  test("empty states: no round labelling on a project without rounds, and the teleop page says a lead must start round 0", async ({ browser }) => {
+    const { projectId: emptyId } = await createLabelingProject(lead, { name: "E2E empty", envId: "CartPole-v1", settings: SETTINGS, noRounds: true });
     const { context, page } = await labellerPage(browser, LAB1);
-    await page.getByRole("link", { name: /CartPole demo/ }).click();
-    await page.getByTestId("link-label").click();
+    await page.goto(`/projects/${emptyId}`);
+    await page.getByTestId("nav-label").click();
     await expect(page.getByTestId("empty-no-round")).toContainText("No round has started yet");
     await screenshot(page, "label-empty");
     await page.getByRole("link", { name: "Demonstrate" }).click();

@@ -75,7 +75,7 @@ test.describe.serial("the lead's data pages", () => {
 
     const page = await leadPage(browser);
     await page.goto(`/projects/${projectId}`);
-    await page.getByTestId("link-datasets").click();
+    await page.getByTestId("nav-datasets").click();
     await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/datasets$`));
     const rows = page.getByTestId("dataset-version-row");
     await expect(rows).toHaveCount(2);
@@ -284,7 +284,7 @@ test.describe.serial("the lead's data pages", () => {
     const page = await context.newPage();
     await signIn(page, LAB1);
     await page.goto(`/projects/${projectId}`);
-    await expect(page.getByTestId("link-datasets")).toHaveCount(0);
+    await expect(page.getByTestId("nav-datasets")).toHaveCount(0);
     for (const p of LEAD_PAGE_PATHS) {
       await page.goto(`/projects/${projectId}/${p}`);
       await expect(page.getByTestId("forbidden"), p).toContainText("Lead role required");

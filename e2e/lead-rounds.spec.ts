@@ -172,7 +172,7 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
     expect(before.total).toBeGreaterThan(0);
     const { context, page } = await open(browser, LEAD);
     await page.goto(`/projects/${projectId}`);
-    await page.getByTestId("link-review").click();
+    await page.getByTestId("nav-review").click();
     const item = page.getByTestId("review-item");
     await expect(item).toBeVisible();
     await expect(page.getByTestId("review-remaining")).toHaveText(`${before.total} to review`);
@@ -248,8 +248,8 @@ test.describe.serial("a lead runs CarTrack-v0 from the web UI", () => {
     const { context, page } = await open(browser, LAB1);
     await page.goto(`/projects/${projectId}`);
     await expect(page.getByTestId("my-role")).toHaveText("labeler");
-    await expect(page.getByTestId("link-rounds")).toHaveCount(0);
-    await expect(page.getByTestId("link-review")).toHaveCount(0);
+    await expect(page.getByTestId("nav-rounds")).toHaveCount(0);
+    await expect(page.getByTestId("nav-review")).toHaveCount(0);
     for (const path of ["rounds", "review"]) {
       await page.goto(`/projects/${projectId}/${path}`);
       await expect(page.getByTestId("forbidden")).toContainText("Lead role required");

@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".corrective/data"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DEMO: boolFlag.optional(),
+  /** Demo mode: run round 0 and start round 1 of a fresh demo project in the background (0 leaves it empty). */
+  DEMO_WARMUP: boolFlag.optional(),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   NEXTAUTH_URL: z.url().optional(),
   /** 0 = this web process does not run jobs (a separate `npm run trainer` does). */
@@ -39,6 +41,8 @@ export interface Config {
   dataDir: string;
   poolSize: number;
   demo: boolean;
+  /** Demo mode only: bring a fresh demo project to "round 1 labelling" in the background. */
+  demoWarmUp: boolean;
   authSecret: string;
   authUrl: string;
   inProcessJobs: boolean;
@@ -77,9 +81,34 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     dataDir: path.resolve(e.DATA_DIR),
     poolSize: e.DB_POOL_SIZE,
     demo,
+    demoWarmUp: demo && (e.DEMO_WARMUP ?? true),
     authSecret: secret,
     authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
     jobLeaseMs: e.JOB_LEASE_MS,
   };
+}
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  poolSize: number;
+  jobLeaseMs: number | undefined;
+}
+
+/**
+ * `npm run trainer`'s configuration: the same variables, validated by the same schema, as the web process's —
+ * and DATABASE_URL is required (the embedded database is private to its web process).
+ */
+export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const parsed = EnvSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true, JOB_LEASE_MS: true }).safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${issue?.path.join(".") ?? "environment"} ${issue?.message ?? "is invalid"}`);
+  }
+  if (!parsed.data.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration: DATABASE_URL must be set for npm run trainer (a PostgreSQL shared with the web process)");
+  }
+  return { databaseUrl: parsed.data.DATABASE_URL, poolSize: Math.min(parsed.data.DB_POOL_SIZE, 4), jobLeaseMs: parsed.data.JOB_LEASE_MS };
 }

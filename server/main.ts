@@ -13,6 +13,7 @@ import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
+import { warmUpDemo } from "./demo/warm-up-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
 import { drainRequest, serveFastPath } from "./http/fast-path";
 import { JobRunner } from "./jobs/runner";
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   );
   await migrateDatabase(database.db);
   console.log(`[db] ${database.engine === "pglite" ? `embedded PGlite at ${config.dataDir}` : "PostgreSQL"}; migrations applied`);
-  if (config.demo) await announceDemo(database);
+  const demoProjectId = config.demo ? await announceDemo(database) : undefined;
 
   const ctx: AppContext = { config, database, version: readVersion(), startedAt: new Date() };
   setContext(ctx);
@@ -86,6 +87,13 @@ async function main(): Promise<void> {
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
   const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
   runner?.start();
+  const warmUp = new AbortController();
+  if (demoProjectId && config.demoWarmUp) {
+    warmUpDemo(database.db, demoProjectId, { signal: warmUp.signal, log: (line) => console.log(line) }).catch((err: unknown) => {
+      // Another process got there first (CONFLICT), or the database went away: the demo is then a lead's to run.
+      console.warn(`[demo] warm-up stopped: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
 
   installShutdown(server, {
     // Upgraded (websocket) connections are not HTTP requests: `server.close` would wait for them forever,
@@ -95,6 +103,7 @@ async function main(): Promise<void> {
       io.engine.close(); // also transports that never joined a namespace
     },
     closeRest: async () => {
+      warmUp.abort();
       await runner?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await stopRealtimeRelay(relay);
@@ -103,10 +112,11 @@ async function main(): Promise<void> {
   });
 }
 
-async function announceDemo(database: Database): Promise<void> {
+async function announceDemo(database: Database): Promise<string> {
   const seeded = await seedDemo(database.db);
   console.log(`[demo] ${seeded.created ? "created" : "found"} the demo project. Sign in with password "${DEMO_PASSWORD}" as:`);
   for (const u of DEMO_USERS) console.log(`[demo]   ${u.email.padEnd(28)} ${u.isAdmin ? "site admin" : u.role}`);
+  return seeded.projectId;
 }
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (bounded), close sockets and the database. */

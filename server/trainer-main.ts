@@ -5,19 +5,23 @@
  */
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
+import { ConfigError, parseWorkerConfig, type WorkerConfig } from "./config";
 import { JobRunner } from "./jobs/runner";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
-const url = process.env.DATABASE_URL;
-if (!url) {
-  console.error("npm run trainer needs DATABASE_URL (a PostgreSQL shared with the web process)");
+let config: WorkerConfig;
+try {
+  config = parseWorkerConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
   process.exit(1);
 }
-const database = await openDatabase({ url, poolSize: 4 });
+const database = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
 await migrateDatabase(database.db);
 // The jobs' events (round status, training progress, policy published) reach the web nodes' sockets.
 const relay = await startRealtimeRelay(database, { listen: false });
-const runner = new JobRunner(database.db);
+const runner = new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {});
 runner.start();
 console.log(`[trainer] ${runner.workerId} taking jobs from PostgreSQL`);
 const stop = async () => {

@@ -5,7 +5,6 @@
  */
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { LEAD_NAV } from "@/contracts/lead-routes";
 import { PAGES } from "@/contracts/routes";
 import type { TSpace } from "@/contracts/spaces";
 import type { LeadProject } from "@/app/_components/lead/types";
@@ -51,22 +50,7 @@ export async function loadLeadPage(projectId: string, returnTo: string, what: st
   };
 }
 
-/** The page title with the lead's navigation inside the project. */
-export function LeadHeader({ project, current, title }: { project: { id: string; name: string }; current: string; title: string }) {
-  return (
-    <>
-      <nav className="row small lead-nav" aria-label="Lead pages">
-        <Link href={PAGES.project(project.id)}>{project.name}</Link>
-        <span className="muted">·</span>
-        {LEAD_NAV.map((n) =>
-          n.key === current ? (
-            <strong key={n.key} aria-current="page">{n.label}</strong>
-          ) : (
-            <Link key={n.key} href={n.href(project.id)}>{n.label}</Link>
-          ),
-        )}
-      </nav>
-      <h1>{title} · {project.name}</h1>
-    </>
-  );
+/** The page title of a lead page (the project's navigation bar comes from the project layout). */
+export function LeadHeader({ project, title }: { project: { id: string; name: string }; title: string }) {
+  return <h1>{title} · {project.name}</h1>;
 }

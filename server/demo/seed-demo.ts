@@ -15,6 +15,12 @@ export const DEMO_USERS = [
   { email: "labeler2@corrective.local", name: "Lab Two", isAdmin: false, role: "labeler" },
 ] as const;
 export const DEMO_PROJECT_SLUG = "cartpole-demo";
+export const DEMO_LEAD_EMAIL = "lead@corrective.local";
+/**
+ * Small rounds so the living demo (warm-up-demo.ts) has round 1 ready within seconds on two cores: 100 states of
+ * 5 policy rollouts to label, 20 epochs of training, 5 evaluation episodes.
+ */
+const DEMO_SETTINGS = { statesPerRound: 100, rolloutEpisodes: 5, evalEpisodes: 5, epochs: 20 };
 
 export interface SeedResult {
   created: boolean;
@@ -41,7 +47,8 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
         name: "CartPole demo",
         description: "Balance a pole on a cart. Label the push (left or right) the expert would give in states the policy visited.",
         envId: "CartPole-v1",
-        createdBy: ids.get("lead@corrective.local"),
+        config: { settings: DEMO_SETTINGS },
+        createdBy: ids.get(DEMO_LEAD_EMAIL),
       })
       .returning({ id: projects.id });
     if (!project) throw new Error("demo project insert returned nothing");

@@ -18,7 +18,7 @@ export interface ServerProcess {
 export function runServer(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", CORRECTIVE_SKIP_BUILD: "1", NODE_ENV: "production", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", CORRECTIVE_SKIP_BUILD: "1", NODE_ENV: "production", DEMO_WARMUP: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -11,7 +11,7 @@ export default async function AuditPage({ params }: { params: Promise<{ projectI
   if (!page.ok) return page.refusal;
   return (
     <>
-      <LeadHeader project={page.project} current="audit" title="Audit log" />
+      <LeadHeader project={page.project} title="Audit log" />
       <AuditLog projectId={page.lead.id} />
     </>
   );

@@ -11,7 +11,7 @@ export default async function DatasetsPage({ params }: { params: Promise<{ proje
   if (!page.ok) return page.refusal;
   return (
     <>
-      <LeadHeader project={page.project} current="datasets" title="Datasets" />
+      <LeadHeader project={page.project} title="Datasets" />
       <DatasetsBrowser project={page.lead} />
     </>
   );

@@ -8,7 +8,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { LABELING_PAGES } from "@/contracts/labeling";
 import { API, PAGES } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { api, errorMessage } from "@/app/_components/api-client";
@@ -222,9 +221,6 @@ function Demos({ project }: { project: WorkspaceProject }) {
         <h1>
           <Link href={PAGES.project(project.id)}>{project.name}</Link> · Demonstrate
         </h1>
-        <span className="spacer" />
-        <Link href={LABELING_PAGES.label(project.id)}>Label</Link>
-        <Link href={LABELING_PAGES.takeover(project.id)}>Take over</Link>
       </div>
       <OfflineBanner pending={0} />
       {!project.envId ? (

@@ -7,7 +7,6 @@
  */
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { LABELING_PAGES } from "@/contracts/labeling";
 import type { ProjectEvent } from "@/contracts/realtime";
 import type { TNextTask } from "@/contracts/rounds";
 import { PAGES } from "@/contracts/routes";
@@ -100,13 +99,6 @@ function Workspace({ project, mode, setMode }: { project: WorkspaceProject; mode
             Ride-along
           </button>
         </div>
-        <span className="spacer" />
-        {project.envId && (
-          <>
-            <Link href={LABELING_PAGES.demos(project.id)}>Demonstrate</Link>
-            <Link href={LABELING_PAGES.takeover(project.id)}>Take over</Link>
-          </>
-        )}
       </div>
       <OfflineBanner pending={pending} signedOut={status === "signed-out"} onRetry={() => outbox.retryNow()} />
       <div className="workspace-grid">

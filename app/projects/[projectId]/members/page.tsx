@@ -11,7 +11,7 @@ export default async function MembersPage({ params }: { params: Promise<{ projec
   if (!page.ok) return page.refusal;
   return (
     <>
-      <LeadHeader project={page.project} current="members" title="Members" />
+      <LeadHeader project={page.project} title="Members" />
       <MembersView projectId={page.project.id} members={page.project.members} meId={page.user.id} />
     </>
   );

@@ -11,7 +11,7 @@ export default async function PoliciesPage({ params }: { params: Promise<{ proje
   if (!page.ok) return page.refusal;
   return (
     <>
-      <LeadHeader project={page.project} current="policies" title="Policies" />
+      <LeadHeader project={page.project} title="Policies" />
       <PoliciesView project={page.lead} />
     </>
   );

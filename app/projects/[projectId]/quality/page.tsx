@@ -11,7 +11,7 @@ export default async function QualityPage({ params }: { params: Promise<{ projec
   if (!page.ok) return page.refusal;
   return (
     <>
-      <LeadHeader project={page.project} current="quality" title="Quality" />
+      <LeadHeader project={page.project} title="Quality" />
       <QualityView project={page.lead} />
     </>
   );

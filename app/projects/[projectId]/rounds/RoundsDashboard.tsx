@@ -257,11 +257,18 @@ function actionText(a: RoundAction, latest: TDashboardRound | null, d: TDashboar
   return { title: `Retry round ${a.index}?`, body: `The round resumes from where it failed${latest?.failedFrom ? ` (${latest.failedFrom})` : ""}.`, verb: `Retry round ${a.index}` };
 }
 
+function roundNotice(m: { verb: string; index: number }, latest: TDashboardRound | null): string {
+  const now = latest && latest.index === m.index ? `; it is ${STATUS_TEXT[latest.status] ?? latest.status}` : "";
+  return `${m.verb} round ${m.index}${now}.`;
+}
+
 function RoundActions({ projectId, dashboard: d, latest }: { projectId: string; dashboard: TDashboard; latest: TDashboardRound | null }) {
   const qc = useQueryClient();
   const [pending, setPending] = useState<RoundAction | null>(null);
   const [scripted, setScripted] = useState<number | null>(d.project.hasExpert ? 2 : null);
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  // What the lead just did; the round's state is read live from `latest`, so the notice follows the round
+  // ("Started round 1; it is labelling") instead of freezing the status it had when the request returned.
+  const [message, setMessage] = useState<{ kind: "ok"; verb: string; index: number } | { kind: "error"; text: string } | null>(null);
   const mutation = useMutation({
     mutationFn: (a: RoundAction) => {
       if (a.kind === "start") return apiData<TRound>(LEAD_API.rounds(projectId), { method: "POST", body: a.scripted !== null ? { scriptedDemonstrations: a.scripted } : {} });
@@ -270,7 +277,7 @@ function RoundActions({ projectId, dashboard: d, latest }: { projectId: string; 
     },
     onSuccess: (r, a) => {
       setPending(null);
-      setMessage({ kind: "ok", text: `${a.kind === "start" ? "Started" : a.kind === "close" ? "Closed" : "Retried"} round ${r.index}; it is ${STATUS_TEXT[r.status] ?? r.status}.` });
+      setMessage({ kind: "ok", verb: a.kind === "start" ? "Started" : a.kind === "close" ? "Closed" : "Retried", index: r.index });
       void qc.invalidateQueries({ queryKey: leadKeys.dashboard(projectId) });
     },
     onError: (err) => setMessage({ kind: "error", text: errorMessage(err) }),
@@ -346,7 +353,7 @@ function RoundActions({ projectId, dashboard: d, latest }: { projectId: string; 
       )}
       {message && (
         <p className={`alert ${message.kind}`} role="status" data-testid="action-message">
-          {message.text}
+          {message.kind === "error" ? message.text : roundNotice(message, latest)}
         </p>
       )}
     </section>

@@ -9,7 +9,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { LABELING_PAGES } from "@/contracts/labeling";
 import { API, PAGES } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { ApiError, api, errorMessage } from "@/app/_components/api-client";
@@ -242,9 +241,6 @@ function Takeover({ project }: { project: WorkspaceProject }) {
         <h1>
           <Link href={PAGES.project(project.id)}>{project.name}</Link> · Take over
         </h1>
-        <span className="spacer" />
-        <Link href={LABELING_PAGES.label(project.id)}>Label</Link>
-        <Link href={LABELING_PAGES.demos(project.id)}>Demonstrate</Link>
       </div>
       <OfflineBanner pending={pending.reduce((a, s) => a + (s.steps.length > 0 ? 1 : 0), 0)} />
       {!project.envId ? (

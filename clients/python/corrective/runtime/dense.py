@@ -63,7 +63,8 @@ def dense_stack_from_topology(topology: Any, weights: Dict[str, np.ndarray]) -> 
     layers: List[DenseLayer] = []
     for lc in layer_configs:
         if not isinstance(lc, dict) or lc.get("class_name") != "Dense":
-            raise ValueError(f"unsupported layer {lc.get('class_name') if isinstance(lc, dict) else lc!r}")
+            name = lc.get("class_name") if isinstance(lc, dict) else repr(lc)
+            raise ValueError(f"unsupported layer {name} (a policy network is a Sequential of Dense layers)")
         cfg = lc.get("config") or {}
         name = str(cfg.get("name"))
         kernel = weights.get(f"{name}/kernel")

@@ -138,14 +138,15 @@ class Policy:
 
     # ---- internals ----
 
+    # Observations are read as float32, like the TypeScript runtime's Float32Array input.
     def _one(self, obs: Any) -> np.ndarray:
-        x = np.asarray(obs, dtype=F64)
+        x = np.asarray(obs, dtype=F32)
         if x.size != self.obs_dim:
             raise ValueError(f"act: observation has {x.size} element(s), the policy expects {self.obs_dim}")
         return x.reshape(1, self.obs_dim)
 
     def _many(self, observations: Any) -> np.ndarray:
-        x = np.asarray(observations, dtype=F64)
+        x = np.asarray(observations, dtype=F32)
         if x.ndim != 2 or x.shape[1] != self.obs_dim:
             raise ValueError(f"act_batch: observations have shape {x.shape}, expected (batch, {self.obs_dim})")
         return x
@@ -174,7 +175,7 @@ class Policy:
         batch = x.shape[0]
         rng = self._generator(rng_like)
         if batch == 0:
-            empty = np.zeros((0,), dtype=np.int64) if self.discrete else np.zeros((0, self.act_dim))
+            empty = np.zeros((0,), dtype=np.int64) if self.discrete else np.zeros((0, self.act_dim), dtype=F64)
             return empty, np.zeros(0, dtype=F32), np.zeros(0, dtype=F32)
         obs = self._normalize(x)
         members = self._members
@@ -218,7 +219,7 @@ def _fast_deterministic(policy: Policy):
     asarray, dot, maximum, minimum, tanh, exp, argmax = np.asarray, np.dot, np.maximum, np.minimum, np.tanh, np.exp, np.argmax
 
     def act(obs: Any) -> Action:
-        x = asarray(obs, dtype=F64)
+        x = asarray(obs, dtype=F32)
         if x.shape != (obs_dim,):
             if x.size != obs_dim:
                 raise ValueError(f"act: observation has {x.size} element(s), the policy expects {obs_dim}")

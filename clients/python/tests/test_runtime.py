@@ -96,6 +96,12 @@ class LoadTest(unittest.TestCase):
         def categorical_on_box(h):
             h["spec"]["head"] = {"kind": "categorical"}
 
+        def no_normalization(h):
+            del h["spec"]["normalization"]
+
+        def no_members(h):
+            h["spec"]["ensembleSize"] = 0
+
         for edit, needle in (
             (unknown_head, "unknown head 'transformer'"),
             (conv_layer, "unsupported layer Conv2D"),
@@ -103,6 +109,8 @@ class LoadTest(unittest.TestCase):
             (wrong_obs_dim, "expected 5→4"),
             (no_nets, "no network 0 for member 0"),
             (categorical_on_box, "needs a discrete action space"),
+            (no_normalization, "KeyError: 'normalization'"),
+            (no_members, "ensembleSize must be at least 1"),
         ):
             with self.subTest(edit.__name__), self.assertRaises(PolicyBlobError) as ctx:
                 load_policy(broken(edit))

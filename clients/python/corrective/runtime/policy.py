@@ -292,18 +292,20 @@ def load_policy(blob: Union[bytes, bytearray, memoryview]) -> Policy:
     """
     data = bytes(blob)
     header, data_start = decode_header(data)
-    spec = header["spec"]
     try:
-        head = create_head(spec)
-        ensemble = int(spec["ensembleSize"])
-        spec["normalization"]
+        return _build(data, header, data_start)
+    except PolicyBlobError:
+        raise
     except (KeyError, TypeError, ValueError, IndexError) as err:
-        if isinstance(err, PolicyBlobError):
-            raise
-        raise PolicyBlobError(f"policy blob: invalid spec ({err!r})") from err
+        raise PolicyBlobError(f"policy blob: invalid spec or header ({type(err).__name__}: {err})") from err
+
+
+def _build(data: bytes, header: Dict[str, Any], data_start: int) -> Policy:
+    spec = header["spec"]
+    head = create_head(spec)
     nets = decode_networks(data, header, data_start)
     members: List[_Member] = []
-    for m in range(ensemble):
+    for m in range(int(spec["ensembleSize"])):
         stacks: List[DenseStack] = []
         for i, (in_dim, out_dim) in enumerate(head.nets):
             stack = nets.get((m, i))
@@ -319,5 +321,7 @@ def load_policy(blob: Union[bytes, bytearray, memoryview]) -> Policy:
                 raise PolicyBlobError(f"policy blob: member {m} lacks {name}")
             extras[name] = np.asarray(found["values"], dtype=F32)
         members.append(_Member(stacks, extras))
+    if not members:
+        raise PolicyBlobError("policy blob: ensembleSize must be at least 1")
     meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
     return Policy(spec, members, head, meta)

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       notes: [
         `Python ${py.python}, numpy ${py.numpy}; one process, ${CASES.length} freshly initialised policies (timing does not depend on the weights).`,
         `Goal (issue 16): deterministic act() of the default MLP ≤ ${GOAL_US} µs per call, read from the mean of the best of 5 repeats (~0.25 s each); p50/p99 time single calls (timer overhead included).`,
-        "act() of a single-network categorical or Gaussian policy takes a fast path (no batch bookkeeping, no uncertainty); act_batch and the other heads run the general batched path.",
+        "act() of a single-network categorical or Gaussian policy takes a fast path (deterministic or sampled; no batch bookkeeping, no uncertainty); act_batch, act_info, ensembles and the other heads run the general batched path.",
         `1-minute load average at the end of the run: ${load.toFixed(2)} on ${os.cpus().length} cores (other work on the machine inflates every figure).`,
         "TypeScript act: trainer/policy Policy.act (plain JavaScript forward pass, with uncertainty) on the same blob in Node.",
       ],

@@ -82,6 +82,23 @@ class RuntimeParityTest(unittest.TestCase):
                     else:
                         self._check_box(samples, stats, record["sampled"]["quantileProbs"])
 
+    def test_sampled_single_actions_match_typescript_statistically(self):
+        # act() one observation at a time: for single-network categorical and Gaussian policies (the
+        # defaults) that is a separate fast path, so its sampler is checked on its own.
+        for name in fixture_names():
+            record, policy = self._load(name)
+            if policy.ensemble_size != 1 or policy.spec["head"]["kind"] not in ("categorical", "gaussian"):
+                continue
+            stats = record["sampled"]["stats"][0]
+            with self.subTest(fixture=name):
+                rng = np.random.default_rng(2000)
+                obs = np.array(stats["observation"])
+                samples = np.array([policy.act(obs, deterministic=False, rng=rng) for _ in range(stats["n"])])
+                if policy.discrete:
+                    self._check_counts(np.bincount(samples, minlength=len(stats["counts"])), np.array(stats["counts"]))
+                else:
+                    self._check_box(samples, stats, record["sampled"]["quantileProbs"])
+
     def _check_counts(self, ours: np.ndarray, theirs: np.ndarray) -> None:
         self.assertEqual(ours.sum(), theirs.sum())
         used = (ours + theirs) > 0

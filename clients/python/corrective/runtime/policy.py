@@ -17,7 +17,7 @@ import numpy as np
 from .blob import PolicyBlobError, decode_header, decode_networks
 from .dense import DenseStack
 from .generative import CvaeHead, DiffusionHead
-from .heads import F32, F64, AutoregressiveHead, CategoricalHead, GaussianHead, Head, HeadOutput, MixtureHead
+from .heads import F32, F64, AutoregressiveHead, CategoricalHead, GaussianHead, Head, HeadOutput, MixtureHead, squash_log_std
 
 #: Normalised observations are clipped to ±OBS_CLIP (trainer/policy/normalize.ts).
 OBS_CLIP = 10.0
@@ -108,7 +108,7 @@ class Policy:
             if self._act_center.shape != (self.act_dim,) or self._low.shape != (self.act_dim,) or self._high.shape != (self.act_dim,):
                 raise PolicyBlobError("policy blob: action normalisation or bounds do not match the action space")
         self._rng = np.random.default_rng()
-        self._fast = _fast_deterministic(self) if len(members) == 1 else None
+        self._fast = _fast_path(self) if len(members) == 1 else None
 
     @property
     def ensemble_size(self) -> int:
@@ -118,8 +118,8 @@ class Policy:
 
     def act(self, obs: Any, deterministic: bool = True, rng: RngLike = None) -> Action:
         """One observation (numpy array or list of ``obs_dim`` numbers) → an int (discrete) or a float64 array."""
-        if deterministic and self._fast is not None:
-            return self._fast(obs)
+        if self._fast is not None:
+            return self._fast(obs, deterministic, rng)
         actions = self._act(self._one(obs), deterministic, rng)[0]
         return int(actions[0]) if self.discrete else actions[0]
 
@@ -203,22 +203,26 @@ class Policy:
         return v, uncertainty, spread
 
 
-def _fast_deterministic(policy: Policy):
-    """``act(obs)`` for one observation, deterministic, single network, categorical or Gaussian head (the
-    defaults): the same numbers as the batch path without its batch bookkeeping, uncertainty and spread.
-    bench/python-act.ts holds it to ≤ 100 µs per call; each numpy call costs ~0.5 µs, so it makes few."""
+def _fast_path(policy: Policy):
+    """``act(obs, deterministic, rng)`` for one observation of a single-network categorical or Gaussian policy
+    (the defaults): the same numbers as the batch path (and the same distribution when sampling) without its
+    batch bookkeeping, uncertainty and spread. bench/python-act.ts holds the deterministic call to ≤ 100 µs;
+    each numpy call costs ~0.5 µs, so it makes few."""
     head = policy.head
     if not isinstance(head, (CategoricalHead, GaussianHead)):
         return None
     plan = tuple((l.kernel, l.bias, l.activation == "relu", l.activation == "tanh") for l in policy._members[0].nets[0].layers)
     mean, std, obs_dim = policy._obs_mean, policy._obs_std, policy.obs_dim
     discrete = policy.discrete
-    if not discrete:
+    if discrete:
+        last = head.n - 1
+    else:
         d = head.act_dim
         scale, center, low, high = policy._act_scale, policy._act_center, policy._low, policy._high
+        global_raw = None if head.per_state else policy._members[0].extras["logStd"]
     asarray, dot, maximum, minimum, tanh, exp, argmax = np.asarray, np.dot, np.maximum, np.minimum, np.tanh, np.exp, np.argmax
 
-    def act(obs: Any) -> Action:
+    def act(obs: Any, deterministic: bool, rng_like: RngLike) -> Action:
         x = asarray(obs, dtype=F32)
         if x.shape != (obs_dim,):
             if x.size != obs_dim:
@@ -240,11 +244,20 @@ def _fast_deterministic(policy: Policy):
                 tanh(y, out=y)
             h = y.astype(F32)
         if discrete:
-            # argmax over the float32 probabilities (not the logits): ties break as in the TypeScript runtime.
+            # Over the float32 probabilities (not the logits): ties break as in the TypeScript runtime.
             l64 = h.astype(F64)
             e = exp(l64 - l64.max())
-            return int(argmax((e.astype(F32).astype(F64) / e.sum()).astype(F32)))
-        v = h[:d].astype(F64)
+            probs = (e.astype(F32).astype(F64) / e.sum()).astype(F32)
+            if deterministic:
+                return int(argmax(probs))
+            u = policy._generator(rng_like).random()
+            return min(int(np.searchsorted(np.cumsum(probs.astype(F64)), u, side="right")), last)
+        mu = h[:d]
+        if not deterministic:
+            raw = h[d:] if global_raw is None else global_raw
+            sigma = exp(squash_log_std(raw))
+            mu = (mu.astype(F64) + sigma * policy._generator(rng_like).standard_normal(d)).astype(F32)
+        v = mu.astype(F64)
         v *= scale
         v += center
         maximum(v, low, out=v)

@@ -45,14 +45,18 @@ export async function checkSession(db: Db, claims: TSessionClaims): Promise<Sess
   return row && row.epoch === claims.epoch ? { id: claims.sub, email: row.email, name: row.name, isAdmin: row.isAdmin } : null;
 }
 
-/** The rows of several users in one query for those not cached (socket re-checks); null for missing users. */
-export async function sessionRows(db: Db, userIds: string[], now = Date.now()): Promise<(SessionRow | null)[]> {
+/**
+ * The rows of several users, in one query for those not cached within `maxAgeMs` (socket re-checks pass 0 and
+ * so refresh the cache for everyone); null for missing users.
+ */
+export async function sessionRows(db: Db, userIds: string[], maxAgeMs = SESSION_CHECK_TTL_MS): Promise<(SessionRow | null)[]> {
+  const now = Date.now();
   const cache = cacheFor(db);
   const rows = new Map<string, Promise<SessionRow | null>>();
   const stale: string[] = [];
   for (const id of userIds) {
     const e = cache.get(id);
-    if (e && now - e.at < SESSION_CHECK_TTL_MS) rows.set(id, e.row);
+    if (e && now - e.at < maxAgeMs) rows.set(id, e.row);
     else if (!rows.has(id)) stale.push(id);
   }
   if (stale.length) {
@@ -80,3 +84,6 @@ export async function sessionRows(db: Db, userIds: string[], now = Date.now()): 
 export function forgetSession(db: Db, userId: string): void {
   cacheFor(db).delete(userId);
 }
+
+/** How many users this process has cached for `db` (for tests of the bound). */
+export const sessionCacheSize = (db: Db) => cacheFor(db).size;

@@ -1,7 +1,7 @@
 /**
  * socket.io and sessions: a handshake is accepted with the same session cookie (and the same checks) as a page,
  * and a connected socket is checked again every SESSION_CHECK_TTL_MS — one query for all users connected to
- * this node — so a socket whose session was revoked (sign out everywhere, password change, demotion) or whose
+ * this node, read fresh (which also refreshes the cache the HTTP paths use) — so a socket whose session was revoked (sign out everywhere, password change, demotion) or whose
  * user was deleted is disconnected within that window, and a demoted admin's socket loses admin rights.
  */
 import type { Db } from "../../db/client";
@@ -33,7 +33,7 @@ export async function recheckSockets(db: Db, sockets: Iterable<WatchedSocket>): 
   const list = [...sockets].filter((s) => s.data.user);
   if (!list.length) return 0;
   const ids = [...new Set(list.map((s) => s.data.user!.id))];
-  const rows = new Map((await sessionRows(db, ids)).map((row, i) => [ids[i]!, row]));
+  const rows = new Map((await sessionRows(db, ids, 0)).map((row, i) => [ids[i]!, row]));
   let dropped = 0;
   for (const s of list) {
     const row = rows.get(s.data.user!.id);

@@ -17,7 +17,6 @@ export function sameSitePath(raw: string | null | undefined, fallback: string): 
 function parseSameSite(raw: string | null | undefined): string | null {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > 2048) return null;
   if (!raw.startsWith("/") || raw.startsWith("//")) return null;
-  // eslint-disable-next-line no-control-regex
   if (/[\\\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(raw)) return null;
   let url: URL;
   try {

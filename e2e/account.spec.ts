@@ -1,0 +1,54 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "./helpers";
+
+test("sign out everywhere from the account page ends the session in another browser too", async ({ page, browser }) => {
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, "labeler2@corrective.local");
+  await signIn(page, "labeler2@corrective.local");
+
+  await page.getByTestId("current-user").click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId("account-who")).toContainText("labeler2@corrective.local");
+  page.once("dialog", (d) => void d.accept());
+  await page.getByTestId("sign-out-everywhere").click();
+  await expect(page).toHaveURL(/\/signin/);
+
+  // The other browser's cookie is refused: its next page load goes to sign-in, and its API calls get 401.
+  await otherPage.goto("/projects");
+  await expect(otherPage).toHaveURL(/\/signin\?callbackUrl=%2Fprojects/);
+  expect((await otherPage.request.get("/api/v1/me")).status()).toBe(401);
+  await other.close();
+});
+
+test("an API token is created with a chosen lifetime, shown once with its expiry, listed and revoked", async ({ page }) => {
+  await signIn(page, "labeler1@corrective.local");
+  await page.goto("/account");
+  const form = page.getByTestId("token-form");
+  await form.getByLabel("Name").fill("e2e robot");
+  await page.getByTestId("token-lifetime").selectOption("30");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const created = page.getByTestId("token-created");
+  await expect(created).toContainText("crv_");
+  const token = (await created.locator("code").textContent()) ?? "";
+  const row = page.getByTestId("token-row").filter({ hasText: "e2e robot" });
+  await expect(row).toBeVisible();
+  const expires = new Date(Date.now() + 30 * 24 * 3600_000).toLocaleDateString("en-US", { year: "numeric", month: "short", day: "numeric" });
+  await expect(row.getByTestId("token-expires")).toHaveText(expires);
+  expect((await page.request.get("/api/v1/me", { headers: { authorization: `Bearer ${token}` } })).status()).toBe(200);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(row).toHaveCount(0);
+  expect((await page.request.get("/api/v1/me", { headers: { authorization: `Bearer ${token}` } })).status()).toBe(401);
+});
+
+test("a sign-in link with a hostile callbackUrl lands on this site", async ({ page, baseURL }) => {
+  for (const callbackUrl of ["%2F%5Cevil.example%2Fphish", "%2F%2Fevil.example", "https%3A%2F%2Fevil.example", "%2F%09%2Fevil.example"]) {
+    await page.context().clearCookies();
+    await page.goto(`/signin?callbackUrl=${callbackUrl}`);
+    await page.getByLabel("Email").fill("lead@corrective.local");
+    await page.getByLabel("Password").fill("corrective");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/projects$/);
+    expect(new URL(page.url()).origin).toBe(new URL(String(baseURL)).origin);
+  }
+});

@@ -60,8 +60,11 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-/** Wildcard binds: a browser on this machine opens http://localhost:PORT. */
-const ANY_ADDRESS = new Set(["0.0.0.0", "::"]);
+/** How a browser names a bound host: `localhost` for a wildcard bind, brackets around IPv6. */
+export function publicHostOf(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
 
 export function parseConfig(env: Record<string, string | undefined>, opts: { dev?: boolean } = {}): Config {
   const parsed = EnvSchema.safeParse(
@@ -93,7 +96,6 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
   }
   // Demo accounts have a published password: reachable from this machine only, unless HOST says otherwise.
   const host = e.HOST ?? (demo ? "127.0.0.1" : "0.0.0.0");
-  const publicHost = ANY_ADDRESS.has(host) ? "localhost" : host.includes(":") ? `[${host}]` : host;
   return {
     nodeEnv: e.NODE_ENV,
     dev: opts.dev ?? false,
@@ -105,7 +107,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     demo,
     authSecret: secret,
     authSecretSource: e.NEXTAUTH_SECRET ? "env" : "file",
-    authUrl: (e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : undefined) ?? `http://${publicHost}:${e.PORT}`,
+    authUrl: (e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : undefined) ?? `http://${publicHostOf(host)}:${e.PORT}`,
     trustHost: e.AUTH_TRUST_HOST ?? false,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
     jobLeaseMs: e.JOB_LEASE_MS,

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
-import { ConfigError, parseConfig, type Config } from "./config";
+import { ConfigError, parseConfig, publicHostOf, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
@@ -96,8 +96,7 @@ async function main(): Promise<void> {
     config.authUrl = url.origin;
     if (!config.trustHost) process.env.NEXTAUTH_URL = config.authUrl;
   }
-  const shown = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
-  console.log(`Corrective ${ctx.version} listening on http://${shown}:${port} (${dev ? "development" : "production"}, db: ${database.engine}, bound to ${config.host})`);
+  console.log(`Corrective ${ctx.version} listening on http://${publicHostOf(config.host)}:${port} (${dev ? "development" : "production"}, db: ${database.engine}, bound to ${config.host})`);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
   const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;

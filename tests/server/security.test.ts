@@ -66,6 +66,8 @@ interface World {
   stateId: string;
   frameId: string;
   extraEmail: string;
+  /** Session cookies, signed in for real once per caller (the fuzzing's failed logins later lock out sign-in from this address). */
+  cookies: Partial<Record<CallerKind, string>>;
 }
 
 /** A request that passes validation for `op` (path filled with real ids where there are some). */
@@ -166,7 +168,7 @@ describe.each(ENGINES)("authorisation matrix and fuzzing [$name]", ({ name, enab
     const clients = { anonymous: new ApiClient(base), outsider, viewer, labeler, lead, admin };
     const ids = {} as World["ids"];
     for (const who of ["outsider", "viewer", "labeler", "lead", "admin"] as const) ids[who] = (await clients[who].ok("GET", "/api/v1/me")).id;
-    w = { base, clients, ids, projectId: ours.id, taskIds: ours.taskIds, stateId: ours.stateId, frameId: frame.body.data.id, extraEmail: (await extra.ok("GET", "/api/v1/me")).email };
+    w = { base, clients, ids, projectId: ours.id, taskIds: ours.taskIds, stateId: ours.stateId, frameId: frame.body.data.id, extraEmail: (await extra.ok("GET", "/api/v1/me")).email, cookies: {} };
   }, 240_000);
 
   afterAll(async () => {
@@ -301,11 +303,11 @@ type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A socket.io client with the caller's next-auth session cookie (signed in for real); a refused handshake returns its message. */
 async function openSocket(w: World, who: CallerKind): Promise<Client | string> {
-  let cookie: string | undefined;
-  if (who !== "anonymous") {
+  let cookie = w.cookies[who];
+  if (who !== "anonymous" && !cookie) {
     const me = await w.clients[who].ok("GET", "/api/v1/me");
     const signedIn = await signInCookie(w.base, me.email, who === "admin" ? "corrective" : "long enough password");
-    cookie = signedIn.cookie ?? undefined;
+    cookie = w.cookies[who] = signedIn.cookie ?? undefined;
     if (!cookie) throw new Error(`${who} could not sign in`);
   }
   const socket: Client = connect(w.base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });

@@ -52,3 +52,26 @@ test("a sign-in link with a hostile callbackUrl lands on this site", async ({ pa
     expect(new URL(page.url()).origin).toBe(new URL(String(baseURL)).origin);
   }
 });
+
+test("changing the password needs the current one, signs out, and the new one signs in", async ({ page }) => {
+  const email = `pw-${Date.now()}@example.test`;
+  expect((await page.request.post("/api/v1/auth/signup", { data: { name: "Pat Word", email, password: "first password" } })).status()).toBe(201);
+  await signIn(page, email, "first password");
+  await page.goto("/account");
+  const form = page.getByTestId("password-form");
+  await form.getByLabel("Current password").fill("not my password");
+  await form.getByLabel("New password (8+ characters)").fill("second password");
+  await form.getByLabel("New password again").fill("second password");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByTestId("error-currentPassword")).toHaveText("The current password is wrong");
+
+  await form.getByLabel("Current password").fill("first password");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/signin\?passwordChanged=1/);
+  await expect(page.getByText("Password changed. Sign in with the new one.")).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("first password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("Wrong email or password.");
+  await signIn(page, email, "second password");
+});

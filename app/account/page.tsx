@@ -2,7 +2,7 @@ import { PAGES } from "@/contracts/routes";
 import { requirePageUser } from "../_lib/page-auth";
 import { PasswordForm } from "./PasswordForm";
 import { SessionsPanel } from "./SessionsPanel";
-import { TokensPanel } from "./TokensPanel";
+import { TokensPanel } from "../_components/TokensPanel";
 
 export const metadata = { title: "Account · Corrective" };
 

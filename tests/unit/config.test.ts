@@ -14,7 +14,7 @@ describe("configuration", () => {
     const c = parseConfig({ DATA_DIR: dir });
     expect(c).toMatchObject({ port: 3000, host: "127.0.0.1", databaseUrl: undefined, demo: true, authSecretSource: "file", authUrl: "http://127.0.0.1:3000", trustHost: false });
     expect(c.dataDir).toBe(path.resolve(dir));
-    expect(parseConfig({}).dataDir).toMatch(/\.corrective\/data$/);
+    expect(parseConfig({ NEXTAUTH_SECRET: "a-secret-that-writes-no-file" }).dataDir).toMatch(/\.corrective\/data$/);
   });
 
   it("HOST overrides the demo's loopback bind; outside demo mode the default is every interface", () => {

@@ -22,7 +22,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <span className="spacer" />
             {user ? (
               <>
-                <span data-testid="current-user">{user.name}{user.isAdmin ? " (admin)" : ""}</span>
+                <Link href={PAGES.account} data-testid="current-user" title="Account, sessions and API tokens">{user.name}{user.isAdmin ? " (admin)" : ""}</Link>
                 <SignOutButton />
               </>
             ) : (

@@ -21,7 +21,6 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { io as connect, type Socket } from "socket.io-client";
 import { openDatabase, type Database } from "../db/client";
@@ -31,6 +30,7 @@ import { parseConfig } from "../server/config";
 import { attachRealtime } from "../server/realtime/attach-realtime";
 import { publish } from "../server/realtime/bus";
 import { makeProject, makeUser } from "../tests/helpers/fixtures";
+import { mintSessionCookie } from "../tests/helpers/session-cookie";
 import { BENCH_EVENT_KINDS, benchEvent, eventKey } from "./lib/realtime-events";
 import { saveResults, type Row } from "./lib/results";
 import { summarize } from "./lib/stats";
@@ -50,7 +50,7 @@ interface Fixture {
 async function fixture(database: Database): Promise<Fixture> {
   const user = await makeUser(database.db, "Bench");
   const projectId = await makeProject(database.db, [[user, "labeler"]]);
-  const cookie = `next-auth.session-token=${await encode({ token: { sub: user.id, email: user.email, name: user.name }, secret: config.authSecret })}`;
+  const cookie = await mintSessionCookie(user, config.authSecret);
   return { projectId, cookie };
 }
 

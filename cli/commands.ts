@@ -100,8 +100,8 @@ export const COMMANDS: Command[] = [
     required: ["email", "password"],
     auth: false,
     async run({ client, opts, result, note }) {
-      const data = await client.request<{ token: string; user: { email: string; name: string } }>("POST", API.login, { email: str(opts, "email"), password: str(opts, "password") });
-      note(`logged in as ${data!.user.name} <${data!.user.email}>; use the token with --token or: export CORRECTIVE_TOKEN=<token>`);
+      const data = await client.request<{ token: string; expiresAt: string; user: { email: string; name: string } }>("POST", API.login, { email: str(opts, "email"), password: str(opts, "password") });
+      note(`logged in as ${data!.user.name} <${data!.user.email}>; the token expires ${data!.expiresAt} (12 h; for a robot create one with \`token create\`); use it with --token or: export CORRECTIVE_TOKEN=<token>`);
       result(data, data!.token);
     },
   },

@@ -1,5 +1,17 @@
 import { z } from "zod";
 
+/* Session lifetimes (server/auth/session-claims.ts; docs/SECURITY.md, "Sessions"). */
+/**
+ * Idle lifetime: the cookie expires this long after its last renewal. next-auth re-issues the JWT (a fresh
+ * expiry) on every read of `/api/auth/session`, which the browser's SessionProvider does on each page load, on
+ * focus and every SESSION_REFETCH_S — so a session in use slides forward and an abandoned one ends in 12 h.
+ */
+export const SESSION_IDLE_S = 12 * 60 * 60;
+/** Absolute lifetime: however active, a session ends this long after the password was typed (claim `authTime`). */
+export const SESSION_ABSOLUTE_S = 7 * 24 * 60 * 60;
+/** How often an open tab renews its session (well inside the idle lifetime). */
+export const SESSION_REFETCH_S = 60 * 60;
+
 export const ZSignUp = z.object({
   name: z.string().trim().min(1, "Name is required").max(100, "Name is too long"),
   email: z.email("Enter a valid email address").max(254).transform((s) => s.trim().toLowerCase()),
@@ -12,3 +24,18 @@ export const ZSignIn = z.object({
   password: z.string().min(1).max(200),
 });
 export type TSignIn = z.infer<typeof ZSignIn>;
+
+/** A new password follows the sign-up rule. */
+const ZNewPassword = ZSignUp.shape.password;
+
+export const ZChangePassword = z
+  .object({
+    currentPassword: z.string().min(1, "Enter your current password").max(200),
+    newPassword: ZNewPassword,
+  })
+  .strict();
+export type TChangePassword = z.infer<typeof ZChangePassword>;
+
+/** A site admin grants or withdraws another account's site-admin flag. */
+export const ZSetSiteAdmin = z.object({ isAdmin: z.boolean() }).strict();
+export type TSetSiteAdmin = z.infer<typeof ZSetSiteAdmin>;

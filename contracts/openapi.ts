@@ -6,7 +6,7 @@
  * document against the OpenAPI 3.1 schema and checks that every route file under `app/api/v1` is listed.
  */
 import { z } from "zod";
-import { ZSignIn, ZSignUp } from "./auth";
+import { ZChangePassword, ZSetSiteAdmin, ZSignIn, ZSignUp } from "./auth";
 import { ZCreateComment, ZListComments } from "./comments";
 import { LABELING_API, ZClaimRideAlong } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
@@ -43,15 +43,27 @@ export const ZErrorBody = z.object({
 });
 
 export const ZUserView = z.object({ id: id(), email: z.string(), name: z.string(), isAdmin: z.boolean() });
-export const ZLoginResult = z.object({ token: z.string().describe("A new API token (`crv_…`); shown once."), user: ZUserView });
+export const ZLoginResult = z.object({
+  token: z.string().describe("A new API token (`crv_…`); shown once. It expires after 12 hours."),
+  expiresAt: timestamp(),
+  user: ZUserView,
+});
 export const ZTokenCreated = z.object({
   id: id(),
   name: z.string(),
   prefix: z.string().describe("The first characters of the token, to recognise it in lists."),
   createdAt: timestamp(),
+  expiresAt: timestamp().describe("After this the token answers 401 (`This API token expired on …`)."),
   token: z.string().describe("The token itself (`crv_…`). Only its hash is stored: this is the only time it is shown."),
 });
-export const ZTokenSummary = z.object({ id: id(), name: z.string(), prefix: z.string(), createdAt: timestamp(), lastUsedAt: timestamp().nullable() });
+export const ZTokenSummary = z.object({
+  id: id(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: timestamp(),
+  lastUsedAt: timestamp().nullable(),
+  expiresAt: timestamp().describe("Expired tokens stay listed (until revoked) and answer 401."),
+});
 
 export const ZEnvView = z.object({
   id: z.string(),
@@ -214,6 +226,8 @@ const REQUEST_SCHEMAS = {
   SignUp: ZSignUp,
   SignIn: ZSignIn,
   CreateToken: ZCreateToken,
+  ChangePassword: ZChangePassword,
+  SetSiteAdmin: ZSetSiteAdmin,
   CreateProject: ZCreateProject,
   UpdateProject: ZUpdateProject,
   AddMember: ZAddMember,
@@ -342,6 +356,8 @@ export interface OperationSpec {
   auth: "public" | "caller";
   /** The lowest project role allowed (site admins act as leads everywhere). */
   role?: TProjectRole;
+  /** Site admins only (everyone else: 403). */
+  siteAdmin?: boolean;
   body?: BodySpec | RawBodySpec;
   query?: { name: string; description: string; schema: JsonSchema; required?: boolean }[];
   requestHeaders?: { name: string; description: string; schema: JsonSchema }[];
@@ -416,6 +432,29 @@ export const OPERATIONS: OperationSpec[] = [
     summary: "Revoke one of your API tokens",
     responses: { 204: { description: "Revoked." } },
     errors: [404],
+  },
+  {
+    method: "delete", path: API.mySessions, operationId: "signOutEverywhere", tag: "auth", auth: "caller",
+    summary: "Sign out everywhere",
+    description: "Ends every browser session of your account, this one included (cookies issued before are refused within seconds on every server, and open realtime connections are dropped). API tokens are not affected: revoke them one by one.",
+    responses: { 204: { description: "Every session ended." } },
+    errors: [],
+  },
+  {
+    method: "post", path: API.myPassword, operationId: "changePassword", tag: "auth", auth: "caller",
+    summary: "Change your password",
+    description: "Needs the current password (a wrong one is 400 with a field error on `currentPassword`). Ends every session of the account, this one included; API tokens keep working until revoked or expired.",
+    body: { schema: "ChangePassword", required: true },
+    responses: { 204: { description: "Changed; sign in again." } },
+    errors: [],
+  },
+  {
+    method: "patch", path: template(API.user, "userId"), operationId: "setSiteAdmin", tag: "auth", auth: "caller", siteAdmin: true,
+    summary: "Grant or withdraw site admin",
+    description: "Withdrawing the flag also ends the account's sessions. You cannot withdraw your own flag (409).",
+    body: { schema: "SetSiteAdmin", required: true },
+    responses: { 200: { description: "The account as it is now.", data: "User" } },
+    errors: [403, 404, 409],
   },
   {
     method: "get", path: API.envs, operationId: "listEnvs", tag: "projects", auth: "caller",
@@ -668,6 +707,7 @@ export const PATH_PARAMS: Record<string, { description: string; schema: JsonSche
   version: { description: "Dataset version (the round index that produced it).", schema: { type: "integer", minimum: 0 } },
   taskId: { description: "Task id (UUID).", schema: { type: "string", format: "uuid" } },
   tokenId: { description: "API token id (UUID).", schema: { type: "string", format: "uuid" } },
+  userId: { description: "User id (UUID).", schema: { type: "string", format: "uuid" } },
   frameId: { description: "Frame id (UUID).", schema: { type: "string", format: "uuid" } },
   labelId: { description: "Label id (the client-generated UUID it was submitted with).", schema: { type: "string", format: "uuid" } },
   ...LEAD_PATH_PARAMS,
@@ -701,6 +741,7 @@ export function errorStatuses(op: OperationSpec): ErrorStatus[] {
 
 function roleNote(op: OperationSpec): string {
   if (op.auth === "public") return "No authentication.";
+  if (op.siteAdmin) return "Site admins only.";
   if (!op.role) return "Any signed-in caller.";
   return `Needs the **${op.role}** role in the project (site admins act as leads).`;
 }
@@ -739,6 +780,7 @@ function operationObject(op: OperationSpec): JsonSchema {
     description: [op.description, roleNote(op)].filter(Boolean).join("\n\n"),
     ...(op.auth === "public" ? { security: [] } : {}),
     ...(op.role ? { "x-corrective-role": op.role } : {}),
+    ...(op.siteAdmin ? { "x-corrective-site-admin": true } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses,

@@ -4,6 +4,10 @@ export const API = {
   auth: "/api/auth",
   signUp: "/api/v1/auth/signup",
   me: "/api/v1/me",
+  /** DELETE: sign out everywhere (every session of the caller's account). */
+  mySessions: "/api/v1/me/sessions",
+  myPassword: "/api/v1/me/password",
+  user: (userId: string) => `/api/v1/users/${encodeURIComponent(userId)}`,
   projects: "/api/v1/projects",
   project: (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`,
   openApi: "/api/v1/openapi.json",
@@ -35,6 +39,7 @@ export const PAGES = {
   signIn: "/signin",
   signUp: "/signup",
   projects: "/projects",
+  account: "/account",
   project: (projectId: string) => `/projects/${encodeURIComponent(projectId)}`,
   projectSettings: (projectId: string) => `/projects/${encodeURIComponent(projectId)}/settings`,
 } as const;

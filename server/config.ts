@@ -3,9 +3,13 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { loadOrCreateSecret, SecretFileError } from "./auth/secret-file";
 
-/** Secret used only in demo mode; outside demo mode the server refuses to start with it. */
-export const DEMO_SECRET = "corrective-demo-secret-do-not-use-in-production";
+/**
+ * Secrets that were ever published (the constant demo secret of earlier versions): anyone can sign a session
+ * with them, so they are refused in every mode.
+ */
+const PUBLISHED_SECRETS = new Set(["corrective-demo-secret-do-not-use-in-production"]);
 
 const boolFlag = z
   .enum(["0", "1", "true", "false", "yes", "no", ""])
@@ -14,7 +18,8 @@ const boolFlag = z
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Default: 127.0.0.1 in demo mode (known passwords), 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
@@ -25,7 +30,9 @@ const EnvSchema = z.object({
   /** Demo mode: run round 0 and start round 1 of a fresh demo project in the background (0 leaves it empty). */
   DEMO_WARMUP: boolFlag.optional(),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-  NEXTAUTH_URL: z.url().optional(),
+  NEXTAUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Trust `X-Forwarded-Host`/`-Proto` for the public URL (next-auth reads it itself); only behind a proxy that sets them. */
+  AUTH_TRUST_HOST: boolFlag.optional(),
   /** 0 = this web process does not run jobs (a separate `npm run trainer` does). */
   IN_PROCESS_JOBS: boolFlag.optional(),
   /** Job lease (ms): a job whose worker died is claimable again this long after its last renewal. */
@@ -44,13 +51,24 @@ export interface Config {
   /** Demo mode only: bring a fresh demo project to "round 1 labelling" in the background. */
   demoWarmUp: boolean;
   authSecret: string;
+  /** Where the secret came from: the environment, or the generated file in DATA_DIR (demo mode). */
+  authSecretSource: "env" | "file";
+  /** The public origin (NEXTAUTH_URL, or http://localhost:PORT): redirects and next-auth's own URLs use it. */
   authUrl: string;
+  /** AUTH_TRUST_HOST set explicitly: next-auth may take the origin from X-Forwarded-Host. Off by default. */
+  trustHost: boolean;
   inProcessJobs: boolean;
   /** Undefined: the job runner's default. */
   jobLeaseMs: number | undefined;
 }
 
 export class ConfigError extends Error {}
+
+/** How a browser names a bound host: `localhost` for a wildcard bind, brackets around IPv6. */
+export function publicHostOf(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
 
 export function parseConfig(env: Record<string, string | undefined>, opts: { dev?: boolean } = {}): Config {
   const parsed = EnvSchema.safeParse(
@@ -64,26 +82,38 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
   const e = parsed.data;
   // Demo mode (seeded users with a known password) is on by default for the embedded database only.
   const demo = e.DEMO ?? !e.DATABASE_URL;
-  const secret = e.NEXTAUTH_SECRET ?? (demo ? DEMO_SECRET : undefined);
-  if (!secret) {
+  const dataDir = path.resolve(e.DATA_DIR);
+  if (e.NEXTAUTH_SECRET && PUBLISHED_SECRETS.has(e.NEXTAUTH_SECRET)) {
+    throw new ConfigError("Invalid configuration: NEXTAUTH_SECRET is a published secret; set your own (or unset it in demo mode)");
+  }
+  if (!e.NEXTAUTH_SECRET && !demo) {
     throw new ConfigError("Invalid configuration: NEXTAUTH_SECRET must be set outside demo mode");
   }
-  if (!demo && secret === DEMO_SECRET) {
-    throw new ConfigError("Invalid configuration: NEXTAUTH_SECRET is the public demo secret; set your own outside demo mode");
+  let secret = e.NEXTAUTH_SECRET;
+  if (!secret) {
+    try {
+      secret = loadOrCreateSecret(dataDir);
+    } catch (err) {
+      const reason = err instanceof SecretFileError ? err.message : `cannot keep a secret in ${dataDir}: ${(err as Error).message}`;
+      throw new ConfigError(`Invalid configuration: NEXTAUTH_SECRET is unset and ${reason}`);
+    }
   }
-  const publicHost = e.HOST === "0.0.0.0" || e.HOST === "::" ? "localhost" : e.HOST;
+  // Demo accounts have a published password: reachable from this machine only, unless HOST says otherwise.
+  const host = e.HOST ?? (demo ? "127.0.0.1" : "0.0.0.0");
   return {
     nodeEnv: e.NODE_ENV,
     dev: opts.dev ?? false,
     port: e.PORT,
-    host: e.HOST,
+    host,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     poolSize: e.DB_POOL_SIZE,
     demo,
     demoWarmUp: demo && (e.DEMO_WARMUP ?? true),
     authSecret: secret,
-    authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
+    authSecretSource: e.NEXTAUTH_SECRET ? "env" : "file",
+    authUrl: (e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : undefined) ?? `http://${publicHostOf(host)}:${e.PORT}`,
+    trustHost: e.AUTH_TRUST_HOST ?? false,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
     jobLeaseMs: e.JOB_LEASE_MS,
   };

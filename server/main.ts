@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
-import { ConfigError, parseConfig, type Config } from "./config";
+import { ConfigError, parseConfig, publicHostOf, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
@@ -40,9 +40,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // next-auth reads these from the environment in places that do not receive options.
+  // next-auth reads these from the environment in places that do not receive options. Its public origin comes
+  // from configuration (NEXTAUTH_URL, else http://localhost:PORT) — never from a client's X-Forwarded-Host,
+  // unless AUTH_TRUST_HOST=1 says a proxy in front sets it (and NEXTAUTH_URL is unset).
+  const configuredUrl = process.env.NEXTAUTH_URL;
   process.env.NEXTAUTH_SECRET = config.authSecret;
-  process.env.AUTH_TRUST_HOST ??= "true";
+  if (config.trustHost) process.env.AUTH_TRUST_HOST = "1";
+  else {
+    delete process.env.AUTH_TRUST_HOST;
+    process.env.NEXTAUTH_URL = config.authUrl;
+  }
+  if (config.authSecretSource === "file") console.log(`[auth] NEXTAUTH_SECRET unset: signing sessions with the generated secret in ${config.dataDir}`);
 
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl, poolSize: config.poolSize } : { dataDir: config.dataDir, poolSize: config.poolSize },
@@ -82,7 +90,14 @@ async function main(): Promise<void> {
   });
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
-  console.log(`Corrective ${ctx.version} listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (${dev ? "development" : "production"}, db: ${database.engine})`);
+  if (config.port === 0 && !configuredUrl) {
+    // PORT=0 (tests): the public origin is known only now.
+    const url = new URL(config.authUrl);
+    url.port = String(port);
+    config.authUrl = url.origin;
+    if (!config.trustHost) process.env.NEXTAUTH_URL = config.authUrl;
+  }
+  console.log(`Corrective ${ctx.version} listening on http://${publicHostOf(config.host)}:${port} (${dev ? "development" : "production"}, db: ${database.engine}, bound to ${config.host})`);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
   const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;

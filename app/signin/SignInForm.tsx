@@ -4,12 +4,8 @@ import { signIn } from "next-auth/react";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { sameSitePath } from "@/contracts/redirects";
 import { PAGES } from "@/contracts/routes";
-
-/** Only same-site paths are followed after sign-in. */
-function safeCallback(raw: string | null): string {
-  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : PAGES.projects;
-}
 
 export function SignInForm() {
   const router = useRouter();
@@ -32,13 +28,15 @@ export function SignInForm() {
       setError(!res || res.error === "CredentialsSignin" ? "Wrong email or password." : res.error);
       return;
     }
-    router.replace(safeCallback(params.get("callbackUrl")));
+    // Only a path on this site is followed after sign-in (contracts/redirects.ts).
+    router.replace(sameSitePath(params.get("callbackUrl"), PAGES.projects));
     router.refresh();
   }
 
   return (
     <form className="stack" onSubmit={onSubmit} noValidate>
       {params.get("registered") && <div className="alert ok">Account created. Sign in to continue.</div>}
+      {params.get("passwordChanged") && <div className="alert ok">Password changed. Sign in with the new one.</div>}
       {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>
       <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>

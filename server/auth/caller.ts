@@ -2,34 +2,31 @@
  * Who is calling an API route: a bearer API token (automation, robots, the CLI) or the session cookie.
  */
 import type { Db } from "../../db/client";
+import { getContext } from "../context";
 import { AppError } from "../errors";
 import { userForToken } from "../tokens/api-tokens";
-import { userFromCookieHeader } from "../realtime/socket-auth";
-import { currentUser, type SessionUser } from "./session";
+import type { SessionUser } from "./session";
+import { userFromCookieHeader } from "./session-cookie";
 
 export async function requireCaller(db: Db, req: Request): Promise<SessionUser> {
-  const auth = req.headers.get("authorization");
-  if (auth) return requireTokenCaller(db, auth);
-  return signedIn(await currentUser());
+  return requireCallerFromHeaders(db, req.headers.get("authorization") ?? undefined, req.headers.get("cookie") ?? undefined, getContext().config.authSecret);
 }
 
 /**
- * The same rule from raw headers, outside Next.js's request scope (the custom server's fast path): the session
- * cookie is the next-auth JWT, decoded with the same secret as the pages and socket.io handshakes use.
+ * The same rule from raw headers, also outside Next.js's request scope (the custom server's fast path): the
+ * session cookie is the next-auth JWT, checked against the user's session epoch like everywhere else.
  */
 export async function requireCallerFromHeaders(db: Db, authorization: string | undefined, cookie: string | undefined, secret: string): Promise<SessionUser> {
   if (authorization) return requireTokenCaller(db, authorization);
-  return signedIn(await userFromCookieHeader(cookie, secret));
+  const user = await userFromCookieHeader(db, cookie, secret);
+  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first, or send Authorization: Bearer <token>");
+  return user;
 }
 
 async function requireTokenCaller(db: Db, authorization: string): Promise<SessionUser> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-  const user = match?.[1] ? await userForToken(db, match[1]) : null;
-  if (!user) throw new AppError("UNAUTHENTICATED", "Invalid or revoked API token");
-  return user;
-}
-
-function signedIn(user: SessionUser | null): SessionUser {
-  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first, or send Authorization: Bearer <token>");
-  return user;
+  const found = match?.[1] ? await userForToken(db, match[1]) : null;
+  if (!found) throw new AppError("UNAUTHENTICATED", "Invalid or revoked API token");
+  if ("expiredAt" in found) throw new AppError("UNAUTHENTICATED", `This API token expired on ${found.expiredAt.toISOString().slice(0, 10)}; create a new one`);
+  return found;
 }

@@ -3,12 +3,14 @@ import "next-auth/jwt";
 
 declare module "next-auth" {
   interface Session {
-    user?: { id: string; email?: string | null; name?: string | null; image?: string | null; isAdmin: boolean };
+    user?: { id: string; email?: string | null; name?: string | null; image?: string | null };
   }
 }
 
 declare module "next-auth/jwt" {
+  /** See server/auth/session-claims.ts: who, under which session epoch, signed in when. */
   interface JWT {
-    isAdmin?: boolean;
+    epoch?: number;
+    authTime?: number;
   }
 }

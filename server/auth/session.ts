@@ -1,9 +1,11 @@
 /**
- * Who is calling: for route handlers and server components. Accepts the next-auth session cookie.
+ * Who is calling: for server components and pages. Reads the session cookie of the request being rendered
+ * through the same checks as every other path (session-cookie.ts → check-session.ts).
  */
-import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
+import { getContext } from "../context";
 import { AppError } from "../errors";
-import { authOptions } from "./options";
+import { userFromCookieHeader } from "./session-cookie";
 
 export interface SessionUser {
   id: string;
@@ -13,10 +15,8 @@ export interface SessionUser {
 }
 
 export async function currentUser(): Promise<SessionUser | null> {
-  const session = await getServerSession(authOptions());
-  const u = session?.user;
-  if (!u?.id || !u.email) return null;
-  return { id: u.id, email: u.email, name: u.name ?? u.email, isAdmin: u.isAdmin === true };
+  const { config, database } = getContext();
+  return userFromCookieHeader(database.db, (await headers()).get("cookie") ?? undefined, config.authSecret);
 }
 
 export async function requireUser(): Promise<SessionUser> {

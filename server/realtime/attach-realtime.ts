@@ -22,10 +22,12 @@ import { toAck } from "../http/respond";
 import { realtimeBus } from "./bus";
 import { ClusterPresence, mergePresence } from "./cluster-presence";
 import type { PostgresRelay } from "./postgres-relay";
-import { userFromCookieHeader } from "./socket-auth";
+import { handshakeSession, recheckSockets, watchSocketSessions } from "./socket-auth";
 
 interface SocketData {
   user: SessionUser;
+  /** The session epoch of the handshake's cookie (socket-auth.ts re-checks it). */
+  epoch: number;
   projects: Set<string>;
   /** The view (page) this socket said it shows, per project. */
   views: Map<string, string>;
@@ -51,9 +53,15 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
   });
 
   io.use(async (socket, next) => {
-    const user = await userFromCookieHeader(socket.handshake.headers.cookie, ctx.config.authSecret);
-    if (!user) return next(new Error("UNAUTHENTICATED"));
-    socket.data.user = user;
+    let session;
+    try {
+      session = await handshakeSession(ctx.database.db, socket.handshake.headers.cookie, ctx.config.authSecret);
+    } catch {
+      return next(new Error("UNAVAILABLE"));
+    }
+    if (!session) return next(new Error("UNAUTHENTICATED"));
+    socket.data.user = session.user;
+    socket.data.epoch = session.epoch;
     socket.data.projects = new Set();
     socket.data.views = new Map();
     next();
@@ -93,8 +101,12 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
   };
 
   io.on("connection", (socket: RealtimeSocket) => {
-    // A recovered socket is back in its rooms: tell the others it is present again.
-    if (socket.recovered) for (const projectId of socket.data.projects) void broadcastPresence(projectId);
+    // A recovered socket skipped the handshake check: check its session now. It is back in its rooms: tell the
+    // others it is present again.
+    if (socket.recovered) {
+      void recheckSockets(ctx.database.db, [socket]).catch(() => socket.disconnect(true));
+      for (const projectId of socket.data.projects) void broadcastPresence(projectId);
+    }
 
     socket.on("project:join", async (payload, ack) => {
       if (typeof ack !== "function") return;
@@ -135,7 +147,9 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
   const forward = (event: ProjectEvent) => io.to(projectRoom(event.projectId)).emit("project:event", event);
   realtimeBus().on("event", forward);
   cluster?.start();
+  const stopWatching = watchSocketSessions(ctx.database.db, () => io.of("/").sockets.values());
   server.once("close", () => {
+    stopWatching();
     realtimeBus().off("event", forward);
     void cluster?.stop();
   });

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { encode } from "next-auth/jwt";
+import { eq, sql } from "drizzle-orm";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } from "../../contracts/realtime";
@@ -8,12 +8,16 @@ import type { AppContext } from "../../server/context";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { attachRealtime, type RealtimeServer } from "../../server/realtime/attach-realtime";
 import { describeEngines } from "../helpers/engines";
+import { users } from "../../db/schema";
+import { SESSION_CHECK_TTL_MS } from "../../server/auth/check-session";
+import { signOutEverywhere } from "../../server/auth/revoke-sessions";
 import { makeProject, makeUser } from "../helpers/fixtures";
+import { mintSessionCookie, OLD_DEMO_SECRET } from "../helpers/session-cookie";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 describeEngines("socket.io authentication and project rooms", (h) => {
-  const config = parseConfig({ DEMO: "1" });
+  const config = parseConfig({ DEMO: "1", NEXTAUTH_SECRET: "realtime-test-secret-0123456789" });
   let server: http.Server;
   let io: RealtimeServer;
   let base: string;
@@ -21,8 +25,7 @@ describeEngines("socket.io authentication and project rooms", (h) => {
   let projectId: string, otherId: string;
   const clients: Client[] = [];
 
-  const cookieFor = async (u: PublicUser) =>
-    `next-auth.session-token=${await encode({ token: { sub: u.id, email: u.email, name: u.name, isAdmin: false }, secret: config.authSecret })}`;
+  const cookieFor = (u: PublicUser, epoch = 0) => mintSessionCookie(u, config.authSecret, { epoch });
   const open = (cookie?: string) => {
     const c: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
     clients.push(c);
@@ -54,7 +57,45 @@ describeEngines("socket.io authentication and project rooms", (h) => {
   it("refuses a handshake without a valid session cookie", async () => {
     await expect(connected(open())).rejects.toThrow("UNAUTHENTICATED");
     await expect(connected(open("next-auth.session-token=forged.jwt.value"))).rejects.toThrow("UNAUTHENTICATED");
+    // Signed with the constant demo secret of earlier versions, claiming admin: refused.
+    await expect(connected(open(await mintSessionCookie(alice, OLD_DEMO_SECRET, { isAdmin: true })))).rejects.toThrow("UNAUTHENTICATED");
+    // Well signed, but for a user that does not exist, or without the session claims, or past the 7-day cap.
+    const ghost = { id: "00000000-0000-4000-8000-000000000001", email: "ghost@example.test", name: "Ghost" };
+    await expect(connected(open(await mintSessionCookie(ghost, config.authSecret)))).rejects.toThrow("UNAUTHENTICATED");
+    await expect(connected(open(await mintSessionCookie(alice, config.authSecret, { epoch: undefined })))).rejects.toThrow("UNAUTHENTICATED");
+    const eightDaysAgo = Math.floor(Date.now() / 1000) - 8 * 24 * 3600;
+    await expect(connected(open(await mintSessionCookie(alice, config.authSecret, { authTime: eightDaysAgo })))).rejects.toThrow("UNAUTHENTICATED");
   });
+
+  it("disconnects a connected socket within the check window once its session is revoked, and refuses it afterwards", async () => {
+    const carol = await makeUser(h.database.db, "Carol");
+    const c = open(await cookieFor(carol));
+    await connected(c);
+    const dropped = new Promise<string>((resolve) => c.once("disconnect", resolve));
+    const revokedAt = Date.now();
+    await signOutEverywhere(h.database.db, carol.id);
+    expect(await dropped).toBe("io server disconnect");
+    expect(Date.now() - revokedAt).toBeLessThan(SESSION_CHECK_TTL_MS + 2000);
+    await expect(connected(open(await cookieFor(carol)))).rejects.toThrow("UNAUTHENTICATED");
+    await expect(connected(open(await cookieFor(carol, 1)))).resolves.toBeUndefined(); // a new sign-in carries the new epoch
+  }, 30_000);
+
+  it("a demoted admin's connected socket loses admin rights within the check window", async () => {
+    const dana = await makeUser(h.database.db, "Dana");
+    await h.database.db.update(users).set({ isAdmin: true }).where(eq(users.id, dana.id));
+    const d = open(await cookieFor(dana));
+    await connected(d);
+    expect(await d.emitWithAck("project:join", { projectId: otherId })).toMatchObject({ ok: true });
+    // Demoted straight in the database (another process, an operator): only the cache window applies.
+    await h.database.db.update(users).set({ isAdmin: sql`false` }).where(eq(users.id, dana.id));
+    const deadline = Date.now() + SESSION_CHECK_TTL_MS + 2000;
+    let ack = await d.emitWithAck("project:join", { projectId: otherId });
+    while (ack.ok && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      ack = await d.emitWithAck("project:join", { projectId: otherId });
+    }
+    expect(ack).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+  }, 30_000);
 
   it("joins a member to the project room and broadcasts presence to the others", async () => {
     const a = open(await cookieFor(alice));

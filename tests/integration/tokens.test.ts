@@ -1,9 +1,12 @@
-/** API tokens: stored only as a hash, and their creation through the tokens route is rate-limited per user. */
-import { eq } from "drizzle-orm";
+/** API tokens: stored only as a hash, expiring, and their creation through the tokens route is rate-limited per user. */
+import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { apiTokens } from "../../db/schema";
 import { AppError } from "../../server/errors";
-import { TOKEN_CREATION_LIMIT, createApiToken, userForToken } from "../../server/tokens/api-tokens";
+import { LOGIN_TOKEN_HOURS, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from "../../contracts/tokens";
+import { requireCallerFromHeaders } from "../../server/auth/caller";
+import { loginForToken } from "../../server/auth/login-token";
+import { TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, userForToken } from "../../server/tokens/api-tokens";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
 
@@ -16,7 +19,7 @@ describeEngines("API tokens", (h) => {
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(created.token);
     expect(rows[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
-    expect((await userForToken(db, created.token))?.id).toBe(user.id);
+    expect(await userForToken(db, created.token)).toMatchObject({ id: user.id });
     expect(await userForToken(db, `${created.token}x`)).toBeNull();
   });
 
@@ -35,5 +38,46 @@ describeEngines("API tokens", (h) => {
     await expect(createApiToken(db, user.id, { name: "login" }, "login")).resolves.toMatchObject({ name: "login" });
     await expect(createApiToken(db, other.id, { name: "mine" })).resolves.toMatchObject({ name: "mine" });
     expect(await db.select().from(apiTokens).where(eq(apiTokens.userId, user.id))).toHaveLength(TOKEN_CREATION_LIMIT.max + 1);
+  });
+
+  const DAY_MS = 24 * 3600_000;
+  const near = (iso: string, ms: number) => Math.abs(Date.parse(iso) - (Date.now() + ms)) < 60_000;
+
+  it(`expires in ${TOKEN_DEFAULT_DAYS} days unless chosen (at most ${TOKEN_MAX_DAYS}); the list shows when`, async () => {
+    const db = h.database.db;
+    const user = await makeUser(db, "Expiring");
+    const byDefault = await createApiToken(db, user.id, { name: "default" });
+    expect(near(byDefault.expiresAt, TOKEN_DEFAULT_DAYS * DAY_MS)).toBe(true);
+    const chosen = await createApiToken(db, user.id, { name: "a week", expiresInDays: 7 });
+    expect(near(chosen.expiresAt, 7 * DAY_MS)).toBe(true);
+    for (const bad of [0, TOKEN_MAX_DAYS + 1, 1.5, "30", -1]) {
+      await expect(createApiToken(db, user.id, { name: "bad", expiresInDays: bad })).rejects.toMatchObject({ name: "ZodError" });
+    }
+    const listed = await listApiTokens(db, user.id);
+    expect(listed.map((t) => [t.name, t.expiresAt])).toEqual([
+      ["a week", chosen.expiresAt],
+      ["default", byDefault.expiresAt],
+    ]);
+  });
+
+  it("an expired token answers UNAUTHENTICATED saying it expired; a revoked or unknown one says invalid", async () => {
+    const db = h.database.db;
+    const user = await makeUser(db, "Lapsed");
+    const t = await createApiToken(db, user.id, { name: "lapsing", expiresInDays: 1 });
+    await expect(requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789")).resolves.toMatchObject({ id: user.id });
+    await db.update(apiTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(apiTokens.id, t.id));
+    expect(await userForToken(db, t.token)).toMatchObject({ expiredAt: expect.any(Date) });
+    const err = await requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/^This API token expired on \d{4}-\d{2}-\d{2}; create a new one$/) });
+    await expect(requireCallerFromHeaders(db, "Bearer crv_unknown", undefined, "unused-secret-0123456789")).rejects.toMatchObject({ message: "Invalid or revoked API token" });
+  });
+
+  it(`a token minted by signing in lives ${LOGIN_TOKEN_HOURS} hours, not forever`, async () => {
+    const db = h.database.db;
+    const user = await makeUser(db, "Cli"); // password "correct horse"
+    const login = await loginForToken(db, { email: user.email, password: "correct horse" }, "10.8.8.8");
+    expect(near(login.expiresAt, LOGIN_TOKEN_HOURS * 3600_000)).toBe(true);
+    const [row] = await db.select().from(apiTokens).where(eq(apiTokens.userId, user.id));
+    expect(near(row!.expiresAt.toISOString(), LOGIN_TOKEN_HOURS * 3600_000)).toBe(true);
   });
 });

@@ -11,7 +11,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
@@ -20,6 +19,7 @@ import { REALTIME_PATH, type ClientToServerEvents, type PresenceUser, type Proje
 import { ApiClient, waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { ROOT, startServer, type ServerProcess } from "../helpers/server-process";
+import { mintSessionCookie } from "../helpers/session-cookie";
 
 const SECRET = "integration-secret-0123456789";
 const SETTINGS = { statesPerRound: 20, labelsPerState: 1, rolloutEpisodes: 2, evalEpisodes: 2, epochs: 5, batchSize: 32, hiddenUnits: [16] };
@@ -35,7 +35,7 @@ interface Watcher {
 
 async function watch(base: string, api: ApiClient): Promise<Watcher> {
   const me = await api.ok("GET", "/api/v1/me");
-  const cookie = `next-auth.session-token=${await encode({ token: { sub: me.id, email: me.email, name: me.name, isAdmin: false }, secret: SECRET })}`;
+  const cookie = await mintSessionCookie(me, SECRET);
   const socket: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const w: Watcher = { socket, events: [], presence: [] };
   socket.on("project:event", (e) => w.events.push(e));

@@ -18,7 +18,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -29,6 +28,7 @@ import { ApiClient, waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { EXTERNAL, externalProjectInLabeling } from "../helpers/external-project";
 import { startServer, type ServerProcess } from "../helpers/server-process";
+import { signInCookie } from "../helpers/session-cookie";
 
 const SECRET = "security-test-secret-0123456789abcdef";
 const CALLERS = ["anonymous", "outsider", "viewer", "labeler", "lead", "admin"] as const;
@@ -42,6 +42,7 @@ const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 
 function expected(op: OperationSpec, who: CallerKind): Outcome {
   if (op.auth === "public") return "allowed";
   if (who === "anonymous") return "unauthenticated";
+  if (op.siteAdmin) return who === "admin" ? "allowed" : "forbidden";
   if (!op.role) return "allowed"; // credentialed, not about one project (me, tokens, envs, projects)
   if (who === "admin") return "allowed"; // site admins act as leads everywhere
   if (who === "outsider") return "not-found";
@@ -65,6 +66,8 @@ interface World {
   stateId: string;
   frameId: string;
   extraEmail: string;
+  /** Session cookies, signed in for real once per caller (the fuzzing's failed logins later lock out sign-in from this address). */
+  cookies: Partial<Record<CallerKind, string>>;
 }
 
 /** A request that passes validation for `op` (path filled with real ids where there are some). */
@@ -79,6 +82,7 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
     stateId: w.stateId,
     frameId: w.frameId,
     tokenId: randomUUID(),
+    userId: w.ids.outsider,
     labelId: randomUUID(),
   };
   let p = op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -94,6 +98,10 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
     "POST /api/v1/auth/signup": { name: "Matrix", email: `matrix-${unique}@example.test`, password: "long enough password" },
     "POST /api/v1/auth/login": { email: w.extraEmail, password: "long enough password" },
     "POST /api/v1/tokens": { name: `matrix ${unique}` },
+    // A wrong current password: the change is refused (400) after authorisation, and nobody's password changes.
+    "POST /api/v1/me/password": { currentPassword: "not the password", newPassword: "another long password" },
+    // The outsider is no admin: setting false changes nothing (and ends no session).
+    "PATCH /api/v1/users/{userId}": { isAdmin: false },
     "POST /api/v1/projects": { name: `Matrix ${unique}`, external: EXTERNAL, settings: SETTINGS },
     "PATCH /api/v1/projects/{projectId}": { description: `touched by ${who}` },
     "POST /api/v1/projects/{projectId}/members": { email: w.extraEmail, role: "viewer" },
@@ -160,7 +168,7 @@ describe.each(ENGINES)("authorisation matrix and fuzzing [$name]", ({ name, enab
     const clients = { anonymous: new ApiClient(base), outsider, viewer, labeler, lead, admin };
     const ids = {} as World["ids"];
     for (const who of ["outsider", "viewer", "labeler", "lead", "admin"] as const) ids[who] = (await clients[who].ok("GET", "/api/v1/me")).id;
-    w = { base, clients, ids, projectId: ours.id, taskIds: ours.taskIds, stateId: ours.stateId, frameId: frame.body.data.id, extraEmail: (await extra.ok("GET", "/api/v1/me")).email };
+    w = { base, clients, ids, projectId: ours.id, taskIds: ours.taskIds, stateId: ours.stateId, frameId: frame.body.data.id, extraEmail: (await extra.ok("GET", "/api/v1/me")).email, cookies: {} };
   }, 240_000);
 
   afterAll(async () => {
@@ -293,12 +301,14 @@ async function tableCounter(url: string): Promise<(() => Promise<Record<string, 
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A socket.io client with the caller's next-auth session cookie; a refused handshake returns its message. */
+/** A socket.io client with the caller's next-auth session cookie (signed in for real); a refused handshake returns its message. */
 async function openSocket(w: World, who: CallerKind): Promise<Client | string> {
-  let cookie: string | undefined;
-  if (who !== "anonymous") {
+  let cookie = w.cookies[who];
+  if (who !== "anonymous" && !cookie) {
     const me = await w.clients[who].ok("GET", "/api/v1/me");
-    cookie = `next-auth.session-token=${await encode({ token: { sub: me.id, email: me.email, name: me.name, isAdmin: me.isAdmin === true }, secret: SECRET })}`;
+    const signedIn = await signInCookie(w.base, me.email, who === "admin" ? "corrective" : "long enough password");
+    cookie = w.cookies[who] = signedIn.cookie ?? undefined;
+    if (!cookie) throw new Error(`${who} could not sign in`);
   }
   const socket: Client = connect(w.base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
   return new Promise((resolve) => {

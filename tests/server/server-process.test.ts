@@ -1,14 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
-import { encode } from "next-auth/jwt";
 import { io as connect } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { REALTIME_PATH } from "../../contracts/realtime";
-import { DEMO_SECRET } from "../../server/config";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { runServer, startServer, type ServerProcess } from "../helpers/server-process";
+import { signInCookie } from "../helpers/session-cookie";
 import { TcpProxy } from "../helpers/tcp-proxy";
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
@@ -34,7 +32,8 @@ describe("the server process", () => {
     expect((await fetch(`${first.url}/signin`)).status).toBe(200);
     expect((await signUp(first.url, "keeper@example.test")).status).toBe(201);
     // An open websocket does not hold the shutdown up (upgraded connections are not HTTP requests to drain).
-    const cookie = `next-auth.session-token=${await encode({ token: { sub: randomUUID(), email: "ws@example.test", name: "WS", isAdmin: false }, secret: DEMO_SECRET })}`;
+    const { cookie } = await signInCookie(first.url, "keeper@example.test", "long enough");
+    if (!cookie) throw new Error("sign-in gave no session cookie");
     const ws = connect(first.url, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: { cookie }, reconnection: false });
     await new Promise<void>((resolve, reject) => {
       ws.once("connect", resolve);

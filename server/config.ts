@@ -41,6 +41,8 @@ export interface Config {
   demo: boolean;
   authSecret: string;
   authUrl: string;
+  /** NEXTAUTH_URL was set: `authUrl` is the one public origin (else a loopback default, see server/http/same-origin.ts). */
+  authUrlConfigured: boolean;
   inProcessJobs: boolean;
   /** Undefined: the job runner's default. */
   jobLeaseMs: number | undefined;
@@ -79,6 +81,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     demo,
     authSecret: secret,
     authUrl: e.NEXTAUTH_URL ?? `http://${publicHost}:${e.PORT}`,
+    authUrlConfigured: e.NEXTAUTH_URL !== undefined,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
     jobLeaseMs: e.JOB_LEASE_MS,
   };

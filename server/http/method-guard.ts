@@ -23,6 +23,8 @@ const PAGE_ALLOW = "GET, HEAD, OPTIONS";
 interface ApiPath {
   pattern: RegExp;
   allow: string[];
+  /** Per segment 0 (static), 1 (parameter), 2 (catch-all): the smallest wins, as in Next.js's routing. */
+  rank: string;
 }
 
 /** Every API path with the methods it takes (HEAD with GET, and OPTIONS, as Next.js implements them). */
@@ -41,14 +43,18 @@ const API_PATHS: ApiPath[] = (() => {
       .split(/(\{[^}]+\})/)
       .map((part) => (part === "{nextauth...}" ? ".+" : part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")))
       .join("");
-    return { pattern: new RegExp(`^${source}/?$`), allow: [...methods] };
+    const rank = p.split("/").map((seg) => (seg.endsWith("...}") ? "2" : seg.startsWith("{") ? "1" : "0")).join("");
+    return { pattern: new RegExp(`^${source}/?$`), allow: [...methods], rank };
   });
 })();
 
-/** The `Allow` of an API path (every route whose pattern matches it), or undefined when no API route has this path. */
+/**
+ * The `Allow` of an API path, or undefined when no API route has this path. Of several routes that match
+ * (`datasets/import` and `datasets/{version}`), the one Next.js serves it from: static segments first.
+ */
 export function allowedMethods(pathname: string): string | undefined {
-  const methods = new Set(API_PATHS.filter((r) => r.pattern.test(pathname)).flatMap((r) => r.allow));
-  return methods.size ? [...methods].sort().join(", ") : undefined;
+  const route = API_PATHS.filter((r) => r.pattern.test(pathname)).sort((a, b) => a.rank.localeCompare(b.rank))[0];
+  return route ? [...route.allow].sort().join(", ") : undefined;
 }
 
 /** Answers 405 (and returns true) for a method the path does not take; false leaves the request to the server. */

@@ -83,14 +83,16 @@ export function onClientError(err: NodeJS.ErrnoException, socket: Duplex, header
     socket.destroy();
     return;
   }
-  const [status, extra]: [string, Record<string, string>] =
-    err.code === "HPE_INVALID_METHOD"
-      ? ["405 Method Not Allowed", { ...headers, allow: PAGE_ALLOW }]
-      : err.code === "HPE_HEADER_OVERFLOW"
-        ? ["431 Request Header Fields Too Large", {}]
-        : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? ["408 Request Timeout", {}]
-          : ["400 Bad Request", {}];
-  const lines = Object.entries({ ...extra, connection: "close", "content-length": "0" }).map(([k, v]) => `${k}: ${v}`);
-  socket.end(`HTTP/1.1 ${status}\r\n${lines.join("\r\n")}\r\n\r\n`);
+  const unknownMethod = err.code === "HPE_INVALID_METHOD";
+  const status = unknownMethod
+    ? "405 Method Not Allowed"
+    : err.code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "408 Request Timeout"
+        : "400 Bad Request";
+  const body = unknownMethod ? JSON.stringify(errorPayload(new AppError("METHOD_NOT_ALLOWED", "This method is not allowed here")).body) : "";
+  const extra = unknownMethod ? { ...headers, allow: PAGE_ALLOW, "content-type": "application/json" } : {};
+  const lines = Object.entries({ ...extra, connection: "close", "content-length": String(Buffer.byteLength(body)) }).map(([k, v]) => `${k}: ${v}`);
+  socket.end(`HTTP/1.1 ${status}\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
 }

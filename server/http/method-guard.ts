@@ -92,7 +92,16 @@ export function onClientError(err: NodeJS.ErrnoException, socket: Duplex, header
         ? "408 Request Timeout"
         : "400 Bad Request";
   const body = unknownMethod ? JSON.stringify(errorPayload(new AppError("METHOD_NOT_ALLOWED", "This method is not allowed here")).body) : "";
-  const extra = unknownMethod ? { ...headers, allow: PAGE_ALLOW, "content-type": "application/json" } : {};
+  const extra = unknownMethod ? { ...headers, allow: allowOfRawRequest((err as { rawPacket?: Buffer }).rawPacket), "content-type": "application/json" } : {};
   const lines = Object.entries({ ...extra, connection: "close", "content-length": String(Buffer.byteLength(body)) }).map(([k, v]) => `${k}: ${v}`);
   socket.end(`HTTP/1.1 ${status}\r\n${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+/** The `Allow` for the path in a request line the parser refused (`FOO /api/v1/projects HTTP/1.1`). */
+function allowOfRawRequest(raw: Buffer | undefined): string {
+  const line = raw?.subarray(0, 8192).toString("latin1").split("\r\n", 1)[0] ?? "";
+  const target = line.split(" ")[1] ?? "/";
+  const q = target.indexOf("?");
+  const pathname = q < 0 ? target : target.slice(0, q);
+  return (pathname.startsWith("/api/") ? allowedMethods(pathname) : undefined) ?? PAGE_ALLOW;
 }

@@ -18,7 +18,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -29,6 +28,7 @@ import { ApiClient, waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { EXTERNAL, externalProjectInLabeling } from "../helpers/external-project";
 import { startServer, type ServerProcess } from "../helpers/server-process";
+import { mintSessionCookie } from "../helpers/session-cookie";
 
 const SECRET = "security-test-secret-0123456789abcdef";
 const CALLERS = ["anonymous", "outsider", "viewer", "labeler", "lead", "admin"] as const;
@@ -404,7 +404,7 @@ async function settled(w: World): Promise<void> {
 /** The caller's next-auth session cookie, as the browser holds it after sign-in. */
 async function sessionCookie(w: World, who: Exclude<CallerKind, "anonymous">): Promise<string> {
   const me = await w.clients[who].ok("GET", "/api/v1/me");
-  return `next-auth.session-token=${await encode({ token: { sub: me.id, email: me.email, name: me.name, isAdmin: me.isAdmin === true }, secret: SECRET })}`;
+  return mintSessionCookie(me, SECRET, { isAdmin: me.isAdmin === true });
 }
 
 const outcomeOf = (res: { status: number; body: any }) => ({ status: res.status, ...(res.body?.error?.code ? { code: String(res.body.error.code) } : {}) });

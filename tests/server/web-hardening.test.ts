@@ -9,12 +9,12 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { encode } from "next-auth/jwt";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../contracts/realtime";
 import { ApiClient, waitFor } from "../helpers/api-client";
 import { externalProjectInLabeling } from "../helpers/external-project";
+import { mintSessionCookie } from "../helpers/session-cookie";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
 const SECRET = "web-hardening-secret-0123456789abcdef";
@@ -29,9 +29,8 @@ interface Me {
   isAdmin?: boolean;
 }
 
-async function sessionCookie(me: Me, name = "next-auth.session-token"): Promise<string> {
-  return `${name}=${await encode({ token: { sub: me.id, email: me.email, name: me.name, isAdmin: me.isAdmin === true }, secret: SECRET })}`;
-}
+/** The session cookie the browser would hold (claims as next-auth writes them; `isAdmin` for servers that read it from the token). */
+const sessionCookie = (me: Me) => mintSessionCookie(me, SECRET, { isAdmin: me.isAdmin === true });
 
 /** A raw request (no bearer token): what a browser sends with the session cookie. */
 async function browser(base: string, method: string, url: string, headers: Record<string, string>, body?: string) {

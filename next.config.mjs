@@ -1,7 +1,9 @@
 import fs from "node:fs";
 
 // One list for the pages and routes Next.js serves and for the labelling fast path (server/http/fast-path.ts).
-const SECURITY_HEADERS = JSON.parse(fs.readFileSync(new URL("./server/http/security-headers.json", import.meta.url), "utf8"));
+// Pages get their Content-Security-Policy (with a per-request script nonce) from middleware.ts; API answers the
+// strict one below (they are JSON, never rendered as documents).
+const SECURITY = JSON.parse(fs.readFileSync(new URL("./server/http/security-headers.json", import.meta.url), "utf8"));
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -17,15 +19,12 @@ const nextConfig = {
     "@tensorflow/tfjs-node-gpu",
     "webgpu",
   ],
-  // Security headers on every page and API response. No script-src: Next.js inlines its bootstrap scripts;
-  // React escapes everything rendered, and these close the remaining doors (framing, MIME sniffing, plugins,
-  // base-tag and form hijacking, referrer leaks, cross-window access).
+  // Security headers on every page and API response: framing, MIME sniffing, referrer leaks, cross-window
+  // access, powerful features. Scripts, styles and connections of pages: middleware.ts (docs/SECURITY.md).
   async headers() {
     return [
-      {
-        source: "/:path*",
-        headers: SECURITY_HEADERS,
-      },
+      { source: "/:path*", headers: SECURITY.headers },
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: SECURITY.apiContentSecurityPolicy }] },
     ];
   },
   // `npm run lint` and `npm run typecheck` run these checks (and `npm test` runs both) — not the build.

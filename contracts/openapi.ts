@@ -30,7 +30,7 @@ const timestamp = () => z.string().meta({ format: "date-time" });
 const ZActionOut = z.union([z.number(), z.array(z.number())]);
 
 /** The error codes of `server/errors.ts` (checked against `ErrorCode` in the unit test). */
-export const API_ERROR_CODES = ["VALIDATION", "UNPROCESSABLE", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
+export const API_ERROR_CODES = ["VALIDATION", "UNPROCESSABLE", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
 const ZFieldErrors = z.record(z.string(), z.array(z.string())).describe("Messages per field; the key is the dotted path of the field (`_` for the whole body).");
 
 export const ZErrorBody = z.object({
@@ -302,10 +302,12 @@ const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
 export const ERROR_RESPONSES = {
   400: { name: "BadRequest", code: "VALIDATION", description: "Invalid input: the body is not JSON or breaks the schema (`fieldErrors` names each field), or a query parameter is wrong." },
   401: { name: "Unauthenticated", code: "UNAUTHENTICATED", description: "No valid credentials: send `Authorization: Bearer crv_…` or the session cookie." },
-  403: { name: "Forbidden", code: "FORBIDDEN", description: "You are a member of the project, but your role is too low for this." },
+  403: { name: "Forbidden", code: "FORBIDDEN", description: "You are a member of the project, but your role is too low for this; or a cookie-authenticated write came from another site (docs/SECURITY.md, \"Cross-site requests\")." },
   404: { name: "NotFound", code: "NOT_FOUND", description: "Not found. A project you are not a member of (or a malformed id) is also 404, never 403, so ids leak nothing." },
+  405: { name: "MethodNotAllowed", code: "METHOD_NOT_ALLOWED", description: "The path exists but does not take this method; `Allow` lists the ones it does." },
   409: { name: "Conflict", code: "CONFLICT", description: "The request conflicts with the current state (the round is in another phase, the email is taken, the lease was lost…); the message says why." },
   413: { name: "PayloadTooLarge", code: "PAYLOAD_TOO_LARGE", description: "The body is larger than this operation accepts." },
+  415: { name: "UnsupportedMediaType", code: "UNSUPPORTED_MEDIA_TYPE", description: "A cookie-authenticated write sent a form or plain-text body (or none named): send `Content-Type: application/json` (or the upload's own type)." },
   422: { name: "Unprocessable", code: "UNPROCESSABLE", description: "Well-formed but wrong for this project (an action outside the action space, an unknown env, a frame that is not PNG/JPEG)." },
   429: { name: "RateLimited", code: "RATE_LIMITED", description: "Too many failed sign-ins for this account or address; wait `Retry-After` seconds." },
   500: { name: "Internal", code: "INTERNAL", description: "An unexpected error (logged on the server; the message is generic)." },

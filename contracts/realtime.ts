@@ -43,8 +43,13 @@ export type ProjectEvent =
     }
   | { type: "policy:published"; projectId: string; roundIndex: number; policyId: string; version: number; metrics: unknown }
   | { type: "rollout:added"; projectId: string; roundIndex: number; rolloutId: string; source: string; length: number }
-  | { type: "task:claimed"; projectId: string; taskId: string; userId: string }
-  | { type: "task:released"; projectId: string; taskId: string }
+  /**
+   * Someone took `count` tasks to label. Room events never name a claimable task (docs/SECURITY.md, "Leases and
+   * room events"): others need to know that work is going on, and who is doing it, not which task to grab.
+   */
+  | { type: "tasks:claimed"; projectId: string; userId: string; count: number }
+  /** `count` tasks went back to the pool (released): a labeller who ran out may ask again. */
+  | { type: "tasks:released"; projectId: string; count: number }
   | { type: "comment:added"; projectId: string; comment: TComment };
 
 export type ProjectEventType = ProjectEvent["type"];
@@ -55,8 +60,8 @@ export const PROJECT_EVENT_TYPES: ProjectEventType[] = [
   "finetune:progress",
   "policy:published",
   "rollout:added",
-  "task:claimed",
-  "task:released",
+  "tasks:claimed",
+  "tasks:released",
   "comment:added",
 ];
 

@@ -53,9 +53,15 @@ test("a labeller cannot open the lead-only settings page, nor another project's 
   await page.goto(`${projectUrl}/settings`);
   await expect(page.getByTestId("forbidden")).toContainText("Lead role required");
   await expect(page.getByTestId("settings-form")).toHaveCount(0);
-  // The API refuses the change too.
-  const res = await page.request.patch(`/api/v1/projects/${projectUrl.split("/").pop()}`, { data: { name: "Hijacked" } });
+  // The API refuses the change too: by role, when sent as the app's own pages send it (same origin)…
+  const projectApi = `/api/v1/projects/${projectUrl.split("/").pop()}`;
+  const res = await page.request.patch(projectApi, { data: { name: "Hijacked" }, headers: { origin: new URL(projectUrl).origin } });
   expect(res.status()).toBe(403);
+  expect((await res.json()).error.message).toMatch(/lead role/);
+  // …and, from another site, before any role is looked at (docs/SECURITY.md, "Cross-site requests").
+  const forged = await page.request.patch(projectApi, { data: { name: "Hijacked" }, headers: { origin: "http://evil.example" } });
+  expect(forged.status()).toBe(403);
+  expect((await forged.json()).error.message).toMatch(/Cross-site request refused/);
 
   // A project the labeller is not a member of looks exactly like one that does not exist.
   await page.goto("/projects/00000000-0000-4000-8000-000000000000");

@@ -22,6 +22,11 @@ test("hostile names, descriptions and comments are stored verbatim and rendered 
     dialogs.push(d.message());
     void d.dismiss();
   });
+  // The page Content-Security-Policy must not get in the app's way: Chromium reports every refusal on the console.
+  const cspRefusals: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspRefusals.push(m.text());
+  });
   const email = `hostile-${Date.now()}@example.test`;
   const anon = await LeadApi.login(String(baseURL));
   const signup = await anon.ctx.post("/api/v1/auth/signup", { data: { name: HOSTILE, email, password: "long enough password" } });
@@ -43,6 +48,13 @@ test("hostile names, descriptions and comments are stored verbatim and rendered 
   const res = await page.goto(`/projects/${project.id}`);
   const headers = res!.headers();
   expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["content-security-policy"]).toMatch(/(^|; )default-src 'self'/);
+  const nonce = /'nonce-([^']+)'/.exec(headers["content-security-policy"] ?? "")?.[1];
+  expect(nonce).toBeTruthy();
+  // Every inline script of the page carries this response's nonce (the DOM keeps it as a property, not an attribute).
+  const inline = await page.evaluate(() => [...document.scripts].filter((s) => !s.src).map((s) => s.nonce));
+  expect(inline.length).toBeGreaterThan(0);
+  expect(inline.every((n) => n === nonce)).toBe(true);
   expect(headers["x-frame-options"]).toBe("DENY");
   expect(headers["x-content-type-options"]).toBe("nosniff");
   expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
@@ -68,5 +80,6 @@ test("hostile names, descriptions and comments are stored verbatim and rendered 
   await expect(page.getByTestId("import-error")).toBeVisible({ timeout: 15_000 });
   await expectInert(page);
   expect(dialogs).toEqual([]);
+  expect(cspRefusals).toEqual([]);
   await anon.dispose();
 });

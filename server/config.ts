@@ -57,6 +57,8 @@ export interface Config {
   authUrl: string;
   /** AUTH_TRUST_HOST set explicitly: next-auth may take the origin from X-Forwarded-Host. Off by default. */
   trustHost: boolean;
+  /** NEXTAUTH_URL was set: `authUrl` is the one public origin (else a loopback default, see server/http/same-origin.ts). */
+  authUrlConfigured: boolean;
   inProcessJobs: boolean;
   /** Undefined: the job runner's default. */
   jobLeaseMs: number | undefined;
@@ -114,6 +116,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     authSecretSource: e.NEXTAUTH_SECRET ? "env" : "file",
     authUrl: (e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : undefined) ?? `http://${publicHostOf(host)}:${e.PORT}`,
     trustHost: e.AUTH_TRUST_HOST ?? false,
+    authUrlConfigured: e.NEXTAUTH_URL !== undefined,
     inProcessJobs: e.IN_PROCESS_JOBS ?? true,
     jobLeaseMs: e.JOB_LEASE_MS,
   };

@@ -13,6 +13,8 @@ export interface AppContext {
   database: Database;
   version: string;
   startedAt: Date;
+  /** The origins browsers use for this server, fixed once it listens (server/http/same-origin.ts). */
+  origins?: string[];
 }
 
 const KEY = Symbol.for("corrective.context");

@@ -15,13 +15,16 @@ import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
 import { CLIENT_IP_HEADER } from "./http/client-ip";
-import { drainRequest, serveFastPath } from "./http/fast-path";
+import { BASE_HEADERS, drainRequest, serveFastPath } from "./http/fast-path";
+import { onClientError, refuseMethod } from "./http/method-guard";
+import { trustedOrigins } from "./http/same-origin";
 import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SHUTDOWN_GRACE_MS = 10_000;
+const STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains";
 
 function readVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
@@ -66,9 +69,12 @@ async function main(): Promise<void> {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  // Served over https (NEXTAUTH_URL names it; behind a TLS-terminating proxy too): browsers are told to keep to it.
+  const hsts = new URL(config.authUrl).protocol === "https:";
   const server = http.createServer((req, res) => {
     // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    if (hsts) res.setHeader("strict-transport-security", STRICT_TRANSPORT_SECURITY);
     // A handler that answers before the whole body has arrived (413 from a route reading a body without a
     // length) stops reading it. Read the rest and drop it (capped), so the client can finish sending and then read
     // the answer — closing instead cut it off mid-upload (EPIPE) — and the keep-alive connection stays usable.
@@ -77,9 +83,11 @@ async function main(): Promise<void> {
       req.removeAllListeners("readable");
       void drainRequest(req);
     });
+    if (refuseMethod(req, res, BASE_HEADERS)) return;
     if (serveFastPath(req, res, ctx)) return;
     void handle(req, res);
   });
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => onClientError(err, socket, BASE_HEADERS));
   // On PostgreSQL, events and presence cross processes (other web nodes, `npm run trainer` workers).
   const relay = await startRealtimeRelay(database, { listen: true });
   const io = attachRealtime(server, ctx, { relay });
@@ -98,6 +106,7 @@ async function main(): Promise<void> {
     if (!config.trustHost) process.env.NEXTAUTH_URL = config.authUrl;
   }
   console.log(`Corrective ${ctx.version} listening on http://${publicHostOf(config.host)}:${port} (${dev ? "development" : "production"}, db: ${database.engine}, bound to ${config.host})`);
+  ctx.origins = trustedOrigins(config, port);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
   const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;

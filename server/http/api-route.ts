@@ -1,6 +1,7 @@
 /**
- * Route-handler plumbing for `/api/v1`: resolves the caller (bearer token or session), passes the database
- * and the awaited path params, and maps anything thrown through `errorResponse`. Handlers stay a few lines.
+ * Route-handler plumbing for `/api/v1`: resolves the caller (bearer token or session), holds a session caller's
+ * writes to the same-origin rule (same-origin.ts), passes the database and the awaited path params, and maps
+ * anything thrown through `errorResponse`. Handlers stay a few lines.
  */
 import type { Db } from "../../db/client";
 import { requireCaller } from "../auth/caller";
@@ -8,6 +9,7 @@ import type { SessionUser } from "../auth/session";
 import { getContext } from "../context";
 import type { HotHandler } from "./labelling-routes";
 import { readJson, route } from "./respond";
+import { checkSameOrigin, originsOf, requestFacts } from "./same-origin";
 
 type Params = Record<string, string>;
 export interface ApiArgs<P extends Params> {
@@ -19,8 +21,10 @@ export interface ApiArgs<P extends Params> {
 
 export function apiRoute<P extends Params = Params>(fn: (args: ApiArgs<P>) => Promise<Response>) {
   return route(async (req: Request, ctx: { params: Promise<P> }) => {
-    const db = getContext().database.db;
+    const app = getContext();
+    const db = app.database.db;
     const caller = await requireCaller(db, req);
+    if (!req.headers.get("authorization")) checkSameOrigin(requestFacts(req.method, (h) => req.headers.get(h)), originsOf(app));
     return fn({ req, db, caller, params: ((await ctx?.params) ?? {}) as P });
   });
 }

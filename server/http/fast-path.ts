@@ -4,15 +4,17 @@
  * tracing) cost more CPU per request than the whole database work of a label (docs/ARCHITECTURE.md, "Fast
  * path"), and these three routes are what every labeller calls several times a minute. Everything else is
  * Next's. The handlers are the same ones the route files call (server/http/labelling-routes.ts), behind the
- * same caller rule, body limit, error mapping and security headers.
+ * same caller rule, same-origin rule, body limit, error mapping and security headers.
  */
 import type http from "node:http";
 import type { AppContext } from "../context";
+import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
 import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
 import { MAX_FRAME_BYTES } from "../rollouts/frames";
 import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
+import { checkSameOrigin, originsOf, requestFacts } from "./same-origin";
 import SECURITY_HEADERS from "./security-headers.json";
 
 interface FastRoute {
@@ -27,7 +29,11 @@ const ROUTES: FastRoute[] = [
   { pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
 ];
 
-const BASE_HEADERS: Record<string, string> = Object.fromEntries(SECURITY_HEADERS.map((h) => [h.key, h.value]));
+/** The headers every answer of the custom server itself carries (Next's get the same from next.config.mjs). */
+export const BASE_HEADERS: Record<string, string> = {
+  ...Object.fromEntries(SECURITY_HEADERS.headers.map((h) => [h.key, h.value])),
+  "Content-Security-Policy": SECURITY_HEADERS.apiContentSecurityPolicy,
+};
 
 /**
  * Body limits of the routes Next.js serves, by path (the route files enforce them while reading, for bodies
@@ -68,10 +74,14 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     try {
       param = decodeURIComponent(raw);
     } catch {
-      throw new AppError("NOT_FOUND", "Not found");
+      throw new AppError("NOT_FOUND", r.param === "taskId" ? TASK_NOT_FOUND : "Project not found");
     }
     const db = ctx.database.db;
-    const caller = await requireCallerFromHeaders(db, header(req, "authorization"), header(req, "cookie"), ctx.config.authSecret);
+    const authorization = header(req, "authorization");
+    const caller = await requireCallerFromHeaders(db, authorization, header(req, "cookie"), ctx.config.authSecret);
+    if (!authorization) {
+      checkSameOrigin(requestFacts(req.method ?? "", (h) => header(req, h)), originsOf(ctx));
+    }
     const parsed = await readJsonBody(req, MAX_JSON_BYTES);
     const out = await r.handler({ db, caller, params: { [r.param]: param }, body: parsed });
     reply = { status: out.status, headers: out.headers ?? {}, body: out.data === undefined ? undefined : { data: out.data } };

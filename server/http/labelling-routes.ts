@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../../db/client";
+import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import type { SessionUser } from "../auth/session";
 import { notFound } from "../errors";
 import { claimNextTask, countWaitingTasks } from "../tasks/claim-next-task";
@@ -25,9 +26,10 @@ export interface HotResult {
 }
 export type HotHandler = (args: HotArgs) => Promise<HotResult>;
 
-const taskIdOf = (params: Record<string, string>) => {
+/** The `taskId` path segment; a malformed one answers like a task that does not exist. */
+export const taskIdOf = (params: Record<string, string>) => {
   const id = params.taskId;
-  if (!id || !z.uuid().safeParse(id).success) throw notFound("Task not found");
+  if (!id || !z.uuid().safeParse(id).success) throw notFound(TASK_NOT_FOUND);
   return id;
 };
 

@@ -19,6 +19,7 @@ import type { AppContext } from "../context";
 import { authorizeProject } from "../auth/authorize-project";
 import type { SessionUser } from "../auth/session";
 import { toAck } from "../http/respond";
+import { originAllowed, originsOf } from "../http/same-origin";
 import { realtimeBus } from "./bus";
 import { ClusterPresence, mergePresence } from "./cluster-presence";
 import type { PostgresRelay } from "./postgres-relay";
@@ -50,6 +51,10 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
     serveClient: false,
     // A client that reconnects within the window keeps its id, rooms and data and receives the missed events.
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+    // Every engine.io request (polling, the websocket upgrade, a recovered session) from a browser page must come
+    // from one of the server's own origins, so another site cannot ride a signed-in user's cookie into a room
+    // (docs/SECURITY.md, "Cross-site requests"). Refused here with 403, before any cookie is read.
+    allowRequest: (req, fn) => fn(null, originAllowed(req.headers, originsOf(ctx))),
   });
 
   io.use(async (socket, next) => {
@@ -129,6 +134,13 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
       if (typeof ack !== "function") return;
       try {
         const { projectId } = ZJoinProject.parse(payload);
+        if (!socket.data.projects.has(projectId)) {
+          // Not in the room: nothing changes and nobody is told. A non-member hears "not found", as on join,
+          // and cannot make a room receive presence updates.
+          await authorizeProject(ctx.database.db, socket.data.user, projectId, "viewer");
+          ack({ ok: true, data: null });
+          return;
+        }
         await socket.leave(projectRoom(projectId));
         socket.data.projects.delete(projectId);
         socket.data.views.delete(projectId);

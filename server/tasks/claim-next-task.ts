@@ -97,7 +97,7 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
   if (!head?.task_id) return null;
   const state = rows.find((r) => r.t === head.state_t);
   if (!state) throw new Error(`task ${head.task_id} has no state`);
-  publish([{ type: "task:claimed", projectId, taskId: head.task_id, userId: caller.id }]);
+  publish([{ type: "tasks:claimed", projectId, userId: caller.id, count: 1 }]);
   return {
     task: { id: head.task_id, leaseExpiresAt: new Date(head.lease_expires_at).toISOString(), required: head.required, labelCount: head.label_count },
     state: { id: head.state_id, t: head.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },

@@ -60,7 +60,7 @@ export async function claimRideAlong(db: Db, caller: Caller, projectId: string, 
       .from(states)
       .where(and(eq(states.rolloutId, rolloutId), gte(states.t, Math.max(0, first - RIDE_LEAD_IN)), lte(states.t, last)))
       .orderBy(asc(states.t));
-    for (const id of ids) emit({ type: "task:claimed", projectId, taskId: id, userId: caller.id });
+    emit({ type: "tasks:claimed", projectId, userId: caller.id, count: ids.length });
     return {
       rolloutId,
       roundIndex: round.index,

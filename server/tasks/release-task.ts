@@ -1,15 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { tasks } from "../../db/schema";
-import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { authorizeProject, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { LEASE_MS } from "./lease";
 
 async function ownTask(db: Db, caller: Caller, taskId: string) {
   const [task] = await db.select().from(tasks).where(eq(tasks.id, taskId));
-  if (!task) throw notFound("Task not found");
-  await authorizeProject(db, caller, task.projectId, "labeler");
+  if (!task) throw notFound(TASK_NOT_FOUND);
+  await authorizeProject(db, caller, task.projectId, "labeler", TASK_NOT_FOUND);
   return task;
 }
 
@@ -21,7 +21,7 @@ export async function releaseTask(db: Db, caller: Caller, taskId: string): Promi
     .set({ leaseOwner: null, leaseExpiresAt: null })
     .where(and(eq(tasks.id, taskId), eq(tasks.leaseOwner, caller.id)))
     .returning({ id: tasks.id });
-  if (rows.length) publish([{ type: "task:released", projectId: task.projectId, taskId }]);
+  if (rows.length) publish([{ type: "tasks:released", projectId: task.projectId, count: rows.length }]);
   return { released: rows.length > 0 };
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { labels, rounds, tasks } from "../../db/schema";
-import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { authorizeProject, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
 import { roundProgress } from "../rounds/round-view";
@@ -17,12 +17,13 @@ export interface RetractedLabel {
 /**
  * Undo: deletes the caller's own label and decrements the task's label count in one transaction, while the
  * round is still labelling. The task is leased back to the caller (unless someone else holds a live lease)
- * so the state can be labelled again at once. Someone else's label, or an unknown id, is 404.
+ * so the state can be labelled again at once. Someone else's label, or an unknown label id, is 404 "Label not
+ * found"; an unknown task, or one in a project the caller cannot see, 404 "Task not found".
  */
 export async function retractLabel(db: Db, caller: Caller, taskId: string, labelId: string): Promise<RetractedLabel> {
   const [peek] = await db.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, taskId));
-  if (!peek) throw notFound("Label not found");
-  await authorizeProject(db, caller, peek.projectId, "labeler");
+  if (!peek) throw notFound(TASK_NOT_FOUND);
+  await authorizeProject(db, caller, peek.projectId, "labeler", TASK_NOT_FOUND);
 
   return transactionWithEvents(db, async (tx, emit) => {
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
@@ -44,7 +45,7 @@ export async function retractLabel(db: Db, caller: Caller, taskId: string, label
       .returning({ leaseOwner: tasks.leaseOwner, leaseExpiresAt: tasks.leaseExpiresAt });
     const progress = await roundProgress(tx, round.id);
     emit({ type: "round:progress", projectId: round.projectId, roundIndex: round.index, progress: { tasksTotal: progress.tasksTotal, tasksDone: progress.tasksDone, labels: progress.labels } });
-    if (leaseFree) emit({ type: "task:claimed", projectId: round.projectId, taskId, userId: caller.id });
+    if (leaseFree) emit({ type: "tasks:claimed", projectId: round.projectId, userId: caller.id, count: 1 });
     return { id: labelId, taskId, leaseExpiresAt: leaseFree && updated?.leaseExpiresAt ? updated.leaseExpiresAt.toISOString() : null };
   });
 }

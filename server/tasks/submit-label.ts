@@ -3,7 +3,7 @@ import { ZSubmitLabel } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
 import { labels, memberships, projects, rounds, tasks } from "../../db/schema";
-import { checkRole, type Caller } from "../auth/authorize-project";
+import { checkRole, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
 import { scheduleRoundProgress } from "../rounds/progress-ticker";
@@ -25,7 +25,10 @@ export interface SubmittedLabel {
 /**
  * Stores one label, idempotently by its client-generated id. The task row is locked first, so concurrent
  * resubmissions of the same id serialise and the second one returns the stored label.
- * A label for an expired lease is accepted while the task still needs labels; otherwise 409 with the reason.
+ * Leases are enforced: while another labeller holds a live lease on the task, the label is refused (409, "held
+ * by another labeller"). A task nobody holds — never claimed, released, or its lease expired — takes the label
+ * of any labeller of the project while it still needs labels, so a late label after an expired lease still
+ * counts unless someone else has claimed the task since. Otherwise 409 with the reason.
  * With auto-advance, the label that completes the round moves it on to aggregating (see advanceIfLabelled).
  */
 export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<SubmittedLabel> {
@@ -37,8 +40,8 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
     left join ${memberships} m on m.project_id = t.project_id and m.user_id = ${caller.id}
     where t.id = ${taskId}`);
   const found = head.rows[0];
-  if (!found) throw notFound("Task not found");
-  checkRole(caller, found, "labeler");
+  checkRole(caller, found ?? null, "labeler", TASK_NOT_FOUND);
+  if (!found) throw notFound(TASK_NOT_FOUND);
   const spec = projectSpec({ id: found.id, envId: found.env_id, config: found.config });
   if (!body.cantTell) checkAction(spec.actionSpace, body.action, "action");
   const action = body.cantTell ? null : (body.action ?? null);
@@ -50,7 +53,8 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
   // `explainRefusal` reads again to say why.
   const res = await executeHot<WriteResult>(db, "submit_label", sql`
     with t as (
-      select t.id, t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id
+      select t.id, t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id,
+        coalesce(t.lease_owner <> ${caller.id} and t.lease_expires_at > now(), false) as held_by_other
       from ${tasks} t join ${rounds} r on r.id = t.round_id
       where t.id = ${taskId}
       for update of t for share of r),
@@ -61,7 +65,8 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
       select ${body.id}::uuid, t.id, t.state_id, ${caller.id}::uuid, ${action === null ? null : JSON.stringify(action)}::jsonb,
         ${body.cantTell}::boolean, ${body.durationMs ?? null}::int
       from t
-      where t.status = 'labeling' and t.label_count < t.required and not exists (select 1 from e) and not exists (select 1 from m)
+      where t.status = 'labeling' and t.label_count < t.required and not t.held_by_other
+        and not exists (select 1 from e) and not exists (select 1 from m)
       on conflict do nothing
       returning id, task_id, user_id, action, cant_tell, created_at),
     upd as (
@@ -75,7 +80,7 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
       ${spec.settings.autoAdvance ? sql`(select count(*)::int from (select 1 from ${tasks} o where o.round_id = (select round_id from t) and o.label_count < o.required limit ${NEAR_END + 2}) x)` : sql`null::int`} as open_tasks`);
   const out = res.rows[0];
   const task = out?.task;
-  if (!out || !task) throw notFound("Task not found");
+  if (!out || !task) throw notFound(TASK_NOT_FOUND);
   if (!out.inserted) return explainRefusal(db, caller, taskId, body.id, task, out);
   scheduleRoundProgress(db, { id: task.round_id, projectId: task.project_id, index: task.index });
   // open_tasks counts this task as open still (the statement does not see its own update).
@@ -103,11 +108,16 @@ async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: s
   if (task.status !== "labeling") throw new AppError("CONFLICT", `Round ${task.index} is ${task.status}; it no longer takes labels`);
   if (mine) throw new AppError("CONFLICT", "You have already labelled this state");
   if (task.label_count >= task.required) throw new AppError("CONFLICT", "This task already has all its labels (your lease had expired and others finished it)");
+  if (task.held_by_other) throw new AppError("CONFLICT", HELD_BY_OTHER);
   // Left: the same id used at once for another task (the primary key refused it).
   throw new AppError("CONFLICT", "This label id is already used for another label");
 }
 
+/** The answer to a label for a task someone else holds a live lease on (docs/SECURITY.md, "Leases and room events"). */
+export const HELD_BY_OTHER = "This task is held by another labeller; claim the next task instead";
+
 interface LockedTask {
+  held_by_other: boolean;
   id: string;
   state_id: string;
   required: number;

@@ -26,8 +26,8 @@ describeEngines("socket.io authentication and project rooms", (h) => {
   const clients: Client[] = [];
 
   const cookieFor = (u: PublicUser, epoch = 0) => mintSessionCookie(u, config.authSecret, { epoch });
-  const open = (cookie?: string) => {
-    const c: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+  const open = (cookie?: string, headers: Record<string, string> = {}) => {
+    const c: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: { ...(cookie ? { cookie } : {}), ...headers }, reconnection: false });
     clients.push(c);
     return c;
   };
@@ -48,6 +48,7 @@ describeEngines("socket.io authentication and project rooms", (h) => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const addr = server.address();
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    ctx.origins = [base]; // as server/main.ts sets them once it listens
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();
@@ -117,5 +118,45 @@ describeEngines("socket.io authentication and project rooms", (h) => {
     expect(await a.emitWithAck("project:join", { projectId: otherId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     expect(await a.emitWithAck("project:join", { projectId: "nope" } as never)).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     expect(await a.emitWithAck("project:join", null as never)).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+  });
+
+  it("refuses a handshake from another site's page even with a valid cookie; accepts this site's", async () => {
+    const cookie = await cookieFor(alice);
+    // A page on another origin (cross-site websocket hijacking), and a browser that says cross-site without Origin.
+    await expect(connected(open(cookie, { origin: "http://evil.example" }))).rejects.toThrow();
+    await expect(connected(open(cookie, { origin: base.replace("127.0.0.1", "127.0.0.1.evil.example") }))).rejects.toThrow();
+    await expect(connected(open(cookie, { "sec-fetch-site": "cross-site" }))).rejects.toThrow();
+    // This site's own page, and a non-browser client (no Origin, no Sec-Fetch-Site), go on to the cookie check.
+    const own = open(cookie, { origin: base, "sec-fetch-site": "same-origin" });
+    await connected(own);
+    expect(await own.emitWithAck("project:join", { projectId })).toMatchObject({ ok: true });
+    await connected(open(cookie));
+  });
+
+  it("project:leave from a non-member is refused and sends no presence update to the room", async () => {
+    // A room of its own, so sockets of the other tests are not in it.
+    const room = await makeProject(h.database.db, [[alice, "labeler"], [bob, "viewer"]]);
+    const a = open(await cookieFor(alice));
+    await connected(a);
+    expect(await a.emitWithAck("project:join", { projectId: room })).toMatchObject({ ok: true });
+    const carol = await makeUser(h.database.db, "Carol");
+    const c = open(await cookieFor(carol));
+    await connected(c);
+    const seen: unknown[] = [];
+    a.on("presence:update", (p) => seen.push(p));
+    for (let i = 0; i < 5; i++) {
+      expect(await c.emitWithAck("project:leave", { projectId: room })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    }
+    // A member who never joined may leave (nothing changes), and is not broadcast either.
+    const b = open(await cookieFor(bob));
+    await connected(b);
+    expect(await b.emitWithAck("project:leave", { projectId: room })).toEqual({ ok: true, data: null });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual([]);
+    // A member who did join and leaves is broadcast as before.
+    expect(await b.emitWithAck("project:join", { projectId: room })).toMatchObject({ ok: true });
+    const left = new Promise((resolve) => a.on("presence:update", (p) => p.users.length === 1 && resolve(p)));
+    expect(await b.emitWithAck("project:leave", { projectId: room })).toEqual({ ok: true, data: null });
+    expect(await left).toMatchObject({ projectId: room, users: [{ id: alice.id }] });
   });
 });

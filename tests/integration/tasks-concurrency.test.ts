@@ -14,7 +14,8 @@ import { AppError } from "../../server/errors";
 import { toAppError } from "../../server/http/respond";
 import { claimNextTask } from "../../server/tasks/claim-next-task";
 import { releaseTask, renewTaskLease } from "../../server/tasks/release-task";
-import { submitLabel } from "../../server/tasks/submit-label";
+import { retractLabel } from "../../server/tasks/retract-label";
+import { HELD_BY_OTHER, submitLabel } from "../../server/tasks/submit-label";
 import { describeEngines } from "../helpers/engines";
 
 type Role = "lead" | "labeler" | "viewer";
@@ -250,16 +251,18 @@ describeEngines("labelling tasks: leases, idempotent labels, errors", (h) => {
     const [held] = await db.select().from(tasks).where(eq(tasks.id, t1));
     expect(held?.leaseOwner).toBe(b!.id);
 
-    // A's label arrives after its lease expired: t1 still needs a label, so it is accepted (B keeps its lease)…
-    const lateA = await submitLabel(db, a!, t1, { id: randomUUID(), action: 1 });
-    expect(lateA.duplicate).toBe(false);
+    // A's label arrives after its lease expired and B took t1 over: leases are enforced, so it is refused and
+    // nothing is stored; B (the holder) labels it.
+    const lateA = await appError(submitLabel(db, a!, t1, { id: randomUUID(), action: 1 }));
+    expect(lateA).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/held by another labeller/) });
     const [afterA] = await db.select().from(tasks).where(eq(tasks.id, t1));
-    expect(afterA).toMatchObject({ labelCount: 1, leaseOwner: b!.id });
-    // …and B's label for the now complete task is refused with the reason; nothing is stored.
-    const refused = await appError(submitLabel(db, b!, t1, { id: randomUUID(), action: 0 }));
+    expect(afterA).toMatchObject({ labelCount: 0, leaseOwner: b!.id });
+    expect(await submitLabel(db, b!, t1, { id: randomUUID(), action: 0 })).toMatchObject({ duplicate: false });
+    // A's late label for the now complete task is refused with that reason; nothing more is stored.
+    const refused = await appError(submitLabel(db, a!, t1, { id: randomUUID(), action: 1 }));
     expect(refused).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already has all its labels/) });
     expect(await db.select().from(labels).where(eq(labels.taskId, t1))).toHaveLength(1);
-    // B's heartbeat on a complete task fails too, and B is not offered t1 again.
+    // A heartbeat on a complete task fails, and B is not offered t1 again.
     expect(await appError(renewTaskLease(db, b!, t1))).toMatchObject({ code: "CONFLICT" });
     expect((await claimNextTask(db, b!, seeded.projectId))?.task.id).toBe(t2);
 
@@ -271,6 +274,56 @@ describeEngines("labelling tasks: leases, idempotent labels, errors", (h) => {
     const closed = await appError(submitLabel(db, c!, t2, { id: randomUUID(), action: 0 }));
     expect(closed).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/Round 1 is aggregating; it no longer takes labels/) });
     expect(await claimNextTask(db, c!, seeded.projectId)).toBeNull();
+  });
+
+  it("enforces leases: a labeller who never claimed a task held by another gets 409; the holder's label and a free task's go through", async () => {
+    const db = h.database.db;
+    const [holder, other] = await makeCallers(db, 2, "held");
+    const seeded = await seedLabelingRound(db, [[holder!, "labeler"], [other!, "labeler"]], { nTasks: 2, required: 2 });
+    const [t1, t2] = seeded.taskIds as [string, string];
+    expect((await claimNextTask(db, holder!, seeded.projectId))?.task.id).toBe(t1);
+
+    // `other` never claimed t1 and the holder's lease is live: refused, with the reason, and nothing stored.
+    const body = { id: randomUUID(), action: 1 };
+    const refused = await appError(submitLabel(db, other!, t1, body));
+    expect(refused).toMatchObject({ code: "CONFLICT", message: HELD_BY_OTHER });
+    expect(toAppError(refused).message).toMatch(/held by another labeller/);
+    expect(await db.select().from(labels).where(eq(labels.taskId, t1))).toHaveLength(0);
+    // The holder's label is stored (201 at the edge) and ends the holder's lease; the refused id is still free.
+    expect(await submitLabel(db, holder!, t1, { id: randomUUID(), action: 0 })).toMatchObject({ duplicate: false });
+    const [afterHolder] = await db.select().from(tasks).where(eq(tasks.id, t1));
+    expect(afterHolder).toMatchObject({ labelCount: 1, leaseOwner: null });
+    // Nobody holds t1 now: it takes `other`'s label (the second of two), even unclaimed — the rule for free tasks.
+    expect(await submitLabel(db, other!, t1, body)).toMatchObject({ id: body.id, duplicate: false });
+    // A task no one ever claimed takes a label too.
+    expect(await submitLabel(db, other!, t2, { id: randomUUID(), action: 0 })).toMatchObject({ duplicate: false });
+    // Resubmitting a stored label stays idempotent even once someone else holds the task.
+    await db.update(tasks).set({ leaseOwner: holder!.id, leaseExpiresAt: sql`now() + interval '1 minute'` }).where(eq(tasks.id, t2));
+    const [stored] = await db.select().from(labels).where(and(eq(labels.taskId, t1), eq(labels.userId, other!.id)));
+    expect(await submitLabel(db, other!, t1, body)).toMatchObject({ id: stored!.id, duplicate: true });
+  });
+
+  it("answers a task in a foreign project exactly like a task that does not exist", async () => {
+    const db = h.database.db;
+    const [member, outsider] = await makeCallers(db, 2, "foreign");
+    const seeded = await seedLabelingRound(db, [[member!, "labeler"]], { nTasks: 1, required: 1 });
+    const foreign = seeded.taskIds[0]!;
+    const missing = randomUUID();
+    const answer = async (p: Promise<unknown>) => {
+      const e = await appError(p);
+      return { code: e.code, message: e.message };
+    };
+    const calls = [
+      (id: string) => submitLabel(db, outsider!, id, { id: randomUUID(), action: 0 }),
+      (id: string) => releaseTask(db, outsider!, id),
+      (id: string) => renewTaskLease(db, outsider!, id),
+      (id: string) => retractLabel(db, outsider!, id, randomUUID()),
+    ];
+    for (const call of calls) {
+      const a = await answer(call(foreign));
+      expect(a).toEqual({ code: "NOT_FOUND", message: "Task not found" });
+      expect(await answer(call(missing))).toEqual(a);
+    }
   });
 
   it("stores \"can't tell\" as a label without an action that counts towards the task", async () => {

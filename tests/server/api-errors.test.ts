@@ -173,6 +173,14 @@ describe("API errors over HTTP [pglite]", () => {
     const a = await lead.get(`/api/v1/projects/${foreign.id}`);
     const b = await lead.get(`/api/v1/projects/${unknown}`);
     expect(a.body).toEqual(b.body);
+    // So does a foreign task like a missing one, on the fast path and through Next.js alike.
+    for (const suffix of ["labels", "heartbeat", "release"]) {
+      const body = suffix === "labels" ? { id: randomUUID(), action: 0 } : {};
+      const f = await labeler.post(`/api/v1/tasks/${foreign.taskIds[0]}/${suffix}`, body);
+      const u = await labeler.post(`/api/v1/tasks/${unknown}/${suffix}`, body);
+      expect([u.status, u.body], suffix).toEqual([f.status, f.body]);
+      expect(f.body).toEqual({ error: { code: "NOT_FOUND", message: "Task not found" } });
+    }
     // The foreign project's task was not touched.
     const foreignRound = await stranger.ok("GET", `/api/v1/projects/${foreign.id}/rounds/1`);
     expect(foreignRound.progress.labels).toBe(0);

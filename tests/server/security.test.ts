@@ -28,7 +28,7 @@ import { ApiClient, waitFor } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { EXTERNAL, externalProjectInLabeling } from "../helpers/external-project";
 import { startServer, type ServerProcess } from "../helpers/server-process";
-import { signInCookie } from "../helpers/session-cookie";
+import { mintSessionCookie } from "../helpers/session-cookie";
 
 const SECRET = "security-test-secret-0123456789abcdef";
 const CALLERS = ["anonymous", "outsider", "viewer", "labeler", "lead", "admin"] as const;
@@ -193,6 +193,111 @@ describe.each(ENGINES)("authorisation matrix and fuzzing [$name]", ({ name, enab
     expect(rows).toHaveLength(OPERATIONS.length * CALLERS.length);
   }, 180_000);
 
+  it.skipIf(!enabled)("every write route × the lead's session cookie: refused from another site before it acts, accepted from our own pages", async () => {
+    await settled(w);
+    const cookie = await sessionCookie(w, "lead");
+    const requests = ORDERED.filter((o) => o.auth === "caller").map((op) => {
+      const method = op.method.toUpperCase();
+      const req = sample(op, w, "lead");
+      const body = req.body === undefined ? undefined : req.body instanceof Uint8Array || typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+      const type = req.headers?.["content-type"] ?? (typeof req.body === "string" ? "application/x-ndjson" : "application/json");
+      const send = (headers: Record<string, string>) => w.clients.anonymous.call(method, req.path, body, { cookie, ...(body === undefined ? {} : { "content-type": type }), ...headers });
+      return { op, method, name: `${method} ${op.path}`, send };
+    });
+    const rows: { op: string; how: string; status: number; code?: string }[] = [];
+    // First every refusal, with the database's row counts compared around all of them (PostgreSQL)…
+    const counts = dbUrl ? await tableCounter(dbUrl) : undefined;
+    try {
+      const before = await counts?.();
+      for (const r of requests.filter((x) => x.method !== "GET")) {
+        for (const [how, headers] of [
+          ["foreign Origin", { origin: "http://evil.example", "sec-fetch-site": "cross-site" }],
+          ["no Origin, Sec-Fetch-Site cross-site", { "sec-fetch-site": "cross-site" }],
+          ["no Origin, no Sec-Fetch-Site", {}],
+        ] as const) {
+          rows.push({ op: r.name, how, ...outcomeOf(await r.send(headers)) });
+        }
+      }
+      if (counts) expect(await counts()).toEqual(before);
+    } finally {
+      await counts?.close();
+    }
+    // …then the same cookie from our own pages (writes that would end the round left out), and reads from anywhere:
+    // another site cannot read the answer, so reads are answered.
+    for (const r of requests) {
+      if (r.method === "GET") rows.push({ op: r.name, how: "read from another site", ...outcomeOf(await r.send({ origin: "http://evil.example" })) });
+      else if (!LAST.test(r.op.path)) rows.push({ op: r.name, how: "our own page", ...outcomeOf(await r.send({ origin: w.base, "sec-fetch-site": "same-origin" })) });
+    }
+    const wrong = rows.filter((r) =>
+      r.how === "our own page" || r.how === "read from another site" ? r.status === 401 || r.status === 403 || r.status >= 500 : r.status !== 403 || r.code !== "FORBIDDEN",
+    );
+    expect(wrong).toEqual([]);
+    expect(rows.filter((r) => r.how === "foreign Origin").length).toBeGreaterThan(20);
+  }, 180_000);
+
+  it.skipIf(!enabled)("fuzzed Origin, Sec-Fetch-Site and content types on a cookie write: only our own pages with a non-form type get through, never a 500", async () => {
+    const cookie = await sessionCookie(w, "lead");
+    const counts = dbUrl ? await tableCounter(dbUrl) : undefined;
+    const url = `/api/v1/projects/${w.projectId}/comments`;
+    await settled(w);
+    const origin = fc.oneof(
+      fc.constant(w.base),
+      fc.constant("http://evil.example"),
+      fc.constant(w.base.replace("http:", "https:")),
+      fc.constant(`${w.base}.evil.example`),
+      fc.constant("null"),
+      fc.webUrl().map((u) => new URL(u).origin),
+      fc.stringMatching(/^[a-z][a-z0-9:/.-]{0,29}$/),
+      fc.constant(undefined),
+    );
+    const site = fc.constantFrom("same-origin", "same-site", "cross-site", "none", "bogus", undefined);
+    const type = fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", undefined);
+    let passed = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(origin, site, type, async (o, s, t) => {
+          const headers: Record<string, string> = { cookie };
+          if (o !== undefined) headers.origin = o;
+          if (s !== undefined) headers["sec-fetch-site"] = s;
+          const before = await counts?.();
+          const res = await fetch(`${w.base}${url}`, { method: "POST", headers: t === undefined ? headers : { ...headers, "content-type": t }, body: new Blob([JSON.stringify({ stateId: w.stateId, body: "fuzzed" })]) });
+          await res.arrayBuffer();
+          expect(res.status).toBeLessThan(500);
+          const ours = o !== undefined ? o === w.base : s === "same-origin" || s === "none";
+          const simple = t === undefined || /^(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)/.test(t);
+          expect(res.status, `${o} ${s} ${t}`).toBe(!ours ? 403 : simple ? 415 : 201);
+          if (res.status === 201) passed++;
+          else if (counts) expect(await counts()).toEqual(before);
+        }),
+        { numRuns: dbUrl ? 150 : 60, seed: 20261205 },
+      );
+    } finally {
+      await counts?.close();
+    }
+    expect(passed).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.skipIf(!enabled)("fuzzed methods on every API path: 405 with Allow for a method the path does not take, never a 500", async () => {
+    // One concrete path per operation (sample() draws fresh ids for some parameters).
+    const concrete = new Map(ORDERED.map((op) => [op, sample(op, w, "lead").path.split("?")[0]!]));
+    const paths = [...new Set(concrete.values())];
+    const takes = new Set(ORDERED.map((op) => `${op.method.toUpperCase()} ${concrete.get(op)}`));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "POST", "PROPFIND", "MKCOL", "LOCK", "PURGE", "FOO", "SEARCH"), async (p, method) => {
+        // Only methods the path does not take: the others act, and the matrix covers them.
+        fc.pre(!takes.has(`${method} ${p}`));
+        const res = await w.clients.lead.call(method, p, method === "DELETE" || method === "GET" ? undefined : {});
+        expect(res.status, `${method} ${p}`).toBe(405);
+        expect(res.body.error.code).toBe("METHOD_NOT_ALLOWED");
+        const allow = res.headers.get("allow")?.split(", ") ?? [];
+        expect(allow).toContain("OPTIONS");
+        expect(allow).not.toContain(method);
+        for (const m of allow.filter((x) => x !== "OPTIONS" && x !== "HEAD")) expect(takes.has(`${m} ${p}`), `${p} allows ${m}`).toBe(true);
+      }),
+      { numRuns: 150, seed: 20261205 },
+    );
+  }, 120_000);
+
   it.skipIf(!enabled)("socket events: anonymous refused at the handshake, non-members not found, members joined", async () => {
     const outcomes: Record<string, string> = {};
     const sockets: Client[] = [];
@@ -214,12 +319,7 @@ describe.each(ENGINES)("authorisation matrix and fuzzing [$name]", ({ name, enab
   });
 
   it.skipIf(!enabled)("thousands of malformed bodies: never a 500, never a partial write, the server stays up", async () => {
-    // The matrix closed a round and imported a dataset: let those jobs finish, so that nothing else writes while
-    // row counts are compared.
-    await waitFor("the round loop to settle", async () => {
-      const rounds = (await w.clients.lead.ok("GET", `/api/v1/projects/${w.projectId}/rounds`)) as { status: string }[];
-      return rounds.every((r) => !["aggregating", "training", "evaluating"].includes(r.status));
-    }, 180_000, 250);
+    await settled(w);
     const withBody = ORDERED.filter((op) => op.body && !LAST.test(op.path));
     // On PostgreSQL every refused request is also checked for a partial write; PGlite runs fewer, as a smoke.
     const RUNS = dbUrl ? 60 : 25;
@@ -301,15 +401,25 @@ async function tableCounter(url: string): Promise<(() => Promise<Record<string, 
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A socket.io client with the caller's next-auth session cookie (signed in for real); a refused handshake returns its message. */
+/** The matrix closed a round and imported a dataset: wait for those jobs, so that nothing else writes while row counts are compared. */
+async function settled(w: World): Promise<void> {
+  await waitFor("the round loop to settle", async () => {
+    const rounds = (await w.clients.lead.ok("GET", `/api/v1/projects/${w.projectId}/rounds`)) as { status: string }[];
+    return rounds.every((r) => !["aggregating", "training", "evaluating"].includes(r.status));
+  }, 180_000, 250);
+}
+
+/** The caller's next-auth session cookie, as the browser holds it after sign-in. */
+async function sessionCookie(w: World, who: Exclude<CallerKind, "anonymous">): Promise<string> {
+  const me = await w.clients[who].ok("GET", "/api/v1/me");
+  return mintSessionCookie(me, SECRET, { isAdmin: me.isAdmin === true });
+}
+
+const outcomeOf = (res: { status: number; body: any }) => ({ status: res.status, ...(res.body?.error?.code ? { code: String(res.body.error.code) } : {}) });
+
+/** A socket.io client with the caller's next-auth session cookie; a refused handshake returns its message. */
 async function openSocket(w: World, who: CallerKind): Promise<Client | string> {
-  let cookie = w.cookies[who];
-  if (who !== "anonymous" && !cookie) {
-    const me = await w.clients[who].ok("GET", "/api/v1/me");
-    const signedIn = await signInCookie(w.base, me.email, who === "admin" ? "corrective" : "long enough password");
-    cookie = w.cookies[who] = signedIn.cookie ?? undefined;
-    if (!cookie) throw new Error(`${who} could not sign in`);
-  }
+  const cookie = who === "anonymous" ? undefined : await sessionCookie(w, who);
   const socket: Client = connect(w.base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
   return new Promise((resolve) => {
     socket.once("connect", () => resolve(socket));

@@ -15,22 +15,20 @@ const VIEW_TEXT: Record<string, string> = {
 /** Who is in the project now, on which view, and whether they claimed a task in the last half minute. */
 export function PresenceList({ meId }: { meId: string }) {
   const users = useRealtime((s) => s.users);
-  const claims = useRealtime((s) => s.claims);
+  const activity = useRealtime((s) => s.activity);
   const status = useRealtime((s) => s.status);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 5000);
     return () => clearInterval(t);
   }, []);
-  const lastClaim = new Map<string, number>();
-  for (const c of claims.values()) lastClaim.set(c.userId, Math.max(lastClaim.get(c.userId) ?? 0, c.at));
 
   return (
     <section className="panel side-panel" aria-labelledby="presence-heading">
       <h2 id="presence-heading">Online now</h2>
       <ul className="plain" data-testid="presence-list" data-status={status}>
         {users.map((u) => {
-          const active = (lastClaim.get(u.id) ?? 0) > now - 30_000;
+          const active = (activity.get(u.id) ?? 0) > now - 30_000;
           return (
             <li key={u.id} data-testid="presence-user" data-user={u.name}>
               <span className={active ? "dot" : "dot idle"} aria-hidden /> {u.name}

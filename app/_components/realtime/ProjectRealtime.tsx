@@ -2,7 +2,7 @@
 
 /**
  * One socket.io connection per open page, joined to the project's room with the page's `view`.
- * It keeps presence, live task claims, training progress and the latest published policy in a small store
+ * It keeps presence, who is claiming tasks, training progress and the latest published policy in a small store
  * (components read slices with `useRealtime(selector)`), updates React Query's cached server state from
  * the pushed events instead of polling, and lets components subscribe to raw events.
  *
@@ -34,8 +34,8 @@ export interface RealtimeState {
   recovered: boolean;
   browserOnline: boolean;
   users: PresenceUser[];
-  /** Live claims seen since the page opened: task id → who and when. */
-  claims: ReadonlyMap<string, { userId: string; at: number }>;
+  /** When each user last claimed tasks, since the page opened (user id → time); events carry no task ids. */
+  activity: ReadonlyMap<string, number>;
   training: TrainingProgress | null;
   published: { version: number; roundIndex: number; at: number } | null;
 }
@@ -48,7 +48,7 @@ class RealtimeStore {
     recovered: false,
     browserOnline: typeof navigator === "undefined" ? true : navigator.onLine,
     users: [],
-    claims: new Map(),
+    activity: new Map(),
     training: null,
     published: null,
   };
@@ -135,12 +135,11 @@ export function ProjectRealtimeProvider({ projectId, view, children }: { project
       if (e.projectId !== projectId) return;
       applyToQueries(qc, projectId, e);
       const now = Date.now();
-      if (e.type === "task:claimed" || e.type === "task:released") {
-        const claims = new Map(store.state.claims);
-        for (const [id, c] of claims) if (now - c.at > CLAIM_TTL_MS) claims.delete(id);
-        if (e.type === "task:claimed") claims.set(e.taskId, { userId: e.userId, at: now });
-        else claims.delete(e.taskId);
-        store.set({ claims });
+      if (e.type === "tasks:claimed") {
+        const activity = new Map(store.state.activity);
+        for (const [id, at] of activity) if (now - at > CLAIM_TTL_MS) activity.delete(id);
+        activity.set(e.userId, now);
+        store.set({ activity });
       } else if (e.type === "training:progress") {
         store.set({ training: { roundIndex: e.roundIndex, epoch: e.epoch, epochs: e.epochs, loss: e.loss, valLoss: e.valLoss ?? null, at: now } });
       } else if (e.type === "policy:published") {

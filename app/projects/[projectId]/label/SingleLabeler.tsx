@@ -70,7 +70,6 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   const { latest, labeling } = roundsSummary(rounds.data);
   const connection = useRealtime((s) => s.status);
   const browserOnline = useRealtime((s) => s.browserOnline);
-  const claims = useRealtime((s) => s.claims);
 
   const [current, setCurrentState] = useState<TNextTask | null>(null);
   const currentRef = useRef<TNextTask | null>(null);
@@ -88,7 +87,8 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   const [lastLatency, setLastLatency] = useState<number | null>(null);
   const [choice, setChoice] = useState<{ key: string; action: number } | null>(null);
   const [boxValue, setBoxValue] = useState<{ key: string; v: number[] } | null>(null);
-  const [conflict, setConflict] = useState<string | null>(null);
+  /** The task the caller lost its hold on (a heartbeat answered 409), with what to say. */
+  const [conflict, setConflict] = useState<{ taskId: string; text: string } | null>(null);
   const [, setQueueSize] = useState(0);
 
   const taskKey = current?.task.id ?? "none";
@@ -191,15 +191,12 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   // Tasks come back (someone released one, a connection returned): try again when idle.
   const onEvent = useCallback(
     (e: ProjectEvent) => {
-      if (e.type === "task:released" && exhausted.current && !currentRef.current) {
+      if (e.type === "tasks:released" && exhausted.current && !currentRef.current) {
         exhausted.current = false;
         void refillRef.current();
       }
-      if (e.type === "task:claimed" && e.userId !== project.me.id && (e.taskId === currentRef.current?.task.id || queue.current.some((t) => t.task.id === e.taskId))) {
-        setConflict(`Task ${e.taskId.slice(0, 8)} was claimed by someone else`);
-      }
     },
-    [project.me.id],
+    [],
   );
   useProjectEvents(onEvent);
   useEffect(() => {
@@ -226,7 +223,10 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
       for (const t of [currentRef.current, ...queue.current]) {
         if (!t) continue;
         void api(API.taskHeartbeat(t.task.id), { method: "POST" }).catch((err) => {
-          if (err instanceof ApiError && err.status === 409) queue.current = queue.current.filter((q) => q.task.id !== t.task.id);
+          if (!(err instanceof ApiError && err.status === 409)) return;
+          // The lease ran out and someone else holds the task now: a label for it would be refused.
+          queue.current = queue.current.filter((q) => q.task.id !== t.task.id);
+          if (t === currentRef.current) setConflict({ taskId: t.task.id, text: "Your hold on this state ran out and someone else took it: skip to the next one." });
         });
       }
     }, HEARTBEAT_MS);
@@ -458,8 +458,6 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
     if (phase === "done" || phase === "no-round" || phase === "error") pendingTiming.current = null;
   }, [phase]);
 
-  const conflictClaim = current ? claims.get(current.task.id) : undefined;
-  const claimedByOther = conflictClaim && conflictClaim.userId !== project.me.id;
 
   if (project.role === "viewer") {
     return (
@@ -521,9 +519,9 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
   const stateLabel = `${project.envId ?? "External"} state at step ${frame?.t ?? current.state.t}${atState ? "" : " (context)"}`;
   return (
     <div className="labeler" data-testid="labeler" data-task-id={current.task.id} data-state-t={current.state.t} data-round={current.context.roundIndex}>
-      {(conflict || claimedByOther) && (
+      {conflict?.taskId === current.task.id && (
         <p className="alert error" data-testid="claim-conflict">
-          {conflict ?? "This task was claimed by someone else."}
+          {conflict.text}
         </p>
       )}
       <div className="canvas-wrap">

@@ -1,9 +1,5 @@
-import { z } from "zod";
-import { notFound } from "@/server/errors";
 import { apiRoute, json } from "@/server/http/api-route";
+import { taskIdOf } from "@/server/http/labelling-routes";
 import { releaseTask } from "@/server/tasks/release-task";
 
-export const POST = apiRoute<{ taskId: string }>(async ({ db, caller, params }) => {
-  if (!z.uuid().safeParse(params.taskId).success) throw notFound("Task not found");
-  return json(await releaseTask(db, caller, params.taskId));
-});
+export const POST = apiRoute<{ taskId: string }>(async ({ db, caller, params }) => json(await releaseTask(db, caller, taskIdOf(params))));

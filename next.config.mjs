@@ -16,6 +16,12 @@ const nextConfig = {
     "@tensorflow/tfjs-node",
     "@tensorflow/tfjs-node-gpu",
     "webgpu",
+    // Format libraries (ONNX protobuf definitions, Parquet, tar): plain Node packages, loaded as they are.
+    "onnx-proto",
+    "protobufjs",
+    "hyparquet",
+    "hyparquet-writer",
+    "tar-stream",
   ],
   // Security headers on every page and API response. No script-src: Next.js inlines its bootstrap scripts;
   // React escapes everything rendered, and these close the remaining doors (framing, MIME sniffing, plugins,

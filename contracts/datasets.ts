@@ -62,8 +62,8 @@ export type TLeRobotInfo = z.infer<typeof ZLeRobotInfo>;
 
 /**
  * One row of a LeRobot data file, as imported. `action` is always a vector ([a] for a discrete action);
- * `corrective.*` columns (present in Corrective's own exports) carry the exact float64 values and the
- * sample's source, so a re-import reproduces the checksum.
+ * `corrective.*` columns (present in Corrective's own exports) carry the exact values (`corrective.exact`:
+ * JSON `[observation, action]`) and the sample's source, so a re-import reproduces the checksum.
  */
 export const ZLeRobotRow = z
   .object({
@@ -72,8 +72,7 @@ export const ZLeRobotRow = z
     episode_index: z.int().min(0).default(0),
     frame_index: z.int().min(0).default(0),
     "corrective.source": ZSource.nullish(),
-    "corrective.observation": ZVector.nullish(),
-    "corrective.action": z.array(z.number().finite()).min(1).max(4096).nullish(),
+    "corrective.exact": z.string().max(1_000_000).nullish(),
   })
   .loose();
 export type TLeRobotRow = z.infer<typeof ZLeRobotRow>;

@@ -70,8 +70,7 @@ export function dataFeatures(o: DataFeatureOptions): Array<[string, LeRobotFeatu
     ["corrective.labellers", scalar("int64")],
     ["corrective.agreement", scalar("float64")],
     ["corrective.state_id", scalar("string")],
-    ["corrective.observation", { dtype: "float64", shape: [o.obsDim], names: o.observationNames }],
-    ["corrective.action", { dtype: "float64", shape: [o.actDim], names: o.actionNames }],
+    ["corrective.exact", scalar("string")],
   ];
 }
 

@@ -3,8 +3,9 @@
  * file-NNN.parquet`) or v2.x (`data/chunk-NNN/episode_NNNNNN.parquet`), with `meta/info.json`. Rows are read in
  * pages of {@link ROW_PAGE} with hyparquet and mapped to the project's spaces:
  * `observation.state` → observation, `action` → action (`[a]` or `a` for a discrete space), episode and
- * frame indices kept, source `import` — unless the file is a Corrective export, whose `corrective.*`
- * columns carry the exact float64 values and the source (so the checksum survives the round trip).
+ * frame indices kept, source `import` — unless the file is a Corrective export, whose `corrective.exact`
+ * (JSON `[observation, action]`) and `corrective.source` columns carry the exact values and the source
+ * (so the checksum survives the round trip).
  *
  * `validate()` reads everything once and throws a 422 naming the first bad row
  * (`data/chunk-000/file-000.parquet row 17: action …`); `pages()` reads it again for the insert, so at most
@@ -12,14 +13,15 @@
  */
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from "hyparquet";
 import tar from "tar-stream";
-import type { ZodError } from "zod";
+import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
 import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
 import type { DatasetSampleInput } from "./write-version";
 
-export const ROW_PAGE = 5000;
+/** Rows decoded and validated per turn of the event loop. */
+export const ROW_PAGE = 2000;
 
-const COLUMNS = ["observation.state", "action", "episode_index", "frame_index", "corrective.source", "corrective.observation", "corrective.action"] as const;
+const COLUMNS = ["observation.state", "action", "episode_index", "frame_index", "corrective.source", "corrective.exact"] as const;
 
 export interface LeRobotSource {
   codebaseVersion: string;
@@ -103,6 +105,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
       for (let start = 0; start < rows; start += ROW_PAGE) {
         const objects = await parquetReadObjects({ file, metadata, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
         yield objects.map((raw, i) => toSample(`${path} row ${start + i + 1}`, raw, spaces));
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   }
@@ -130,7 +133,7 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-const VECTORS = new Set(["observation.state", "action", "corrective.observation", "corrective.action"]);
+const VECTORS = new Set(["observation.state", "action"]);
 
 function toSample(where: string, raw: Record<string, unknown>, spaces: Spaces): DatasetSampleInput {
   const row: Record<string, unknown> = {};
@@ -141,8 +144,9 @@ function toSample(where: string, raw: Record<string, unknown>, spaces: Spaces): 
   const parsed = ZLeRobotRow.safeParse(row);
   if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
   const r = parsed.data;
-  const observation = r["corrective.observation"] ?? r["observation.state"];
-  const vector = r["corrective.action"] ?? r.action;
+  const exact = r["corrective.exact"] ? parseExact(where, r["corrective.exact"]) : null;
+  const observation = exact?.[0] ?? r["observation.state"];
+  const vector = exact ? (Array.isArray(exact[1]) ? exact[1] : [exact[1]]) : r.action;
   let action: number | number[] = vector;
   if (spaces.actionSpace.type === "discrete") {
     if (vector.length !== 1) throw badLine(where, `action must be [a] for a discrete action space, got ${vector.length} elements`);
@@ -150,4 +154,18 @@ function toSample(where: string, raw: Record<string, unknown>, spaces: Spaces): 
   }
   checkSample(spaces, where, observation, action);
   return { stateId: null, observation, action, source: r["corrective.source"] ?? "import", episode: r.episode_index, frameIndex: r.frame_index };
+}
+
+const ZExact = z.tuple([z.array(z.number().finite()).min(1).max(65_536), z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)])]);
+
+function parseExact(where: string, text: string): z.infer<typeof ZExact> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badLine(where, "corrective.exact: not valid JSON");
+  }
+  const parsed = ZExact.safeParse(json);
+  if (!parsed.success) throw badLine(where, `corrective.exact: ${zodProblem(parsed.error)}`);
+  return parsed.data;
 }

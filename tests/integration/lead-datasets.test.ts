@@ -231,14 +231,14 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
       const duck = await (await DuckDBInstance.create(":memory:")).connect();
       const q = async (text: string) => (await duck.runAndReadAll(text)).getRowObjectsJson();
       const types = Object.fromEntries((await q(`DESCRIBE SELECT * FROM '${dir}/data/chunk-000/file-000.parquet'`)).map((r) => [r.column_name, r.column_type]));
-      expect(types).toMatchObject({ "observation.state": "FLOAT[]", action: "BIGINT", timestamp: "FLOAT", frame_index: "BIGINT", episode_index: "BIGINT", index: "BIGINT", task_index: "BIGINT", "corrective.source": "VARCHAR", "corrective.round": "BIGINT", "corrective.observation": "DOUBLE[]" });
+      expect(types).toMatchObject({ "observation.state": "FLOAT[]", action: "BIGINT", timestamp: "FLOAT", frame_index: "BIGINT", episode_index: "BIGINT", index: "BIGINT", task_index: "BIGINT", "corrective.source": "VARCHAR", "corrective.round": "BIGINT", "corrective.exact": "VARCHAR" });
       const rows = await q(`SELECT * FROM '${dir}/data/chunk-000/file-000.parquet' ORDER BY index`);
       expect(rows).toHaveLength(65);
       const dbRows = await db.select().from(datasetSamples).where(eq(datasetSamples.projectId, projectA)).orderBy(asc(datasetSamples.version), asc(datasetSamples.episode), asc(datasetSamples.frameIndex), asc(datasetSamples.id));
       rows.forEach((r, i) => {
         const s = dbRows[i]!;
         expect(Number(r.index)).toBe(i);
-        expect(r["corrective.observation"]).toEqual(s.observation);
+        expect(JSON.parse(r["corrective.exact"] as string)).toEqual([s.observation, s.action]);
         expect(Number(r.action)).toBe(s.action);
         expect(r["corrective.source"]).toBe(s.source);
         expect(Number(r.frame_index)).toBe(s.frameIndex);

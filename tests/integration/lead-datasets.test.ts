@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import tar from "tar-stream";
-import { datasetSamples, datasetVersions, jobs, rounds } from "../../db/schema";
+import { datasetSamples, datasetVersions, frames, jobs, rollouts, rounds, states } from "../../db/schema";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { exportDatasetJsonl } from "../../server/datasets/export-dataset";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
@@ -19,7 +19,7 @@ import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { importDataset } from "../../server/datasets/import-dataset";
 import { listDatasetSamples } from "../../server/datasets/list-dataset-samples";
 import { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "../../server/datasets/list-dataset-versions";
-import { addToChecksum, EMPTY_CHECKSUM } from "../../server/datasets/write-version";
+import { addToChecksum, EMPTY_CHECKSUM, writeVersion } from "../../server/datasets/write-version";
 import { addMember } from "../../server/projects/add-member";
 import { createProject } from "../../server/projects/create-project";
 import { describeEngines } from "../helpers/engines";
@@ -263,6 +263,40 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     const [a] = (await listDatasetVersions(db, lead, projectA)).filter((v) => v.version === 1);
     expect(c!.bySource).toEqual(a!.bySource);
     expect(c!.checksum).toBe(a!.checksum);
+  });
+
+  it("frames become an image column: the stored PNG bytes, shape from the PNG header", async () => {
+    const db = h.database.db;
+    const projectF = await newProject("Datasets F");
+    // A 1×1 RGBA PNG.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+    const [round] = await db.insert(rounds).values({ projectId: projectF, index: 0, status: "published" }).returning();
+    const [rollout] = await db.insert(rollouts).values({ projectId: projectF, roundId: round!.id, source: "expert", length: 3 }).returning();
+    const [frame] = await db.insert(frames).values({ projectId: projectF, mime: "image/png", bytes: png }).returning();
+    const stateRows = await db
+      .insert(states)
+      .values([0, 1, 2].map((t) => ({ projectId: projectF, rolloutId: rollout!.id, t, observation: [t / 10, 0, 0, 0], action: t % 2, frameId: t === 1 ? null : frame!.id })))
+      .returning();
+    await db.transaction((tx) =>
+      writeVersion(tx, projectF, round!.id, 0, stateRows.map((st) => ({ stateId: st.id, observation: st.observation, action: st.action as number, source: "expert", episode: 0, frameIndex: st.t }))),
+    );
+    const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, projectF, 0)).stream));
+    const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
+    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [1, 1, 4], names: ["height", "width", "channels"] });
+    const dir = await mkdtemp(join(tmpdir(), "lerobot-img-"));
+    try {
+      await writeFile(join(dir, "data.parquet"), files.get("data/chunk-000/file-000.parquet")!);
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const rows = (await duck.runAndReadAll(`SELECT frame_index, "observation.image".bytes AS img, "observation.image".path AS p FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
+      expect(rows.map((r) => Number(r.frame_index))).toEqual([0, 1, 2]);
+      expect(Buffer.from((rows[0]!.img as { bytes: Uint8Array }).bytes)).toEqual(png);
+      expect(rows[1]!.img).toBeNull();
+      expect(Buffer.from((rows[2]!.img as { bytes: Uint8Array }).bytes)).toEqual(png);
+      expect(rows[0]!.p).toBeNull();
+      duck.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("imports a LeRobot v2.1 dataset (one Parquet file per episode) as round-0 demonstrations", async () => {

@@ -11,7 +11,7 @@
  * (`data/chunk-000/file-000.parquet row 17: action …`); `pages()` reads it again for the insert, so at most
  * one page of samples is in memory as objects.
  */
-import { parquetMetadata, parquetReadObjects, type FileMetaData } from "hyparquet";
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import tar from "tar-stream";
 import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
@@ -89,7 +89,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
   for (const path of dataFiles) {
     const bytes = files.get(path) as Uint8Array;
     try {
-      metas.set(path, parquetMetadata(toArrayBuffer(bytes)));
+      metas.set(path, await parquetMetadataAsync(toArrayBuffer(bytes)));
     } catch (err) {
       throw badLine(path, `not a Parquet file (${(err as Error).message})`);
     }
@@ -121,8 +121,9 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
   return { codebaseVersion: version, samples, episodes: episodes.size, pages };
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+/** hyparquet's AsyncBuffer over the extracted bytes, without copying the whole file (only the slices it reads). */
+function toArrayBuffer(bytes: Uint8Array): AsyncBuffer {
+  return { byteLength: bytes.byteLength, slice: (start: number, end?: number) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.byteLength)) as ArrayBuffer };
 }
 
 /** Parquet values as JSON-like ones: bigint → number, typed arrays → arrays, a scalar → `[x]` for vectors. */

@@ -343,6 +343,10 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     expect(err).toMatchObject({ code: "UNPROCESSABLE", message: `${path} row 3: action must be [a] for a discrete action space, got 2 elements` });
     await expect(importDataset(db, lead, projectD, "lerobot", await packTar({ [path]: bad }))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/meta\/info.json is missing/) });
     await expect(importDataset(db, lead, projectD, "lerobot", new TextEncoder().encode("{}"))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/not a .tar/) });
+    const garbage = await packTar({ "meta/info.json": info, [path]: new TextEncoder().encode("not parquet at all, just text") });
+    await expect(importDataset(db, lead, projectD, "lerobot", garbage)).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(new RegExp(`^${path}: not a Parquet file`)) });
+    const v1 = await packTar({ "meta/info.json": new TextEncoder().encode(JSON.stringify({ codebase_version: "v1.6", fps: 10, features: {} })), [path]: bad });
+    await expect(importDataset(db, lead, projectD, "lerobot", v1)).rejects.toMatchObject({ code: "UNPROCESSABLE", message: "meta/info.json: codebase_version v1.6 is not supported; use v3.0, v2.1, v2.0" });
     expect(await listDatasetVersions(db, lead, projectD)).toEqual([]);
   });
 });

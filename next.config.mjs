@@ -18,6 +18,12 @@ const nextConfig = {
     "@tensorflow/tfjs-node",
     "@tensorflow/tfjs-node-gpu",
     "webgpu",
+    // Format libraries (ONNX protobuf definitions, Parquet, tar): plain Node packages, loaded as they are.
+    "onnx-proto",
+    "protobufjs",
+    "hyparquet",
+    "hyparquet-writer",
+    "tar-stream",
   ],
   // Security headers on every page and API response: framing, MIME sniffing, referrer leaks, cross-window
   // access, powerful features. Scripts, styles and connections of pages: middleware.ts (docs/SECURITY.md).

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { API } from "../contracts/routes";
 import { ROUND_STATUSES, type TRound, type TRoundStatus } from "../contracts/rounds";
+import { DATASET_FORMATS, POLICY_FORMATS } from "../contracts/datasets";
 import { PROJECT_ROLES, type TProjectSummary } from "../contracts/projects";
 import { ApiClient, CliError } from "./http-client";
 
@@ -32,7 +33,7 @@ export interface Command {
 }
 
 /** Options each command may take (besides the global --url, --token, --json, --help). All take a value. */
-export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out"] as const;
+export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out", "format"] as const;
 
 const str = (opts: OptionValues, name: string) => opts[name] as string;
 
@@ -41,6 +42,18 @@ function intOption(opts: OptionValues, name: string, min = 0): number | undefine
   if (raw === undefined) return undefined;
   if (typeof raw !== "string" || !/^\d+$/.test(raw) || Number(raw) < min) throw new CliError(`--${name} must be an integer ≥ ${min}, got "${String(raw)}"`, 2);
   return Number(raw);
+}
+
+/** `--version N` or `--version latest`. */
+function versionOption(opts: OptionValues): number | "latest" {
+  return opts.version === "latest" ? "latest" : intOption(opts, "version")!;
+}
+
+function choiceOption<T extends string>(opts: OptionValues, name: string, choices: readonly T[]): T | undefined {
+  const raw = opts[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !(choices as readonly string[]).includes(raw)) throw new CliError(`--${name} must be one of ${choices.join(", ")}, got "${String(raw)}"`, 2);
+  return raw as T;
 }
 
 function jsonOption(opts: OptionValues, name: string): unknown {
@@ -234,18 +247,38 @@ export const COMMANDS: Command[] = [
   },
   {
     name: "export",
-    summary: "Download a dataset version as JSONL",
-    usage: "--project ID --version N --out FILE.jsonl",
-    options: ["project", "version", "out"],
+    summary: "Download a dataset version as JSONL or as a LeRobot v3.0 .tar (Parquet)",
+    usage: `--project ID --version N|latest --out FILE [--format ${DATASET_FORMATS.join("|")}]`,
+    options: ["project", "version", "out", "format"],
     required: ["project", "version", "out"],
     auth: true,
     async run({ client, opts, result }) {
-      const version = intOption(opts, "version")!;
+      const version = versionOption(opts);
+      const format = choiceOption(opts, "format", DATASET_FORMATS) ?? "jsonl";
       const out = str(opts, "out");
-      const headers = await client.download(`${API.datasetExport(str(opts, "project"), version)}?format=jsonl`, out);
+      const headers = await client.download(`${API.datasetExport(str(opts, "project"), version)}?format=${format}`, out);
       const samples = Number(headers.get("x-sample-count") ?? "NaN");
-      const data = { file: out, version, samples: Number.isFinite(samples) ? samples : null, checksum: headers.get("x-checksum") };
-      result(data, `wrote ${data.samples ?? "?"} samples of dataset v${version} to ${out}`);
+      const resolved = Number(headers.get("x-dataset-version") ?? version);
+      const data = { file: out, version: resolved, format, samples: Number.isFinite(samples) ? samples : null, checksum: headers.get("x-checksum") };
+      result(data, `wrote ${data.samples ?? "?"} samples of dataset v${resolved} to ${out} (${format})`);
+    },
+  },
+  {
+    name: "policy download",
+    summary: "Download a policy version as Corrective's blob (crpl) or as an ONNX model",
+    usage: `--project ID --out FILE [--version N|latest] [--format ${POLICY_FORMATS.join("|")}]`,
+    options: ["project", "version", "out", "format"],
+    required: ["project", "out"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const projectId = str(opts, "project");
+      const version = opts.version === undefined ? "latest" : versionOption(opts);
+      const format = choiceOption(opts, "format", POLICY_FORMATS) ?? "onnx";
+      const out = str(opts, "out");
+      const path = version === "latest" ? API.latestPolicy(projectId) : `${API.project(projectId)}/policies/${version}`;
+      const headers = await client.download(`${path}?format=${format}`, out);
+      const data = { file: out, version: Number(headers.get("x-policy-version")), format };
+      result(data, `wrote policy v${data.version} to ${out} (${format})`);
     },
   },
 ];

@@ -2,13 +2,16 @@
  * Dataset versions as the lead sees them, and the two exchange formats (export and import):
  *
  * - `jsonl`: one sample per line `{observation, action, source, version, episode_index, frame_index, state_id}`;
- * - `lerobot`: a LeRobot-style layout (one row per step: index, episode_index, frame_index, timestamp,
- *   observation.state, action, plus metadata) as a zip-free bundle: one JSON document whose `files` maps each
- *   path of the layout to the file's text. Parquet is replaced by JSONL (see docs/LEADS.md, "Datasets").
+ * - `lerobot`: a LeRobotDataset v3.0 directory (Parquet data and metadata, images as PNG/JPEG bytes columns)
+ *   packed as one `.tar`; import also takes a v2.1 dataset (one Parquet file per episode). The layout, the
+ *   LeRobot commit it was checked against and Corrective's own columns are in docs/FORMATS.md.
  */
 import { z } from "zod";
 
 export const DATASET_FORMATS = ["jsonl", "lerobot"] as const;
+/** Policy downloads: Corrective's own blob, or an ONNX graph (see docs/FORMATS.md). */
+export const POLICY_FORMATS = ["crpl", "onnx"] as const;
+export type TPolicyFormat = (typeof POLICY_FORMATS)[number];
 export type TDatasetFormat = (typeof DATASET_FORMATS)[number];
 
 const ZVector = z.array(z.number().finite()).min(1).max(65_536);
@@ -31,44 +34,48 @@ export const ZJsonlSample = z
   .strict();
 export type TJsonlSample = z.infer<typeof ZJsonlSample>;
 
-export const LEROBOT_CODEBASE_VERSION = "v2.1";
+/** The LeRobotDataset layout written by exports (LeRobot's `CODEBASE_VERSION`, see docs/FORMATS.md). */
+export const LEROBOT_CODEBASE_VERSION = "v3.0";
+/** Versions imports accept: v3.0 (file-per-chunk) and v2.x (file-per-episode). */
+export const LEROBOT_IMPORT_VERSIONS = ["v3.0", "v2.1", "v2.0"] as const;
 export const LEROBOT_CHUNK_SIZE = 1000;
-export const lerobotEpisodePath = (episode: number) =>
-  `data/chunk-${String(Math.floor(episode / LEROBOT_CHUNK_SIZE)).padStart(3, "0")}/episode_${String(episode).padStart(6, "0")}.jsonl`;
+export const LEROBOT_PATHS = {
+  info: "meta/info.json",
+  stats: "meta/stats.json",
+  tasks: "meta/tasks.parquet",
+  episodes: "meta/episodes/chunk-000/file-000.parquet",
+  data: "data/chunk-000/file-000.parquet",
+  dataTemplate: "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
+} as const;
+/** The image feature's key (one camera: the frame stored with the state). */
+export const LEROBOT_IMAGE_KEY = "observation.image";
 
-/** One row (step) of a LeRobot episode file. `action` is always a vector ([a] for a discrete action). */
-export const ZLeRobotRow = z
-  .object({
-    index: z.int().min(0).optional(),
-    episode_index: z.int().min(0),
-    frame_index: z.int().min(0),
-    timestamp: z.number().finite().min(0),
-    "observation.state": ZVector,
-    action: z.array(z.number().finite()).min(1).max(4096),
-    task_index: z.int().min(0).default(0),
-    source: ZSource.default("import"),
-  })
-  .strict();
-export type TLeRobotRow = z.infer<typeof ZLeRobotRow>;
-
+/** What an import needs of `meta/info.json`; everything else is kept as LeRobot wrote it. */
 export const ZLeRobotInfo = z
   .object({
     codebase_version: z.string(),
     fps: z.number().positive(),
-    total_episodes: z.int().min(0),
-    total_frames: z.int().min(0),
-    features: z.record(z.string(), z.unknown()),
+    features: z.record(z.string(), z.object({ dtype: z.string(), shape: z.array(z.int()).optional() }).loose()),
   })
   .loose();
+export type TLeRobotInfo = z.infer<typeof ZLeRobotInfo>;
 
-/** The zip-free bundle: every file of the layout by path, its text as the value. */
-export const ZLeRobotBundle = z
+/**
+ * One row of a LeRobot data file, as imported. `action` is always a vector ([a] for a discrete action);
+ * `corrective.*` columns (present in Corrective's own exports) carry the exact values (`corrective.exact`:
+ * JSON `[observation, action]`) and the sample's source, so a re-import reproduces the checksum.
+ */
+export const ZLeRobotRow = z
   .object({
-    format: z.literal("lerobot"),
-    files: z.record(z.string().min(1).max(300), z.string()).refine((f) => "meta/info.json" in f, { message: "meta/info.json is missing" }),
+    "observation.state": ZVector,
+    action: z.array(z.number().finite()).min(1).max(4096),
+    episode_index: z.int().min(0).default(0),
+    frame_index: z.int().min(0).default(0),
+    "corrective.source": ZSource.nullish(),
+    "corrective.exact": z.string().max(1_000_000).nullish(),
   })
   .loose();
-export type TLeRobotBundle = z.infer<typeof ZLeRobotBundle>;
+export type TLeRobotRow = z.infer<typeof ZLeRobotRow>;
 
 export interface THistogram {
   /** discrete: one bin per action; box: `bins` equal bins per dimension between `low` and `high`. */

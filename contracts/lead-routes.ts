@@ -51,7 +51,7 @@ export const LEAD_API = {
 
 /** A path with a query string (empty values left out): `withQuery(LEAD_API.audit(id), { action: "round." })`. */
 export const withQuery = (path: string, params: Record<string, string | number | undefined | null>) => `${path}${query(params)}`;
-export const exportUrl = (p: string, version: number, format: TDatasetFormat = "jsonl") => withQuery(API.datasetExport(p, version), { format });
+export const exportUrl = (p: string, version: number | "latest", format: TDatasetFormat = "jsonl") => withQuery(API.datasetExport(p, version), { format });
 export const importUrl = (p: string, format: TDatasetFormat) => withQuery(LEAD_API.datasetImport(p), { format });
 export const diffUrl = (p: string, from: number, to: number) => withQuery(LEAD_API.datasetDiff(p), { from, to });
 

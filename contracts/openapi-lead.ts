@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ZAuditQuery } from "./audit";
-import { DATASET_FORMATS, ZDatasetSamplesQuery } from "./datasets";
+import { DATASET_FORMATS, POLICY_FORMATS, ZDatasetSamplesQuery } from "./datasets";
 import { LEAD_API } from "./lead-routes";
 import type { JsonSchema, OperationSpec } from "./openapi";
 import { ZApplyGold, ZMarkGold, ZQualitySettings } from "./quality";
@@ -314,10 +314,10 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
   {
     method: "post", path: path(LEAD_API.datasetImport(P)), operationId: "importDataset", tag: "lead", auth: "caller", role: "lead",
     summary: "Import a dataset (jsonl or lerobot)",
-    description: "The body is the file: JSON Lines (`format=jsonl`) or the LeRobot bundle JSON (`format=lerobot`), as exported. The whole file is validated against the project's spaces first: the first bad line is reported (422, `fieldErrors` keyed by file and line) and nothing is imported. Then a new round holding the samples as its dataset version starts in `training`. 409 while a round is in progress.",
+    description: "The body is the file: JSON Lines (`format=jsonl`) or a LeRobot dataset as a `.tar` (`format=lerobot`: v3.0 as exported, or v2.1 with one Parquet file per episode). The whole file is validated against the project's spaces first: the first bad line or row is reported (422, `fieldErrors` keyed by file and line/row) and nothing is imported; samples are then inserted in batches. Then a new round holding the samples as its dataset version starts in `training`. 409 while a round is in progress.",
     query: [{ name: "format", description: "File format.", schema: FORMAT }],
     body: {
-      raw: { "application/x-ndjson": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
+      raw: { "application/x-ndjson": { schema: { type: "string" } }, "application/x-tar": { schema: { type: "string", contentMediaType: "application/x-tar" } } },
       maxBytes: 64 * 1024 * 1024,
       description: "The exported file, at most 64 MiB.",
     },
@@ -327,19 +327,21 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
   {
     method: "get", path: path(LEAD_API.policy(P, "{policyVersion}")), operationId: "getPolicyVersion", tag: "policies", auth: "caller", role: "viewer",
     summary: "Download one policy version",
-    description: "JSON (metadata with the loss curve, and the base64 model) by default; the raw model with `Accept: application/octet-stream`.",
+    description: "JSON (metadata with the loss curve, and the base64 model) by default; the raw model with `Accept: application/octet-stream` or `format=crpl`; an ONNX model with `format=onnx` (docs/FORMATS.md). Another format: 400 naming the choices.",
     requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
+    query: [{ name: "format", description: "`crpl` (Corrective's blob) or `onnx` (an ONNX model).", schema: { type: "string", enum: [...POLICY_FORMATS] } }],
     responses: {
       200: {
         description: "The policy.",
         content: {
           "application/json": { schema: { type: "object", properties: { data: { $ref: "#/components/schemas/LatestPolicy" } }, required: ["data"] } },
           "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+          "application/onnx": { schema: { type: "string", contentMediaType: "application/onnx" } },
         },
-        headers: { "x-policy-version": { description: "The policy version (octet-stream only).", schema: { type: "integer" } } },
+        headers: { "x-policy-version": { description: "The policy version (files only).", schema: { type: "integer" } } },
       },
     },
-    errors: [404],
+    errors: [400, 404],
   },
   {
     method: "post", path: path(LEAD_API.policyPublish(P, "{policyVersion}")), operationId: "publishPolicyVersion", tag: "lead", auth: "caller", role: "lead",

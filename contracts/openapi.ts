@@ -375,6 +375,8 @@ function template<A extends string[]>(build: (...args: A) => string, ...names: A
 
 const MiB = 1024 * 1024;
 const BINARY = { type: "string", contentMediaType: "application/octet-stream" };
+/** `?format=` of policy downloads. */
+const POLICY_FORMAT_QUERY = { name: "format", description: "`crpl` (Corrective's blob) or `onnx` (an ONNX model, docs/FORMATS.md).", schema: { type: "string", enum: ["crpl", "onnx"] } };
 
 export const OPERATIONS: OperationSpec[] = [
   {
@@ -665,33 +667,36 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "get", path: template(API.latestPolicy, "projectId"), operationId: "getLatestPolicy", tag: "policies", auth: "caller", role: "viewer",
     summary: "The latest published policy",
-    description: "JSON (metadata and the base64 model) by default; the raw model with `Accept: application/octet-stream`.",
+    description: "JSON (metadata and the base64 model) by default; the raw model with `Accept: application/octet-stream` or `format=crpl`; an ONNX model with `format=onnx` (inputs, outputs and the cvae/diffusion samplers: docs/FORMATS.md).",
     requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
+    query: [POLICY_FORMAT_QUERY],
     responses: {
       200: {
         description: "The policy.",
         content: {
           "application/json": { schema: envelope(ref("LatestPolicy")) },
           "application/octet-stream": { schema: BINARY },
+          "application/onnx": { schema: BINARY },
         },
-        headers: { "x-policy-version": { description: "The policy version (octet-stream only).", schema: { type: "integer" } } },
+        headers: { "x-policy-version": { description: "The policy version (files only).", schema: { type: "integer" } } },
       },
     },
-    errors: [404],
+    errors: [400, 404],
   },
   {
     method: "get", path: template(API.datasetExport, "projectId", "version"), operationId: "exportDataset", tag: "policies", auth: "caller", role: "viewer",
-    summary: "Export a dataset version (JSONL or LeRobot layout)",
-    description: "Every sample up to and including `version`. `jsonl`: one JSON object per line (see the `DatasetSample` schema), streamed. `lerobot`: a LeRobot-style layout as one JSON document `{format: \"lerobot\", files: {path: text}}` (meta/info.json, meta/episodes.jsonl, meta/tasks.jsonl, meta/stats.json, data/chunk-XXX/episode_YYYYYY.jsonl with one row per step); see docs/LEADS.md. Both re-import with `POST …/datasets/import`.",
+    summary: "Export a dataset version (JSONL or LeRobot v3.0 .tar)",
+    description: "Every sample up to and including `version` (a number, or `latest`). `jsonl`: one JSON object per line (see the `DatasetSample` schema), streamed. `lerobot`: a LeRobotDataset v3.0 directory (meta/info.json, meta/stats.json, meta/tasks.parquet, meta/episodes/chunk-000/file-000.parquet, data/chunk-000/file-000.parquet; frames as image columns) packed as one streamed `.tar`; layout and columns in docs/FORMATS.md. Both re-import with `POST …/datasets/import`. Another format: 400 naming the choices.",
     query: [{ name: "format", description: "Export format.", schema: { type: "string", enum: ["jsonl", "lerobot"], default: "jsonl" } }],
     responses: {
       200: {
-        description: "JSON Lines, one `DatasetSample` per line; or the LeRobot bundle.",
+        description: "JSON Lines, one `DatasetSample` per line; or the LeRobot `.tar`.",
         content: {
           "application/x-ndjson": { schema: { type: "string", description: "Lines of `#/components/schemas/DatasetSample`." } },
-          "application/json": { schema: { type: "object", description: "The LeRobot bundle: `{format: \"lerobot\", files: {path: text}}`." } },
+          "application/x-tar": { schema: { type: "string", contentMediaType: "application/x-tar", description: "The LeRobot v3.0 dataset directory as a tar archive." } },
         },
         headers: {
+          "x-dataset-version": { description: "The exported version (resolves `latest`).", schema: { type: "integer" } },
           "x-sample-count": { description: "Number of lines.", schema: { type: "integer" } },
           "x-checksum": { description: "Checksum of the dataset version.", schema: { type: "string" } },
         },

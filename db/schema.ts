@@ -277,7 +277,7 @@ export const aggregatedLabels = pgTable(
     datasetVersion: integer("dataset_version"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("aggregated_round_state_idx").on(t.roundId, t.stateId)],
+  (t) => [uniqueIndex("aggregated_round_state_idx").on(t.roundId, t.stateId), index("aggregated_state_idx").on(t.stateId)],
 );
 
 export const datasetVersions = pgTable(
@@ -310,7 +310,11 @@ export const datasetSamples = pgTable(
     episode: integer("episode").notNull().default(0),
     frameIndex: integer("frame_index").notNull().default(0),
   },
-  (t) => [index("dataset_samples_project_version_idx").on(t.projectId, t.version)],
+  (t) => [
+    index("dataset_samples_project_version_idx").on(t.projectId, t.version),
+    // Exports read a version in episode order with a keyset cursor (server/datasets/sample-pages.ts).
+    index("dataset_samples_episode_order_idx").on(t.projectId, t.version, t.episode, t.frameIndex, t.id),
+  ],
 );
 
 export const labelerStats = pgTable(

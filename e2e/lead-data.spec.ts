@@ -8,6 +8,7 @@
  * warning's minimum so the sloppy labeller is flagged, edits the threshold, filters the audit log, manages members and tokens. A labeller is refused on every lead page.
  */
 import fs from "node:fs";
+import * as ort from "onnxruntime-node";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createExpert } from "../envs/index";
 import { signIn } from "./helpers";
@@ -126,6 +127,23 @@ test.describe.serial("the lead's data pages", () => {
     const [copy] = await lead.ok("GET", `/api/v1/projects/${target.id}/datasets`);
     expect({ sampleCount: copy.sampleCount, checksum: copy.checksum, bySource: copy.bySource }).toEqual({ sampleCount: v1.sampleCount, checksum: v1.checksum, bySource: v1.bySource });
 
+    // Export v1 as a LeRobot .tar and import it in the UI: same counts and checksum again.
+    const [tarDownload] = await Promise.all([page.waitForEvent("download"), (async () => {
+      await page.goto(`/projects/${projectId}/datasets`);
+      await page.getByTestId("export-lerobot-1").click();
+    })()]);
+    expect(tarDownload.suggestedFilename()).toBe("dataset-v1.lerobot.tar");
+    const tarFile = testInfo.outputPath("dataset-v1.lerobot.tar");
+    await tarDownload.saveAs(tarFile);
+    const tarTarget = await lead.ok("POST", "/api/v1/projects", { name: `E2E LeRobot import ${Date.now()}`, envId: "CartPole-v1", settings: IMPORT_SETTINGS });
+    await page.goto(`/projects/${tarTarget.id}/datasets`);
+    await page.getByTestId("import-file").setInputFiles(tarFile);
+    await expect(page.getByTestId("import-format")).toHaveValue("lerobot");
+    await page.getByTestId("import-submit").click();
+    await expect(page.getByTestId("import-ok")).toHaveAttribute("data-samples", String(v1.sampleCount));
+    const [tarCopy] = await lead.ok("GET", `/api/v1/projects/${tarTarget.id}/datasets`);
+    expect({ sampleCount: tarCopy.sampleCount, checksum: tarCopy.checksum }).toEqual({ sampleCount: v1.sampleCount, checksum: v1.checksum });
+
     // A broken file: line 5 has an action CartPole does not have. Refused with that line; nothing imported.
     const broken = await lead.ok("POST", "/api/v1/projects", { name: `E2E broken import ${Date.now()}`, envId: "CartPole-v1", settings: IMPORT_SETTINGS });
     const bad = [...lines];
@@ -143,7 +161,7 @@ test.describe.serial("the lead's data pages", () => {
     await page.context().close();
   });
 
-  test("policies: metrics, side-by-side replay on one seed, roll back after confirming", async ({ browser }) => {
+  test("policies: metrics, side-by-side replay on one seed, ONNX download, roll back after confirming", async ({ browser }, testInfo) => {
     const page = await leadPage(browser);
     await page.goto(`/projects/${projectId}/policies`);
     const rows = page.getByTestId("policy-row");
@@ -163,6 +181,15 @@ test.describe.serial("the lead's data pages", () => {
     await expect(page.getByTestId("compare-side-a")).toHaveAttribute("data-version", "1");
     await expect(page.getByTestId("compare-side-b")).toHaveAttribute("data-version", "2");
     await screenshot(page, "lead-policies");
+
+    // The ONNX button: a real download that ONNX Runtime loads and runs (action ∈ {0, 1} for CartPole).
+    const [onnxDownload] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-onnx-2").click()]);
+    expect(onnxDownload.suggestedFilename()).toBe("policy-v2.onnx");
+    const onnxFile = testInfo.outputPath("policy-v2.onnx");
+    await onnxDownload.saveAs(onnxFile);
+    const session = await ort.InferenceSession.create(fs.readFileSync(onnxFile));
+    const out = await session.run({ observation: new ort.Tensor("float32", new Float32Array([0, 0.1, -0.02, 0.3]), [1, 4]) });
+    expect([0n, 1n]).toContain((out.action!.data as BigInt64Array)[0]);
 
     // Roll back: a confirmation first; Cancel changes nothing.
     await page.getByTestId("rollback-1").click();

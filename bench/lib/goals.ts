@@ -48,5 +48,18 @@ export function goalsSection(): string[] {
       lines.push(`| bench:pyact | Python act() ≤ 100 µs per call, default MLP, deterministic, batch 1: ${String(r.label)} | ${num(r.meanUs)} µs (p50 ${num(r.p50Us)} µs) | ${mark(num(r.meanUs) <= 100)} | ${pyact.date} |`);
     }
   }
+  const exp = rows("export");
+  if (exp) {
+    const parquet = exp.rows.find((r) => r.engine === "postgres" && String(r.operation).startsWith("export LeRobot"));
+    if (parquet) lines.push(`| bench:export | export of ${num(parquet.samples)} samples to Parquet ≥ 50k samples/s, PostgreSQL | ${num(parquet.samplesPerSecond)} samples/s | ${mark(num(parquet.samplesPerSecond) >= 50_000)} | ${exp.date} |`);
+    const rss = Math.max(...exp.rows.map((r) => num(r.rssGrowthMiB)));
+    lines.push(`| bench:export | peak RSS growth during export/import ≤ 100 MiB (worst of both engines) | ${rss} MiB | ${mark(rss <= 100)} | ${exp.date} |`);
+    for (const engine of ["postgres", "pglite"]) {
+      const mine = exp.rows.filter((r) => r.engine === engine);
+      if (mine.length === 0) continue;
+      const worst = mine.reduce((a, b) => (num(b.healthMaxMs) > num(a.healthMaxMs) ? b : a));
+      lines.push(`| bench:export | longest /api/health stall during export or import ≤ 100 ms, ${engine} | ${num(worst.healthMaxMs)} ms (${String(worst.operation)}) | ${mark(num(worst.healthMaxMs) <= 100)} | ${exp.date} |`);
+    }
+  }
   return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
 }

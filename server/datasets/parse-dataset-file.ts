@@ -1,10 +1,11 @@
 /**
- * Parsing and validating an imported dataset (`jsonl` or the `lerobot` bundle) against a project's spaces.
+ * Parsing and validating an imported `jsonl` dataset against a project's spaces (LeRobot `.tar`s:
+ * parse-lerobot-tar.ts).
  * All or nothing: the first bad line stops the import with a 422 naming the file and line, before anything
  * is written.
  */
 import type { ZodError } from "zod";
-import { ZJsonlSample, ZLeRobotBundle, ZLeRobotInfo, ZLeRobotRow, type TDatasetFormat } from "../../contracts/datasets";
+import { ZJsonlSample } from "../../contracts/datasets";
 import { actionProblem, type TSpace } from "../../contracts/spaces";
 import { AppError } from "../errors";
 import type { DatasetSampleInput } from "./write-version";
@@ -16,7 +17,7 @@ export interface ParsedDataset {
   episodes: number;
 }
 
-interface Spaces {
+export interface Spaces {
   observationSpace: TSpace;
   actionSpace: TSpace;
 }
@@ -31,7 +32,7 @@ const zodProblem = (err: ZodError) => {
   return issue ? `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` : "invalid";
 };
 
-function checkSample(spaces: Spaces, where: string, observation: number[], action: number | number[]): void {
+export function checkSample(spaces: Spaces, where: string, observation: number[], action: number | number[]): void {
   const dim = spaces.observationSpace.type === "box" ? spaces.observationSpace.shape[0] : 1;
   if (observation.length !== dim) throw badLine(where, `observation must have ${dim} elements, got ${observation.length}`);
   const problem = actionProblem(spaces.actionSpace, action);
@@ -65,41 +66,6 @@ export function parseJsonl(text: string, spaces: Spaces): ParsedDataset {
   return { samples, episodes: episodes.size };
 }
 
-export function parseLeRobot(body: unknown, spaces: Spaces): ParsedDataset {
-  const bundle = ZLeRobotBundle.safeParse(body);
-  if (!bundle.success) throw badLine("bundle", zodProblem(bundle.error));
-  const files = bundle.data.files;
-  const info = ZLeRobotInfo.safeParse(parseLine("meta/info.json", files["meta/info.json"] ?? ""));
-  if (!info.success) throw badLine("meta/info.json", zodProblem(info.error));
-  const dataFiles = Object.keys(files)
-    .filter((p) => /^data\/.+\.jsonl$/.test(p))
-    .sort();
-  if (dataFiles.length === 0) throw badLine("data/", "no episode files (data/chunk-XXX/episode_YYYYYY.jsonl)");
-  const samples: DatasetSampleInput[] = [];
-  const episodes = new Set<number>();
-  for (const path of dataFiles) {
-    (files[path] ?? "").split(/\r?\n/).forEach((raw, i) => {
-      if (raw.trim() === "") return;
-      const where = `${path} line ${i + 1}`;
-      const parsed = ZLeRobotRow.safeParse(parseLine(where, raw));
-      if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
-      const row = parsed.data;
-      let action: number | number[] = row.action;
-      if (spaces.actionSpace.type === "discrete") {
-        if (row.action.length !== 1) throw badLine(where, `action must be [a] for a discrete action space, got ${row.action.length} elements`);
-        action = row.action[0] as number;
-      }
-      checkSample(spaces, where, row["observation.state"], action);
-      if (samples.length >= MAX_IMPORT_SAMPLES) throw badLine(where, `more than ${MAX_IMPORT_SAMPLES} samples`);
-      episodes.add(row.episode_index);
-      samples.push({ stateId: null, observation: row["observation.state"], action, source: row.source, episode: row.episode_index, frameIndex: row.frame_index });
-    });
-  }
-  if (samples.length === 0) throw badLine(dataFiles[0] ?? "data/", "the bundle has no rows");
-  return { samples, episodes: episodes.size };
-}
-
-export function parseDataset(format: TDatasetFormat, body: string, spaces: Spaces): ParsedDataset {
-  if (format === "jsonl") return parseJsonl(body, spaces);
-  return parseLeRobot(parseLine("bundle", body), spaces);
+export function parseDataset(body: string, spaces: Spaces): ParsedDataset {
+  return parseJsonl(body, spaces);
 }

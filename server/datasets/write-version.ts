@@ -39,23 +39,44 @@ export function addToChecksum(previous: string | null | undefined, samples: Iter
 
 /** Appends the samples as version `version`, with cumulative counts by source and the content checksum. */
 export async function writeVersion(tx: Tx, projectId: string, roundId: string | null, version: number, samples: DatasetSampleInput[]): Promise<void> {
+  await writeVersionInBatches(tx, projectId, roundId, version, [samples]);
+}
+
+/**
+ * {@link writeVersion} over batches (imports read them page by page): each batch is inserted, counted and
+ * added to the checksum, then the event loop gets a turn (`setImmediate`) before the next — so a 100k-sample
+ * import inside one transaction does not hold every other request until it commits (bench/export.ts).
+ */
+export async function writeVersionInBatches(
+  tx: Tx,
+  projectId: string,
+  roundId: string | null,
+  version: number,
+  batches: Iterable<DatasetSampleInput[]> | AsyncIterable<DatasetSampleInput[]>,
+): Promise<void> {
   const [prev] = await tx
     .select()
     .from(datasetVersions)
     .where(and(eq(datasetVersions.projectId, projectId), lt(datasetVersions.version, version)))
     .orderBy(desc(datasetVersions.version))
     .limit(1);
-  const rows = samples.map((s) => ({ projectId, version, ...s }));
-  await bulkInsert(tx, datasetSamples, rows);
   const bySource: Record<string, number> = { ...((prev?.counts as { bySource?: Record<string, number> })?.bySource ?? {}) };
-  for (const s of samples) bySource[s.source] = (bySource[s.source] ?? 0) + 1;
+  let checksum = prev?.checksum ?? EMPTY_CHECKSUM;
+  let added = 0;
+  for await (const samples of batches) {
+    await bulkInsert(tx, datasetSamples, samples.map((s) => ({ projectId, version, ...s })));
+    for (const s of samples) bySource[s.source] = (bySource[s.source] ?? 0) + 1;
+    checksum = addToChecksum(checksum, samples);
+    added += samples.length;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   await tx.insert(datasetVersions).values({
     projectId,
     version,
     roundId,
-    sampleCount: (prev?.sampleCount ?? 0) + samples.length,
-    addedCount: samples.length,
-    counts: { bySource, added: samples.length },
-    checksum: addToChecksum(prev?.checksum ?? EMPTY_CHECKSUM, samples),
+    sampleCount: (prev?.sampleCount ?? 0) + added,
+    addedCount: added,
+    counts: { bySource, added },
+    checksum,
   });
 }

@@ -3,16 +3,23 @@
  * all-or-nothing validation that names the first bad line, the content-only checksum (an export re-imported
  * into another project reproduces counts and checksum exactly), browsing, histograms and diffs.
  */
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import type { TLeRobotBundle } from "../../contracts/datasets";
-import { datasetVersions, jobs, rounds } from "../../db/schema";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import tar from "tar-stream";
+import { datasetSamples, datasetVersions, frames, jobs, rollouts, rounds, states } from "../../db/schema";
 import type { PublicUser } from "../../server/auth/sign-up";
-import { exportDatasetJsonl, exportDatasetLeRobot } from "../../server/datasets/export-dataset";
+import { exportDatasetJsonl } from "../../server/datasets/export-dataset";
+import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
+import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { importDataset } from "../../server/datasets/import-dataset";
 import { listDatasetSamples } from "../../server/datasets/list-dataset-samples";
 import { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "../../server/datasets/list-dataset-versions";
-import { addToChecksum, EMPTY_CHECKSUM } from "../../server/datasets/write-version";
+import { addToChecksum, EMPTY_CHECKSUM, writeVersion } from "../../server/datasets/write-version";
 import { addMember } from "../../server/projects/add-member";
 import { createProject } from "../../server/projects/create-project";
 import { describeEngines } from "../helpers/engines";
@@ -39,6 +46,26 @@ async function readStream(stream: ReadableStream<Uint8Array>): Promise<string> {
     if (done) return out;
     out += dec.decode(value);
   }
+}
+
+async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new Uint8Array(Buffer.concat(chunks));
+    chunks.push(value);
+  }
+}
+
+/** A `.tar` of `files`, written with tar-stream (as `tar -cf` would). */
+async function packTar(files: Record<string, Uint8Array>): Promise<Uint8Array> {
+  const pack = tar.pack();
+  for (const [name, bytes] of Object.entries(files)) pack.entry({ name }, Buffer.from(bytes));
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
@@ -182,39 +209,144 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     expect(b!.bySource).toEqual(a!.bySource);
   });
 
-  it("the LeRobot bundle has the layout's files, and re-imports with identical counts and checksum", async () => {
+  it("the LeRobot v3.0 .tar has the layout's files, DuckDB reads its Parquet, and it re-imports with identical counts and checksum", async () => {
     const db = h.database.db;
-    const { bundle, checksum, sampleCount } = await exportDatasetLeRobot(db, lead, projectA, 1);
-    const info = JSON.parse(bundle.files["meta/info.json"]!);
-    expect(info).toMatchObject({ codebase_version: "v2.1", robot_type: "CartPole-v1", fps: 50, total_frames: 65, total_episodes: 7 });
-    expect(info.features["observation.state"]).toMatchObject({ shape: [4], names: ["x", "x_dot", "theta", "theta_dot"] });
+    const out = await exportDatasetLeRobot(db, lead, projectA, 1);
+    const files = await untar(await readBytes(out.stream));
+    expect([...files.keys()].sort()).toEqual(["data/chunk-000/file-000.parquet", "meta/corrective.json", "meta/episodes/chunk-000/file-000.parquet", "meta/info.json", "meta/stats.json", "meta/tasks.parquet"]);
+    const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
+    expect(info).toMatchObject({ codebase_version: "v3.0", robot_type: "CartPole-v1", fps: 50, total_frames: 65, total_episodes: 7, data_path: "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet" });
+    expect(info.features["observation.state"]).toMatchObject({ dtype: "float32", shape: [4], names: ["x", "x_dot", "theta", "theta_dot"], fps: 50 });
     expect(info.features.action).toMatchObject({ dtype: "int64", shape: [1] });
-    expect(Object.keys(bundle.files).filter((p) => p.startsWith("data/"))).toHaveLength(7);
-    expect(bundle.files["meta/episodes.jsonl"]!.trim().split("\n")).toHaveLength(7);
-    const firstRow = JSON.parse(bundle.files["data/chunk-000/episode_000000.jsonl"]!.split("\n")[0]!);
-    expect(firstRow).toMatchObject({ index: 0, episode_index: 0, frame_index: 0, timestamp: 0, action: [expect.any(Number)], task_index: 0 });
-    expect(firstRow["observation.state"]).toHaveLength(4);
+    const stats = JSON.parse(new TextDecoder().decode(files.get("meta/stats.json")));
+    expect(stats["observation.state"].count).toEqual([65]);
+
+    // The independent reader: DuckDB opens the files and agrees with the database, row by row.
+    const dir = await mkdtemp(join(tmpdir(), "lerobot-test-"));
+    try {
+      for (const [path, bytes] of files) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), bytes);
+      }
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const q = async (text: string) => (await duck.runAndReadAll(text)).getRowObjectsJson();
+      const types = Object.fromEntries((await q(`DESCRIBE SELECT * FROM '${dir}/data/chunk-000/file-000.parquet'`)).map((r) => [r.column_name, r.column_type]));
+      expect(types).toMatchObject({ "observation.state": "FLOAT[]", action: "BIGINT", timestamp: "FLOAT", frame_index: "BIGINT", episode_index: "BIGINT", index: "BIGINT", task_index: "BIGINT", "corrective.source": "VARCHAR", "corrective.round": "BIGINT", "corrective.exact": "VARCHAR" });
+      const rows = await q(`SELECT * FROM '${dir}/data/chunk-000/file-000.parquet' ORDER BY index`);
+      expect(rows).toHaveLength(65);
+      const dbRows = await db.select().from(datasetSamples).where(eq(datasetSamples.projectId, projectA)).orderBy(asc(datasetSamples.version), asc(datasetSamples.episode), asc(datasetSamples.frameIndex), asc(datasetSamples.id));
+      rows.forEach((r, i) => {
+        const s = dbRows[i]!;
+        expect(Number(r.index)).toBe(i);
+        expect(JSON.parse(r["corrective.exact"] as string)).toEqual([s.observation, s.action]);
+        expect(Number(r.action)).toBe(s.action);
+        expect(r["corrective.source"]).toBe(s.source);
+        expect(Number(r.frame_index)).toBe(s.frameIndex);
+        expect(Number(r["corrective.round"])).toBe(s.version);
+        (r["observation.state"] as number[]).forEach((v, j) => expect(v).toBeCloseTo(s.observation[j]!, 6));
+      });
+      const episodes = await q(`SELECT episode_index, length, dataset_from_index, dataset_to_index, tasks FROM '${dir}/meta/episodes/chunk-000/file-000.parquet' ORDER BY episode_index`);
+      expect(episodes).toHaveLength(7);
+      expect(episodes.reduce((n, e) => n + Number(e.length), 0)).toBe(65);
+      expect(Number(episodes[1]!.dataset_from_index)).toBe(Number(episodes[0]!.dataset_to_index));
+      expect(await q(`SELECT task_index, task FROM '${dir}/meta/tasks.parquet'`)).toEqual([{ task_index: "0", task: "CartPole-v1: act like the expert" }]);
+      duck.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
 
     const projectC = await newProject("Datasets C");
-    const result = await importDataset(db, lead, projectC, "lerobot", JSON.stringify(bundle));
-    expect(result).toMatchObject({ samples: sampleCount, checksum, episodes: 7 });
+    const tarBytes = await readBytes((await exportDatasetLeRobot(db, lead, projectA, 1)).stream);
+    const result = await importDataset(db, lead, projectC, "lerobot", tarBytes);
+    expect(result).toMatchObject({ samples: out.sampleCount, checksum: out.checksum, episodes: 7 });
     const [c] = await listDatasetVersions(db, lead, projectC);
     const [a] = (await listDatasetVersions(db, lead, projectA)).filter((v) => v.version === 1);
     expect(c!.bySource).toEqual(a!.bySource);
+    expect(c!.checksum).toBe(a!.checksum);
   });
 
-  it("a bad LeRobot row is reported by file and line, and nothing is imported", async () => {
+  it("frames become an image column: the stored PNG bytes, shape from the PNG header", async () => {
     const db = h.database.db;
-    const { bundle } = await exportDatasetLeRobot(db, lead, projectA, 0);
-    const path = "data/chunk-000/episode_000002.jsonl";
-    const lines = bundle.files[path]!.trim().split("\n");
-    lines[4] = JSON.stringify({ ...JSON.parse(lines[4]!), action: [0, 1] });
-    const broken: TLeRobotBundle = { ...bundle, files: { ...bundle.files, [path]: lines.join("\n") } };
+    const projectF = await newProject("Datasets F");
+    // A 1×1 RGBA PNG.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+    const [round] = await db.insert(rounds).values({ projectId: projectF, index: 0, status: "published" }).returning();
+    const [rollout] = await db.insert(rollouts).values({ projectId: projectF, roundId: round!.id, source: "expert", length: 3 }).returning();
+    const [frame] = await db.insert(frames).values({ projectId: projectF, mime: "image/png", bytes: png }).returning();
+    const stateRows = await db
+      .insert(states)
+      .values([0, 1, 2].map((t) => ({ projectId: projectF, rolloutId: rollout!.id, t, observation: [t / 10, 0, 0, 0], action: t % 2, frameId: t === 1 ? null : frame!.id })))
+      .returning();
+    await db.transaction((tx) =>
+      writeVersion(tx, projectF, round!.id, 0, stateRows.map((st) => ({ stateId: st.id, observation: st.observation, action: st.action as number, source: "expert", episode: 0, frameIndex: st.t }))),
+    );
+    const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, projectF, 0)).stream));
+    const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
+    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [1, 1, 4], names: ["height", "width", "channels"] });
+    const dir = await mkdtemp(join(tmpdir(), "lerobot-img-"));
+    try {
+      await writeFile(join(dir, "data.parquet"), files.get("data/chunk-000/file-000.parquet")!);
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const rows = (await duck.runAndReadAll(`SELECT frame_index, "observation.image".bytes AS img, "observation.image".path AS p FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
+      expect(rows.map((r) => Number(r.frame_index))).toEqual([0, 1, 2]);
+      expect(Buffer.from((rows[0]!.img as { bytes: Uint8Array }).bytes)).toEqual(png);
+      expect(rows[1]!.img).toBeNull();
+      expect(Buffer.from((rows[2]!.img as { bytes: Uint8Array }).bytes)).toEqual(png);
+      expect(rows[0]!.p).toBeNull();
+      duck.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("imports a LeRobot v2.1 dataset (one Parquet file per episode) as round-0 demonstrations", async () => {
+    const db = h.database.db;
+    const episodes = [0, 1, 2].map((e) => samples(5, e + 11).map((s, i) => ({ ...s, episode_index: e, frame_index: i })));
+    const files: Record<string, Uint8Array> = {
+      "meta/info.json": new TextEncoder().encode(JSON.stringify({ codebase_version: "v2.1", fps: 50, total_episodes: 3, total_frames: 15, features: { "observation.state": { dtype: "float32", shape: [4] }, action: { dtype: "int64", shape: [1] } } })),
+    };
+    for (const [e, rows] of episodes.entries()) {
+      files[`data/chunk-000/episode_${String(e).padStart(6, "0")}.parquet`] = new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: "observation.state", data: rows.map((r) => r.observation) },
+            { name: "action", data: rows.map((r) => BigInt(r.action)), type: "INT64" },
+            { name: "episode_index", data: rows.map((r) => BigInt(r.episode_index)), type: "INT64" },
+            { name: "frame_index", data: rows.map((r) => BigInt(r.frame_index)), type: "INT64" },
+            { name: "timestamp", data: rows.map((r) => r.frame_index / 50), type: "FLOAT" },
+          ],
+        }),
+      );
+    }
+    const projectE = await newProject("Datasets E");
+    const result = await importDataset(db, lead, projectE, "lerobot", await packTar(files));
+    expect(result).toMatchObject({ version: 0, roundIndex: 0, samples: 15, episodes: 3, bySource: { import: 15 } });
+    const stored = await db.select().from(datasetSamples).where(eq(datasetSamples.projectId, projectE)).orderBy(asc(datasetSamples.id));
+    expect(stored.map((s) => [s.episode, s.frameIndex, s.action])).toEqual(episodes.flat().map((r) => [r.episode_index, r.frame_index, r.action]));
+    stored.forEach((s, i) => s.observation.forEach((v, j) => expect(v).toBeCloseTo(episodes.flat()[i]!.observation[j]!, 6)));
+  });
+
+  it("a bad LeRobot row is reported by file and row, and nothing is imported", async () => {
+    const db = h.database.db;
+    const bad = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: "observation.state", data: [[0, 0, 0, 0], [0, 0, 0, 0], [1, 2, 3, 4]] },
+          { name: "action", data: [[0], [1], [0, 1]] },
+        ],
+      }),
+    );
+    const info = new TextEncoder().encode(JSON.stringify({ codebase_version: "v3.0", fps: 50, features: { "observation.state": { dtype: "float32", shape: [4] }, action: { dtype: "int64", shape: [1] } } }));
+    const path = "data/chunk-000/file-000.parquet";
     const projectD = await newProject("Datasets D");
-    const err = await importDataset(db, lead, projectD, "lerobot", JSON.stringify(broken)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "UNPROCESSABLE", message: `${path} line 5: action must be [a] for a discrete action space, got 2 elements` });
-    const noInfo = { format: "lerobot", files: { [path]: bundle.files[path] } };
-    await expect(importDataset(db, lead, projectD, "lerobot", JSON.stringify(noInfo))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/meta\/info.json is missing/) });
+    const err = await importDataset(db, lead, projectD, "lerobot", await packTar({ "meta/info.json": info, [path]: bad })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "UNPROCESSABLE", message: `${path} row 3: action must be [a] for a discrete action space, got 2 elements` });
+    await expect(importDataset(db, lead, projectD, "lerobot", await packTar({ [path]: bad }))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/meta\/info.json is missing/) });
+    await expect(importDataset(db, lead, projectD, "lerobot", new TextEncoder().encode("{}"))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/not a .tar/) });
+    const garbage = await packTar({ "meta/info.json": info, [path]: new TextEncoder().encode("not parquet at all, just text") });
+    await expect(importDataset(db, lead, projectD, "lerobot", garbage)).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(new RegExp(`^${path}: not a Parquet file`)) });
+    const v1 = await packTar({ "meta/info.json": new TextEncoder().encode(JSON.stringify({ codebase_version: "v1.6", fps: 10, features: {} })), [path]: bad });
+    await expect(importDataset(db, lead, projectD, "lerobot", v1)).rejects.toMatchObject({ code: "UNPROCESSABLE", message: "meta/info.json: codebase_version v1.6 is not supported; use v3.0, v2.1, v2.0" });
     expect(await listDatasetVersions(db, lead, projectD)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "@/contracts/openapi";
 import { ROOT, startServer, type ServerProcess } from "../helpers/server-process";
@@ -96,8 +97,21 @@ describe("corrective CLI against the real server", () => {
     const exported = await ok(["export", "--project", projectId, "--version", "0", "--out", out], auth);
     const lines = fs.readFileSync(out, "utf8").trim().split("\n");
     expect(lines.length).toBeGreaterThan(0);
-    expect(exported).toBe(`wrote ${lines.length} samples of dataset v0 to ${out}`);
+    expect(exported).toBe(`wrote ${lines.length} samples of dataset v0 to ${out} (jsonl)`);
     expect(JSON.parse(lines[0]!)).toMatchObject({ observation: expect.any(Array), action: expect.any(Number), version: 0 });
+
+    // The LeRobot .tar of the latest version, and the published policy as ONNX, which ONNX Runtime runs.
+    const tarFile = path.join(tmp, "dataset.tar");
+    expect(await ok(["export", "--project", projectId, "--version", "latest", "--format", "lerobot", "--out", tarFile], auth)).toBe(`wrote ${lines.length} samples of dataset v0 to ${tarFile} (lerobot)`);
+    expect(fs.readFileSync(tarFile).subarray(0, 14).toString()).toBe("meta/info.json");
+    const onnxFile = path.join(tmp, "policy.onnx");
+    expect(await ok(["policy", "download", "--project", projectId, "--out", onnxFile], auth)).toMatch(/^wrote policy v1 to .*policy\.onnx \(onnx\)$/);
+    const session = await ort.InferenceSession.create(fs.readFileSync(onnxFile));
+    const result = await session.run({ observation: new ort.Tensor("float32", new Float32Array([0, 0.1, -0.02, 0.3]), [1, 4]) });
+    expect([0n, 1n]).toContain((result.action!.data as BigInt64Array)[0]);
+    const bad = await cli(["export", "--project", projectId, "--version", "0", "--format", "csv", "--out", tarFile], auth);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format must be one of jsonl, lerobot, got "csv"/);
   }, 300_000);
 
   it("adds a member, uploads demonstrations from a file, and creates a named token that works", async () => {

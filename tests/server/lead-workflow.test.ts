@@ -164,12 +164,20 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     const jsonl = await lead.call("GET", exportUrl(p, 2, "jsonl"));
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers.get("x-checksum")).toBe(last.checksum);
-    const lerobot = await lead.call("GET", exportUrl(p, 2, "lerobot"));
-    expect(lerobot.status).toBe(200);
-    expect(Object.keys(lerobot.body.files)).toEqual(expect.arrayContaining(["meta/info.json", "meta/episodes.jsonl", "meta/stats.json", "data/chunk-000/episode_000000.jsonl"]));
-    for (const [format, body] of [["jsonl", String(jsonl.body)], ["lerobot", JSON.stringify(lerobot.body)]] as const) {
+    // The LeRobot .tar, streamed: read as bytes (the JSON client would decode it as text).
+    const tarRes = await fetch(`${lead.base}${exportUrl(p, "latest", "lerobot")}`, { headers: { authorization: `Bearer ${lead.token}` } });
+    expect(tarRes.status).toBe(200);
+    expect(tarRes.headers.get("content-type")).toBe("application/x-tar");
+    expect(tarRes.headers.get("x-dataset-version")).toBe("2");
+    expect(tarRes.headers.get("x-checksum")).toBe(last.checksum);
+    const tarBytes = new Uint8Array(await tarRes.arrayBuffer());
+    expect(new TextDecoder().decode(tarBytes.subarray(0, 14))).toBe("meta/info.json");
+    const unknown = await lead.call("GET", `${LEAD_API.datasetExport(p, 2)}?format=parquet`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe('Unknown dataset format "parquet"; use jsonl or lerobot');
+    for (const [format, body] of [["jsonl", String(jsonl.body)], ["lerobot", tarBytes]] as const) {
       const target = await lead.ok("POST", "/api/v1/projects", { name: `Imported ${format}`, envId: ENV, settings: IMPORT_SETTINGS });
-      const res = await lead.call("POST", importUrl(target.id, format), body, { "content-type": format === "jsonl" ? "application/x-ndjson" : "application/json" });
+      const res = await lead.call("POST", importUrl(target.id, format), body, { "content-type": format === "jsonl" ? "application/x-ndjson" : "application/x-tar" });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       const [copy] = await lead.ok("GET", LEAD_API.datasets(target.id));
       expect({ sampleCount: copy.sampleCount, checksum: copy.checksum, bySource: copy.bySource }).toEqual({ sampleCount: last.sampleCount, checksum: last.checksum, bySource: last.bySource });

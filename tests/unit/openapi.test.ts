@@ -162,7 +162,7 @@ describe("OpenAPI document: complete", () => {
     expect(doc.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
   });
 
-  it("documents the special cases: 204 from tasks/next, 201/200 for labels, 413 for frames, octet-stream policies, JSONL export", () => {
+  it("documents the special cases: 204 from tasks/next, 201/200 for labels, 413 for frames, octet-stream and ONNX policies, JSONL and LeRobot .tar export", () => {
     const responses = (method: string, p: string) => paths[p]![method]!.responses as Record<string, JsonSchema>;
     expect(Object.keys(responses("post", "/api/v1/projects/{projectId}/tasks/next"))).toEqual(expect.arrayContaining(["200", "204"]));
     expect(paths["/api/v1/projects/{projectId}/comments"]!.get!.parameters).toEqual(
@@ -172,8 +172,8 @@ describe("OpenAPI document: complete", () => {
     const frames = paths["/api/v1/projects/{projectId}/frames"]!.post!;
     expect(Object.keys((frames.requestBody as { content: object }).content)).toEqual(["image/png", "image/jpeg"]);
     expect(responses("post", "/api/v1/projects/{projectId}/frames")["413"]).toEqual({ $ref: "#/components/responses/PayloadTooLarge" });
-    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/policies/latest")["200"]!.content as object)).toEqual(["application/json", "application/octet-stream"]);
-    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/datasets/{version}/export")["200"]!.content as object)).toEqual(["application/x-ndjson", "application/json"]);
+    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/policies/latest")["200"]!.content as object)).toEqual(["application/json", "application/octet-stream", "application/onnx"]);
+    expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/datasets/{version}/export")["200"]!.content as object)).toEqual(["application/x-ndjson", "application/x-tar"]);
     expect(responses("post", "/api/v1/auth/login")["429"]).toEqual({ $ref: "#/components/responses/RateLimited" });
   });
 });

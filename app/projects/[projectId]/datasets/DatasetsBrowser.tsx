@@ -2,8 +2,8 @@
 
 /**
  * The lead's dataset browser: versions (counts per round and source, checksum), one version's sources per
- * round and action histogram, its samples page by page, the diff of two versions, export (JSONL and the
- * LeRobot-style bundle through the export route) and import of a file into this project.
+ * round and action histogram, its samples page by page, the diff of two versions, export (JSONL and a
+ * LeRobot v3.0 .tar through the export route) and import of a file into this project.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
@@ -313,7 +313,7 @@ function ImportPanel({ projectId, hasData }: { projectId: string; hasData: boole
   const upload = useMutation({
     mutationFn: (f: File) => {
       setProgress(0);
-      return uploadFile<TDatasetImportResult>(importUrl(projectId, format), f, format === "jsonl" ? "application/x-ndjson" : "application/json", setProgress);
+      return uploadFile<TDatasetImportResult>(importUrl(projectId, format), f, format === "jsonl" ? "application/x-ndjson" : "application/x-tar", setProgress);
     },
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: leadKeys.datasets(projectId) });
@@ -325,7 +325,7 @@ function ImportPanel({ projectId, hasData }: { projectId: string; hasData: boole
   function pick(f: File | null) {
     setFile(f);
     upload.reset();
-    if (f) setFormat(/\.jsonl$|\.ndjson$/i.test(f.name) ? "jsonl" : /\.json$/i.test(f.name) ? "lerobot" : format);
+    if (f) setFormat(/\.jsonl$|\.ndjson$/i.test(f.name) ? "jsonl" : /\.tar$/i.test(f.name) ? "lerobot" : format);
   }
   function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -336,20 +336,20 @@ function ImportPanel({ projectId, hasData }: { projectId: string; hasData: boole
     <section className="panel" aria-labelledby="import-h">
       <h2 id="import-h" style={{ marginTop: 0 }}>Import demonstrations</h2>
       <p className="small muted">
-        A JSONL file (one <code>{"{observation, action, source?, episode_index?, frame_index?}"}</code> per line, as exported) or a LeRobot bundle (<code>.lerobot.json</code>).
+        A JSONL file (one <code>{"{observation, action, source?, episode_index?, frame_index?}"}</code> per line, as exported) or a LeRobot dataset packed as a <code>.tar</code> (v3.0 as exported, or v2.1 with one Parquet file per episode).
         The whole file is checked against this project&apos;s spaces first; on any error nothing is imported. The samples become a new dataset version and a training round starts.
         {hasData ? " They are added on top of the current dataset." : ""}
       </p>
       <form className="row" onSubmit={onSubmit} data-testid="import-form">
         <label className="inline">
           File
-          <input ref={input} type="file" accept=".jsonl,.ndjson,.json,application/json,application/x-ndjson" onChange={(e) => pick(e.target.files?.[0] ?? null)} data-testid="import-file" />
+          <input ref={input} type="file" accept=".jsonl,.ndjson,.tar,application/x-ndjson,application/x-tar" onChange={(e) => pick(e.target.files?.[0] ?? null)} data-testid="import-file" />
         </label>
         <label className="inline">
           Format
           <select value={format} onChange={(e) => setFormat(e.target.value as TDatasetFormat)} data-testid="import-format">
             <option value="jsonl">JSONL</option>
-            <option value="lerobot">LeRobot bundle</option>
+            <option value="lerobot">LeRobot (.tar)</option>
           </select>
         </label>
         <button type="submit" disabled={!file || upload.isPending} data-testid="import-submit">

@@ -11,7 +11,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { EVAL_FIRST_SEED, type TPolicyMetrics, type TPolicyPublished, type TPolicySummary } from "@/contracts/policies";
-import { LEAD_API } from "@/contracts/lead-routes";
+import type { TPolicyFormat } from "@/contracts/datasets";
+import { LEAD_API, withQuery } from "@/contracts/lead-routes";
 import { getEnvSpec } from "@/envs/index";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction } from "@/app/_components/control/actions";
@@ -111,7 +112,8 @@ export function PoliciesView({ project }: { project: LeadProject }) {
                     <td>{r.training.samples ?? "—"}</td>
                     <td className="small">{r.publishedAt ? fmtDate(r.publishedAt) : <span className="muted">{r.kind === "rl-finetune" ? "candidate (not published)" : "not published"}</span>}</td>
                     <td className="nowrap">
-                      <DownloadButton projectId={p} version={r.version} />{" "}
+                      <DownloadButton projectId={p} version={r.version} format="crpl" />{" "}
+                      <DownloadButton projectId={p} version={r.version} format="onnx" />{" "}
                       {r.publishedAt && r.version !== current && (
                         <button type="button" className="secondary" onClick={() => setConfirm(r.version)} data-testid={`rollback-${r.version}`}>
                           Roll back to v{r.version}
@@ -151,17 +153,18 @@ export function PoliciesView({ project }: { project: LeadProject }) {
   );
 }
 
-function DownloadButton({ projectId, version }: { projectId: string; version: number }) {
+/** Downloads a policy version: Corrective's blob (`crpl`) or an ONNX model (`onnx`, for ONNX Runtime on a robot). */
+function DownloadButton({ projectId, version, format }: { projectId: string; version: number; format: TPolicyFormat }) {
   const [state, setState] = useState<"idle" | "busy" | { error: string }>("idle");
   async function download() {
     setState("busy");
     try {
-      const res = await fetch(LEAD_API.policy(projectId, version), { headers: { accept: "application/octet-stream" }, credentials: "same-origin" });
+      const res = await fetch(withQuery(LEAD_API.policy(projectId, version), { format }), { credentials: "same-origin" });
       if (!res.ok) throw new Error(`Download failed (${res.status})`);
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");
       a.href = url;
-      a.download = `policy-v${version}.crpl`;
+      a.download = `policy-v${version}.${format}`;
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -173,8 +176,15 @@ function DownloadButton({ projectId, version }: { projectId: string; version: nu
   }
   return (
     <>
-      <button type="button" className="secondary" onClick={download} disabled={state === "busy"} data-testid={`download-${version}`}>
-        {state === "busy" ? "Downloading…" : "Download"}
+      <button
+        type="button"
+        className="secondary"
+        onClick={download}
+        disabled={state === "busy"}
+        data-testid={format === "onnx" ? `download-onnx-${version}` : `download-${version}`}
+        title={format === "onnx" ? "ONNX model: observation → distribution parameters and action (see docs/FORMATS.md)" : "Corrective policy blob"}
+      >
+        {state === "busy" ? "Downloading…" : format === "onnx" ? "ONNX" : "Download"}
       </button>
       {typeof state === "object" && <span className="field-error"> {state.error}</span>}
     </>

@@ -1,0 +1,2 @@
+CREATE INDEX "aggregated_state_idx" ON "aggregated_labels" USING btree ("state_id");--> statement-breakpoint
+CREATE INDEX "dataset_samples_episode_order_idx" ON "dataset_samples" USING btree ("project_id","version","episode","frame_index","id");

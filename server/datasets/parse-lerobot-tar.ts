@@ -1,0 +1,172 @@
+/**
+ * Reading a LeRobot dataset packed as a `.tar` (what `format=lerobot` exports): v3.0 (`data/chunk-NNN/
+ * file-NNN.parquet`) or v2.x (`data/chunk-NNN/episode_NNNNNN.parquet`), with `meta/info.json`. Rows are read in
+ * pages of {@link ROW_PAGE} with hyparquet and mapped to the project's spaces:
+ * `observation.state` → observation, `action` → action (`[a]` or `a` for a discrete space), episode and
+ * frame indices kept, source `import` — unless the file is a Corrective export, whose `corrective.exact`
+ * (JSON `[observation, action]`) and `corrective.source` columns carry the exact values and the source
+ * (so the checksum survives the round trip).
+ *
+ * `validate()` reads everything once and throws a 422 naming the first bad row
+ * (`data/chunk-000/file-000.parquet row 17: action …`); `pages()` reads it again for the insert, so at most
+ * one page of samples is in memory as objects.
+ */
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import tar from "tar-stream";
+import { z, type ZodError } from "zod";
+import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
+import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
+import type { DatasetSampleInput } from "./write-version";
+
+/** Rows decoded and validated per turn of the event loop. */
+export const ROW_PAGE = 2000;
+
+const COLUMNS = ["observation.state", "action", "episode_index", "frame_index", "corrective.source", "corrective.exact"] as const;
+
+export interface LeRobotSource {
+  codebaseVersion: string;
+  samples: number;
+  episodes: number;
+  pages(): AsyncGenerator<DatasetSampleInput[]>;
+}
+
+const zodProblem = (err: ZodError) => {
+  const issue = err.issues[0];
+  return issue ? `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` : "invalid";
+};
+
+/** The tar's regular files by path (a leading `./` or one top folder holding `meta/` is dropped). */
+export async function untar(body: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  const extract = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    extract.on("finish", resolve);
+    extract.on("error", reject);
+  });
+  extract.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  try {
+    await done;
+  } catch (err) {
+    throw badLine("archive", `not a readable .tar (${(err as Error).message})`);
+  }
+  const root = [...files.keys()].find((p) => p.endsWith(LEROBOT_PATHS.info))?.slice(0, -LEROBOT_PATHS.info.length) ?? "";
+  if (root === "") return files;
+  return new Map([...files].filter(([p]) => p.startsWith(root)).map(([p, b]) => [p.slice(root.length), b]));
+}
+
+export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<LeRobotSource> {
+  if (body.byteLength < 512) throw badLine("archive", "not a .tar (LeRobot imports are the .tar that format=lerobot exports)");
+  const files = await untar(body);
+  const infoBytes = files.get(LEROBOT_PATHS.info);
+  if (!infoBytes) throw badLine(LEROBOT_PATHS.info, "meta/info.json is missing");
+  let infoJson: unknown;
+  try {
+    infoJson = JSON.parse(new TextDecoder().decode(infoBytes));
+  } catch {
+    throw badLine(LEROBOT_PATHS.info, "not valid JSON");
+  }
+  const info = ZLeRobotInfo.safeParse(infoJson);
+  if (!info.success) throw badLine(LEROBOT_PATHS.info, zodProblem(info.error));
+  const version = info.data.codebase_version;
+  if (!(LEROBOT_IMPORT_VERSIONS as readonly string[]).includes(version)) {
+    throw badLine(LEROBOT_PATHS.info, `codebase_version ${version} is not supported; use ${LEROBOT_IMPORT_VERSIONS.join(", ")}`);
+  }
+  for (const key of ["observation.state", "action"]) {
+    if (!info.data.features[key]) throw badLine(LEROBOT_PATHS.info, `features has no "${key}"`);
+  }
+  const dataFiles = [...files.keys()].filter((p) => /^data\/.+\.parquet$/.test(p)).sort();
+  if (dataFiles.length === 0) throw badLine("data/", "no Parquet data files (data/chunk-XXX/file-YYY.parquet or episode_YYYYYY.parquet)");
+  const metas = new Map<string, FileMetaData>();
+  for (const path of dataFiles) {
+    const bytes = files.get(path) as Uint8Array;
+    try {
+      metas.set(path, await parquetMetadataAsync(toArrayBuffer(bytes)));
+    } catch (err) {
+      throw badLine(path, `not a Parquet file (${(err as Error).message})`);
+    }
+  }
+
+  async function* pages(): AsyncGenerator<DatasetSampleInput[]> {
+    for (const path of dataFiles) {
+      const file = toArrayBuffer(files.get(path) as Uint8Array);
+      const metadata = metas.get(path) as FileMetaData;
+      const present = new Set(metadata.schema.map((s) => s.name));
+      const columns = COLUMNS.filter((c) => present.has(c));
+      const rows = Number(metadata.num_rows);
+      for (let start = 0; start < rows; start += ROW_PAGE) {
+        const objects = await parquetReadObjects({ file, metadata, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
+        yield objects.map((raw, i) => toSample(`${path} row ${start + i + 1}`, raw, spaces));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  let samples = 0;
+  const episodes = new Set<number>();
+  for await (const page of pages()) {
+    samples += page.length;
+    if (samples > MAX_IMPORT_SAMPLES) throw badLine("data/", `more than ${MAX_IMPORT_SAMPLES} samples`);
+    for (const s of page) episodes.add(s.episode);
+  }
+  if (samples === 0) throw badLine(dataFiles[0] as string, "the dataset has no rows");
+  return { codebaseVersion: version, samples, episodes: episodes.size, pages };
+}
+
+/** hyparquet's AsyncBuffer over the extracted bytes, without copying the whole file (only the slices it reads). */
+function toArrayBuffer(bytes: Uint8Array): AsyncBuffer {
+  return { byteLength: bytes.byteLength, slice: (start: number, end?: number) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.byteLength)) as ArrayBuffer };
+}
+
+/** Parquet values as JSON-like ones: bigint → number, typed arrays → arrays, a scalar → `[x]` for vectors. */
+function plain(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, plain);
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
+const VECTORS = new Set(["observation.state", "action"]);
+
+function toSample(where: string, raw: Record<string, unknown>, spaces: Spaces): DatasetSampleInput {
+  const row: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const p = plain(v);
+    row[k] = VECTORS.has(k) && typeof p === "number" ? [p] : p;
+  }
+  const parsed = ZLeRobotRow.safeParse(row);
+  if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
+  const r = parsed.data;
+  const exact = r["corrective.exact"] ? parseExact(where, r["corrective.exact"]) : null;
+  const observation = exact?.[0] ?? r["observation.state"];
+  const vector = exact ? (Array.isArray(exact[1]) ? exact[1] : [exact[1]]) : r.action;
+  let action: number | number[] = vector;
+  if (spaces.actionSpace.type === "discrete") {
+    if (vector.length !== 1) throw badLine(where, `action must be [a] for a discrete action space, got ${vector.length} elements`);
+    action = vector[0] as number;
+  }
+  checkSample(spaces, where, observation, action);
+  return { stateId: null, observation, action, source: r["corrective.source"] ?? "import", episode: r.episode_index, frameIndex: r.frame_index };
+}
+
+const ZExact = z.tuple([z.array(z.number().finite()).min(1).max(65_536), z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)])]);
+
+function parseExact(where: string, text: string): z.infer<typeof ZExact> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badLine(where, "corrective.exact: not valid JSON");
+  }
+  const parsed = ZExact.safeParse(json);
+  if (!parsed.success) throw badLine(where, `corrective.exact: ${zodProblem(parsed.error)}`);
+  return parsed.data;
+}

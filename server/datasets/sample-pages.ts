@@ -1,0 +1,89 @@
+/**
+ * Reading a dataset version page by page, in episode order, for exports: a keyset cursor over
+ * `(version, episode, frame_index, id)` — served by `dataset_samples_episode_order_idx`, so each page is an
+ * index range scan, never a sort of the whole project — joined with what LeRobot rows carry besides the
+ * sample: the aggregated label's labeller count and agreement, and the state's frame (when asked).
+ *
+ * At most one page is in memory at a time; every page is a database round trip, so the event loop gets a
+ * turn between pages (the point: a 100k-sample export must not stall other requests, see bench/export.ts).
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+
+export interface SampleRow {
+  id: number;
+  version: number;
+  episode: number;
+  frameIndex: number;
+  observation: number[];
+  action: number | number[];
+  source: string;
+  stateId: string | null;
+  labelCount: number | null;
+  agreement: number | null;
+  frame: Buffer | null;
+}
+
+/** Rows per page: ~5k rows of a 4–64-d sample is a few MB (more with frames, see `framePageSize`). */
+export const SAMPLE_PAGE_SIZE = 5000;
+
+export async function* sampleRows(
+  db: Db,
+  projectId: string,
+  version: number,
+  options: { withFrames?: boolean; pageSize?: number } = {},
+): AsyncGenerator<SampleRow[]> {
+  const pageSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
+  const frames = options.withFrames === true;
+  let after: [number, number, number, number] = [-1, -1, -1, -1];
+  for (;;) {
+    const result = await db.execute<{
+      id: string | number;
+      version: number;
+      episode: number;
+      frame_index: number;
+      observation: number[];
+      action: number | number[];
+      source: string;
+      state_id: string | null;
+      label_count: number | null;
+      agreement: number | null;
+      frame: Buffer | null;
+    }>(sql`
+      SELECT s.id, s.version, s.episode, s.frame_index, s.observation, s.action, s.source, s.state_id,
+             al.label_count, al.agreement, ${frames ? sql`f.bytes` : sql`NULL::bytea`} AS frame
+      FROM dataset_samples s
+      LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
+      ${frames ? sql`LEFT JOIN states st ON st.id = s.state_id LEFT JOIN frames f ON f.id = st.frame_id` : sql``}
+      WHERE s.project_id = ${projectId} AND s.version <= ${version}
+        AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
+      ORDER BY s.version, s.episode, s.frame_index, s.id
+      LIMIT ${pageSize}`);
+    if (result.rows.length === 0) return;
+    const page = result.rows.map((r) => ({
+      id: Number(r.id),
+      version: r.version,
+      episode: r.episode,
+      frameIndex: r.frame_index,
+      observation: r.observation,
+      action: r.action,
+      source: r.source,
+      stateId: r.state_id,
+      labelCount: r.label_count,
+      agreement: r.agreement,
+      frame: r.frame,
+    }));
+    const last = page[page.length - 1]!;
+    after = [last.version, last.episode, last.frameIndex, last.id];
+    yield page;
+    if (result.rows.length < pageSize) return;
+  }
+}
+
+/** Whether any sample of the version has a frame (decides whether the export has an image column). */
+export async function firstFrame(db: Db, projectId: string, version: number): Promise<Buffer | null> {
+  const result = await db.execute<{ bytes: Buffer }>(sql`
+    SELECT f.bytes FROM dataset_samples s JOIN states st ON st.id = s.state_id JOIN frames f ON f.id = st.frame_id
+    WHERE s.project_id = ${projectId} AND s.version <= ${version} LIMIT 1`);
+  return result.rows[0]?.bytes ?? null;
+}

@@ -23,6 +23,7 @@ import { realtimeBus } from "./bus";
 import { ClusterPresence, mergePresence } from "./cluster-presence";
 import type { PostgresRelay } from "./postgres-relay";
 import { userFromCookieHeader } from "./socket-auth";
+import { userForToken } from "../tokens/api-tokens";
 
 interface SocketData {
   user: SessionUser;
@@ -51,7 +52,9 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
   });
 
   io.use(async (socket, next) => {
-    const user = await userFromCookieHeader(socket.handshake.headers.cookie, ctx.config.authSecret);
+    // Browsers authenticate by the session cookie; API clients (robots, clients/typescript) by `auth: { token }`.
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const user = typeof token === "string" ? await userForToken(ctx.database.db, token) : await userFromCookieHeader(socket.handshake.headers.cookie, ctx.config.authSecret);
     if (!user) return next(new Error("UNAUTHENTICATED"));
     socket.data.user = user;
     socket.data.projects = new Set();

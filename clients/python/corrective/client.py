@@ -260,9 +260,10 @@ class Round:
         return self.project.policy(version)
 
     # --- uploads --------------------------------------------------------------------------------------------
-    def upload_rollouts(self, episodes: Sequence[Episode]) -> Dict[str, Any]:
+    def upload_rollouts(self, episodes: Sequence[Episode], progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> Dict[str, Any]:
         """Uploads episodes to this round: demonstrations in round 0, rollouts later (frames first, as PNG, in
-        batches). Safe to call again after a crash or timeout: ids already stored are not stored twice."""
+        batches). Safe to call again after a crash or timeout: ids already stored are not stored twice.
+        `progress(counts)` is called after every request."""
         project = self.project
         obs_space, act_space = project.observation_space, project.action_space
         for e, ep in enumerate(episodes):
@@ -271,13 +272,15 @@ class Round:
                     observation_vector(obs_space, st.observation, f"episodes.{e}.steps.{t}.observation")
                 if act_space is not None and (self.index == 0 or st.intervention):
                     action_json(act_space, st.action, f"episodes.{e}.steps.{t}.action")
+        report = progress or (lambda counts: None)
         if self.index == 0:
-            return self._upload_demonstrations(episodes)
-        frames = self._upload_frames(episodes)
+            return self._upload_demonstrations(episodes, report)
+        frames = self._upload_frames(episodes, report)
         stored: List[Dict[str, Any]] = []
         for chunk in _chunks(episodes):
             body = {"rollouts": [self._rollout_json(ep, frames) for ep in chunk]}
             stored += self.http.json("POST", Routes.sub(project.id, "rollouts"), body)["rollouts"]
+            report({"rollouts": len(stored), "duplicates": sum(1 for r in stored if r["duplicate"]), "of": len(episodes)})
         return {"rollouts": len(stored), "duplicates": sum(1 for r in stored if r["duplicate"]), "frames": len(frames),
                 "steps": sum(ep.length for ep in episodes)}
 
@@ -301,7 +304,7 @@ class Round:
             out["seed"] = int(ep.seed)
         return out
 
-    def _upload_demonstrations(self, episodes: Sequence[Episode]) -> Dict[str, Any]:
+    def _upload_demonstrations(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
         ids, dups = [], 0
         for chunk in _chunks(episodes):
             body = {"source": "expert", "episodes": [{"id": ep.id, "steps": [
@@ -310,9 +313,10 @@ class Round:
             res = self.http.json("POST", Routes.sub(self.project.id, "demonstrations"), body)
             ids += res["rolloutIds"]
             dups += res.get("duplicates", 0)
+            report({"rollouts": len(ids), "duplicates": dups, "of": len(episodes)})
         return {"rollouts": len(ids), "duplicates": dups, "frames": 0, "steps": sum(ep.length for ep in episodes)}
 
-    def _upload_frames(self, episodes: Sequence[Episode]) -> Dict[tuple, str]:
+    def _upload_frames(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None]) -> Dict[tuple, str]:
         """PNG-encodes every step's frame and uploads them in batches; returns (episode id, t) → frame id."""
         ids: Dict[tuple, str] = {}
         batch: List[bytes] = []
@@ -322,6 +326,7 @@ class Round:
             nonlocal batch, size
             if batch:
                 self.http.request("POST", Routes.sub(self.project.id, "frames"), raw=b"".join(batch), content_type=FRAME_BATCH_MIME)
+                report({"frames": len(ids)})
             batch, size = [], 0
 
         for ep in episodes:

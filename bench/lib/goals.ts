@@ -42,5 +42,11 @@ export function goalsSection(): string[] {
     const r = round.rows.find((x) => x.labels === 10000 && String(x.config).startsWith("current"));
     if (r) lines.push(`| bench:round | last label → policy published ≤ 15 s at 10k samples on CPU (${String(r.backend)}) | ${(num(r.wallMs) / 1000).toFixed(1)} s | ${mark(num(r.wallMs) <= 15_000)} | ${round.date} |`);
   }
+  const pyact = rows("pyact");
+  if (pyact) {
+    for (const r of pyact.rows.filter((x) => x.goal === "met" || x.goal === "MISSED")) {
+      lines.push(`| bench:pyact | Python act() ≤ 100 µs per call, default MLP, deterministic, batch 1: ${String(r.label)} | ${num(r.meanUs)} µs (p50 ${num(r.p50Us)} µs) | ${mark(num(r.meanUs) <= 100)} | ${pyact.date} |`);
+    }
+  }
   return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
 }

@@ -9,6 +9,7 @@ object per line (events the test reacts to: the labellers start when a round is 
 import json
 import os
 import sys
+import time
 
 import corrective
 import corrective.client
@@ -36,8 +37,12 @@ def main():
         episodes = project.collect(CartPole(render_size=64), project.latest_policy(), episodes=int(sys.argv[3]), seed=7_000, max_steps=60,
                                    round=rnd, intervene=intervene)
         corrective.client.MAX_STEPS_PER_REQUEST = 100  # many small requests: the test kills this process between two
-        result = rnd.upload_rollouts(episodes, progress=lambda counts: emit(event="uploaded", **counts))
-        emit(event="done", ids=[e.id for e in episodes], steps=sum(e.length for e in episodes), interventions=sum(e.interventions for e in episodes), **result)
+        def progress(counts):
+            emit(event="uploaded", **counts)
+            time.sleep(float(os.environ.get("UPLOAD_PAUSE", "0")))  # a slow link: the test kills the client between requests
+
+        result = rnd.upload_rollouts(episodes, progress=progress)
+        emit(event="done", ids=[e.id for e in episodes], interventions=sum(e.interventions for e in episodes), **result)
         return
 
     settings = {"epochs": 25, "hiddenUnits": [32, 32], "statesPerRound": 250, "labelsPerState": 1, "clientEvaluation": True, "evalEpisodes": 5}

@@ -73,7 +73,7 @@ describe("Python client: DAgger rounds on a Python simulator", () => {
   it("a client killed mid-upload and restarted stores each rollout once; its interventions become samples once, at the dashboard's rate", async () => {
     expect(projectId).not.toBe("");
     const EPISODES = 12;
-    const first = runPython("dagger_rounds.py", ["upload", projectId, String(EPISODES)], env());
+    const first = runPython("dagger_rounds.py", ["upload", projectId, String(EPISODES)], { ...env(), UPLOAD_PAUSE: "0.5" });
     const round = await first.next((e) => e.event === "round");
     // Kill it between two rollout requests (frames are all up by then).
     const partial = await first.next((e) => e.event === "uploaded" && typeof e.rollouts === "number" && (e.rollouts as number) > 0);

@@ -71,7 +71,12 @@ describe("Python client: DAgger rounds on a Python simulator", () => {
   }, 600_000);
 
   it("a client killed mid-upload and restarted stores each rollout once; its interventions become samples once, at the dashboard's rate", async () => {
-    expect(projectId).not.toBe("");
+    if (!projectId) {
+      // Run alone (-t): a project with round 0 published, by the same script.
+      const setup = runPython("dagger_rounds.py", ["rounds"], { ...env(), ROUNDS: "0" });
+      projectId = String((await setup.next((e) => e.event === "project")).id);
+      expect(await setup.exited, setup.output()).toBe(0);
+    }
     const EPISODES = 12;
     const first = runPython("dagger_rounds.py", ["upload", projectId, String(EPISODES)], { ...env(), UPLOAD_PAUSE: "0.5" });
     const round = await first.next((e) => e.event === "round");

@@ -23,7 +23,7 @@ export interface PythonRun {
 export function runPython(script: string, args: string[], env: Record<string, string>): PythonRun {
   const proc = spawn("python3", [path.join(ROOT, "tests/python", script), ...args], {
     cwd: path.join(ROOT, "tests/python"),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PYTHONPATH: path.join(ROOT, "clients/python"), PYTHONUNBUFFERED: "1", ...env },
+    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PYTHONPATH: path.join(ROOT, "clients/python"), PYTHONUNBUFFERED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const events: PythonEvent[] = [];

@@ -38,7 +38,7 @@ afterAll(async () => {
 /** Runs a program to its end while labelling every task of the project it creates (found by name). */
 async function runWhileLabelling(cmd: string, args: string[], env: Record<string, string>, expert: string | ExternalExpert): Promise<{ code: number | null; out: string }> {
   const known = new Set(((await lead.ok("GET", "/api/v1/projects")) as { id: string }[]).map((p) => p.id));
-  const proc = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", CORRECTIVE_URL: server.url, CORRECTIVE_TOKEN: lead.token ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(cmd, args, { cwd: ROOT, env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", CORRECTIVE_URL: server.url, CORRECTIVE_TOKEN: lead.token ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -40,7 +40,11 @@ export function runPython(script: string, args: string[], env: Record<string, st
       if (!line.startsWith("{")) continue;
       const e = JSON.parse(line) as PythonEvent;
       events.push(e);
-      for (const w of [...waiters]) if (w.match(e)) (waiters.delete(w), w.resolve(e));
+      for (const w of [...waiters]) {
+        if (!w.match(e)) continue;
+        waiters.delete(w);
+        w.resolve(e);
+      }
     }
   });
   proc.stderr?.on("data", (d: Buffer) => (out += d.toString()));

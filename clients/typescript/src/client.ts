@@ -10,7 +10,7 @@ import type { ZLoginResult, ZProjectDetailView } from "../../../contracts/openap
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../../contracts/realtime";
 import { FRAME_BATCH_MIME, ROUND_STATUSES, type TExternalRollout, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
 import { API } from "../../../contracts/routes";
-import type { TCreateProject } from "../../../contracts/settings";
+import type { ZCreateProject, ZProjectSettings } from "../../../contracts/settings";
 import { actionProblem, type TSpace } from "../../../contracts/spaces";
 import { Policy } from "../../../trainer/policy/index";
 import { mulberry32 } from "../../../trainer/random";
@@ -22,7 +22,7 @@ import { encodePng, isImage } from "./png";
 type TProjectDetail = z.infer<typeof ZProjectDetailView>;
 type TLogin = z.infer<typeof ZLoginResult>;
 /** Create-project input as the API takes it (unset settings take their defaults). */
-export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace; actionSpace: TSpace; settings?: z.input<typeof import("../../../contracts/settings").ZProjectSettings> };
+export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace; actionSpace: TSpace; settings?: Partial<z.input<typeof ZProjectSettings>> };
 
 /** Request sizes: well under the server's 32 MiB bodies and 1,000 frames a batch. */
 const MAX_STEPS_PER_REQUEST = 20_000;
@@ -55,7 +55,7 @@ export class CorrectiveClient {
   }
 
   async createProject(input: CreateProjectInput): Promise<Project> {
-    const body: z.input<typeof import("../../../contracts/settings").ZCreateProject> = {
+    const body: z.input<typeof ZCreateProject> = {
       name: input.name,
       description: input.description ?? "",
       external: { observationSpace: input.observationSpace, actionSpace: input.actionSpace },
@@ -358,7 +358,10 @@ export class Round {
       if (!batch.length) return;
       const body = new Uint8Array(size);
       let at = 0;
-      for (const r of batch) (body.set(r, at), (at += r.length));
+      for (const r of batch) {
+        body.set(r, at);
+        at += r.length;
+      }
       await this.http.request("POST", API.frames(this.project.id), { body, contentType: FRAME_BATCH_MIME }).then((r) => r.json() as Promise<{ data: TUploadedFrames }>);
       [batch, size] = [[], 0];
     };

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { chunkBySteps } from "../clients/typescript/src/collect";
 import { LEAD_API } from "../contracts/lead-routes";
 import type { TEvaluationResult } from "../contracts/policies";
 import { API } from "../contracts/routes";
@@ -255,7 +256,7 @@ export const COMMANDS: Command[] = [
       let stored = 0;
       let duplicates = 0;
       let roundIndex = -1;
-      for (const batch of byStepCount(rollouts, 20_000)) {
+      for (const batch of chunkBySteps(rollouts, 20_000)) {
         const data = (await client.request<TUploadedRollouts>("POST", API.rollouts(projectId), { rollouts: batch }))!;
         stored += data.rollouts.length;
         duplicates += data.rollouts.filter((r) => r.duplicate).length;
@@ -343,18 +344,4 @@ function readJsonLines<T>(file: string): { value: T; line: number; text: string 
 function lineId(text: string, line: number): string {
   const h = createHash("sha256").update(`${line}\n${text}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function* byStepCount<T extends { steps: unknown[] }>(items: T[], maxSteps: number): Generator<T[]> {
-  let batch: T[] = [];
-  let steps = 0;
-  for (const item of items) {
-    if (batch.length && steps + item.steps.length > maxSteps) {
-      yield batch;
-      [batch, steps] = [[], 0];
-    }
-    batch.push(item);
-    steps += item.steps.length;
-  }
-  if (batch.length) yield batch;
 }

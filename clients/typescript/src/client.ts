@@ -14,7 +14,7 @@ import type { ZCreateProject, ZProjectSettings } from "../../../contracts/settin
 import { actionProblem, type TSpace } from "../../../contracts/spaces";
 import { Policy } from "../../../trainer/policy/index";
 import { mulberry32 } from "../../../trainer/random";
-import { frameId, rolloutId, runEpisode, type Action, type Actor, type Episode, type GymEnv } from "./collect";
+import { chunkBySteps, frameId, rolloutId, runEpisode, type Action, type Actor, type Episode, type GymEnv } from "./collect";
 import { AuthenticationError, FrameError, RoundFailedError, RoundStateError, SpaceError, WaitTimeoutError } from "./errors";
 import { Http, sleep } from "./http";
 import { encodePng, isImage } from "./png";
@@ -307,7 +307,7 @@ export class Round {
     let stored = 0;
     let duplicates = 0;
     if (this.index === 0) {
-      for (const chunk of chunks(episodes)) {
+      for (const chunk of chunkBySteps(episodes, MAX_STEPS_PER_REQUEST)) {
         const body = { source: "expert" as const, episodes: chunk.map((ep) => ({ id: ep.id, steps: ep.steps.map((s) => ({ observation: s.observation, action: s.action, ...(s.state ? { state: s.state } : {}) })) })) };
         const res = await this.http.json<{ rolloutIds: string[]; duplicates: number }>("POST", API.demonstrations(this.project.id), body);
         stored += res.rolloutIds.length;
@@ -317,7 +317,7 @@ export class Round {
       return { rollouts: stored, duplicates, frames: 0, steps };
     }
     const frames = await this.uploadFrames(episodes);
-    for (const chunk of chunks(episodes)) {
+    for (const chunk of chunkBySteps(episodes, MAX_STEPS_PER_REQUEST)) {
       const rollouts: TExternalRollout[] = chunk.map((ep) => ({
         id: ep.id,
         ...(ep.seed === null ? {} : { seed: ep.seed }),
@@ -384,18 +384,4 @@ export class Round {
     await flush();
     return ids;
   }
-}
-
-function* chunks(episodes: Episode[]): Generator<Episode[]> {
-  let chunk: Episode[] = [];
-  let steps = 0;
-  for (const ep of episodes) {
-    if (chunk.length && steps + ep.steps.length > MAX_STEPS_PER_REQUEST) {
-      yield chunk;
-      [chunk, steps] = [[], 0];
-    }
-    chunk.push(ep);
-    steps += ep.steps.length;
-  }
-  if (chunk.length) yield chunk;
 }

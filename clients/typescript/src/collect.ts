@@ -105,3 +105,18 @@ export const ROLLOUT_NAMESPACE = "6f6a1e4c-3b1d-4c2e-9a57-1c0de5ca1e00";
 export const rolloutId = (projectId: string, roundIndex: number | null, seed: number | null) =>
   roundIndex === null || seed === null ? Promise.resolve(crypto.randomUUID()) : uuidV5(`${projectId}/${roundIndex}/${seed}`, ROLLOUT_NAMESPACE);
 export const frameId = (rollout: string, t: number) => uuidV5(`frame/${t}`, rollout);
+
+/** Splits rollouts into request-sized groups of at most `maxSteps` steps (a longer rollout goes alone). */
+export function* chunkBySteps<T extends { steps: readonly unknown[] }>(items: readonly T[], maxSteps: number): Generator<T[]> {
+  let batch: T[] = [];
+  let steps = 0;
+  for (const item of items) {
+    if (batch.length && steps + item.steps.length > maxSteps) {
+      yield batch;
+      [batch, steps] = [[], 0];
+    }
+    batch.push(item);
+    steps += item.steps.length;
+  }
+  if (batch.length) yield batch;
+}

@@ -133,11 +133,11 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Row[]> {
   let cleanup: () => Promise<void>;
   if (engine === "postgres") {
     const scratch = await createScratchPostgres();
-    server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "bench-secret-0123456789abcdef" });
+    server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "bench-secret-0123456789abcdef" }, 300_000);
     rawUrl = scratch.url;
     cleanup = scratch.drop;
   } else {
-    server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-ingest-")) });
+    server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-ingest-")) }, 300_000);
     const ref = await openDatabase({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-ingest-ref-")) });
     rawUrl = ref.url;
     cleanup = () => ref.close();

@@ -48,5 +48,12 @@ export function goalsSection(): string[] {
       lines.push(`| bench:pyact | Python act() ≤ 100 µs per call, default MLP, deterministic, batch 1: ${String(r.label)} | ${num(r.meanUs)} µs (p50 ${num(r.p50Us)} µs) | ${mark(num(r.meanUs) <= 100)} | ${pyact.date} |`);
     }
   }
+  const ingest = rows("ingest");
+  if (ingest) {
+    for (const r of ingest.rows.filter((x) => x.engine === "postgres" && String(x.path).endsWith("client"))) {
+      lines.push(`| bench:ingest | ≥ 500 frames/s (64×64 PNG) through the ${String(r.path)}, PostgreSQL | ${num(r.framesPerSecond)} frames/s | ${mark(num(r.framesPerSecond) >= 500)} | ${ingest.date} |`);
+      lines.push(`| bench:ingest | ≥ 20,000 steps/s through the ${String(r.path)}, PostgreSQL | ${num(r.stepsPerSecond)} steps/s | ${mark(num(r.stepsPerSecond) >= 20_000)} | ${ingest.date} |`);
+    }
+  }
   return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
 }

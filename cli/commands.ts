@@ -2,9 +2,13 @@
  * The CLI's commands: each names the options it takes, which of them are required, whether it needs a
  * token, and what it does against `/api/v1`. Paths come from `contracts/routes.ts`, like everywhere else.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { chunkBySteps } from "../clients/typescript/src/collect";
+import { LEAD_API } from "../contracts/lead-routes";
+import type { TEvaluationResult } from "../contracts/policies";
 import { API } from "../contracts/routes";
-import { ROUND_STATUSES, type TRound, type TRoundStatus } from "../contracts/rounds";
+import { ROUND_STATUSES, type TExternalRollout, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedRollouts } from "../contracts/rounds";
 import { DATASET_FORMATS, POLICY_FORMATS } from "../contracts/datasets";
 import { PROJECT_ROLES, type TProjectSummary } from "../contracts/projects";
 import { ApiClient, CliError } from "./http-client";
@@ -33,7 +37,7 @@ export interface Command {
 }
 
 /** Options each command may take (besides the global --url, --token, --json, --help). All take a value. */
-export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out", "format"] as const;
+export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out", "format", "external", "return-range"] as const;
 
 const str = (opts: OptionValues, name: string) => opts[name] as string;
 
@@ -145,16 +149,23 @@ export const COMMANDS: Command[] = [
   },
   {
     name: "project create",
-    summary: "Create a project on a built-in environment; prints its id",
-    usage: "--name NAME --env ENV_ID [--description TEXT] [--settings JSON]",
-    options: ["name", "env", "description", "settings"],
-    required: ["name", "env"],
+    summary: "Create a project on a built-in environment, or an external one (your robot or simulator); prints its id",
+    usage: `--name NAME (--env ENV_ID | --external '{"observationSpace":{…},"actionSpace":{…}}') [--description TEXT] [--settings JSON]`,
+    options: ["name", "env", "external", "description", "settings"],
+    required: ["name"],
     auth: true,
     async run({ client, opts, result, note }) {
       const settings = jsonOption(opts, "settings");
-      const body = { name: str(opts, "name"), envId: str(opts, "env"), ...(opts.description !== undefined ? { description: str(opts, "description") } : {}), ...(settings !== undefined ? { settings } : {}) };
+      const external = jsonOption(opts, "external");
+      if ((opts.env === undefined) === (external === undefined)) throw new CliError("give either --env (a built-in environment) or --external (observation and action spaces)", 2);
+      const body = {
+        name: str(opts, "name"),
+        ...(external === undefined ? { envId: str(opts, "env") } : { external }),
+        ...(opts.description !== undefined ? { description: str(opts, "description") } : {}),
+        ...(settings !== undefined ? { settings } : {}),
+      };
       const data = await client.request<TProjectSummary>("POST", API.projects, body);
-      note(`created project "${data!.name}" on ${data!.envId}`);
+      note(`created project "${data!.name}" on ${data!.envId ?? "an external environment"}`);
       result(data, data!.id);
     },
   },
@@ -246,6 +257,48 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: "rollouts upload",
+    summary: "Upload rollouts from a JSONL file (one {\"id\"?,\"seed\"?,\"steps\":[…]} per line) to the collecting round; safe to re-run",
+    usage: "--project ID --file rollouts.jsonl",
+    options: ["project", "file"],
+    required: ["project", "file"],
+    auth: true,
+    async run({ client, opts, result, progress }) {
+      const projectId = str(opts, "project");
+      const rollouts = readJsonLines<TExternalRollout>(str(opts, "file")).map(({ value, line, text }) => ({ ...value, id: value.id ?? lineId(text, line) }));
+      let stored = 0;
+      let duplicates = 0;
+      let roundIndex = -1;
+      for (const batch of chunkBySteps(rollouts, 20_000)) {
+        const data = (await client.request<TUploadedRollouts>("POST", API.rollouts(projectId), { rollouts: batch }))!;
+        stored += data.rollouts.length;
+        duplicates += data.rollouts.filter((r) => r.duplicate).length;
+        roundIndex = data.roundIndex;
+        progress(`uploaded ${stored}/${rollouts.length} rollouts`);
+      }
+      const steps = rollouts.reduce((n, r) => n + r.steps.length, 0);
+      result({ roundIndex, rollouts: stored, duplicates, steps }, `uploaded ${stored} rollouts (${steps} steps) to round ${roundIndex}${duplicates ? `; ${duplicates} were already there` : ""}`);
+    },
+  },
+  {
+    name: "eval post",
+    summary: "Post evaluation episodes a client ran with a policy version (JSONL: one {\"return\",\"length\",\"success\"?} per line)",
+    usage: "--project ID --version N --file episodes.jsonl [--return-range MIN,MAX]",
+    options: ["project", "version", "file", "return-range"],
+    required: ["project", "version", "file"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const episodes = readJsonLines<TPostEvaluation["episodes"][number]>(str(opts, "file")).map((l) => l.value);
+      const range = opts["return-range"] === undefined ? undefined : String(opts["return-range"]).split(",").map(Number);
+      if (range && (range.length !== 2 || !range.every(Number.isFinite))) throw new CliError(`--return-range must be MIN,MAX, got "${String(opts["return-range"])}"`, 2);
+      const body: TPostEvaluation = { episodes, ...(range ? { returnRange: range as [number, number] } : {}) };
+      const version = intOption(opts, "version", 1)!;
+      const data = (await client.request<TEvaluationResult>("POST", LEAD_API.policyEvaluations(str(opts, "project"), version), body))!;
+      const m = data.metrics;
+      result(data, `v${version}: mean return ${m.meanReturn.toFixed(2)}${m.normalizedReturn !== null ? ` (normalised ${m.normalizedReturn.toFixed(3)})` : ""} over ${m.episodes} episodes${data.roundIndex !== null ? ` · round ${data.roundIndex}` : ""} · ${data.published ? "published" : `live policy stays v${data.currentVersion}`}`);
+    },
+  },
+  {
     name: "export",
     summary: "Download a dataset version as JSONL or as a LeRobot v3.0 .tar (Parquet)",
     usage: `--project ID --version N|latest --out FILE [--format ${DATASET_FORMATS.join("|")}]`,
@@ -265,7 +318,7 @@ export const COMMANDS: Command[] = [
   },
   {
     name: "policy download",
-    summary: "Download a policy version as Corrective's blob (crpl) or as an ONNX model",
+    summary: "Download a policy version (the latest published by default) as an ONNX model or Corrective's blob (crpl); the format follows FILE's extension unless --format says",
     usage: `--project ID --out FILE [--version N|latest] [--format ${POLICY_FORMATS.join("|")}]`,
     options: ["project", "version", "out", "format"],
     required: ["project", "out"],
@@ -273,12 +326,39 @@ export const COMMANDS: Command[] = [
     async run({ client, opts, result }) {
       const projectId = str(opts, "project");
       const version = opts.version === undefined ? "latest" : versionOption(opts);
-      const format = choiceOption(opts, "format", POLICY_FORMATS) ?? "onnx";
       const out = str(opts, "out");
+      const format = choiceOption(opts, "format", POLICY_FORMATS) ?? (out.endsWith(".crpl") ? "crpl" : "onnx");
       const path = version === "latest" ? API.latestPolicy(projectId) : `${API.project(projectId)}/policies/${version}`;
       const headers = await client.download(`${path}?format=${format}`, out);
-      const data = { file: out, version: Number(headers.get("x-policy-version")), format };
-      result(data, `wrote policy v${data.version} to ${out} (${format})`);
+      const data = { file: out, version: Number(headers.get("x-policy-version")), format, bytes: fs.statSync(out).size };
+      result(data, `wrote policy v${data.version} to ${out} (${format}, ${data.bytes} bytes)`);
     },
   },
 ];
+
+/** The non-empty lines of a JSONL file, parsed (a usage error names the first bad line). */
+function readJsonLines<T>(file: string): { value: T; line: number; text: string }[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
+  }
+  const out: { value: T; line: number; text: string }[] = [];
+  for (const [i, raw] of text.split("\n").entries()) {
+    if (!raw.trim()) continue;
+    try {
+      out.push({ value: JSON.parse(raw) as T, line: i + 1, text: raw });
+    } catch (err) {
+      throw new CliError(`${file}:${i + 1} is not JSON: ${(err as Error).message}`, 2);
+    }
+  }
+  if (!out.length) throw new CliError(`${file} holds no lines`, 2);
+  return out;
+}
+
+/** A rollout id from its line number and content: uploading the same file again stores nothing twice. */
+function lineId(text: string, line: number): string {
+  const h = createHash("sha256").update(`${line}\n${text}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

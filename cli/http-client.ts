@@ -44,8 +44,8 @@ export class ApiClient {
   }
 
   /** Streams a successful response body to `file`; returns the response headers. */
-  async download(path: string, file: string): Promise<Headers> {
-    const res = await this.send("GET", path);
+  async download(path: string, file: string, accept?: string): Promise<Headers> {
+    const res = await this.send("GET", path, undefined, accept);
     if (!res.ok) {
       const text = await res.text();
       let parsed: unknown = null;
@@ -61,8 +61,8 @@ export class ApiClient {
     return res.headers;
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { accept: "application/json" };
+  private async send(method: string, path: string, body?: unknown, accept = "application/json"): Promise<Response> {
+    const headers: Record<string, string> = { accept };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     const url = new URL(path, this.baseUrl);

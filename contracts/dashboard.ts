@@ -27,6 +27,9 @@ export interface TDashboardRound {
   normalizedReturn: number | null;
   meanReturn: number | null;
   successRate: number | null;
+  /** Steps where a person took over the robot (HG-DAgger), and their share of the round's external rollout steps. */
+  interventions: number;
+  interventionRate: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,6 +43,8 @@ export interface TDashboard {
     expert: number;
     /** Round 0's score: behaviour cloning on the demonstrations alone. */
     bc: number | null;
+    /** Intervention rate per round with external rollouts (the number HG-DAgger and ThriftyDAgger drive down). */
+    interventionRates: { round: number; rate: number }[];
   };
   /** Loss per epoch of the most recent trained policy (the live curve comes from `training:progress`). */
   lastLossCurve: { round: number; points: { epoch: number; loss: number; valLoss?: number | null }[] } | null;

@@ -17,7 +17,7 @@ export type TDatasetFormat = (typeof DATASET_FORMATS)[number];
 const ZVector = z.array(z.number().finite()).min(1).max(65_536);
 const ZActionValue = z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)]);
 
-export const SAMPLE_SOURCES = ["expert", "teleop", "takeover", "label", "gold", "review", "import"] as const;
+export const SAMPLE_SOURCES = ["expert", "teleop", "takeover", "label", "gold", "review", "import", "intervention"] as const;
 const ZSource = z.string().trim().min(1).max(40).regex(/^[a-z_]+$/, "lower-case letters and _ only");
 
 /** One line of the `jsonl` format. `version`, `episode_index` and `frame_index` are optional on import. */

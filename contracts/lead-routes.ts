@@ -46,6 +46,7 @@ export const LEAD_API = {
   datasetImport: (p: string) => `${API.project(p)}/datasets/import`,
   policy: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}`,
   policyPublish: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}/publish`,
+  policyEvaluations: (p: string, version: Index) => `${API.project(p)}/policies/${enc(String(version))}/evaluations`,
   audit: (p: string) => `${API.project(p)}/audit`,
 } as const;
 

@@ -10,7 +10,7 @@ import { LEAD_API } from "./lead-routes";
 import type { JsonSchema, OperationSpec } from "./openapi";
 import { ZApplyGold, ZMarkGold, ZQualitySettings } from "./quality";
 import { ZReviewDecision, ZReviewQuery } from "./review";
-import { ROUND_STATUSES } from "./rounds";
+import { ROUND_STATUSES, ZPostEvaluation } from "./rounds";
 
 const id = () => z.string().meta({ format: "uuid" });
 const timestamp = () => z.string().meta({ format: "date-time" });
@@ -43,6 +43,8 @@ export const ZDashboardView = z.object({
       normalizedReturn: z.number().nullable(),
       meanReturn: z.number().nullable(),
       successRate: z.number().nullable(),
+      interventions: z.number().describe("Steps where a person took over the robot (HG-DAgger)."),
+      interventionRate: z.number().nullable().describe("interventions / steps of the round's external rollouts."),
       createdAt: timestamp(),
       updatedAt: timestamp(),
     }),
@@ -51,6 +53,7 @@ export const ZDashboardView = z.object({
     points: z.array(z.object({ round: z.number(), normalizedReturn: z.number() })),
     expert: z.number().describe("The scripted expert's normalised return: 1."),
     bc: z.number().nullable().describe("Round 0 (behaviour cloning) normalised return."),
+    interventionRates: z.array(z.object({ round: z.number(), rate: z.number() })).describe("Intervention rate per round with external rollouts."),
   }),
   lastLossCurve: z.object({ round: z.number(), points: z.array(z.object({ epoch: z.number(), loss: z.number(), valLoss: z.number().nullable().optional() })) }).nullable(),
   reviewPending: z.number(),
@@ -155,6 +158,13 @@ export const ZDatasetSamplePageView = z.object({
 });
 export const ZDatasetImportView = z.object({ version: z.number(), roundIndex: z.number(), samples: z.number(), episodes: z.number(), checksum: z.string(), bySource: ZCounts });
 export const ZPolicyPublishedView = z.object({ version: z.number(), policyId: id(), previousVersion: z.number().nullable(), publishedAt: timestamp() });
+export const ZEvaluationResultView = z.object({
+  version: z.number(),
+  metrics: z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number(), source: z.literal("client") }),
+  roundIndex: z.number().nullable(),
+  published: z.boolean(),
+  currentVersion: z.number().nullable(),
+});
 export const ZAuditPageView = z.object({
   entries: z.array(
     z.object({
@@ -178,6 +188,7 @@ export const LEAD_REQUEST_SCHEMAS = {
   QualitySettingsPatch: ZQualitySettings.partial().strict(),
   MarkGold: ZMarkGold,
   ApplyGold: ZApplyGold,
+  PostEvaluation: ZPostEvaluation,
 } satisfies Record<string, z.ZodType>;
 
 export const LEAD_RESPONSE_SCHEMAS = {
@@ -195,6 +206,7 @@ export const LEAD_RESPONSE_SCHEMAS = {
   DatasetSamplePage: ZDatasetSamplePageView,
   DatasetImport: ZDatasetImportView,
   PolicyPublished: ZPolicyPublishedView,
+  EvaluationResult: ZEvaluationResultView,
   AuditPage: ZAuditPageView,
 } satisfies Record<string, z.ZodType>;
 
@@ -348,6 +360,14 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     summary: "Roll back to an earlier published policy, or publish an RL fine-tuned candidate",
     description: "The version becomes the published policy: the next round rolls it out and `policies/latest` serves it. Audited (`policy.rolled_back`; `policy.published` for an evaluated `rl-finetune` candidate that was never published). 409 for the current version or any other version never published.",
     responses: { 200: { description: "The published version.", data: "PolicyPublished" } },
+    errors: [403, 404, 409],
+  },
+  {
+    method: "post", path: path(LEAD_API.policyEvaluations(P, "{policyVersion}")), operationId: "addEvaluation", tag: "policies", auth: "caller", role: "lead",
+    summary: "Post evaluation episodes a client ran with this version (external projects)",
+    description: "Returns, successes and lengths of episodes run on the client's robot or simulator become the version's metrics and its round's point on the learning curve (`returnRange` gives a normalised return). With the project setting `clientEvaluation`, a round waiting in `evaluating` for this version completes: the version is published only if its mean return beats the published one's (else it stays a candidate). Later posts replace the metrics.",
+    body: { schema: "PostEvaluation", required: true },
+    responses: { 201: { description: "The metrics and the publication decision.", data: "EvaluationResult" } },
     errors: [403, 404, 409],
   },
   {

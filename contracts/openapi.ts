@@ -12,7 +12,7 @@ import { LABELING_API, ZClaimRideAlong } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
 import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
 import { API } from "./routes";
-import { ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel } from "./rounds";
+import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel } from "./rounds";
 import { ZAddMember, ZCreateProject } from "./settings";
 import { ZBoxSpace, ZSpace } from "./spaces";
 import { ZCreateToken } from "./tokens";
@@ -97,9 +97,17 @@ export const ZProjectDetailView = ZProjectSummaryView.extend({
   members: z.array(ZMemberView),
 });
 
-export const ZDemonstrationsAdded = z.object({ roundIndex: z.number(), rolloutIds: z.array(id()), steps: z.number() });
-export const ZRolloutAdded = z.object({ rolloutId: id(), roundIndex: z.number(), steps: z.number() });
+export const ZDemonstrationsAdded = z.object({ roundIndex: z.number(), rolloutIds: z.array(id()), duplicates: z.number().describe("Episodes whose client id was already stored (not stored again)."), steps: z.number() });
+export const ZRolloutAdded = z.object({
+  rolloutId: id(),
+  id: id().nullable().describe("The client's id for the rollout, when it sent one."),
+  roundIndex: z.number(),
+  steps: z.number(),
+  duplicate: z.boolean().describe("True when this client id was already stored: a retried upload, nothing new written."),
+});
+export const ZRolloutsAdded = z.object({ roundIndex: z.number(), rollouts: z.array(ZRolloutAdded) });
 export const ZFrameStored = z.object({ id: id(), mime: z.enum(["image/png", "image/jpeg"]), size: z.number() });
+export const ZFramesStored = z.object({ frames: z.array(ZFrameStored.extend({ duplicate: z.boolean() })) });
 
 export const ZRoundView = z.object({
   id: id(),
@@ -118,6 +126,8 @@ export const ZRoundView = z.object({
     labels: z.number(),
     rollouts: z.number(),
     states: z.number(),
+    interventions: z.number().describe("Steps of external rollouts where a person took over (HG-DAgger)."),
+    interventionRate: z.number().nullable().describe("interventions / steps of this round's external rollouts (null without any)."),
     training: z.unknown().optional().describe("Epoch, loss and throughput while training."),
     finetune: z.unknown().optional().describe("RL fine-tuning (`finetuning` state): iteration, mean training-episode return; when done, the fine-tuned version, both returns and whether it was published."),
   }),
@@ -233,6 +243,7 @@ const REQUEST_SCHEMAS = {
   AddMember: ZAddMember,
   Demonstrations: ZDemonstrations,
   ExternalRollout: ZExternalRollout,
+  ExternalRolloutBatch: ZExternalRolloutBatch,
   StartRound: ZStartRound,
   ClaimNext: ZClaimNextBody,
   ClaimRideAlong: ZClaimRideAlong,
@@ -253,7 +264,9 @@ const RESPONSE_SCHEMAS = {
   Member: ZMemberView,
   DemonstrationsAdded: ZDemonstrationsAdded,
   RolloutAdded: ZRolloutAdded,
+  RolloutsAdded: ZRolloutsAdded,
   FrameStored: ZFrameStored,
+  FramesStored: ZFramesStored,
   Round: ZRoundView,
   NextTask: ZNextTaskView,
   Label: ZLabelView,
@@ -514,23 +527,31 @@ export const OPERATIONS: OperationSpec[] = [
   },
   {
     method: "post", path: template(API.rollouts, "projectId"), operationId: "addExternalRollout", tag: "collection", auth: "caller", role: "labeler",
-    summary: "Upload a rollout from an external system",
-    description: "A robot or remote simulator sends the states its policy visited, for the current collecting round (after round 0). `frameId`s must name frames uploaded to this project.",
-    body: { schema: "ExternalRollout", required: true, maxBytes: 32 * MiB },
-    responses: { 201: { description: "The stored rollout.", data: "RolloutAdded" } },
-    errors: [403, 404, 409, 422],
+    summary: "Upload rollouts from an external system",
+    description: "A robot or remote simulator sends the states its policy visited, for the current collecting round (after round 0): one rollout, or many as `{ rollouts: [...] }` (all or nothing). A rollout's client-generated `id` makes the upload idempotent: an id already stored comes back with `duplicate: true` and is not stored again (409 if it was stored in an earlier round). A step with `intervention: { action }` is a human takeover (HG-DAgger): the action becomes a dataset sample (source `intervention`) when the round aggregates, with no labelling task. `frameId`s must name frames uploaded to this project.",
+    body: {
+      raw: { "application/json": { schema: { oneOf: [ref("ExternalRollout"), ref("ExternalRolloutBatch")] } } },
+      maxBytes: 32 * MiB,
+      description: "One `ExternalRollout`, or an `ExternalRolloutBatch`.",
+    },
+    responses: { 201: { description: "The stored rollout (`RolloutAdded`), or for a batch the stored rollouts (`RolloutsAdded`).", content: { "application/json": { schema: envelope({ oneOf: [ref("RolloutAdded"), ref("RolloutsAdded")] }) } } } },
+    errors: [400, 403, 404, 409, 422],
   },
   {
     method: "post", path: template(API.frames, "projectId"), operationId: "uploadFrame", tag: "collection", auth: "caller", role: "labeler",
-    summary: "Upload one camera frame",
-    description: "The raw image bytes are the body. The type is detected from the bytes, not the `content-type` header: anything but PNG or JPEG is 422; over 2 MiB is 413.",
+    summary: "Upload camera frames (one, or a batch)",
+    description: `The raw image bytes are the body. The type is detected from the bytes, not the \`content-type\` header: anything but PNG or JPEG is 422; over 2 MiB is 413. With \`content-type: ${FRAME_BATCH_MIME}\` the body is a batch of up to ${MAX_FRAMES_PER_BATCH} frames with client-generated ids: records of [16-byte UUID][uint32 big-endian length][image bytes]; every frame is checked first (422 naming \`frames.<i>\` and its id), ids already stored are skipped (\`duplicate: true\`), all or nothing.`,
     body: {
-      raw: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } }, "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } } },
-      maxBytes: 2 * MiB,
-      description: "PNG or JPEG bytes, at most 2 MiB.",
+      raw: {
+        "image/png": { schema: { type: "string", contentMediaType: "image/png" } },
+        "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } },
+        [FRAME_BATCH_MIME]: { schema: { type: "string", contentMediaType: FRAME_BATCH_MIME } },
+      },
+      maxBytes: 32 * MiB,
+      description: "PNG or JPEG bytes, at most 2 MiB; or a frame batch, at most 32 MiB.",
     },
-    responses: { 201: { description: "The stored frame; use its id in rollout steps.", data: "FrameStored" } },
-    errors: [403, 404, 413, 422],
+    responses: { 201: { description: "The stored frame (`FrameStored`; use its id in rollout steps), or for a batch `FramesStored`.", content: { "application/json": { schema: envelope({ oneOf: [ref("FrameStored"), ref("FramesStored")] }) } } } },
+    errors: [403, 404, 409, 413, 422],
   },
   {
     method: "get", path: template(API.frame, "projectId", "frameId"), operationId: "getFrame", tag: "collection", auth: "caller", role: "viewer",

@@ -37,3 +37,15 @@ export interface TPolicyPublished {
   previousVersion: number | null;
   publishedAt: string;
 }
+
+/** The answer to a client's evaluation episodes (`POST …/policies/{version}/evaluations`). */
+export interface TEvaluationResult {
+  version: number;
+  metrics: Required<TPolicyMetrics> & { source: "client" };
+  /** The round this evaluation completed (`clientEvaluation` projects), else null. */
+  roundIndex: number | null;
+  /** True when this evaluation published the version (it beat the published one, or there was none). */
+  published: boolean;
+  /** The version the next round rolls out after this evaluation. */
+  currentVersion: number | null;
+}

@@ -20,11 +20,13 @@ export const ROLLOUT_SOURCES = ["policy", "expert", "teleop", "takeover", "exter
 export const ZDemonstrationStep = z
   .object({ observation: ZVector, action: ZActionValue, state: ZVector.optional() })
   .strict();
+/** A client-generated rollout id: the same id uploaded again (a retry after a crash or timeout) is stored once. */
+const ZClientRolloutId = z.uuid();
 export const ZDemonstrations = z
   .object({
     source: z.enum(["expert", "teleop", "takeover"]).default("expert"),
     episodes: z
-      .array(z.object({ steps: z.array(ZDemonstrationStep).min(1).max(100_000) }).strict())
+      .array(z.object({ id: ZClientRolloutId.optional(), steps: z.array(ZDemonstrationStep).min(1).max(100_000) }).strict())
       .min(1)
       .max(10_000),
   })
@@ -33,6 +35,7 @@ export type TDemonstrations = z.infer<typeof ZDemonstrations>;
 
 export const ZExternalRollout = z
   .object({
+    id: ZClientRolloutId.optional(),
     seed: z.int().optional(),
     steps: z
       .array(
@@ -44,6 +47,8 @@ export const ZExternalRollout = z
             uncertainty: z.number().finite().min(0).optional(),
             reward: z.number().finite().optional(),
             frameId: z.uuid().optional(),
+            /** A person took over at this step (HG-DAgger): what they did becomes a dataset sample (source `intervention`). */
+            intervention: z.object({ action: ZActionValue }).strict().optional(),
           })
           .strict(),
       )
@@ -52,6 +57,53 @@ export const ZExternalRollout = z
   })
   .strict();
 export type TExternalRollout = z.infer<typeof ZExternalRollout>;
+/** Many rollouts in one request (all or nothing; ids already stored are reported as duplicates, not stored twice). */
+export const ZExternalRolloutBatch = z.object({ rollouts: z.array(ZExternalRollout).min(1).max(10_000) }).strict();
+export type TExternalRolloutBatch = z.infer<typeof ZExternalRolloutBatch>;
+export interface TUploadedRollout {
+  rolloutId: string;
+  /** The client's id, when it sent one. */
+  id: string | null;
+  roundIndex: number;
+  steps: number;
+  /** True when this id was already stored (a retried upload): nothing new was written. */
+  duplicate: boolean;
+}
+export interface TUploadedRollouts {
+  roundIndex: number;
+  rollouts: TUploadedRollout[];
+}
+
+/**
+ * A batch of frames in one request body (`content-type: application/vnd.corrective.frames`): records of
+ * [16-byte client-generated UUID][uint32 big-endian length][PNG or JPEG bytes], back to back. A frame id
+ * already stored for the project is skipped, so a retried batch stores each frame once.
+ */
+export const FRAME_BATCH_MIME = "application/vnd.corrective.frames";
+export const MAX_FRAMES_PER_BATCH = 1000;
+export interface TUploadedFrames {
+  frames: { id: string; mime: string; size: number; duplicate: boolean }[];
+}
+
+/** Evaluation episodes a client ran with a policy version on its own robot or simulator. */
+export const ZPostEvaluation = z
+  .object({
+    episodes: z
+      .array(
+        z
+          .object({ return: z.number().finite(), success: z.boolean().optional(), length: z.int().min(0).max(10_000_000) })
+          .strict(),
+      )
+      .min(1)
+      .max(10_000),
+    /** The env's return range [min, max], to report a normalised return (0 at min, 1 at max). */
+    returnRange: z
+      .tuple([z.number().finite(), z.number().finite()])
+      .refine(([lo, hi]) => hi > lo, "max must be greater than min")
+      .optional(),
+  })
+  .strict();
+export type TPostEvaluation = z.infer<typeof ZPostEvaluation>;
 
 export const ZSubmitLabel = z
   .object({
@@ -83,7 +135,18 @@ export interface TRound {
   policyId: string | null;
   resultPolicyId: string | null;
   datasetVersion: number | null;
-  progress: { tasksTotal: number; tasksDone: number; labels: number; rollouts: number; states: number; training?: unknown; finetune?: unknown };
+  progress: {
+    tasksTotal: number;
+    tasksDone: number;
+    labels: number;
+    rollouts: number;
+    states: number;
+    /** Steps of this round's external rollouts where a person took over (HG-DAgger), and their share of its rollout steps. */
+    interventions: number;
+    interventionRate: number | null;
+    training?: unknown;
+    finetune?: unknown;
+  };
   metrics: TRoundMetrics | null;
   createdAt: string;
   updatedAt: string;

@@ -86,6 +86,13 @@ export const ZProjectSettings = z
     ensembleSize: z.int().min(0).max(16).default(0),
     /** Discrete agreement share (or continuous cluster share) below which a state goes to review. */
     minAgreement: z.number().min(0).max(1).default(0.5),
+    /**
+     * External projects: evaluation runs in the client, on the robot or simulator. With `true` a trained round
+     * waits in `evaluating` until a client posts evaluation episodes for its policy
+     * (`POST …/policies/{version}/evaluations`); the policy is published only if its mean return beats the
+     * published one's. With `false` (default) the policy is published at once and evaluations may follow.
+     */
+    clientEvaluation: z.boolean().default(false),
     /** REINFORCE fine-tuning after round N (built-in envs with rewards; categorical, gaussian or mog head; no ensemble), or null = off. */
     rlFineTune: ZRlFineTune.nullable().default(null),
   })

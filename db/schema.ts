@@ -187,9 +187,11 @@ export const rollouts = pgTable(
     length: integer("length").notNull(),
     totalReturn: doublePrecision("total_return"),
     meta: jsonb("meta").notNull().default({}),
+    /** Client-generated id of an uploaded rollout: a retried upload (same id) is stored once. */
+    clientId: uuid("client_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("rollouts_round_idx").on(t.roundId)],
+  (t) => [index("rollouts_round_idx").on(t.roundId), uniqueIndex("rollouts_project_client_idx").on(t.projectId, t.clientId)],
 );
 
 export const frames = pgTable("frames", {
@@ -215,6 +217,8 @@ export const states = pgTable(
     uncertainty: doublePrecision("uncertainty"),
     reward: doublePrecision("reward"),
     frameId: uuid("frame_id").references(() => frames.id, { onDelete: "set null" }),
+    /** A person took over at this step (HG-DAgger): `action` is what they did, and it is a label as it stands. */
+    intervention: boolean("intervention").notNull().default(false),
   },
   (t) => [uniqueIndex("states_rollout_t_idx").on(t.rolloutId, t.t)],
 );

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm test`: lint → typecheck → build the web app if stale → vitest (unit + integration on PGlite and
- * PostgreSQL) → Playwright e2e in Debian's Chromium. Stops at the first failing stage.
+ * `npm test`: lint → typecheck → the Python client's unit tests (python3 with numpy; missing → fail) → build
+ * the web app if stale → vitest (unit + integration on PGlite and PostgreSQL) → Playwright e2e in Debian's
+ * Chromium. Stops at the first failing stage.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -14,6 +15,9 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PLAYWRIGHT_SKIP_BROW
 const stages = [
   ["lint", bin("eslint"), ["."]],
   ["typecheck", bin("tsc"), ["--noEmit"]],
+  // `-c "import numpy"` first: a machine without python3 or numpy fails here with a clear message instead of
+  // the integration tests failing later on a missing interpreter.
+  ["python", "sh", ["-c", "python3 -c 'import numpy' || { echo 'python3 with numpy is required (apt-get install python3 python3-numpy)' >&2; exit 1; }; python3 -m unittest discover -s clients/python/tests -t clients/python"]],
   ["build", process.execPath, ["-e", "import('./scripts/start.mjs').then((m) => m.buildIfNeeded())"]],
   ["unit + integration", bin("vitest"), ["run"]],
   ["e2e", bin("playwright"), ["test"]],

@@ -61,5 +61,12 @@ export function goalsSection(): string[] {
       lines.push(`| bench:export | longest /api/health stall during export or import ≤ 100 ms, ${engine} | ${num(worst.healthMaxMs)} ms (${String(worst.operation)}) | ${mark(num(worst.healthMaxMs) <= 100)} | ${exp.date} |`);
     }
   }
+  const ingest = rows("ingest");
+  if (ingest) {
+    for (const r of ingest.rows.filter((x) => x.engine === "postgres" && String(x.path).endsWith("client"))) {
+      lines.push(`| bench:ingest | ≥ 500 frames/s (64×64 PNG) through the ${String(r.path)}, PostgreSQL | ${num(r.framesPerSecond)} frames/s | ${mark(num(r.framesPerSecond) >= 500)} | ${ingest.date} |`);
+      lines.push(`| bench:ingest | ≥ 20,000 steps/s through the ${String(r.path)}, PostgreSQL | ${num(r.stepsPerSecond)} steps/s | ${mark(num(r.stepsPerSecond) >= 20_000)} | ${ingest.date} |`);
+    }
+  }
   return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
 }

@@ -38,6 +38,19 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
       samples.push({ stateId: s.id, observation: s.observation, action: s.action, source: s.source, episode: episode(s.rolloutId), frameIndex: s.t });
     }
 
+    // 1b. Interventions (HG-DAgger): a person took over the robot at these steps; what they did is the label,
+    // with no labelling task. The round aggregates once (status check above), so each lands exactly once.
+    const interventionStates = await tx
+      .select({ id: states.id, rolloutId: states.rolloutId, t: states.t, observation: states.observation, action: states.action })
+      .from(states)
+      .innerJoin(rollouts, eq(rollouts.id, states.rolloutId))
+      .where(and(eq(rollouts.roundId, round.id), eq(states.intervention, true)))
+      .orderBy(asc(rollouts.seed), asc(rollouts.createdAt), asc(rollouts.id), asc(states.t));
+    for (const s of interventionStates) {
+      if (s.action === null) continue;
+      samples.push({ stateId: s.id, observation: s.observation, action: s.action, source: "intervention", episode: episode(s.rolloutId), frameIndex: s.t });
+    }
+
     // 2. Labelling tasks: consensus per state; gold answers are known and feed labeller accuracy.
     const roundTasks = await tx.select().from(tasks).where(eq(tasks.roundId, round.id));
     // Labels, states and rollouts of the round's tasks by join/sub-select, not by a list of 10k ids as parameters.

@@ -12,7 +12,7 @@ import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
 import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
-import { MAX_FRAME_BYTES } from "../rollouts/frames";
+import { MAX_FRAME_BATCH_BYTES } from "../rollouts/frames";
 import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
 import { checkSameOrigin, originsOf, requestFacts } from "./same-origin";
 import SECURITY_HEADERS from "./security-headers.json";
@@ -40,7 +40,7 @@ export const BASE_HEADERS: Record<string, string> = {
  * without a length). A declared length over the limit is refused here, before any handler runs.
  */
 const BODY_LIMITS: [RegExp, number][] = [
-  [/^\/api\/v1\/projects\/[^/]+\/frames$/, MAX_FRAME_BYTES],
+  [/^\/api\/v1\/projects\/[^/]+\/frames$/, MAX_FRAME_BATCH_BYTES],
   [/^\/api\/v1\/projects\/[^/]+\/datasets\/import$/, MAX_IMPORT_BYTES],
   [/^\/api\/v1\/projects\/[^/]+\/(rollouts|demonstrations)$/, MAX_ROLLOUT_JSON_BYTES],
   [/^\/api\//, MAX_JSON_BYTES],

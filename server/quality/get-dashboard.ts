@@ -38,9 +38,13 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
   const taskStats = await grouped<{ total: number; done: number; labels: number }>(sql`
     select round_id, count(*)::int as total, (count(*) filter (where label_count >= required))::int as done, coalesce(sum(label_count), 0)::int as labels
     from tasks where project_id = ${projectId} and required > 0 group by round_id`);
-  const rolloutStats = await grouped<{ rollouts: number; states: number }>(sql`
-    select round_id, count(*)::int as rollouts, coalesce(sum(length), 0)::int as states
+  const rolloutStats = await grouped<{ rollouts: number; states: number; external_steps: number }>(sql`
+    select round_id, count(*)::int as rollouts, coalesce(sum(length), 0)::int as states,
+      coalesce(sum(length) filter (where source = 'external'), 0)::int as external_steps
     from rollouts where project_id = ${projectId} group by round_id`);
+  const interventionStats = await grouped<{ interventions: number }>(sql`
+    select ro.round_id, count(*)::int as interventions
+    from states s join rollouts ro on ro.id = s.rollout_id where s.project_id = ${projectId} and s.intervention group by ro.round_id`);
   const aggStats = await grouped<{ agreement: number | null; in_review: number }>(sql`
     select a.round_id, (avg(a.agreement) filter (where a.reason is distinct from 'gold'))::float8 as agreement,
       (count(*) filter (where a.status = 'review'))::int as in_review
@@ -84,6 +88,8 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
       normalizedReturn: metrics?.normalizedReturn ?? null,
       meanReturn: metrics?.meanReturn ?? null,
       successRate: metrics?.successRate ?? null,
+      interventions: byRound(interventionStats, r.id)?.interventions ?? 0,
+      interventionRate: ro?.external_steps ? (byRound(interventionStats, r.id)?.interventions ?? 0) / ro.external_steps : null,
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     };
@@ -96,7 +102,12 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
   return {
     project: { id: project.id, name: project.name, envId: project.envId, hasExpert: Boolean(spec.env?.hasExpert), external: !project.envId },
     rounds,
-    curve: { points, expert: 1, bc: points.find((p) => p.round === 0)?.normalizedReturn ?? null },
+    curve: {
+      points,
+      expert: 1,
+      bc: points.find((p) => p.round === 0)?.normalizedReturn ?? null,
+      interventionRates: rounds.flatMap((r) => (r.interventionRate === null ? [] : [{ round: r.index, rate: r.interventionRate }])),
+    },
     lastLossCurve: latest && latestCurve ? { round: roundRows.find((r) => r.resultPolicyId === latest.id)?.index ?? -1, points: latestCurve } : null,
     reviewPending: rounds.reduce((s, r) => s + r.inReview, 0),
     publishedPolicyVersion: published?.version ?? null,

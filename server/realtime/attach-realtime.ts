@@ -23,12 +23,14 @@ import { originAllowed, originsOf } from "../http/same-origin";
 import { realtimeBus } from "./bus";
 import { ClusterPresence, mergePresence } from "./cluster-presence";
 import type { PostgresRelay } from "./postgres-relay";
-import { handshakeSession, recheckSockets, watchSocketSessions } from "./socket-auth";
+import { handshakeSession, recheckSockets, tokenSession, watchSocketSessions } from "./socket-auth";
 
 interface SocketData {
   user: SessionUser;
-  /** The session epoch of the handshake's cookie (socket-auth.ts re-checks it). */
-  epoch: number;
+  /** The session epoch of the handshake's cookie (socket-auth.ts re-checks it); null for a token socket. */
+  epoch: number | null;
+  /** The API token a robot's socket connected with (re-checked like the cookie: revoked or expired → disconnected). */
+  token?: string;
   projects: Set<string>;
   /** The view (page) this socket said it shows, per project. */
   views: Map<string, string>;
@@ -58,15 +60,18 @@ export function attachRealtime(server: http.Server, ctx: AppContext, options: At
   });
 
   io.use(async (socket, next) => {
+    // Browsers authenticate by the session cookie; API clients (robots, clients/typescript) by `auth: { token }`.
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     let session;
     try {
-      session = await handshakeSession(ctx.database.db, socket.handshake.headers.cookie, ctx.config.authSecret);
+      session = typeof token === "string" ? await tokenSession(ctx.database.db, token) : await handshakeSession(ctx.database.db, socket.handshake.headers.cookie, ctx.config.authSecret);
     } catch {
       return next(new Error("UNAVAILABLE"));
     }
     if (!session) return next(new Error("UNAUTHENTICATED"));
     socket.data.user = session.user;
     socket.data.epoch = session.epoch;
+    socket.data.token = session.token;
     socket.data.projects = new Set();
     socket.data.views = new Map();
     next();

@@ -8,14 +8,17 @@ import type { Db } from "../../db/client";
 import { SESSION_CHECK_TTL_MS, sessionRows } from "../auth/check-session";
 import type { SessionUser } from "../auth/session";
 import { sessionFromCookieHeader } from "../auth/session-cookie";
+import { userForToken } from "../tokens/api-tokens";
 
 export { parseCookies } from "../auth/session-cookie";
 
 /** What a socket keeps about its session. */
 export interface SocketSession {
   user: SessionUser;
-  /** The session epoch of the cookie it connected with. */
-  epoch: number;
+  /** The session epoch of the cookie it connected with; null for a socket that connected with an API token. */
+  epoch: number | null;
+  /** The API token it connected with (robots and API clients send `auth: { token }`). */
+  token?: string;
 }
 
 interface WatchedSocket {
@@ -28,13 +31,30 @@ export function handshakeSession(db: Db, cookie: string | undefined, secret: str
   return sessionFromCookieHeader(db, cookie, secret);
 }
 
+/** The user behind an API token sent in the handshake's `auth`, or null (unknown, revoked or expired). */
+export async function tokenSession(db: Db, token: string): Promise<SocketSession | null> {
+  const user = await userForToken(db, token);
+  return user && "id" in user ? { user, epoch: null, token } : null;
+}
+
 /** Checks sockets against the database now: disconnects those whose session ended, refreshes the others' user. */
 export async function recheckSockets(db: Db, sockets: Iterable<WatchedSocket>): Promise<number> {
-  const list = [...sockets].filter((s) => s.data.user);
-  if (!list.length) return 0;
+  const all = [...sockets].filter((s) => s.data.user);
+  let dropped = 0;
+  // Token sockets (few: robots, API clients): the token is looked up again, so revoking or expiry ends them too.
+  for (const s of all.filter((x) => typeof x.data.token === "string")) {
+    const again = await tokenSession(db, s.data.token!);
+    if (!again) {
+      s.disconnect(true);
+      dropped++;
+    } else {
+      s.data.user = again.user;
+    }
+  }
+  const list = all.filter((x) => typeof x.data.token !== "string");
+  if (!list.length) return dropped;
   const ids = [...new Set(list.map((s) => s.data.user!.id))];
   const rows = new Map((await sessionRows(db, ids, 0)).map((row, i) => [ids[i]!, row]));
-  let dropped = 0;
   for (const s of list) {
     const row = rows.get(s.data.user!.id);
     if (!row || row.epoch !== s.data.epoch) {

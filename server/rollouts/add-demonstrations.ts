@@ -6,7 +6,7 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 import { loadProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
-import { insertRollout } from "./insert-rollout";
+import { insertRolloutOnce } from "./insert-rollout";
 import { checkAction, checkObservation } from "./validate-steps";
 
 /**
@@ -38,18 +38,22 @@ export async function addDemonstrations(db: Db, caller: Caller, projectId: strin
     const open = round.status === "collecting" || (data.source === "takeover" && round.status === "labeling");
     if (!open) throw new AppError("CONFLICT", `Round ${round.index} is ${round.status}; demonstrations join a collecting round`);
     const ids: string[] = [];
+    let duplicates = 0;
     for (const ep of data.episodes) {
-      const id = await insertRollout(tx, {
+      // An episode with a client id already stored (a retried upload) is not stored again.
+      const stored = await insertRolloutOnce(tx, {
         projectId,
         roundId: round.id,
         source: data.source,
         meta: { uploadedBy: caller.id },
+        clientId: ep.id ?? null,
         steps: ep.steps.map((s) => ({ observation: s.observation, envState: s.state ?? null, action: s.action })),
       });
-      ids.push(id);
-      emit({ type: "rollout:added", projectId, roundIndex: round.index, rolloutId: id, source: data.source, length: ep.steps.length });
+      ids.push(stored.id);
+      if (stored.duplicate) duplicates++;
+      else emit({ type: "rollout:added", projectId, roundIndex: round.index, rolloutId: stored.id, source: data.source, length: ep.steps.length });
     }
     await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "demonstrations.added", targetType: "round", targetId: round.id, data: { source: data.source, episodes: ids.length, steps: data.episodes.reduce((a, e) => a + e.steps.length, 0) } });
-    return { roundIndex: round.index, rolloutIds: ids, steps: data.episodes.reduce((a, e) => a + e.steps.length, 0) };
+    return { roundIndex: round.index, rolloutIds: ids, duplicates, steps: data.episodes.reduce((a, e) => a + e.steps.length, 0) };
   });
 }

@@ -1,44 +1,91 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { ZExternalRollout } from "../../contracts/rounds";
+import { ZExternalRollout, ZExternalRolloutBatch, type TExternalRollout, type TUploadedRollout, type TUploadedRollouts } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { frames, rounds } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError, unprocessable } from "../errors";
-import { loadProjectSpec } from "../projects/project-spec";
+import { loadProjectSpec, type ProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
-import { insertRollout } from "./insert-rollout";
+import { insertRolloutOnce } from "./insert-rollout";
 import { checkAction, checkObservation } from "./validate-steps";
 
 /** A rollout from an external system (a robot, a simulator elsewhere) for the current collecting round. */
-export async function addExternalRollout(db: Db, caller: Caller, projectId: string, input: unknown) {
+export async function addExternalRollout(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TUploadedRollout> {
   await authorizeProject(db, caller, projectId, "labeler");
   const data = ZExternalRollout.parse(input);
-  const spec = await loadProjectSpec(db, projectId);
-  data.steps.forEach((s, t) => {
-    checkObservation(spec.observationSpace, s.observation, `steps.${t}.observation`);
-    if (s.policyAction !== undefined) checkAction(spec.actionSpace, s.policyAction, `steps.${t}.policyAction`);
+  const [one] = (await storeRollouts(db, caller, projectId, [data], "")).rollouts;
+  if (!one) throw new Error("no rollout stored");
+  return one;
+}
+
+/**
+ * Many rollouts in one request (`{ rollouts: [...] }`), all or nothing. Rollouts carrying a client id the
+ * project already has are reported `duplicate` and not stored again, so a client that crashed or timed out
+ * mid-upload simply sends the batch again.
+ */
+export async function addExternalRollouts(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TUploadedRollouts> {
+  await authorizeProject(db, caller, projectId, "labeler");
+  const data = ZExternalRolloutBatch.parse(input);
+  return storeRollouts(db, caller, projectId, data.rollouts, "rollouts.");
+}
+
+function checkSteps(spec: ProjectSpec, rollout: TExternalRollout, prefix: string): void {
+  rollout.steps.forEach((s, t) => {
+    checkObservation(spec.observationSpace, s.observation, `${prefix}steps.${t}.observation`);
+    if (s.policyAction !== undefined) checkAction(spec.actionSpace, s.policyAction, `${prefix}steps.${t}.policyAction`);
+    if (s.intervention) checkAction(spec.actionSpace, s.intervention.action, `${prefix}steps.${t}.intervention.action`);
   });
+}
+
+async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TExternalRollout[], field: string): Promise<TUploadedRollouts> {
+  const spec = await loadProjectSpec(db, projectId);
+  list.forEach((r, i) => checkSteps(spec, r, field ? `${field}${i}.` : ""));
+  const ids = list.flatMap((r) => (r.id ? [r.id] : []));
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw unprocessable(`${field || ""}id`, `rollout id ${dup} appears twice in one upload`);
   return transactionWithEvents(db, async (tx, emit) => {
     const [round] = await tx.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.index)).limit(1).for("update");
     if (!round || round.status !== "collecting" || round.index === 0) {
       throw new AppError("CONFLICT", round ? `Round ${round.index} is ${round.status}; external rollouts join a collecting round after round 0` : "No round is open");
     }
-    const frameIds = [...new Set(data.steps.flatMap((s) => (s.frameId ? [s.frameId] : [])))];
+    const frameIds = [...new Set(list.flatMap((r) => r.steps.flatMap((s) => (s.frameId ? [s.frameId] : []))))];
     if (frameIds.length) {
-      const found = await tx.select({ id: frames.id }).from(frames).where(and(eq(frames.projectId, projectId), inArray(frames.id, frameIds)));
-      const missing = frameIds.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw unprocessable("steps.frameId", `unknown frame ${missing[0]}`);
+      const found = new Set<string>();
+      for (let i = 0; i < frameIds.length; i += 5000) {
+        const rows = await tx.select({ id: frames.id }).from(frames).where(and(eq(frames.projectId, projectId), inArray(frames.id, frameIds.slice(i, i + 5000))));
+        for (const f of rows) found.add(f.id);
+      }
+      const missing = frameIds.find((id) => !found.has(id));
+      if (missing) throw unprocessable("steps.frameId", `unknown frame ${missing} (upload frames before the rollouts that reference them)`);
     }
-    const id = await insertRollout(tx, {
-      projectId,
-      roundId: round.id,
-      policyId: round.policyId,
-      source: "external",
-      seed: data.seed ?? null,
-      meta: { uploadedBy: caller.id },
-      steps: data.steps.map((s) => ({ observation: s.observation, envState: s.state ?? null, policyAction: s.policyAction ?? null, uncertainty: s.uncertainty ?? null, reward: s.reward ?? null, frameId: s.frameId ?? null })),
-    });
-    emit({ type: "rollout:added", projectId, roundIndex: round.index, rolloutId: id, source: "external", length: data.steps.length });
-    return { rolloutId: id, roundIndex: round.index, steps: data.steps.length };
+    const out: TUploadedRollout[] = [];
+    for (const data of list) {
+      const stored = await insertRolloutOnce(tx, {
+        projectId,
+        roundId: round.id,
+        policyId: round.policyId,
+        source: "external",
+        seed: data.seed ?? null,
+        meta: { uploadedBy: caller.id },
+        clientId: data.id ?? null,
+        steps: data.steps.map((s) => ({
+          observation: s.observation,
+          envState: s.state ?? null,
+          action: s.intervention ? s.intervention.action : null,
+          policyAction: s.policyAction ?? null,
+          uncertainty: s.uncertainty ?? null,
+          reward: s.reward ?? null,
+          frameId: s.frameId ?? null,
+          intervention: Boolean(s.intervention),
+        })),
+      });
+      const roundIndex = stored.roundId === round.id ? round.index : -1;
+      if (stored.duplicate && roundIndex < 0) {
+        throw new AppError("CONFLICT", `Rollout ${data.id} was already uploaded to an earlier round; a new rollout needs a new id`);
+      }
+      if (!stored.duplicate) emit({ type: "rollout:added", projectId, roundIndex: round.index, rolloutId: stored.id, source: "external", length: data.steps.length });
+      out.push({ rolloutId: stored.id, id: data.id ?? null, roundIndex, steps: data.steps.length, duplicate: stored.duplicate });
+    }
+    return { roundIndex: round.index, rollouts: out };
   });
 }

@@ -36,8 +36,11 @@ export async function closeRound(db: Db, caller: Caller, projectId: string, inde
     } else if (round.status === "collecting") {
       if (spec.env) throw new AppError("CONFLICT", "The server is still collecting this round's rollouts; it moves to labeling on its own");
       if (n === 0) throw new AppError("CONFLICT", "No rollouts have arrived for this round yet");
-      await createTasksForRound(tx, round, spec);
-      result = await transitionRound(tx, round, "labeling", { actorId: caller.id, reason: "closed by lead" });
+      const created = await createTasksForRound(tx, round, spec);
+      // Every step an intervention (already labelled by the person who took over): nothing to label.
+      result = created
+        ? await transitionRound(tx, round, "labeling", { actorId: caller.id, reason: "closed by lead" })
+        : await transitionRound(tx, round, "aggregating", { actorId: caller.id, reason: "closed by lead: no steps to label (all interventions)" });
     } else if (round.status === "labeling") {
       result = await transitionRound(tx, round, "aggregating", { actorId: caller.id, reason: "closed by lead" });
     } else {

@@ -21,11 +21,19 @@ export async function taskProgress(db: DbOrTx, roundId: string) {
 export async function roundProgress(db: DbOrTx, roundId: string) {
   const tasksPart = await taskProgress(db, roundId);
   const [r] = await db
-    .select({ rollouts: sql<number>`count(distinct ${rollouts.id})::int`, states: sql<number>`count(${states.id})::int` })
+    .select({
+      rollouts: sql<number>`count(distinct ${rollouts.id})::int`,
+      states: sql<number>`count(${states.id})::int`,
+      externalSteps: sql<number>`(count(${states.id}) filter (where ${rollouts.source} = 'external'))::int`,
+      interventions: sql<number>`(count(${states.id}) filter (where ${states.intervention}))::int`,
+    })
     .from(rollouts)
     .leftJoin(states, eq(states.rolloutId, rollouts.id))
     .where(eq(rollouts.roundId, roundId));
-  return { ...tasksPart, rollouts: r?.rollouts ?? 0, states: r?.states ?? 0 };
+  const interventions = r?.interventions ?? 0;
+  // The share of the robot's steps where a person took over: the number HG-DAgger and ThriftyDAgger drive down.
+  const interventionRate = r?.externalSteps ? interventions / r.externalSteps : null;
+  return { ...tasksPart, rollouts: r?.rollouts ?? 0, states: r?.states ?? 0, interventions, interventionRate };
 }
 
 export async function toRoundView(db: DbOrTx, round: Round): Promise<TRound> {

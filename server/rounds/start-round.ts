@@ -43,7 +43,8 @@ export async function startRound(db: Db, caller: Caller, projectId: string, inpu
       if (!policy) throw new AppError("CONFLICT", "No published policy to roll out yet");
       policyId = policy.id;
     }
-    const beta = index === 0 ? 1 : spec.env?.hasExpert ? betaForRound(spec.settings.betaSchedule, index) : 0;
+    // External projects get the schedule's β too: a client with an `expert` callable mixes it in (clients/).
+    const beta = index === 0 ? 1 : !spec.env || spec.env.hasExpert ? betaForRound(spec.settings.betaSchedule, index) : 0;
     const [round] = await tx
       .insert(rounds)
       .values({ projectId, index, status: "collecting", policyId, beta, options: body })

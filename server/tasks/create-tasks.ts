@@ -17,7 +17,8 @@ export async function createTasksForRound(tx: Tx, round: Round, spec: ProjectSpe
     .select({ id: states.id, t: states.t, rolloutId: states.rolloutId, uncertainty: states.uncertainty, envState: states.envState })
     .from(states)
     .innerJoin(rollouts, eq(rollouts.id, states.rolloutId))
-    .where(and(eq(rollouts.roundId, round.id), inArray(rollouts.source, ["policy", "external"])))
+    // Intervention steps are labelled already (by the person who took over): no task for them.
+    .where(and(eq(rollouts.roundId, round.id), inArray(rollouts.source, ["policy", "external"]), eq(states.intervention, false)))
     .orderBy(asc(rollouts.createdAt), asc(states.t));
   if (candidates.length === 0) return 0;
 

@@ -4,7 +4,7 @@
  * exercise idempotency.
  */
 import { randomUUID } from "node:crypto";
-import { createExpert, getEnvSpec } from "../../envs/index";
+import { createExpert, getEnvSpec, type Space } from "../../envs/index";
 import { mulberry32 } from "../../trainer/random";
 import { tasksWaiting, type ApiClient } from "./api-client";
 
@@ -21,9 +21,15 @@ export interface LabelerReport {
   taskIds: string[];
 }
 
-export async function labelUntilDone(api: ApiClient, projectId: string, envId: string, opts: LabelerOptions = {}): Promise<LabelerReport> {
-  const expert = createExpert(envId, { seed: opts.seed ?? 0 });
-  const space = getEnvSpec(envId).actionSpace;
+/** A labeller's knowledge for an environment that is not built in (an external project's): its expert and action space. */
+export interface ExternalExpert {
+  act: (envState: number[]) => number | readonly number[];
+  actionSpace: Space;
+}
+
+export async function labelUntilDone(api: ApiClient, projectId: string, env: string | ExternalExpert, opts: LabelerOptions = {}): Promise<LabelerReport> {
+  const expert = typeof env === "string" ? createExpert(env, { seed: opts.seed ?? 0 }) : env;
+  const space = typeof env === "string" ? getEnvSpec(env).actionSpace : env.actionSpace;
   const rng = mulberry32(opts.seed ?? 1);
   const report: LabelerReport = { labels: 0, duplicates: 0, conflicts: 0, taskIds: [] };
   for (;;) {

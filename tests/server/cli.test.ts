@@ -105,7 +105,7 @@ describe("corrective CLI against the real server", () => {
     expect(await ok(["export", "--project", projectId, "--version", "latest", "--format", "lerobot", "--out", tarFile], auth)).toBe(`wrote ${lines.length} samples of dataset v0 to ${tarFile} (lerobot)`);
     expect(fs.readFileSync(tarFile).subarray(0, 14).toString()).toBe("meta/info.json");
     const onnxFile = path.join(tmp, "policy.onnx");
-    expect(await ok(["policy", "download", "--project", projectId, "--out", onnxFile], auth)).toMatch(/^wrote policy v1 to .*policy\.onnx \(onnx\)$/);
+    expect(await ok(["policy", "download", "--project", projectId, "--out", onnxFile], auth)).toMatch(/^wrote policy v1 to .*policy\.onnx \(onnx, \d+ bytes\)$/);
     const session = await ort.InferenceSession.create(fs.readFileSync(onnxFile));
     const result = await session.run({ observation: new ort.Tensor("float32", new Float32Array([0, 0.1, -0.02, 0.3]), [1, 4]) });
     expect([0n, 1n]).toContain((result.action!.data as BigInt64Array)[0]);
@@ -129,6 +129,37 @@ describe("corrective CLI against the real server", () => {
     const status = await ok(["round", "status", "--project", projectId], { CORRECTIVE_TOKEN: created.token });
     expect(status).toMatch(/^round 0: collecting · .*2 rollouts, 4 states/);
   });
+
+  it("runs the external flow: an external project, rollouts from JSONL (re-run: stored once), policy download, evaluation episodes", async () => {
+    const auth = { CORRECTIVE_TOKEN: token };
+    const external = JSON.stringify({ observationSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] }, actionSpace: { type: "discrete", n: 2 } });
+    const projectId = await ok(["project", "create", "--name", "CLI robot", "--external", external, "--settings", JSON.stringify({ epochs: 3 })], auth);
+    const demos = path.join(tmp, "robot-demos.json");
+    const demoSteps = Array.from({ length: 20 }, (_, t) => ({ observation: [Math.sin(t) / 2, Math.cos(t) / 2], action: t % 2 }));
+    fs.writeFileSync(demos, JSON.stringify({ episodes: [{ steps: demoSteps }] }));
+    await ok(["demos", "upload", "--project", projectId, "--file", demos], auth);
+    await ok(["round", "close", "--project", projectId, "--index", "0"], auth);
+    expect(await ok(["round", "status", "--project", projectId, "--wait", "published", "--timeout", "240"], auth, 260_000)).toMatch(/^round 0: published/);
+
+    const policyFile = path.join(tmp, "robot.crpl");
+    expect(await ok(["policy", "download", "--project", projectId, "--out", policyFile], auth)).toMatch(/^wrote policy v1 to .*\.crpl \(crpl, \d+ bytes\)$/);
+    expect(Buffer.from(fs.readFileSync(policyFile).subarray(0, 4)).toString()).toBe("CRPL");
+
+    await ok(["round", "start", "--project", projectId], auth);
+    const rollouts = path.join(tmp, "rollouts.jsonl");
+    const line = (k: number) => JSON.stringify({ seed: k, steps: Array.from({ length: 5 }, (_, t) => ({ observation: [t / 10, -k / 10], policyAction: t % 2, reward: 1 })) });
+    fs.writeFileSync(rollouts, `${line(1)}\n${line(2)}\n\n${line(3)}\n`);
+    expect(await ok(["rollouts", "upload", "--project", projectId, "--file", rollouts], auth)).toBe("uploaded 3 rollouts (15 steps) to round 1");
+    // The same file again (a retry after a crash): the content-derived ids are already stored.
+    expect(await ok(["rollouts", "upload", "--project", projectId, "--file", rollouts], auth)).toBe("uploaded 3 rollouts (15 steps) to round 1; 3 were already there");
+    expect(await ok(["round", "status", "--project", projectId], auth)).toMatch(/^round 1: collecting · 3 rollouts, 15 states/);
+
+    const episodes = path.join(tmp, "eval.jsonl");
+    fs.writeFileSync(episodes, [{ return: 40, length: 40, success: true }, { return: 20, length: 20, success: false }].map((e) => JSON.stringify(e)).join("\n"));
+    expect(await ok(["eval", "post", "--project", projectId, "--version", "1", "--file", episodes, "--return-range", "0,50"], auth)).toBe("v1: mean return 30.00 (normalised 0.600) over 2 episodes · round 0 · live policy stays v1");
+    const bad = await cli(["eval", "post", "--project", projectId, "--version", "1", "--file", episodes, "--return-range", "0"], auth);
+    expect(bad.code).toBe(2);
+  }, 300_000);
 
   it("a bad token exits non-zero with the server's message and nothing on stdout", async () => {
     const r = await cli(["projects", "list", "--token", "crv_not-a-real-token"]);

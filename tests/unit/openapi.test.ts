@@ -170,7 +170,7 @@ describe("OpenAPI document: complete", () => {
     );
     expect(Object.keys(responses("post", "/api/v1/tasks/{taskId}/labels"))).toEqual(expect.arrayContaining(["200", "201", "409", "422"]));
     const frames = paths["/api/v1/projects/{projectId}/frames"]!.post!;
-    expect(Object.keys((frames.requestBody as { content: object }).content)).toEqual(["image/png", "image/jpeg"]);
+    expect(Object.keys((frames.requestBody as { content: object }).content)).toEqual(["image/png", "image/jpeg", "application/vnd.corrective.frames"]);
     expect(responses("post", "/api/v1/projects/{projectId}/frames")["413"]).toEqual({ $ref: "#/components/responses/PayloadTooLarge" });
     expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/policies/latest")["200"]!.content as object)).toEqual(["application/json", "application/octet-stream", "application/onnx"]);
     expect(Object.keys(responses("get", "/api/v1/projects/{projectId}/datasets/{version}/export")["200"]!.content as object)).toEqual(["application/x-ndjson", "application/x-tar"]);

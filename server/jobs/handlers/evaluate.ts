@@ -1,6 +1,6 @@
 /**
  * The `evaluate` job: the new policy runs seeded episodes on the built-in env (external projects skip
- * this), its metrics are stored, and it is published: every client is told. The round is done — or, when
+ * this, or — with `clientEvaluation` — leave the round waiting for their client's evaluation), its metrics are stored, and it is published: every client is told. The round is done — or, when
  * the project fine-tunes with RL from this round on (`settings.rlFineTune`), it moves on to `finetuning`.
  */
 import { eq, sql } from "drizzle-orm";
@@ -17,6 +17,8 @@ export async function runEvaluate(db: Db, roundId: string): Promise<void> {
   const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
   if (!round || round.status !== "evaluating" || !round.resultPolicyId) return;
   const spec = await loadProjectSpec(db, round.projectId);
+  // An external project that evaluates in its client: the round waits here for POST …/evaluations (add-evaluation.ts).
+  if (!spec.envId && spec.settings.clientEvaluation) return;
   const [policy] = await db.select().from(policies).where(eq(policies.id, round.resultPolicyId));
   if (!policy) throw new Error("the round's trained policy is missing");
   const metrics = spec.envId

@@ -116,7 +116,10 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
         <h2 id="curve-heading" className="panel-heading">Learning curve</h2>
         {d.curve.points.length === 0 ? (
           <p className="muted" data-testid="curve-empty">
-            No evaluated round yet. {d.project.external ? "External projects are evaluated outside Corrective." : "Each published round adds its evaluation score here."}
+            No evaluated round yet.{" "}
+            {d.project.external
+              ? "External projects are evaluated by their client: post evaluation episodes for a policy version (with a return range for the normalised score) and the round appears here."
+              : "Each published round adds its evaluation score here."}
           </p>
         ) : (
           <>
@@ -127,6 +130,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
             </p>
           </>
         )}
+        {d.curve.interventionRates.length > 0 && <InterventionRates points={d.curve.interventionRates} />}
       </section>
 
       <section className="panel" aria-labelledby="rounds-heading">
@@ -141,7 +145,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
               <thead>
                 <tr>
                   <th>Round</th><th>Status</th><th>β</th><th>States done</th><th>Labels</th><th>Agreement</th><th>Review</th>
-                  <th>Dataset</th><th>Policy</th><th>Training</th><th>Backend</th><th>Return</th>
+                  <th>Dataset</th><th>Policy</th><th>Training</th><th>Backend</th><th>Return</th><th>Interventions</th>
                 </tr>
               </thead>
               <tbody>
@@ -162,6 +166,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
                     <td>{duration(r.trainMs)}</td>
                     <td>{r.backend ?? "—"}</td>
                     <td data-testid="cell-return">{num(r.normalizedReturn)}</td>
+                    <td data-testid="cell-interventions">{r.interventionRate === null ? "—" : `${pct(r.interventionRate)} (${r.interventions})`}</td>
                   </tr>
                 ))}
               </tbody>
@@ -357,5 +362,24 @@ function RoundActions({ projectId, dashboard: d, latest }: { projectId: string; 
         </p>
       )}
     </section>
+  );
+}
+
+/** The intervention rate per round (share of the robot's steps where a person took over), beside the learning curve. */
+function InterventionRates({ points }: { points: { round: number; rate: number }[] }) {
+  return (
+    <div data-testid="intervention-rates">
+      <h3 className="small">Intervention rate per round</h3>
+      <p className="muted small">
+        The share of the robot&apos;s steps where a person took over (HG-DAgger). It should fall as the policy improves.
+      </p>
+      <ul className="inline-list">
+        {points.map((p) => (
+          <li key={p.round} data-testid="intervention-rate" data-round={p.round} data-value={p.rate}>
+            round {p.round}: <strong>{pct(p.rate)}</strong>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

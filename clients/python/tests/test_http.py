@@ -1,0 +1,93 @@
+"""The HTTP edge against a local stand-in server: typed exceptions from the error envelope, retries on 503."""
+import json
+import threading
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import corrective
+from corrective.http import Transport
+
+
+class Handler(BaseHTTPRequestHandler):
+    calls = []
+    flaky = {"left": 0}
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        n = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(n) or b"null")
+        Handler.calls.append((self.path, self.headers.get("authorization"), body))
+        if self.path == "/api/v1/auth/login":
+            if body.get("password") != "right":
+                return self._send(401, {"error": {"code": "UNAUTHENTICATED", "message": "Wrong email or password"}})
+            return self._send(201, {"data": {"token": "crv_test"}})
+        if self.path == "/flaky":
+            if Handler.flaky["left"] > 0:
+                Handler.flaky["left"] -= 1
+                return self._send(503, {"error": {"code": "UNAVAILABLE", "message": "db down"}})
+            return self._send(201, {"data": {"ok": True}})
+        if self.path == "/conflict":
+            return self._send(409, {"error": {"code": "CONFLICT", "message": "Round 1 is labeling"}})
+        if self.path == "/space":
+            return self._send(422, {"error": {"code": "UNPROCESSABLE", "message": "bad", "fieldErrors": {"steps.0.observation": ["must have 4 elements, got 3"]}}})
+        self._send(404, {"error": {"code": "NOT_FOUND", "message": "Not found"}})
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        cls.url = f"http://127.0.0.1:{cls.server.server_address[1]}"
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+
+    def test_login_sets_the_token(self):
+        client = corrective.connect(self.url, email="a@b.c", password="right")
+        self.assertEqual(client.token, "crv_test")
+        with self.assertRaises(corrective.AuthenticationError) as e:
+            corrective.connect(self.url, email="a@b.c", password="wrong")
+        self.assertEqual(e.exception.status, 401)
+        with self.assertRaises(corrective.AuthenticationError):
+            corrective.connect(self.url)
+
+    def test_typed_errors_carry_code_status_and_field_errors(self):
+        t = Transport(self.url, "crv_x", retries=0)
+        with self.assertRaises(corrective.RoundStateError) as e:
+            t.json("POST", "/conflict", {})
+        self.assertEqual((e.exception.status, e.exception.code), (409, "CONFLICT"))
+        with self.assertRaises(corrective.Unprocessable) as e:
+            t.json("POST", "/space", {})
+        self.assertEqual(e.exception.field_errors, {"steps.0.observation": ["must have 4 elements, got 3"]})
+        self.assertIn("steps.0.observation", str(e.exception))
+        with self.assertRaises(corrective.NotFound):
+            t.json("POST", "/nowhere", {})
+
+    def test_retries_a_503_then_succeeds(self):
+        Handler.flaky["left"] = 2
+        t = Transport(self.url, "crv_x", retries=3, backoff=0.01)
+        self.assertEqual(t.json("POST", "/flaky", {}), {"ok": True})
+        Handler.flaky["left"] = 5
+        with self.assertRaises(corrective.Unavailable):
+            Transport(self.url, retries=1, backoff=0.01).json("POST", "/flaky", {})
+
+    def test_unreachable_server_is_unavailable(self):
+        with self.assertRaises(corrective.Unavailable):
+            Transport("http://127.0.0.1:9", retries=0, timeout=2).json("GET", "/x")
+
+
+if __name__ == "__main__":
+    unittest.main()

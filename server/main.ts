@@ -13,7 +13,7 @@ import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
-import { CLIENT_IP_HEADER } from "./http/client-ip";
+import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./http/client-ip";
 import { drainRequest, serveFastPath } from "./http/fast-path";
 import { JobRunner } from "./jobs/runner";
 import { attachRealtime } from "./realtime/attach-realtime";
@@ -57,9 +57,10 @@ async function main(): Promise<void> {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  const isTrustedProxy = trustedProxyMatcher(config.limits.trustedProxies);
   const server = http.createServer((req, res) => {
-    // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    // Overwrite, never trust, the client-ip header: the TCP peer, or what a configured trusted proxy forwarded.
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], isTrustedProxy);
     // A handler that answers before the whole body has arrived (413 from a route reading a body without a
     // length) stops reading it. Read the rest and drop it (capped), so the client can finish sending and then read
     // the answer — closing instead cut it off mid-upload (EPIPE) — and the keep-alive connection stays usable.

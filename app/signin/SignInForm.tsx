@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { PAGES } from "@/contracts/routes";
+import { SIGN_UP_ACCEPTED_MESSAGE } from "@/contracts/auth";
 
 /** Only same-site paths are followed after sign-in. */
 function safeCallback(raw: string | null): string {
@@ -38,7 +39,7 @@ export function SignInForm() {
 
   return (
     <form className="stack" onSubmit={onSubmit} noValidate>
-      {params.get("registered") && <div className="alert ok">Account created. Sign in to continue.</div>}
+      {params.get("registered") && <div className="alert ok" data-testid="signup-accepted">{SIGN_UP_ACCEPTED_MESSAGE}</div>}
       {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>
       <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>

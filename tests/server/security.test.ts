@@ -42,6 +42,7 @@ const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 
 function expected(op: OperationSpec, who: CallerKind): Outcome {
   if (op.auth === "public") return "allowed";
   if (who === "anonymous") return "unauthenticated";
+  if (op.siteRole === "inviter") return who === "admin" || who === "lead" || who === "outsider" ? "allowed" : "forbidden"; // outsider leads "Theirs"
   if (!op.role) return "allowed"; // credentialed, not about one project (me, tokens, envs, projects)
   if (who === "admin") return "allowed"; // site admins act as leads everywhere
   if (who === "outsider") return "not-found";
@@ -79,6 +80,7 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
     stateId: w.stateId,
     frameId: w.frameId,
     tokenId: randomUUID(),
+    inviteId: randomUUID(),
     labelId: randomUUID(),
   };
   let p = op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -94,6 +96,7 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
     "POST /api/v1/auth/signup": { name: "Matrix", email: `matrix-${unique}@example.test`, password: "long enough password" },
     "POST /api/v1/auth/login": { email: w.extraEmail, password: "long enough password" },
     "POST /api/v1/tokens": { name: `matrix ${unique}` },
+    "POST /api/v1/invites": { note: `matrix ${unique}`, expiresInDays: 1 },
     "POST /api/v1/projects": { name: `Matrix ${unique}`, external: EXTERNAL, settings: SETTINGS },
     "PATCH /api/v1/projects/{projectId}": { description: `touched by ${who}` },
     "POST /api/v1/projects/{projectId}/members": { email: w.extraEmail, role: "viewer" },

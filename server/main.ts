@@ -12,6 +12,7 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
+import { discardStaleImports } from "./datasets/discard-import";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./http/client-ip";
 import { drainRequest, serveFastPath } from "./http/fast-path";
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
     config.databaseUrl ? { url: config.databaseUrl, poolSize: config.poolSize } : { dataDir: config.dataDir, poolSize: config.poolSize },
   );
   await migrateDatabase(database.db);
+  const discarded = await discardStaleImports(database.db);
+  if (discarded) console.log(`[import] discarded ${discarded} dataset import(s) interrupted by a stop`);
   console.log(`[db] ${database.engine === "pglite" ? `embedded PGlite at ${config.dataDir}` : "PostgreSQL"}; migrations applied`);
   if (config.demo) await announceDemo(database);
 

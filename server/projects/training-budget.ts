@@ -7,15 +7,17 @@
  * RL fine-tuning episodes per round. Refused with 422 naming the settings raised above their defaults.
  */
 import { ZProjectSettings, type THeadName, type TProjectSettings } from "../../contracts/settings";
-import type { TSpace } from "../../contracts/spaces";
 import { AppError, type FieldErrors } from "../errors";
 
 const DEFAULTS = ZProjectSettings.parse({});
 
+/** What the estimate needs of a space (built-in env specs have readonly shapes). */
+type TSpace = { type: "discrete"; n: number } | { type: "box"; shape: readonly number[] };
+
 /** Output units of the policy head's last layer for an action space. */
 function headOutputs(head: THeadName, action: TSpace): number {
   if (action.type === "discrete") return action.n;
-  const d = action.shape[0];
+  const d = action.shape[0] ?? 1;
   if (head === "mog") return 5 * (1 + 2 * d);
   if (head === "autoregressive") return 41 * d;
   return 2 * d;
@@ -23,7 +25,7 @@ function headOutputs(head: THeadName, action: TSpace): number {
 
 /** Estimated trainable parameters of one ensemble member. */
 export function policyParameterCount(observation: TSpace, action: TSpace, settings: Pick<TProjectSettings, "hiddenUnits" | "head">): number {
-  const obsDim = observation.type === "box" ? observation.shape[0] : 1;
+  const obsDim = observation.type === "box" ? (observation.shape[0] ?? 1) : 1;
   const head: THeadName = settings.head === "auto" ? (action.type === "discrete" ? "categorical" : "gaussian") : settings.head;
   const widths = [obsDim, ...settings.hiddenUnits, headOutputs(head, action)];
   let params = 0;

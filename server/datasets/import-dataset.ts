@@ -99,17 +99,20 @@ async function reserveRound(db: Db, projectId: string, info: ImportInfo): Promis
   });
 }
 
-/** Step 2: the samples, as version `round.index`, in short batches with a heartbeat on the round. */
+/** Step 2: the samples, as version `round.index`, in short batches with a heartbeat on the round (gone: stop). */
 async function stageSamples(db: Db, round: Round, samples: readonly DatasetSampleInput[]): Promise<void> {
   let beat = performance.now();
   await inBatches(samples, async (batch) => {
     await bulkInsert(db, datasetSamples, batch.map((s) => ({ projectId: round.projectId, version: round.index, ...s })));
     if (performance.now() - beat > IMPORT_HEARTBEAT_MS) {
       beat = performance.now();
-      await db.update(rounds).set({ updatedAt: sql`now()` }).where(eq(rounds.id, round.id));
+      const alive = await db.update(rounds).set({ updatedAt: sql`now()` }).where(and(eq(rounds.id, round.id), eq(rounds.status, "aggregating"))).returning({ id: rounds.id });
+      if (alive.length === 0) throw cancelled(round.index);
     }
   });
 }
+
+const cancelled = (index: number) => new AppError("CONFLICT", `The import into round ${index} was cancelled while it ran; import again`);
 
 /** Step 3: the version becomes visible and the round moves on to training, in one short transaction. */
 async function publishImport(db: Db, caller: Caller, reserved: Round, info: ImportInfo, samples: readonly DatasetSampleInput[], addedChecksum: string): Promise<TDatasetImportResult> {
@@ -117,7 +120,7 @@ async function publishImport(db: Db, caller: Caller, reserved: Round, info: Impo
   return transactionWithEvents(db, async (tx, emit) => {
     await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).for("update");
     const [round] = await tx.select().from(rounds).where(eq(rounds.id, reserved.id)).for("update");
-    if (!round || round.status !== "aggregating") throw new AppError("CONFLICT", `The import into round ${index} was cancelled while it ran; import again`);
+    if (!round || round.status !== "aggregating") throw cancelled(index);
     const [prev] = await tx
       .select()
       .from(datasetVersions)

@@ -10,7 +10,7 @@
  *   (10 ms) has passed since the last yield, then waits one `setImmediate` turn, so timers, I/O and other requests
  *   (whose queries then take the connection) run in between.
  * - `inBatches(items, fn, opts)`: runs `fn` on consecutive batches, each its own short statement or
- *   transaction, yielding between batches. The batch size adapts so that one batch takes about `targetMs` (15)
+ *   transaction, yielding between batches. The batch size adapts so that one batch takes about `targetMs` (10)
  *   (measured), between `minSize` and `maxSize` items: small on PGlite under load, large on PostgreSQL.
  *
  * All-or-nothing is the caller's job (batches commit one by one): write into a state nobody reads yet and
@@ -38,7 +38,7 @@ export interface BatchOptions {
 }
 
 export async function inBatches<T>(items: readonly T[], fn: (batch: T[], offset: number) => Promise<void>, opts: BatchOptions = {}): Promise<void> {
-  const targetMs = opts.targetMs ?? 15;
+  const targetMs = opts.targetMs ?? 10;
   const minSize = opts.minSize ?? 50;
   const maxSize = opts.maxSize ?? 5000;
   let size = Math.min(maxSize, Math.max(minSize, opts.initialSize ?? 250));

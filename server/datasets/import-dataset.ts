@@ -8,7 +8,7 @@
  *
  * Never stalling other requests (a 23 MB import once froze the embedded database for 4.25 s): parsing, hashing
  * and inserting proceed in slices that give way to the event loop (server/batching/cooperative.ts), and the
- * samples are written in batches of ~15 ms, each its own statement, instead of one long transaction holding
+ * samples are written in batches of ~10 ms, each its own statement, instead of one long transaction holding
  * PGlite's only connection. All or nothing all the same, in three steps:
  *
  * 1. **reserve** (one short transaction): the round is created as `aggregating` with `options.imported.staging`

@@ -27,6 +27,6 @@ export default defineConfig({
     timeout: 180_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { PORT: String(PORT), HOST: "127.0.0.1", SIGNUP_RATE_LIMIT: "100000", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" },
   },
 });

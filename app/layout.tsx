@@ -19,6 +19,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <header className="topbar">
             <Link href={PAGES.home} className="brand">Corrective</Link>
             {user && <Link href={PAGES.projects}>Projects</Link>}
+            {user && <Link href={PAGES.invites}>Invitations</Link>}
             <span className="spacer" />
             {user ? (
               <>

@@ -6,7 +6,8 @@
  * document against the OpenAPI 3.1 schema and checks that every route file under `app/api/v1` is listed.
  */
 import { z } from "zod";
-import { ZChangePassword, ZSetSiteAdmin, ZSignIn, ZSignUp } from "./auth";
+import { SIGN_UP_ACCEPTED_MESSAGE, ZChangePassword, ZSetSiteAdmin, ZSignIn, ZSignUp } from "./auth";
+import { INVITE_STATUSES, ZCreateInvite } from "./invites";
 import { ZCreateComment, ZListComments } from "./comments";
 import { LABELING_API, ZClaimRideAlong } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
@@ -56,6 +57,19 @@ export const ZTokenCreated = z.object({
   expiresAt: timestamp().describe("After this the token answers 401 (`This API token expired on …`)."),
   token: z.string().describe("The token itself (`crv_…`). Only its hash is stored: this is the only time it is shown."),
 });
+export const ZSignUpAccepted = z.object({ message: z.string().describe(`Always "${SIGN_UP_ACCEPTED_MESSAGE}"`) });
+const ZInviteParty = z.object({ id: id(), name: z.string() }).nullable();
+export const ZInviteView = z.object({
+  id: id(),
+  note: z.string(),
+  status: z.enum(INVITE_STATUSES),
+  createdAt: timestamp(),
+  expiresAt: timestamp(),
+  usedAt: timestamp().nullable(),
+  createdBy: ZInviteParty,
+  usedBy: ZInviteParty.describe("The account the invitation created; null if unused, or used with an email that already had an account."),
+});
+export const ZInviteCreated = ZInviteView.extend({ token: z.string().describe("The invitation token (`inv_…`), shown once; send `/signup?invite=<token>`.") });
 export const ZTokenSummary = z.object({
   id: id(),
   name: z.string(),
@@ -238,6 +252,7 @@ const REQUEST_SCHEMAS = {
   CreateToken: ZCreateToken,
   ChangePassword: ZChangePassword,
   SetSiteAdmin: ZSetSiteAdmin,
+  CreateInvite: ZCreateInvite,
   CreateProject: ZCreateProject,
   UpdateProject: ZUpdateProject,
   AddMember: ZAddMember,
@@ -256,6 +271,9 @@ const RESPONSE_SCHEMAS = {
   Error: ZErrorBody,
   User: ZUserView,
   LoginResult: ZLoginResult,
+  SignUpAccepted: ZSignUpAccepted,
+  Invite: ZInviteView,
+  InviteCreated: ZInviteCreated,
   TokenCreated: ZTokenCreated,
   TokenSummary: ZTokenSummary,
   Env: ZEnvView,
@@ -329,7 +347,7 @@ export const ERROR_RESPONSES = {
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
 export const TAGS = [
-  { name: "auth", description: "Accounts and API tokens. Log in with email and password to get a bearer token." },
+  { name: "auth", description: "Accounts, sign-up invitations and API tokens. Log in with email and password to get a bearer token." },
   { name: "projects", description: "Projects, their settings and members; the environments a project can use." },
   { name: "rounds", description: "The DAgger round state machine: collecting → labeling → aggregating → training → evaluating → published (or failed); with RL fine-tuning on, evaluating → finetuning → published." },
   { name: "collection", description: "Data that enters a round: demonstrations, external rollouts and their frames." },
@@ -373,6 +391,8 @@ export interface OperationSpec {
   role?: TProjectRole;
   /** Site admins only (everyone else: 403). */
   siteAdmin?: boolean;
+  /** A site-wide permission beyond being signed in: `inviter` = a site admin or the lead of any project (403 otherwise). */
+  siteRole?: "inviter";
   body?: BodySpec | RawBodySpec;
   query?: { name: string; description: string; schema: JsonSchema; required?: boolean }[];
   requestHeaders?: { name: string; description: string; schema: JsonSchema }[];
@@ -411,10 +431,34 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "post", path: API.signUp, operationId: "signUp", tag: "auth", auth: "public",
     summary: "Create an account",
-    description: "Emails are unique case-insensitively; a taken email is 409 with a field error on `email`.",
+    description:
+      "Under the instance's sign-up policy (`SIGNUP`): `closed` → 403; `invite` → `invite` must be an unused, unexpired invitation (422 on `invite`), spent by the attempt; `open` → anyone. " +
+      "At most `SIGNUP_RATE_LIMIT` attempts per client address per hour (429 with `Retry-After`). A new email and a taken one get the same 202 and body, so the answer never reveals whether an account exists: sign in next.",
     body: { schema: "SignUp", required: true },
-    responses: { 201: { description: "The new account.", data: "User" } },
-    errors: [409],
+    responses: { 202: { description: "Accepted: the account exists now if the email was new.", data: "SignUpAccepted" } },
+    errors: [403, 422, 429],
+  },
+  {
+    method: "get", path: API.invites, operationId: "listInvites", tag: "auth", auth: "caller", siteRole: "inviter",
+    summary: "List sign-up invitations",
+    description: "Newest first (at most 200): every invitation for a site admin, the caller's own for a project lead. Tokens are never shown again.",
+    responses: { 200: { description: "Invitations.", data: "Invite", list: true } },
+    errors: [403],
+  },
+  {
+    method: "post", path: API.invites, operationId: "createInvite", tag: "auth", auth: "caller", siteRole: "inviter",
+    summary: "Create a sign-up invitation",
+    description: "Single use, expires after `expiresInDays` (default 7). Only the token's SHA-256 is stored.",
+    body: { schema: "CreateInvite", required: true },
+    responses: { 201: { description: "The invitation with its token, shown once.", data: "InviteCreated" } },
+    errors: [403],
+  },
+  {
+    method: "delete", path: template(API.invite, "inviteId"), operationId: "revokeInvite", tag: "auth", auth: "caller", siteRole: "inviter",
+    summary: "Revoke an unused invitation",
+    description: "Its creator or a site admin; it expires at once.",
+    responses: { 204: { description: "Revoked." } },
+    errors: [403, 404],
   },
   {
     method: "post", path: API.login, operationId: "login", tag: "auth", auth: "public",
@@ -736,6 +780,7 @@ export const PATH_PARAMS: Record<string, { description: string; schema: JsonSche
   taskId: { description: "Task id (UUID).", schema: { type: "string", format: "uuid" } },
   tokenId: { description: "API token id (UUID).", schema: { type: "string", format: "uuid" } },
   userId: { description: "User id (UUID).", schema: { type: "string", format: "uuid" } },
+  inviteId: { description: "Invitation id (UUID).", schema: { type: "string", format: "uuid" } },
   frameId: { description: "Frame id (UUID).", schema: { type: "string", format: "uuid" } },
   labelId: { description: "Label id (the client-generated UUID it was submitted with).", schema: { type: "string", format: "uuid" } },
   ...LEAD_PATH_PARAMS,
@@ -770,6 +815,7 @@ export function errorStatuses(op: OperationSpec): ErrorStatus[] {
 function roleNote(op: OperationSpec): string {
   if (op.auth === "public") return "No authentication.";
   if (op.siteAdmin) return "Site admins only.";
+  if (op.siteRole === "inviter") return "A site admin or the lead of any project.";
   if (!op.role) return "Any signed-in caller.";
   return `Needs the **${op.role}** role in the project (site admins act as leads).`;
 }

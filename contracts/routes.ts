@@ -32,6 +32,8 @@ export const API = {
   taskLabels: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/labels`,
   taskRelease: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/release`,
   taskHeartbeat: (taskId: string) => `/api/v1/tasks/${encodeURIComponent(taskId)}/heartbeat`,
+  invites: "/api/v1/invites",
+  invite: (inviteId: string) => `/api/v1/invites/${encodeURIComponent(inviteId)}`,
 } as const;
 
 export const PAGES = {
@@ -42,4 +44,7 @@ export const PAGES = {
   account: "/account",
   project: (projectId: string) => `/projects/${encodeURIComponent(projectId)}`,
   projectSettings: (projectId: string) => `/projects/${encodeURIComponent(projectId)}/settings`,
+  invites: "/invites",
+  /** The sign-up page with an invitation filled in. */
+  signUpWithInvite: (token: string) => `/signup?invite=${encodeURIComponent(token)}`,
 } as const;

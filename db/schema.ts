@@ -354,13 +354,49 @@ export const jobs = pgTable(
     progress: jsonb("progress"),
     result: jsonb("result"),
     error: text("error"),
+    /** When a worker last claimed it: the fair claim serves the project whose jobs started least recently. */
+    startedAt: timestamp("started_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("jobs_claim_idx").on(t.status, t.runAfter)],
+  (t) => [index("jobs_claim_idx").on(t.status, t.runAfter), index("jobs_project_started_idx").on(t.projectId, t.startedAt)],
+);
+
+/**
+ * Abuse counters (failed sign-ins per account and per address, sign-ups per address), in the database so
+ * they hold across restarts and web processes. `count` is the failures or hits in the window starting at
+ * `windowStart`; `blockedUntil` the end of an account's back-off. See server/limits/rate-counter.ts.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    count: integer("count").notNull().default(0),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull().defaultNow(),
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("rate_limits_updated_idx").on(t.updatedAt)],
+);
+
+/** Sign-up invitations: only the sha256 of the token is kept; single use, with an expiry. */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    note: text("note").notNull().default(""),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    usedBy: uuid("used_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("invitations_token_hash_idx").on(t.tokenHash), index("invitations_created_by_idx").on(t.createdBy, t.createdAt)],
 );
 
 export type User = typeof users.$inferSelect;
+export type Invitation = typeof invitations.$inferSelect;
 export type Project = typeof projects.$inferSelect;
 export type Membership = typeof memberships.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;

@@ -30,7 +30,7 @@ test("hostile names, descriptions and comments are stored verbatim and rendered 
   const email = `hostile-${Date.now()}@example.test`;
   const anon = await LeadApi.login(String(baseURL));
   const signup = await anon.ctx.post("/api/v1/auth/signup", { data: { name: HOSTILE, email, password: "long enough password" } });
-  expect(signup.status()).toBe(201);
+  expect(signup.status()).toBe(202);
   const login = await anon.ctx.post("/api/v1/auth/login", { data: { email, password: "long enough password" } });
   const me = new LeadApi(anon.ctx, (await login.json()).data.token);
   const project = await me.ok("POST", "/api/v1/projects", { name: HOSTILE, description: HOSTILE, envId: "CartPole-v1" });

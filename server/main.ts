@@ -12,9 +12,10 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, publicHostOf, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
+import { discardStaleImports } from "./datasets/discard-import";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
-import { CLIENT_IP_HEADER } from "./http/client-ip";
+import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./http/client-ip";
 import { BASE_HEADERS, drainRequest, serveFastPath } from "./http/fast-path";
 import { onClientError, refuseMethod } from "./http/method-guard";
 import { trustedOrigins } from "./http/same-origin";
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     config.databaseUrl ? { url: config.databaseUrl, poolSize: config.poolSize } : { dataDir: config.dataDir, poolSize: config.poolSize },
   );
   await migrateDatabase(database.db);
+  const discarded = await discardStaleImports(database.db);
+  if (discarded) console.log(`[import] discarded ${discarded} dataset import(s) interrupted by a stop`);
   console.log(`[db] ${database.engine === "pglite" ? `embedded PGlite at ${config.dataDir}` : "PostgreSQL"}; migrations applied`);
   const demoProjectId = config.demo ? await announceDemo(database) : undefined;
 
@@ -71,9 +74,10 @@ async function main(): Promise<void> {
 
   // Served over https (NEXTAUTH_URL names it; behind a TLS-terminating proxy too): browsers are told to keep to it.
   const hsts = new URL(config.authUrl).protocol === "https:";
+  const isTrustedProxy = trustedProxyMatcher(config.limits.trustedProxies);
   const server = http.createServer((req, res) => {
-    // Overwrite, never trust, the client-ip header: it is the TCP peer for rate limiting.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
+    // Overwrite, never trust, the client-ip header: the TCP peer, or what a configured trusted proxy forwarded.
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], isTrustedProxy);
     if (hsts) res.setHeader("strict-transport-security", STRICT_TRANSPORT_SECURITY);
     // A handler that answers before the whole body has arrived (413 from a route reading a body without a
     // length) stops reading it. Read the rest and drop it (capped), so the client can finish sending and then read

@@ -6,6 +6,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { sameSitePath } from "@/contracts/redirects";
 import { PAGES } from "@/contracts/routes";
+import { SIGN_UP_ACCEPTED_MESSAGE } from "@/contracts/auth";
 
 export function SignInForm() {
   const router = useRouter();
@@ -35,7 +36,7 @@ export function SignInForm() {
 
   return (
     <form className="stack" onSubmit={onSubmit} noValidate>
-      {params.get("registered") && <div className="alert ok">Account created. Sign in to continue.</div>}
+      {params.get("registered") && <div className="alert ok" data-testid="signup-accepted">{SIGN_UP_ACCEPTED_MESSAGE}</div>}
       {params.get("passwordChanged") && <div className="alert ok">Password changed. Sign in with the new one.</div>}
       {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>

@@ -8,7 +8,11 @@ import { API, PAGES } from "@/contracts/routes";
 
 type FieldErrors = Record<string, string[] | undefined>;
 
-export function SignUpForm() {
+/**
+ * The server answers a new email and a taken one alike (202), so the form then tries to sign in: that works
+ * for a new account; otherwise the sign-in page says "if this email was new, your account was created".
+ */
+export function SignUpForm({ inviteRequired, initialInvite }: { inviteRequired: boolean; initialInvite: string }) {
   const router = useRouter();
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
@@ -17,7 +21,8 @@ export function SignUpForm() {
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const body = { name: form.get("name"), email: form.get("email"), password: form.get("password") };
+    const invite = String(form.get("invite") ?? "").trim();
+    const body = { name: form.get("name"), email: form.get("email"), password: form.get("password"), ...(invite ? { invite } : {}) };
     setBusy(true);
     setError(null);
     setFieldErrors({});
@@ -43,10 +48,10 @@ export function SignUpForm() {
     }
   }
 
-  const field = (name: string, label: string, type: string, autoComplete: string) => (
+  const field = (name: string, label: string, type: string, autoComplete: string, defaultValue?: string) => (
     <label>
       {label}
-      <input name={name} type={type} autoComplete={autoComplete} aria-invalid={fieldErrors[name] ? true : undefined} required />
+      <input name={name} type={type} autoComplete={autoComplete} aria-invalid={fieldErrors[name] ? true : undefined} required defaultValue={defaultValue} />
       {fieldErrors[name]?.map((m) => <span key={m} className="field-error" data-testid={`error-${name}`}>{m}</span>)}
     </label>
   );
@@ -57,6 +62,7 @@ export function SignUpForm() {
       {field("name", "Name", "text", "name")}
       {field("email", "Email", "email", "email")}
       {field("password", "Password (8+ characters)", "password", "new-password")}
+      {inviteRequired && field("invite", "Invitation code (from the link you were sent)", "text", "off", initialInvite)}
       <button type="submit" disabled={busy}>{busy ? "Creating account…" : "Create account"}</button>
       <p className="muted">Have an account? <Link href={PAGES.signIn}>Sign in</Link></p>
     </form>

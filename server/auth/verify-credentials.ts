@@ -2,33 +2,26 @@ import { eq, sql } from "drizzle-orm";
 import { ZSignIn } from "../../contracts/auth";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
-import { AppError } from "../errors";
-import { loginRateLimiter, rateLimitKeys } from "./login-rate-limit";
+import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess, type LoginLimits } from "./login-protection";
 import { timingDummyHash, verifyPassword } from "./password";
 import type { PublicUser } from "./sign-up";
 
 /**
  * Checks an email and password. Returns the user, or null for any mismatch (one generic answer, and the
- * same hashing cost whether or not the account exists). Throws RATE_LIMITED after repeated failures.
+ * same hashing cost whether or not the account exists). Throws RATE_LIMITED while the account backs off or
+ * the address is over its limit (server/auth/login-protection.ts).
  */
-export async function verifyCredentials(db: Db, input: unknown, ip?: string): Promise<PublicUser | null> {
+export async function verifyCredentials(db: Db, input: unknown, ip?: string, limits?: LoginLimits): Promise<PublicUser | null> {
   const parsed = ZSignIn.safeParse(input);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
-  const limiter = loginRateLimiter();
-  const keys = rateLimitKeys(email, ip);
-  const wait = limiter.retryAfter(keys);
-  if (wait > 0) {
-    throw new AppError("RATE_LIMITED", `Too many failed sign-in attempts; try again in ${Math.ceil(wait / 60)} min`, {
-      retryAfterSeconds: wait,
-    });
-  }
-  const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email)).limit(1);
+  await assertLoginAllowed(db, email, ip, limits);
+  const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase())).limit(1);
   const ok = await verifyPassword(row?.passwordHash ?? (await timingDummyHash()), password);
   if (!row || !ok) {
-    limiter.recordFailure(keys);
+    await recordLoginFailure(db, email, ip);
     return null;
   }
-  limiter.reset([`email:${email}`]);
+  await recordLoginSuccess(db, email);
   return { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin };
 }

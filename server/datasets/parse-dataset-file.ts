@@ -2,11 +2,12 @@
  * Parsing and validating an imported `jsonl` dataset against a project's spaces (LeRobot `.tar`s:
  * parse-lerobot-tar.ts).
  * All or nothing: the first bad line stops the import with a 422 naming the file and line, before anything
- * is written.
+ * is written. Parsing gives way to other requests every few milliseconds (server/batching/cooperative.ts).
  */
 import type { ZodError } from "zod";
 import { ZJsonlSample } from "../../contracts/datasets";
 import { actionProblem, type TSpace } from "../../contracts/spaces";
+import { createYielder } from "../batching/cooperative";
 import { AppError } from "../errors";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -47,12 +48,26 @@ function parseLine(where: string, text: string): unknown {
   }
 }
 
-export function parseJsonl(text: string, spaces: Spaces): ParsedDataset {
+/** The lines of `text` (without `\n` / `\r\n`), one at a time: no 23 MB `split` in one go. */
+function* lines(text: string): Generator<string> {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    yield text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+  }
+}
+
+export async function parseJsonl(text: string, spaces: Spaces): Promise<ParsedDataset> {
   const samples: DatasetSampleInput[] = [];
   const episodes = new Set<string>();
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    if (raw.trim() === "") return;
+  const maybeYield = createYielder();
+  let i = -1;
+  for (const raw of lines(text)) {
+    i++;
+    await maybeYield();
+    if (raw.trim() === "") continue;
     const where = `line ${i + 1}`;
     const parsed = ZJsonlSample.safeParse(parseLine(where, raw));
     if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
@@ -61,11 +76,11 @@ export function parseJsonl(text: string, spaces: Spaces): ParsedDataset {
     if (samples.length >= MAX_IMPORT_SAMPLES) throw badLine(where, `more than ${MAX_IMPORT_SAMPLES} samples`);
     episodes.add(`${s.version ?? 0}:${s.episode_index}`);
     samples.push({ stateId: null, observation: s.observation, action: s.action, source: s.source, episode: s.episode_index, frameIndex: s.frame_index });
-  });
+  }
   if (samples.length === 0) throw badLine("line 1", "the file has no samples");
   return { samples, episodes: episodes.size };
 }
 
-export function parseDataset(body: string, spaces: Spaces): ParsedDataset {
+export function parseDataset(body: string, spaces: Spaces): Promise<ParsedDataset> {
   return parseJsonl(body, spaces);
 }

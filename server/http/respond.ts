@@ -111,11 +111,27 @@ export function parseJsonBody(text: string): unknown {
 
 /** Reads a raw body, refusing (413) anything over `maxBytes` without buffering all of it. */
 export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  await forEachBodyChunk(req, maxBytes, (chunk) => {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  });
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/** Hands each chunk of the body to `onChunk` as it arrives; over `maxBytes` (declared or streamed) → 413. */
+export async function forEachBodyChunk(req: Request, maxBytes: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return new Uint8Array();
+  if (!req.body) return;
   const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -125,15 +141,8 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
       await reader.cancel().catch(() => {});
       throw tooLarge(maxBytes);
     }
-    chunks.push(value);
+    await onChunk(value);
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 export const tooLarge = (maxBytes: number) => new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${Math.round(maxBytes / 1024)} KiB`);

@@ -1,8 +1,8 @@
 /**
  * The Postgres-backed job queue: a `jobs` table claimed with `FOR UPDATE SKIP LOCKED` under a lease.
  *
- * Workers (the in-process runner, or `npm run trainer` on another machine) claim the oldest runnable job,
- * renew its lease while working, and mark it done or failed. A worker that dies stops renewing; once the
+ * Workers (the in-process runner, or `npm run trainer` on another machine) claim a runnable job fairly
+ * across projects (see `claimJob`), renew its lease while working, and mark it done or failed. A worker that dies stops renewing; once the
  * lease expires the job is claimable again (attempts + 1), until `maxAttempts`, after which it is failed and
  * its handler's `onGiveUp` marks the round failed. Handlers must be idempotent: a retried job may find part
  * of its work already committed.
@@ -36,6 +36,11 @@ export async function enqueueJob(db: DbOrTx, type: JobType, opts: EnqueueOptions
 /**
  * Claims one runnable job: queued, or running with an expired lease (its worker died). Jobs that already
  * used all their attempts are failed here instead of being handed out again; they are returned in `exhausted`.
+ *
+ * Fair across projects, so one project's many jobs cannot starve another's: the job goes to the project with
+ * the fewest jobs running now, then to the one whose last job started longest ago (never-served first) —
+ * round-robin when every project has work — and within a project to its oldest job. `started_at` is stamped
+ * on each claim (index `jobs_project_started_idx`).
  */
 export async function claimJob(
   db: Db,
@@ -51,14 +56,17 @@ export async function claimJob(
   const typeList = sql.join(types.map((t) => sql`${t}`), sql`, `);
   const result = await db.execute<{ id: string }>(sql`
     update ${jobs} set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
-      lease_expires_at = now() + (${leaseMs} * interval '1 millisecond'), updated_at = now()
+      lease_expires_at = now() + (${leaseMs} * interval '1 millisecond'), started_at = clock_timestamp(), updated_at = now()
     where id = (
-      select id from ${jobs}
-      where type in (${typeList}) and run_after <= now() and attempts < max_attempts
-        and (status = 'queued' or (status = 'running' and lease_expires_at < now()))
-      order by created_at
+      select j.id from ${jobs} j
+      where j.type in (${typeList}) and j.run_after <= now() and j.attempts < j.max_attempts
+        and (j.status = 'queued' or (j.status = 'running' and j.lease_expires_at < now()))
+      order by
+        (select count(*) from ${jobs} r where r.project_id = j.project_id and r.status = 'running' and r.lease_expires_at >= now()),
+        (select max(s.started_at) from ${jobs} s where s.project_id = j.project_id) nulls first,
+        j.created_at
       limit 1
-      for update skip locked
+      for update of j skip locked
     )
     returning id`);
   const id = result.rows[0]?.id;

@@ -1,19 +1,32 @@
 import { randomBytes } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { getEnvSpec } from "../../envs/index";
 import { ZCreateProject } from "../../contracts/settings";
 import type { TProjectSummary } from "../../contracts/projects";
 import type { Db } from "../../db/client";
-import { auditLog, memberships, projects } from "../../db/schema";
+import { auditLog, memberships, projects, users } from "../../db/schema";
 import type { Caller } from "../auth/authorize-project";
+import type { Limits } from "../config";
 import { unprocessable } from "../errors";
+import { currentLimits } from "../limits/current-limits";
 import { ZProjectSettings } from "../../contracts/settings";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
+import { assertWithinBudget } from "./training-budget";
 
 const slugify = (name: string) =>
   `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "project"}-${randomBytes(3).toString("hex")}`;
 
-/** Any signed-in user may create a project and becomes its lead. Settings are defaulted and stored whole. */
-export async function createProject(db: Db, caller: Caller, input: unknown): Promise<TProjectSummary> {
+/**
+ * Any signed-in user may create a project and becomes its lead. Settings are defaulted and stored whole, and
+ * must fit the instance's training budget (422 naming the settings); a non-admin may have created at most
+ * `PROJECT_QUOTA` projects (422 on `quota`).
+ */
+export async function createProject(
+  db: Db,
+  caller: Caller,
+  input: unknown,
+  limits: Pick<Limits, "projectQuota" | "trainingBudget"> = currentLimits(),
+): Promise<TProjectSummary> {
   const data = ZCreateProject.parse(input);
   if (data.envId) {
     try {
@@ -25,8 +38,18 @@ export async function createProject(db: Db, caller: Caller, input: unknown): Pro
   const settings = ZProjectSettings.parse(data.settings);
   if (settings.head === "categorical" && data.external?.actionSpace.type === "box") throw unprocessable("settings.head", "categorical needs a discrete action space");
   const actionSpace = data.envId ? getEnvSpec(data.envId).actionSpace : data.external!.actionSpace;
+  const observationSpace = data.envId ? getEnvSpec(data.envId).observationSpace : data.external!.observationSpace;
   assertRlFineTunable({ envId: data.envId ?? null, actionSpace, settings }, settings.rlFineTune !== null, "settings.rlFineTune");
+  assertWithinBudget(observationSpace, actionSpace, settings, limits.trainingBudget);
   return db.transaction(async (tx) => {
+    if (!caller.isAdmin && limits.projectQuota > 0) {
+      // The caller's row lock serialises their concurrent creates, so the count cannot be raced past.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, caller.id)).for("update");
+      const [mine] = await tx.select({ n: sql<number>`count(*)::int` }).from(projects).where(eq(projects.createdBy, caller.id));
+      if ((mine?.n ?? 0) >= limits.projectQuota) {
+        throw unprocessable("quota", `you have created ${mine?.n} projects, the most this instance allows per user (PROJECT_QUOTA = ${limits.projectQuota}); delete one or ask an administrator`);
+      }
+    }
     const [p] = await tx
       .insert(projects)
       .values({

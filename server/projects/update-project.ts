@@ -3,17 +3,26 @@ import { ZUpdateProject } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { auditLog, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
+import type { Limits } from "../config";
 import { notFound } from "../errors";
+import { currentLimits } from "../limits/current-limits";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { getProject, type ProjectDetail } from "./get-project";
 import { projectSpec } from "./project-spec";
+import { assertWithinBudget } from "./training-budget";
 
 /**
  * Lead-only: rename or re-describe a project, or change its RL fine-tuning option (`rlFineTune`, stored
  * with the other settings in `projects.config.settings`; 422 where the project cannot use it). One
  * transaction with its audit entry.
  */
-export async function updateProject(db: Db, caller: Caller, projectId: string, input: unknown): Promise<ProjectDetail> {
+export async function updateProject(
+  db: Db,
+  caller: Caller,
+  projectId: string,
+  input: unknown,
+  limits: Pick<Limits, "trainingBudget"> = currentLimits(),
+): Promise<ProjectDetail> {
   await authorizeProject(db, caller, projectId, "lead");
   const { rlFineTune, ...patch } = ZUpdateProject.parse(input);
   await db.transaction(async (tx) => {
@@ -23,6 +32,7 @@ export async function updateProject(db: Db, caller: Caller, projectId: string, i
     if (rlFineTune !== undefined) {
       const spec = projectSpec(project);
       assertRlFineTunable(spec, rlFineTune !== null, "rlFineTune");
+      assertWithinBudget(spec.observationSpace, spec.actionSpace, { ...spec.settings, rlFineTune }, limits.trainingBudget, "");
       const stored = (project.config ?? {}) as { settings?: Record<string, unknown> };
       config = { ...stored, settings: { ...stored.settings, rlFineTune } };
     }

@@ -31,7 +31,7 @@ export class ApiClient {
   static async signUpAndLogin(base: string, name: string, email: string, password = "long enough password"): Promise<ApiClient> {
     const anon = new ApiClient(base);
     const signup = await anon.call("POST", "/api/v1/auth/signup", { name, email, password });
-    if (signup.status !== 201) throw new Error(`sign-up ${email}: ${signup.status} ${JSON.stringify(signup.body)}`);
+    if (signup.status !== 202) throw new Error(`sign-up ${email}: ${signup.status} ${JSON.stringify(signup.body)}`);
     const login = await anon.call("POST", "/api/v1/auth/login", { email, password });
     if (login.status !== 201) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
     return new ApiClient(base, login.body.data.token);

@@ -15,10 +15,16 @@ export interface ServerProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/**
+ * Test servers sign up many users from 127.0.0.1: sign-up is open and its per-address limit out of the way,
+ * unless a test sets them (tests/server/abuse-limits.test.ts does).
+ */
+export const TEST_SERVER_LIMITS = { SIGNUP: "open", SIGNUP_RATE_LIMIT: "100000" };
+
 export function runServer(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", CORRECTIVE_SKIP_BUILD: "1", NODE_ENV: "production", DEMO_WARMUP: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", CORRECTIVE_SKIP_BUILD: "1", NODE_ENV: "production", DEMO_WARMUP: "0", ...TEST_SERVER_LIMITS, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

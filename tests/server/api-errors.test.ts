@@ -186,6 +186,20 @@ describe("API errors over HTTP [pglite]", () => {
     expect(foreignRound.progress.labels).toBe(0);
   });
 
+  it("invitations and limits: 401 anonymous, 403 for non-leads, 404 unknown, 400 malformed, 422 naming the budget's fields", async () => {
+    expectError(await new ApiClient(base).get("/api/v1/invites"), 401, "UNAUTHENTICATED");
+    expectError(await labeler.post("/api/v1/invites", {}), 403, "FORBIDDEN");
+    expectError(await viewer.get("/api/v1/invites"), 403, "FORBIDDEN");
+    expectError(await lead.post("/api/v1/invites", { expiresInDays: 365 }), 400, "VALIDATION", "expiresInDays");
+    expectError(await lead.call("DELETE", `/api/v1/invites/${randomUUID()}`), 404, "NOT_FOUND");
+    expectError(await lead.call("DELETE", "/api/v1/invites/not-a-uuid"), 404, "NOT_FOUND");
+    // Another lead's invitation is not found for this one.
+    const theirs = await stranger.ok("POST", "/api/v1/invites", { note: "theirs" });
+    expectError(await lead.call("DELETE", `/api/v1/invites/${theirs.id}`), 404, "NOT_FOUND");
+    const greedy = await lead.post("/api/v1/projects", { name: "Greedy", envId: "CartPole-v1", settings: { epochs: 1000, hiddenUnits: [4096, 4096, 4096, 4096], ensembleSize: 16, rolloutEpisodes: 1000 } });
+    expectError(greedy, 422, "UNPROCESSABLE", "settings.hiddenUnits");
+  });
+
   it("403 for members whose role is too low", async () => {
     expectError(await viewer.post(`/api/v1/projects/${ours.id}/tasks/next`), 403, "FORBIDDEN");
     expectError(await viewer.post(`/api/v1/tasks/${ours.taskIds[0]}/labels`, { id: randomUUID(), action: 0 }), 403, "FORBIDDEN");

@@ -30,7 +30,7 @@ describe("the server process", () => {
     expect(await json(await fetch(`${first.url}/api/health`))).toEqual({ status: 200, body: { status: "ok", db: "pglite", version: "0.1.0" } });
     expect(first.output()).toContain("lead@corrective.local");
     expect((await fetch(`${first.url}/signin`)).status).toBe(200);
-    expect((await signUp(first.url, "keeper@example.test")).status).toBe(201);
+    expect((await signUp(first.url, "keeper@example.test")).status).toBe(202);
     // An open websocket does not hold the shutdown up (upgraded connections are not HTTP requests to drain).
     const { cookie } = await signInCookie(first.url, "keeper@example.test", "long enough");
     if (!cookie) throw new Error("sign-in gave no session cookie");
@@ -49,8 +49,13 @@ describe("the server process", () => {
     const second = await startServer({ DATA_DIR: dataDir });
     running.push(second);
     expect(second.output()).toContain("[demo] found the demo project");
+    // The account survived: it signs in; and signing up again with it answers exactly like a new email.
+    const login = await fetch(`${second.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "keeper@example.test", password: "long enough" }) });
+    expect(login.status).toBe(201);
     const again = await json(await signUp(second.url, "KEEPER@example.test"));
-    expect(again.status).toBe(409);
+    const fresh = await json(await signUp(second.url, "fresh@example.test"));
+    expect(again).toEqual(fresh);
+    expect(again.status).toBe(202);
     expect(await second.stop("SIGINT")).toBe(0);
   }, 180_000);
 
@@ -95,7 +100,7 @@ describe("the server process", () => {
         health = await fetch(`${server.url}/api/health`);
       }
       expect(health.status).toBe(200);
-      expect((await signUp(server.url, "after@example.test")).status).toBe(201);
+      expect((await signUp(server.url, "after@example.test")).status).toBe(202);
       expect(await server.stop()).toBe(0);
     } finally {
       await proxy.stop();

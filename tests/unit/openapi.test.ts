@@ -9,7 +9,8 @@ import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import { ZSignIn, ZSignUp } from "@/contracts/auth";
+import { ZSignIn, ZSignUp, type TSignUpAccepted } from "@/contracts/auth";
+import type { TInvite, TInviteCreated } from "@/contracts/invites";
 import { ZCreateComment, type TComment } from "@/contracts/comments";
 import { ZClaimRideAlong, type TRideAlong } from "@/contracts/labeling";
 import {
@@ -33,6 +34,9 @@ import {
   ZTokenSummary,
   ZUserView,
   ZHealthView,
+  ZInviteCreated,
+  ZInviteView,
+  ZSignUpAccepted,
   type ErrorStatus,
   type JsonSchema,
 } from "@/contracts/openapi";
@@ -235,5 +239,8 @@ describe("OpenAPI document: generated from the contracts", () => {
     expectTypeOf<z.output<typeof ZMemberView>>().toEqualTypeOf<Awaited<ReturnType<typeof addMember>>>();
     expectTypeOf<z.output<typeof ZTokenCreated>>().toEqualTypeOf<Awaited<ReturnType<typeof createApiToken>>>();
     expectTypeOf<z.output<typeof ZTokenSummary>[]>().toEqualTypeOf<Awaited<ReturnType<typeof listApiTokens>>>();
+    expectTypeOf<z.output<typeof ZSignUpAccepted>>().toEqualTypeOf<TSignUpAccepted>();
+    expectTypeOf<z.output<typeof ZInviteView>>().toEqualTypeOf<TInvite>();
+    expectTypeOf<z.output<typeof ZInviteCreated>>().toEqualTypeOf<TInviteCreated>();
   });
 });

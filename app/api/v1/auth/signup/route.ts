@@ -1,8 +1,11 @@
-import { signUp } from "@/server/auth/sign-up";
+import { register } from "@/server/auth/register";
 import { getContext } from "@/server/context";
+import { CLIENT_IP_HEADER } from "@/server/http/client-ip";
 import { readJson, route } from "@/server/http/respond";
 
+/** 202 with one body whether the email was new or taken (see server/auth/register.ts). */
 export const POST = route(async (req: Request) => {
-  const user = await signUp(getContext().database.db, await readJson(req));
-  return Response.json({ data: user }, { status: 201 });
+  const { config, database } = getContext();
+  const result = await register(database.db, await readJson(req), req.headers.get(CLIENT_IP_HEADER) ?? undefined, config.limits);
+  return Response.json({ data: result }, { status: 202 });
 });

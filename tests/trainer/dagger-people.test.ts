@@ -1,0 +1,60 @@
+/**
+ * The DAgger loop with a crowd of people-like labellers: reliability-weighted aggregation (gold
+ * states + agreement) and thrifty's novelty/risk gate, end to end on CartPole with in-process training.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runDagger } from "../../trainer/dagger/loop";
+import { selectStates } from "../../trainer/dagger/select";
+import { mulberry32 } from "../../trainer/random";
+import { trainPolicy } from "../../trainer/train";
+import { testBackend } from "./helpers";
+
+describe("thrifty selection", () => {
+  it("takes risky states first, then novel ones, then tops up by uncertainty", () => {
+    const candidates = Array.from({ length: 20 }, (_, t) => ({ trajectory: 0, t: t * 3, uncertainty: t / 20, risk: t === 2 || t === 4 ? 1 : 0 }));
+    const picked = selectStates(candidates, 4, "thrifty", mulberry32(1), { noveltyQuantile: 0.9 });
+    expect(picked.slice(0, 2).sort()).toEqual([2, 4]);
+    expect(picked.slice(2, 4)).toEqual([19, 18]);
+  });
+});
+
+describe("DAgger with people-like labellers", () => {
+  beforeAll(async () => {
+    await testBackend();
+  });
+
+  it("refuses reliability aggregation without people (nobody to estimate)", async () => {
+    await expect(runDagger({ envId: "CartPole-v1", aggregation: "reliability" }, { train: (ds, cfg, opts) => trainPolicy(ds, cfg, opts) })).rejects.toThrow(/needs labeller "people"/);
+  });
+
+  it("runs reliability-weighted rounds with a 30%-noisy crowd and thrifty selection, spending the budget", async () => {
+    const report = await runDagger(
+      {
+        envId: "CartPole-v1",
+        rounds: 2,
+        labelsPerRound: 120,
+        labelsPerState: 3,
+        labeller: "people",
+        crowd: { size: 10, noisyFraction: 0.3 },
+        aggregation: "reliability",
+        goldFraction: 0.1,
+        select: "thrifty",
+        ensembleSize: 2,
+        evalEpisodes: 2,
+        compareBC: false,
+        seed: 2,
+        training: { epochs: 10, patience: 3, learningRate: 3e-3 },
+      },
+      { train: (ds, cfg, opts) => trainPolicy(ds, cfg, opts) },
+    );
+    expect(report.ensembleSize).toBe(2);
+    expect(report.rounds.map((r) => r.totalLabels)).toEqual([120, 240]);
+    for (const r of report.rounds) {
+      expect(r.dagger.statesLabeled).toBe(40);
+      expect(r.dagger.statesAccepted + r.dagger.statesToReview).toBe(40);
+      // Most states of a 70%-careful crowd get an accepted answer.
+      expect(r.dagger.statesAccepted).toBeGreaterThan(25);
+      expect(r.dagger.datasetSize).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});

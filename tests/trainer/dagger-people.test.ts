@@ -58,3 +58,12 @@ describe("DAgger with people-like labellers", () => {
     }
   }, 120_000);
 });
+
+describe("meanCi95", () => {
+  it("gives Student-t 95% intervals", async () => {
+    const { meanCi95 } = await import("../../trainer/dagger/summary");
+    expect(meanCi95([1, 2, 3, 4, 5])).toEqual({ n: 5, mean: 3, ci95: expect.closeTo((2.776 * Math.sqrt(2.5)) / Math.sqrt(5), 9) });
+    expect(meanCi95([0.7])).toEqual({ n: 1, mean: 0.7, ci95: 0 });
+    expect(meanCi95([]).n).toBe(0);
+  });
+});

@@ -28,6 +28,7 @@ const QUICK = values.quick;
 const ONLY = values.only?.split(",").map((s) => s.trim());
 const want = (id: string): boolean => !ONLY || ONLY.includes(id);
 
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f", "#bcbd22", "#e377c2"];
 const HEADS = ["gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
 const headFor = (kind: (typeof HEADS)[number]): THeadConfig => (kind === "gaussian" ? { kind, variance: "state" } : ZHeadConfig.parse({ kind }));
 
@@ -243,8 +244,6 @@ process.stdout.write(`${goals.map((g) => `${g.mark.padEnd(8)} ${g.goal}: ${g.mea
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }
-
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f", "#bcbd22", "#e377c2"];
 
 function curvesSvg(): string {
   const exps = [...new Set(curves.map((c) => c.experiment))];

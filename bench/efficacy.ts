@@ -7,7 +7,8 @@
  *      95 % confidence bands over seeds;
  *   D. CarTrack-v1 with a crowd of people-like labellers (a share of them noisy), 3 labels per state:
  *      consensus vs reliability-weighted (Dawid–Skene) vs no aggregation.
- * `--quick` runs fewer seeds and rounds (said in the results); `--only A,B` a subset. Writes
+ * `--quick` runs fewer seeds and rounds (said in the results); `--only A,B` a subset; `--out DIR` another
+ * folder. Writes
  * bench/results/efficacy.{json,md}, efficacy.svg (curves with bands) and efficacy-fork-actions.svg, and
  * each goal with met / MISSED / not run.
  */
@@ -23,7 +24,9 @@ import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
 import { TrainerWorker } from "../trainer/worker/client";
 import { RESULTS_DIR, machineInfo, markdownTable, type Row } from "./lib/results";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string" } } });
+/** `--out DIR` writes there instead of bench/results/ (e.g. a long run that replaces the saved one only when complete). */
+const OUT_DIR = values.out ?? RESULTS_DIR;
 const QUICK = values.quick;
 const ONLY = values.only?.split(",").map((s) => s.trim());
 const want = (id: string): boolean => !ONLY || ONLY.includes(id);
@@ -107,7 +110,7 @@ function saveAll(): void {
     return { experiment: c.experiment, series: c.label, seeds: c.perSeed.length, labels: c.labels[last] ?? 0, finalNormalized: m.mean, ci95: m.n > 1 ? m.ci95 : null, finalSuccess: stat(c, last, "success").mean, labelsTo095: firstReach(c, 0.95) };
   });
   const json = { name: "efficacy", title: "Efficacy: where DAgger, expressive heads, selection and aggregation make a difference", date, machine, settings, goals, rows: summaryRows, curves, heads: headRows, forkActions, notes, wallSeconds: wallS };
-  writeFileSync(path.join(RESULTS_DIR, "efficacy.json"), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(path.join(OUT_DIR, "efficacy.json"), `${JSON.stringify(json, null, 2)}\n`);
   const md = [
     "# Efficacy: where DAgger, expressive heads, selection and aggregation make a difference",
     "",
@@ -129,9 +132,9 @@ function saveAll(): void {
     ...notes.map((n) => `- ${n}`),
     "",
   ].join("\n");
-  writeFileSync(path.join(RESULTS_DIR, "efficacy.md"), md);
-  writeFileSync(path.join(RESULTS_DIR, "efficacy.svg"), curvesSvg());
-  if (forkActions.length) writeFileSync(path.join(RESULTS_DIR, "efficacy-fork-actions.svg"), forkSvg());
+  writeFileSync(path.join(OUT_DIR, "efficacy.md"), md);
+  writeFileSync(path.join(OUT_DIR, "efficacy.svg"), curvesSvg());
+  if (forkActions.length) writeFileSync(path.join(OUT_DIR, "efficacy-fork-actions.svg"), forkSvg());
 }
 
 try {

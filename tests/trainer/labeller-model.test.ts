@@ -116,3 +116,15 @@ describe("people-like labeller model", () => {
     expect(() => a.label([1], 11)).toThrow(/k must be/);
   });
 });
+
+describe("people-like labellers on a real env", () => {
+  it("label CarTrack-v1 states (integer track and PRNG fields are never nudged)", async () => {
+    const { createEnv, createExpert } = await import("../../envs/index");
+    const env = createEnv("CarTrack-v1");
+    env.reset(3, { track: 0 });
+    const crowd = createCrowd({ expert: createExpert("CarTrack-v1"), space: env.spec.actionSpace, size: 5, noisyFraction: 0, seed: 1, careful: { cantTell: 1 } });
+    const labels = crowd.label(env.getState(), 5);
+    expect(labels).toHaveLength(5);
+    for (const l of labels) if (l.action !== null) expect((l.action as number[])[0]).toBeGreaterThanOrEqual(-1);
+  });
+});

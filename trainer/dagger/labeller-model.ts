@@ -14,7 +14,8 @@
  * - **mode flips**: on multimodal states (experts with a per-episode side, Fork's) each person has a
  *   habitual side and takes the other one with probability `modeFlip`;
  * - **"can't tell"** near decision boundaries: where the expert's answer changes under a 1 % nudge of
- *   the state, the person answers `null` with probability `cantTell` (the label still costs their time).
+ *   a non-integer state element, the person answers `null` with probability `cantTell` (the label
+ *   still costs their time).
  *
  * Deterministic given the seed. Browser-safe.
  */
@@ -200,12 +201,18 @@ export function createCrowd(options: CrowdOptions): Crowd {
     const base = typeof clean === "number" ? [clean] : Array.from(clean);
     for (let i = 0; i < state.length; i++) {
       const v = state[i] as number;
-      if (Number.isInteger(v) && Math.abs(v) >= 1) continue; // indices and PRNG states, not quantities
+      // Integer elements are skipped: indices and PRNG states (CarTrack's track, noise) are not quantities.
+      if (Number.isInteger(v)) continue;
       const eps = 0.01 * Math.max(Math.abs(v), 0.1);
       for (const sgn of [-1, 1]) {
         const nudged = [...state];
         nudged[i] = v + sgn * eps;
-        const a = expertAct(nudged, side);
+        let a: Action;
+        try {
+          a = expertAct(nudged, side);
+        } catch {
+          continue; // a nudge the expert cannot label is no evidence of a boundary
+        }
         const vec = typeof a === "number" ? [a] : Array.from(a);
         const changed =
           space.type === "discrete" ? vec[0] !== base[0] : vec.some((x, j) => Math.abs(x - (base[j] as number)) / (halfRange[j] as number) > 0.5);

@@ -14,13 +14,12 @@
  *
  * Coordinates as Fork-v0 (`x` lateral, `y` forward, metres). Deterministic given the seed.
  */
-import { BaseEnv, numberOption } from "../env";
-import type { EnvOptions, EnvSpec, RenderContext, RenderOverlay, ResetOptions } from "../env";
+import { numberOption } from "../env";
+import type { EnvOptions, EnvSpec, ResetOptions } from "../env";
 import type { Prng } from "../prng";
-import { boxSpace, checkBoxAction } from "../spaces";
-import type { ActionInput } from "../spaces";
-import { COURSE, CONTACT_DISTANCE, sideOf } from "./course";
-import { renderFork } from "./render";
+import { boxSpace } from "../spaces";
+import { COURSE } from "./course";
+import { ForkEnv } from "./fork";
 
 export const COURSE_V1 = {
   ...COURSE,
@@ -57,21 +56,14 @@ export const FORK_V1_SPEC: EnvSpec = {
   rewardThreshold: null,
 };
 
-export class ForkV1Env extends BaseEnv {
-  private x = 0;
-  private y = 0;
-  private obstacleX = 0;
-  private obstacleY = 0;
-  private vx = 0;
-  private collided = false;
-  private reachedGoal = false;
-
+/** Fork-v0's dynamics (`ForkEnv`) with the v1 start, observation and state. */
+export class ForkV1Env extends ForkEnv {
   constructor(options?: EnvOptions) {
-    super(FORK_V1_SPEC, options);
+    super(options, FORK_V1_SPEC);
   }
 
   /** Reset options: `obstacle_x`, `obstacle_y`, `start_dx` (the agent's offset from the obstacle's centre). */
-  protected sampleInitialState(rng: Prng, options: ResetOptions): void {
+  protected override sampleInitialState(rng: Prng, options: ResetOptions): void {
     const ox = rng.uniform(-COURSE.obstacleXRange, COURSE.obstacleXRange);
     const oy = rng.uniform(COURSE_V1.obstacleYMin, COURSE_V1.obstacleYMax);
     const dx = rng.uniform(-COURSE_V1.startBand, COURSE_V1.startBand);
@@ -79,44 +71,21 @@ export class ForkV1Env extends BaseEnv {
     this.obstacleY = numberOption(this.spec.id, options, "obstacle_y", oy);
     this.x = this.obstacleX + numberOption(this.spec.id, options, "start_dx", dx);
     this.y = 0;
-    this.vx = 0;
+    this.lateral = 0;
     this.collided = false;
     this.reachedGoal = false;
   }
 
-  protected advance(action: ActionInput): number {
-    const a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
-    const clipped = a < -1 ? -1 : a > 1 ? 1 : a;
-    const limit = COURSE.halfWidth - COURSE.agentRadius;
-    const x = this.x + clipped * COURSE.lateralSpeed * COURSE.dt;
-    this.x = x < -limit ? -limit : x > limit ? limit : x;
-    this.vx = clipped;
-    this.y += COURSE.forwardSpeed * COURSE.dt;
-    this.collided = Math.hypot(this.x - this.obstacleX, this.y - this.obstacleY) < CONTACT_DISTANCE;
-    this.reachedGoal = !this.collided && this.y >= COURSE.goalY;
-    this.terminatedFlag = this.collided || this.reachedGoal;
-    return this.collided ? -1 : this.reachedGoal ? 1 : 0;
+  override observe(): number[] {
+    return [Math.abs(this.x - this.obstacleX), this.obstacleY - this.y, COURSE.goalY - this.y, this.lateral];
   }
 
-  protected override stepInfo(): Record<string, unknown> {
-    return { success: this.reachedGoal, collided: this.collided, side: sideOf(this.x, this.obstacleX) };
+  protected override readState(): number[] {
+    return [this.x, this.y, this.obstacleX, this.obstacleY, this.lateral];
   }
 
-  observe(): number[] {
-    return [Math.abs(this.x - this.obstacleX), this.obstacleY - this.y, COURSE.goalY - this.y, this.vx];
-  }
-
-  protected readState(): number[] {
-    return [this.x, this.y, this.obstacleX, this.obstacleY, this.vx];
-  }
-
-  protected writeState(state: readonly number[]): void {
-    [this.x, this.y, this.obstacleX, this.obstacleY, this.vx] = state as [number, number, number, number, number];
-    this.collided = false;
-    this.reachedGoal = false;
-  }
-
-  protected draw(ctx: RenderContext, state: readonly number[], overlay: RenderOverlay): void {
-    renderFork(ctx, state, overlay);
+  protected override writeState(state: readonly number[]): void {
+    super.writeState(state);
+    this.lateral = state[4] as number;
   }
 }

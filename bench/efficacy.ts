@@ -39,7 +39,7 @@ const headFor = (kind: (typeof HEADS)[number]): THeadConfig => (kind === "gaussi
 const S = {
   A: { rounds: QUICK ? 5 : 10, labelsPerRound: 500, seeds: QUICK ? [0] : [0, 1, 2, 3, 4] },
   B: { rounds: QUICK ? 3 : 5, labelsPerRound: 500, seeds: QUICK ? [0] : [0, 1, 2], evalEpisodes: 20 },
-  C: { rounds: QUICK ? 5 : 10, labelsPerRound: 100, seeds: QUICK ? [0, 1] : [0, 1, 2, 3, 4], ensembleSize: QUICK ? 3 : 5 },
+  C: { rounds: QUICK ? 6 : 10, labelsPerRound: 40, seeds: QUICK ? [0, 1] : [0, 1, 2, 3, 4], ensembleSize: QUICK ? 3 : 5 },
   D: { rounds: QUICK ? 4 : 8, labelsPerRound: 300, seeds: QUICK ? [0] : [0, 1, 2], noisyFraction: 0.3 },
 };
 const TRAINING = QUICK ? { ...QUICK_TRAINING, maxTrainMs: 5_000 } : QUICK_TRAINING;

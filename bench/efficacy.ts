@@ -63,7 +63,13 @@ interface Goal {
 const curves: Curve[] = [];
 const goals: Goal[] = [];
 const notes: string[] = [];
-const forkActions: Array<{ head: string; arm: string; actions: number[] }> = [];
+const forkActions: Array<{ head: string; arm: string; deterministic: number; actions: number[] }> = [];
+const TITLES: Record<string, string> = {
+  A: "A. CarTrack-v1: DAgger vs BC (same labels)",
+  B: "B. Fork-v1: heads under DAgger and BC",
+  C: "C. CarTrack-v1: state selection",
+  D: "D. CarTrack-v1: aggregation, people-like crowd",
+};
 const headRows: Row[] = [];
 const t0 = performance.now();
 const worker = TrainerWorker.start({ onLog: (m) => process.stderr.write(`${m}\n`) });
@@ -180,7 +186,12 @@ try {
         const policy = Policy.fromBlob(blob);
         const env = createEnv("Fork-v1");
         const obs = env.reset(0, { obstacle_x: 0, obstacle_y: 5, start_dx: 0 });
-        forkActions.push({ head: kind, arm: "DAgger", actions: Array.from({ length: 200 }, () => (policy.act(obs, { deterministic: false }).action as number[])[0] as number) });
+        forkActions.push({
+          head: kind,
+          arm: "DAgger",
+          deterministic: (policy.act(obs, { deterministic: true }).action as number[])[0] as number,
+          actions: Array.from({ length: 200 }, () => (policy.act(obs, { deterministic: false }).action as number[])[0] as number),
+        });
       }
       saveAll();
     }
@@ -269,7 +280,7 @@ function curvesSvg(): string {
     const yMax = 1.1;
     const x = (v: number): number => ox + m.l + (v / maxX) * (pw - m.l - m.r);
     const y = (v: number): number => oy + m.t + ((yMax - v) / (yMax - yMin)) * (ph - m.t - m.b);
-    out.push(`<text x="${ox + pw / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(exp)}</text>`);
+    out.push(`<text x="${ox + pw / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(TITLES[exp] ?? exp)}</text>`);
     for (const g of [0, 0.5, 1]) {
       out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(g)}" y2="${y(g)}" stroke="#eee"/>`);
       out.push(`<text x="${x(0) - 4}" y="${y(g) + 3}" text-anchor="end" fill="#555">${g}</text>`);
@@ -300,13 +311,13 @@ function curvesSvg(): string {
 function forkSvg(): string {
   const pw = 220;
   const ph = 200;
-  const W = forkActions.length * pw;
+  const W = Math.max(900, forkActions.length * pw);
   const H = ph + 40;
   const bins = 20;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">Fork-v1: 200 sampled actions of each head's final DAgger policy at the fork (−1 = left, +1 = right)</text>`,
+    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">Fork-v1 at the fork (obstacle dead ahead, at rest): 200 sampled actions of each head's final DAgger policy; black line = its deterministic action (−1 left, +1 right)</text>`,
   ];
   forkActions.forEach((f, i) => {
     const ox = i * pw;
@@ -322,7 +333,9 @@ function forkSvg(): string {
     out.push(`<line x1="${ox + 15}" x2="${ox + pw - 15}" y1="${base}" y2="${base}" stroke="#333"/>`);
     out.push(`<line x1="${ox + pw / 2}" x2="${ox + pw / 2}" y1="${base}" y2="${base - ph + 50}" stroke="#c44" stroke-dasharray="2,3"/>`);
     out.push(`<text x="${ox + 15}" y="${base + 14}">−1</text><text x="${ox + pw / 2}" y="${base + 14}" text-anchor="middle">0 (obstacle)</text><text x="${ox + pw - 15}" y="${base + 14}" text-anchor="end">+1</text>`);
-    out.push(`<text x="${ox + pw / 2}" y="36" text-anchor="middle" font-weight="bold">${esc(f.head)}</text>`);
+    const dx = ox + 15 + ((Math.max(-1, Math.min(1, f.deterministic)) + 1) / 2) * (pw - 30);
+    out.push(`<line x1="${dx.toFixed(1)}" x2="${dx.toFixed(1)}" y1="${base}" y2="${base - ph + 44}" stroke="#000" stroke-width="2"/>`);
+    out.push(`<text x="${ox + pw / 2}" y="36" text-anchor="middle" font-weight="bold">${esc(f.head)} (deterministic: ${f.deterministic.toFixed(2)})</text>`);
   });
   out.push("</svg>");
   return `${out.join("\n")}\n`;

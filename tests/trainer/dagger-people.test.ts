@@ -67,3 +67,33 @@ describe("meanCi95", () => {
     expect(meanCi95([]).n).toBe(0);
   });
 });
+
+describe("npm run dagger (the CLI)", () => {
+  const cli = async (args: string[]) => {
+    const { spawnSync } = await import("node:child_process");
+    return spawnSync(process.execPath, ["--import", "tsx", "trainer/cli/dagger.ts", ...args], { encoding: "utf8", timeout: 120_000 });
+  };
+
+  it("rejects reliability aggregation without people, and unknown choices, with exit 2", async () => {
+    const a = await cli(["--env", "Fork-v1", "--aggregation", "reliability"]);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/needs --labeller people/);
+    const b = await cli(["--env", "Fork-v1", "--select", "smart"]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/--select must be uniform, uncertainty or thrifty/);
+  }, 60_000);
+
+  it("runs one arm over --seeds with people and reliability, writing runs and a mean ± 95% CI per round", async () => {
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "dagger-cli-")), "run.json");
+    const r = await cli(["--env", "CartPole-v1", "--rounds", "2", "--labels-per-round", "60", "--labels-per-state", "3", "--labeller", "people", "--aggregation", "reliability", "--head", "categorical", "--seeds", "2", "--epochs", "3", "--eval-episodes", "1", "--no-bc", "--in-process", "--quiet", "--json", out]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, "utf8")) as { seeds: number[]; runs: Array<{ config: { labeller: string; aggregation: string; seed: number } }>; summary: Array<{ round: number; labels: number; dagger: { n: number; mean: number; ci95: number } }> };
+    expect(doc.seeds).toEqual([0, 1]);
+    expect(doc.runs.map((x) => [x.config.seed, x.config.labeller, x.config.aggregation])).toEqual([[0, "people", "reliability"], [1, "people", "reliability"]]);
+    expect(doc.summary.map((s) => [s.round, s.labels, s.dagger.n])).toEqual([[0, 60, 2], [1, 120, 2]]);
+    for (const s of doc.summary) expect(Number.isFinite(s.dagger.ci95)).toBe(true);
+  }, 120_000);
+});

@@ -8,7 +8,7 @@ import path from "node:path";
 import { goalsSection } from "./lib/goals";
 import { RESULTS_DIR } from "./lib/results";
 
-const ALL = ["envs", "trainer", "dagger", "rl", "api", "realtime", "round", "ui", "pyact", "export", "ingest"];
+const ALL = ["envs", "trainer", "dagger", "rl", "api", "realtime", "round", "ui", "pyact", "export", "ingest", "efficacy"];
 // `npm run bench -- --readme` only regenerates the README from the saved results.
 const args = process.argv.slice(2);
 const chosen = args.includes("--readme") ? [] : args.length ? args : ALL;

@@ -18,11 +18,13 @@ import {
   createMountainCarContinuousExpert,
 } from "./classic/mountain-car-continuous";
 import { PendulumEnv, PENDULUM_SPEC, createPendulumExpert } from "./classic/pendulum";
-import { CarTrackEnv, CARTRACK_SPEC } from "./cartrack/cartrack";
-import { createCarTrackExpert } from "./cartrack/expert";
+import { CarTrackEnv, CARTRACK_SPEC, CARTRACK_V1, CARTRACK_V1_SPEC } from "./cartrack/cartrack";
+import { createCarTrackExpert, createCarTrackV1Expert } from "./cartrack/expert";
 import type { Env, EnvOptions, EnvSpec, Expert } from "./env";
 import { createForkExpert } from "./fork/expert";
+import { createForkV1Expert } from "./fork/expert-v1";
 import { ForkEnv, FORK_SPEC } from "./fork/fork";
+import { ForkV1Env, FORK_V1_SPEC } from "./fork/fork-v1";
 
 export type {
   Env,
@@ -50,6 +52,7 @@ export type { EpisodeResult, Policy } from "./evaluate";
 export { OVERLAY_COLORS } from "./render/overlay";
 /** Fork-v0's expert with its per-episode side exposed (`side`, `setSide`) for mode-aware labelling. */
 export { createForkExpert, forkExpertSide } from "./fork/expert";
+export { createForkV1Expert, forkV1ExpertSide } from "./fork/expert-v1";
 export type { ForkExpert, ForkSide } from "./fork/expert";
 
 /** Options for {@link createExpert}. */
@@ -76,6 +79,9 @@ const REGISTRY: readonly Registration[] = [
   { spec: ACROBOT_SPEC, create: (o) => new AcrobotEnv(o), createExpert: createAcrobotExpert },
   { spec: CARTRACK_SPEC, create: (o) => new CarTrackEnv(o), createExpert: createCarTrackExpert },
   { spec: FORK_SPEC, create: (o) => new ForkEnv(o), createExpert: createForkExpert },
+  // Harder variants where the arms of the efficacy benchmark separate (issue 20, docs/ENVIRONMENTS.md).
+  { spec: CARTRACK_V1_SPEC, create: (o) => new CarTrackEnv(o, CARTRACK_V1), createExpert: createCarTrackV1Expert },
+  { spec: FORK_V1_SPEC, create: (o) => new ForkV1Env(o), createExpert: createForkV1Expert },
 ];
 
 /** Every registered env id, in listing order. */

@@ -73,7 +73,7 @@ export interface RolloutOptions {
 }
 
 /** Per-env success rule for envs whose last `info` has no boolean `success`. */
-const SURVIVAL_ENVS = new Set(["CartPole-v1", "CarTrack-v0"]);
+const SURVIVAL_ENVS = new Set(["CartPole-v1", "CarTrack-v0", "CarTrack-v1"]);
 const GOAL_ENVS = new Set(["MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1"]);
 
 /**

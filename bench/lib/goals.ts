@@ -68,5 +68,14 @@ export function goalsSection(): string[] {
       lines.push(`| bench:ingest | ≥ 20,000 steps/s through the ${String(r.path)}, PostgreSQL | ${num(r.stepsPerSecond)} steps/s | ${mark(num(r.stepsPerSecond) >= 20_000)} | ${ingest.date} |`);
     }
   }
+  const efficacyFile = path.join(RESULTS_DIR, "efficacy.json");
+  if (fs.existsSync(efficacyFile)) {
+    const saved = JSON.parse(fs.readFileSync(efficacyFile, "utf8")) as { date: string; settings?: { quick?: boolean }; goals?: Array<{ goal: string; measured: string; mark: string }> };
+    const tag = saved.settings?.quick ? "bench:efficacy --quick" : "bench:efficacy";
+    for (const g of saved.goals ?? []) {
+      const m = g.mark === "met" ? "met" : g.mark === "MISSED" ? "**MISSED**" : "not run";
+      lines.push(`| ${tag} | ${g.goal.replace(/\|/g, "\\|")} | ${g.measured.replace(/\|/g, "\\|")} | ${m} | ${saved.date.slice(0, 10)} |`);
+    }
+  }
   return [...lines, "", "Every figure sits beside its reference and machine in its own section below.", ""];
 }

@@ -49,11 +49,28 @@ export const CARTRACK_SPEC: EnvSpec = {
   rewardThreshold: null,
 };
 
+/** What distinguishes the CarTrack versions. */
+export interface CarTrackVariant {
+  readonly spec: EnvSpec;
+  /** Half the road width, metres: the car leaves the road beyond it. */
+  readonly halfWidth: number;
+  /** Cruise speed on a straight, m/s. */
+  readonly cruiseSpeed: number;
+  /**
+   * Actuation noise: each step the steering command gets U(−n, n) added (in action units) before the
+   * lag, drawn from the episode's own noise PRNG, so it is reproducible per seed. 0 for v0.
+   */
+  readonly actuationNoise: number;
+}
+
+export const CARTRACK_V0: CarTrackVariant = { spec: CARTRACK_SPEC, halfWidth: HALF_WIDTH, cruiseSpeed: CAR.cruiseSpeed, actuationNoise: 0 };
+
 /**
  * Env options: `drift` scales the drift disturbance (default 1; 0 makes the dynamics deterministic).
  * Reset options: `track` (0…7; default: drawn from the env's PRNG).
  */
 export class CarTrackEnv extends BaseEnv {
+  private readonly variant: CarTrackVariant;
   private track: Track;
   private x = 0;
   private y = 0;
@@ -69,22 +86,23 @@ export class CarTrackEnv extends BaseEnv {
   private readonly proj: Projection = { segment: 0, s: 0, offset: 0, tangent: 0 };
   private readonly rays = new Float64Array(RAY_ANGLES.length);
 
-  constructor(options?: EnvOptions) {
-    super(CARTRACK_SPEC, options);
+  constructor(options?: EnvOptions, variant: CarTrackVariant = CARTRACK_V0) {
+    super(variant.spec, options);
+    this.variant = variant;
     const drift = options?.drift ?? 1;
     if (typeof drift !== "number" || !Number.isFinite(drift) || drift < 0) {
-      throw new Error(`CarTrack-v0: option "drift" must be a non-negative number, got ${String(drift)}`);
+      throw new Error(`${variant.spec.id}: option "drift" must be a non-negative number, got ${String(drift)}`);
     }
     this.driftScale = drift;
-    this.track = getTrack(0);
+    this.track = getTrack(0, variant.halfWidth);
   }
 
   protected sampleInitialState(rng: Prng, options: ResetOptions): void {
     const requested = options["track"];
     if (requested !== undefined && (typeof requested !== "number" || !Number.isInteger(requested))) {
-      throw new Error(`CarTrack-v0: reset option "track" must be an integer in 0..${NUM_TRACKS - 1}`);
+      throw new Error(`${this.spec.id}: reset option "track" must be an integer in 0..${NUM_TRACKS - 1}`);
     }
-    this.track = getTrack(requested ?? rng.int(NUM_TRACKS));
+    this.track = getTrack(requested ?? rng.int(NUM_TRACKS), this.variant.halfWidth);
     const s0 = rng.uniform(0, this.track.length);
     const start = this.track.pointAt(s0);
     const offset = rng.uniform(-0.5, 0.5);
@@ -93,7 +111,7 @@ export class CarTrackEnv extends BaseEnv {
     this.x = start.x + nx * offset;
     this.y = start.y + ny * offset;
     this.heading = wrapAngle(start.tangent + rng.uniform(-0.05, 0.05));
-    this.speed = CAR.cruiseSpeed;
+    this.speed = this.variant.cruiseSpeed;
     this.steer = 0;
     this.drift = 0;
     this.progress = 0;
@@ -102,10 +120,13 @@ export class CarTrackEnv extends BaseEnv {
   }
 
   protected advance(action: ActionInput): number {
-    const a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
+    let a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
+    const { actuationNoise, cruiseSpeed, halfWidth } = this.variant;
+    // v0 draws nothing here, so its noise sequence (and every v0 episode) is unchanged.
+    if (actuationNoise > 0) a += actuationNoise * (2 * this.noise.next() - 1);
     const command = (a < -1 ? -1 : a > 1 ? 1 : a) * CAR.maxSteer;
     this.steer += (command - this.steer) * CAR.steerGain;
-    const vTarget = CAR.cruiseSpeed * (1 - (CAR.turnSlowdown * Math.abs(this.steer)) / CAR.maxSteer);
+    const vTarget = cruiseSpeed * (1 - (CAR.turnSlowdown * Math.abs(this.steer)) / CAR.maxSteer);
     const v = this.speed + ((vTarget - this.speed) * CAR.dt) / CAR.speedTau;
     this.speed = v;
     this.drift = CAR.driftRho * this.drift + this.driftScale * CAR.driftSigma * (2 * this.noise.next() - 1);
@@ -121,7 +142,7 @@ export class CarTrackEnv extends BaseEnv {
     if (ds > track.length / 2) ds -= track.length;
     else if (ds < -track.length / 2) ds += track.length;
     this.progress += ds;
-    this.terminatedFlag = Math.abs(this.proj.offset) > HALF_WIDTH;
+    this.terminatedFlag = Math.abs(this.proj.offset) > halfWidth;
     return (100 * ds) / track.length;
   }
 
@@ -151,9 +172,9 @@ export class CarTrackEnv extends BaseEnv {
       (r[6] as number) / RAY_RANGE,
       (r[7] as number) / RAY_RANGE,
       (r[8] as number) / RAY_RANGE,
-      this.speed / CAR.cruiseSpeed,
+      this.speed / this.variant.cruiseSpeed,
       wrapAngle(this.heading - this.proj.tangent),
-      this.proj.offset / HALF_WIDTH,
+      this.proj.offset / this.variant.halfWidth,
       this.steer / CAR.maxSteer,
     ];
   }
@@ -184,7 +205,7 @@ export class CarTrackEnv extends BaseEnv {
       number,
       number,
     ];
-    const nextTrack = getTrack(track); // both validate before anything changes
+    const nextTrack = getTrack(track, this.variant.halfWidth); // both validate before anything changes
     const nextNoise = Prng.fromState(noise);
     this.track = nextTrack;
     this.noise = nextNoise;
@@ -199,6 +220,16 @@ export class CarTrackEnv extends BaseEnv {
   }
 
   protected draw(ctx: RenderContext, state: readonly number[], overlay: RenderOverlay): void {
-    renderCarTrack(ctx, state, overlay);
+    renderCarTrack(ctx, state, overlay, this.variant.halfWidth);
   }
 }
+
+export const CARTRACK_V1_SPEC: EnvSpec = {
+  ...CARTRACK_SPEC,
+  id: "CarTrack-v1",
+  description:
+    "CarTrack, harder: road 5 m wide instead of 8, 16 m/s instead of 12, and noisy steering (±0.25 per step, seeded). Small errors compound: a driver that never saw its own mistakes leaves the road.",
+  referenceReturns: { random: 5.06, expert: 207.11 },
+};
+
+export const CARTRACK_V1: CarTrackVariant = { spec: CARTRACK_V1_SPEC, halfWidth: 2.5, cruiseSpeed: 16, actuationNoise: 0.25 };

@@ -48,3 +48,19 @@ export function createCarTrackExpert(): Expert {
     act: carTrackExpertAction,
   };
 }
+
+/** CarTrack-v1's expert: the same pure pursuit (its lookahead grows with the higher speed). */
+export function createCarTrackV1Expert(): Expert {
+  return {
+    envId: "CarTrack-v1",
+    score: {
+      metric: "mean lap completion",
+      value: 0.95,
+      episodes: 20,
+      description:
+        "The CarTrack-v0 pure-pursuit expert on the narrow, fast, noisy-steering road; it sees neither the drift nor the steering noise.",
+    },
+    reset: () => undefined,
+    act: carTrackExpertAction,
+  };
+}

@@ -54,8 +54,8 @@ function drawRoad(ctx: RenderContext, track: Track, pixel: number, detailed: boo
 /** A line across the road at arc length `s` (the episode's start/finish line). */
 function drawStartLine(ctx: RenderContext, track: Track, s: number, lineWidth: number): void {
   const p = track.pointAt(s);
-  const nx = -Math.sin(p.tangent) * HALF_WIDTH;
-  const ny = Math.cos(p.tangent) * HALF_WIDTH;
+  const nx = -Math.sin(p.tangent) * track.halfWidth;
+  const ny = Math.cos(p.tangent) * track.halfWidth;
   ctx.strokeStyle = "#ffffff";
   ctx.lineWidth = lineWidth;
   ctx.beginPath();
@@ -64,11 +64,16 @@ function drawStartLine(ctx: RenderContext, track: Track, s: number, lineWidth: n
   ctx.stroke();
 }
 
-/** Draws CarTrack `state` (layout `CARTRACK_STATE_FIELDS`) with optional steering overlays. */
-export function renderCarTrack(ctx: RenderContext, state: readonly number[], overlay: RenderOverlay = {}): void {
+/** Draws CarTrack `state` (layout `CARTRACK_STATE_FIELDS`) with optional steering overlays (v1: a narrower road). */
+export function renderCarTrack(
+  ctx: RenderContext,
+  state: readonly number[],
+  overlay: RenderOverlay = {},
+  halfWidth: number = HALF_WIDTH,
+): void {
   const { width, height } = beginFrame(ctx, GRASS);
   const [trackIndex = 0, x = 0, y = 0, heading = 0, speed = 0, steer = 0, , progress = 0] = state;
-  const track = getTrack(trackIndex);
+  const track = getTrack(trackIndex, halfWidth);
   const proj = track.project(x, y);
   const startS = track.wrapS(proj.s - progress);
 

@@ -50,7 +50,9 @@ export class Track {
   readonly segLength: Float64Array;
   /** Direction of the centreline at each vertex (mean of the adjacent segments), radians. */
   readonly vertexTangent: Float64Array;
-  /** Road edges: vertex i offset by ±HALF_WIDTH along the vertex normal (left = +). */
+  /** Half the road width, metres (HALF_WIDTH for CarTrack-v0). */
+  readonly halfWidth: number;
+  /** Road edges: vertex i offset by ±halfWidth along the vertex normal (left = +). */
   readonly lx: Float64Array;
   readonly ly: Float64Array;
   readonly rx: Float64Array;
@@ -62,8 +64,9 @@ export class Track {
   /** Smallest radius of curvature of the centreline, metres. */
   readonly minRadius: number;
 
-  constructor(index: number, px: Float64Array, py: Float64Array) {
+  constructor(index: number, px: Float64Array, py: Float64Array, halfWidth: number = HALF_WIDTH) {
     this.index = index;
+    this.halfWidth = halfWidth;
     const n = px.length;
     this.n = n;
     this.cx = px;
@@ -102,9 +105,9 @@ export class Track {
       const ty = (this.uy[p] as number) + (this.uy[i] as number);
       const tl = Math.hypot(tx, ty);
       this.vertexTangent[i] = Math.atan2(ty, tx);
-      // Miter offset so that the edge stays HALF_WIDTH away from both adjacent segments.
+      // Miter offset so that the edge stays halfWidth away from both adjacent segments.
       const cosHalf = tl / 2;
-      const off = HALF_WIDTH / Math.max(cosHalf, 0.5);
+      const off = halfWidth / Math.max(cosHalf, 0.5);
       const nx = -ty / tl;
       const ny = tx / tl;
       this.lx[i] = (px[i] as number) + nx * off;
@@ -295,17 +298,23 @@ export function wrapAngle(a: number): number {
   return r;
 }
 
-const TRACK_CACHE = new Map<number, Track>();
+const TRACK_CACHE = new Map<string, Track>();
 
-/** The predefined track `index` (0 … NUM_TRACKS-1), generated once from its seed and cached. */
-export function getTrack(index: number): Track {
+/**
+ * The predefined track `index` (0 … NUM_TRACKS-1), generated once from its seed and cached. A
+ * `halfWidth` other than HALF_WIDTH gives the same centreline with narrower (or wider) road edges
+ * (CarTrack-v1).
+ */
+export function getTrack(index: number, halfWidth: number = HALF_WIDTH): Track {
   if (!Number.isInteger(index) || index < 0 || index >= NUM_TRACKS) {
     throw new Error(`CarTrack: track must be an integer in 0..${NUM_TRACKS - 1}, got ${index}`);
   }
-  let track = TRACK_CACHE.get(index);
+  const key = `${index}:${halfWidth}`;
+  let track = TRACK_CACHE.get(key);
   if (track === undefined) {
-    track = generateTrack(index);
-    TRACK_CACHE.set(index, track);
+    const base = halfWidth === HALF_WIDTH ? generateTrack(index) : getTrack(index);
+    track = halfWidth === HALF_WIDTH ? base : new Track(index, base.cx, base.cy, halfWidth);
+    TRACK_CACHE.set(key, track);
   }
   return track;
 }

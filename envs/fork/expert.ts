@@ -8,7 +8,7 @@
  * (nearly) aligned does the episode's coin flip decide. So the expert is a deterministic function of
  * (state, episode side), and both modes are always correct.
  */
-import type { Expert } from "../env";
+import type { Expert, ExpertScore } from "../env";
 import { Prng } from "../prng";
 import { COURSE, CONTACT_DISTANCE } from "./course";
 
@@ -45,27 +45,37 @@ export interface ForkExpert extends Expert {
 }
 
 export function createForkExpert(options: { seed?: number } = {}): ForkExpert {
-  const draw = (seed: number): ForkSide => (new Prng(seed).next() < 0.5 ? -1 : 1);
-  let side: ForkSide = draw(options.seed ?? 0);
+  return createSidedExpert("Fork-v0", forkExpertAction, options.seed ?? 0, {
+    metric: "success rate",
+    value: 1,
+    episodes: 20,
+    description:
+      "Random side per episode (seeded), then a proportional steer to a lane 0.4 m clear of the obstacle; commits to the side the agent is already on.",
+  });
+}
+
+/** A Fork expert whose per-episode coin flip picks the side `act(state, side)` passes on. */
+export function createSidedExpert(
+  envId: string,
+  act: (state: readonly number[], side: ForkSide) => number[],
+  seed: number,
+  score: ExpertScore,
+): ForkExpert {
+  const draw = (s: number): ForkSide => (new Prng(s).next() < 0.5 ? -1 : 1);
+  let side: ForkSide = draw(seed);
   return {
-    envId: "Fork-v0",
-    score: {
-      metric: "success rate",
-      value: 1,
-      episodes: 20,
-      description:
-        "Random side per episode (seeded), then a proportional steer to a lane 0.4 m clear of the obstacle; commits to the side the agent is already on.",
-    },
+    envId,
+    score,
     get side() {
       return side;
     },
     setSide(next: ForkSide) {
-      if (next !== -1 && next !== 1) throw new Error(`Fork-v0 expert: side must be -1 or 1, got ${String(next)}`);
+      if (next !== -1 && next !== 1) throw new Error(`${envId} expert: side must be -1 or 1, got ${String(next)}`);
       side = next;
     },
-    reset(seed?: number) {
-      side = seed === undefined ? (side === 1 ? -1 : 1) : draw(seed);
+    reset(s?: number) {
+      side = s === undefined ? (side === 1 ? -1 : 1) : draw(s);
     },
-    act: (state) => forkExpertAction(state, side),
+    act: (state) => act(state, side),
   };
 }

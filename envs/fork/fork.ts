@@ -39,15 +39,18 @@ export const FORK_SPEC: EnvSpec = {
 };
 
 export class ForkEnv extends BaseEnv {
-  private x = 0;
-  private y = 0;
-  private obstacleX = 0;
-  private obstacleY = 0;
-  private collided = false;
-  private reachedGoal = false;
+  protected x = 0;
+  protected y = 0;
+  protected obstacleX = 0;
+  protected obstacleY = 0;
+  /** The last (clipped) lateral action: not part of Fork-v0's state or observation (Fork-v1 observes it). */
+  protected lateral = 0;
+  protected collided = false;
+  protected reachedGoal = false;
 
-  constructor(options?: EnvOptions) {
-    super(FORK_SPEC, options);
+  /** `spec` is for variants (Fork-v1) that share the dynamics. */
+  constructor(options?: EnvOptions, spec: EnvSpec = FORK_SPEC) {
+    super(spec, options);
   }
 
   /** Reset options: `obstacle_x`, `obstacle_y` fix the obstacle; the agent starts straight behind it. */
@@ -65,6 +68,7 @@ export class ForkEnv extends BaseEnv {
   protected advance(action: ActionInput): number {
     const a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
     const clipped = a < -1 ? -1 : a > 1 ? 1 : a;
+    this.lateral = clipped;
     const limit = COURSE.halfWidth - COURSE.agentRadius;
     const x = this.x + clipped * COURSE.lateralSpeed * COURSE.dt;
     this.x = x < -limit ? -limit : x > limit ? limit : x;

@@ -38,7 +38,7 @@ function validAction(space: Space): number | number[] {
 }
 
 describe("registry", () => {
-  it("lists the seven environments with JSON-round-trippable specs", () => {
+  it("lists the nine environments with JSON-round-trippable specs", () => {
     expect(ENV_IDS).toEqual([
       "CartPole-v1",
       "MountainCar-v0",
@@ -47,6 +47,8 @@ describe("registry", () => {
       "Acrobot-v1",
       "CarTrack-v0",
       "Fork-v0",
+      "CarTrack-v1",
+      "Fork-v1",
     ]);
     for (const spec of listEnvs()) {
       expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);

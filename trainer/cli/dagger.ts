@@ -1,9 +1,10 @@
 /**
  * Headless DAgger with a scripted expert, from the command line:
  *
- *   npm run dagger -- --env CarTrack-v0 --rounds 10 --labels-per-round 500 --expert scripted \
- *     [--label-noise 0.2 --labels-per-state 3] [--select uniform|uncertainty] \
- *     [--head gaussian|mog|autoregressive|cvae|diffusion|categorical] --json out.json
+ *   npm run dagger -- --env CarTrack-v1 --rounds 10 --labels-per-round 500 --expert scripted \
+ *     [--label-noise 0.2 --labels-per-state 3] [--select uniform|uncertainty|thrifty] \
+ *     [--head gaussian|mog|autoregressive|cvae|diffusion|categorical] [--seeds 5] \
+ *     [--labeller people --noisy-fraction 0.25 --aggregation reliability] --json out.json
  *
  * Progress goes to stderr; `--json` writes the report. Training runs in a worker thread
  * (`--in-process` trains on the main thread instead). `--help` lists every option.
@@ -13,6 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { getEnvSpec } from "../../envs/index";
 import { parseBetaSchedule, runDagger, type DaggerReport, type TrainFn } from "../dagger";
+import { meanCi95 } from "../dagger/summary";
 import { ZHeadConfig, type THeadConfig } from "../policy/spec";
 import { trainPolicy } from "../train";
 import { TrainerWorker } from "../worker/client";
@@ -20,13 +22,21 @@ import { RoundProgress } from "./progress";
 
 const HELP = `Usage: npm run dagger -- --env <id> [options]
 
-  --env ID                 environment (e.g. CarTrack-v0, CartPole-v1, Fork-v0)
+  --env ID                 environment (e.g. CarTrack-v1, CartPole-v1, Fork-v1)
   --rounds N               rounds including round 0 = behaviour cloning (default 10)
   --labels-per-round N     label budget per round (default 500)
-  --expert scripted        the labeller (only the scripted expert is available headless)
-  --label-noise P          probability a label is a random action (default 0)
-  --labels-per-state K     labels per state, combined by consensus (default 1)
-  --select S               uniform | uncertainty (default uniform; uncertainty uses an ensemble)
+  --expert scripted        the expert behind every simulated labeller (only "scripted" headless)
+  --labeller L             scripted | people (default scripted). people: a crowd of people-like
+                           labellers (reaction delay, bias, fatigue, mode flips, "can't tell")
+  --crowd-size N           people in the crowd (default 10)
+  --noisy-fraction P       share of noisy people in the crowd (default 0.25)
+  --label-noise P          scripted labeller: probability a label is a random action (default 0)
+  --labels-per-state K     labels per state, combined by --aggregation (default 1)
+  --aggregation A          consensus | reliability | all (default consensus: majority / median,
+                           mode-aware; reliability: Dawid–Skene weights, needs --labeller people;
+                           all: every label is a sample)
+  --gold P                 share of gold states for --aggregation reliability (default 0.05)
+  --select S               uniform | uncertainty | thrifty (default uniform; the others use an ensemble)
   --head H                 categorical | gaussian | gaussian-global | mog | autoregressive | cvae | diffusion
   --components K           mixture components for --head mog (default 5)
   --bins B                 bins per dimension for --head autoregressive (default 41)
@@ -39,7 +49,9 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --no-bc                  skip the behaviour-cloning comparison arm
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
-  --json FILE              write the report as JSON
+  --seeds S                several runs: a count ("5" = seeds 0..4) or a list ("0,3,7"); the
+                           summary gives each round's mean normalised return ± 95% CI
+  --json FILE              write the report as JSON (with --seeds: every run and the summary)
   --quiet                  no progress output
 `;
 
@@ -75,6 +87,32 @@ function headFrom(kind: string | undefined, components: number | undefined, bins
   const parsed = ZHeadConfig.safeParse(raw);
   if (!parsed.success) fail(`--head must be categorical | gaussian | gaussian-global | mog | autoregressive | cvae | diffusion, got "${kind}"`);
   return parsed.data;
+}
+
+function parseSeeds(v: string): number[] {
+  if (/^\d+$/.test(v.trim())) {
+    const n = Number(v);
+    if (n < 1 || n > 100) fail(`--seeds: a count must be 1..100, got ${n}`);
+    return Array.from({ length: n }, (_, i) => i);
+  }
+  const list = v.split(",").map((s) => int("seeds", s.trim()) as number);
+  if (list.length === 0 || new Set(list).size !== list.length) fail(`--seeds: give a count or distinct integers, got "${v}"`);
+  return list;
+}
+
+/** Per round: labels, and the normalised return's mean ± 95% CI over seeds for each arm. */
+export function summarizeSeeds(reports: readonly DaggerReport[]) {
+  const rounds = Math.min(...reports.map((r) => r.rounds.length));
+  const stat = (xs: Array<number | null | undefined>) => {
+    const v = xs.filter((x): x is number => typeof x === "number");
+    return v.length === 0 ? null : meanCi95(v);
+  };
+  return Array.from({ length: rounds }, (_, i) => ({
+    round: i,
+    labels: reports[0]?.rounds[i]?.totalLabels ?? 0,
+    dagger: stat(reports.map((r) => r.rounds[i]?.dagger.normalizedReturn)),
+    bc: stat(reports.map((r) => r.rounds[i]?.bc?.normalizedReturn)),
+  }));
 }
 
 /** The `--json` document: the required summary fields first, then details. */
@@ -128,6 +166,12 @@ async function main(): Promise<void> {
         "no-bc": { type: "boolean", default: false },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
+        seeds: { type: "string" },
+        labeller: { type: "string" },
+        "crowd-size": { type: "string" },
+        "noisy-fraction": { type: "string" },
+        aggregation: { type: "string" },
+        gold: { type: "string" },
         json: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -149,7 +193,12 @@ async function main(): Promise<void> {
     fail(err instanceof Error ? err.message : String(err));
   }
   if (a.expert !== "scripted") fail(`--expert: only "scripted" is available headless, got "${a.expert}"`);
-  if (a.select !== undefined && a.select !== "uniform" && a.select !== "uncertainty") fail(`--select must be uniform or uncertainty`);
+  if (a.select !== undefined && !["uniform", "uncertainty", "thrifty"].includes(a.select)) fail(`--select must be uniform, uncertainty or thrifty, got "${a.select}"`);
+  if (a.labeller !== undefined && a.labeller !== "scripted" && a.labeller !== "people") fail(`--labeller must be scripted or people, got "${a.labeller}"`);
+  if (a.aggregation !== undefined && !["consensus", "reliability", "all"].includes(a.aggregation)) fail(`--aggregation must be consensus, reliability or all, got "${a.aggregation}"`);
+  if (a.aggregation === "reliability" && a.labeller !== "people") fail("--aggregation reliability needs --labeller people (it estimates each person's accuracy)");
+  if (a.seeds !== undefined && a.seed !== undefined) fail("give --seed or --seeds, not both");
+  const seeds = a.seeds === undefined ? [int("seed", a.seed) ?? 0] : parseSeeds(a.seeds);
   const hidden = a.hidden?.split(",").map((s) => int("hidden", s.trim()) as number);
   let beta;
   try {
@@ -182,36 +231,56 @@ async function main(): Promise<void> {
     process.stderr.write("\ndagger: stopping after the current phase (Ctrl-C again to abort)\n");
     process.once("SIGINT", () => process.exit(130));
   });
+  const reports: DaggerReport[] = [];
   try {
-    const report = await runDagger(
-      {
-        envId: a.env,
-        ...(a.rounds ? { rounds: int("rounds", a.rounds) } : {}),
-        ...(a["labels-per-round"] ? { labelsPerRound: int("labels-per-round", a["labels-per-round"]) } : {}),
-        ...(a["labels-per-state"] ? { labelsPerState: int("labels-per-state", a["labels-per-state"]) } : {}),
-        ...(a["label-noise"] ? { labelNoise: num("label-noise", a["label-noise"]) } : {}),
-        ...(a.select ? { select: a.select as "uniform" | "uncertainty" } : {}),
-        ...(head ? { head } : {}),
-        ...(hidden ? { network: { hidden, activation: "relu" as const } } : {}),
-        ...(a.ensemble ? { ensembleSize: int("ensemble", a.ensemble) } : {}),
-        ...(beta ? { beta } : {}),
-        ...(a["eval-episodes"] ? { evalEpisodes: int("eval-episodes", a["eval-episodes"]) } : {}),
-        ...(a.seed ? { seed: int("seed", a.seed) } : {}),
-        compareBC: !a["no-bc"],
-        warmStart: a["warm-start"],
-        training,
-      },
-      {
-        train,
-        isCancelled: () => stop,
-        onEvent: (e) => progress?.event(e),
-        onRound: (r) => progress?.round(r),
-      },
-    );
-    if (!a.quiet) process.stderr.write(`backend: ${report.backend}; wall ${(report.wallMs / 1000).toFixed(1)} s\n`);
-    if (a.json !== undefined) {
+    for (const seed of seeds) {
+      if (stop) break;
+      if (seeds.length > 1 && !a.quiet) process.stderr.write(`\n— seed ${seed} (${reports.length + 1}/${seeds.length}) —\n`);
+      const report = await runDagger(
+        {
+          envId: a.env,
+          ...(a.rounds ? { rounds: int("rounds", a.rounds) } : {}),
+          ...(a["labels-per-round"] ? { labelsPerRound: int("labels-per-round", a["labels-per-round"]) } : {}),
+          ...(a["labels-per-state"] ? { labelsPerState: int("labels-per-state", a["labels-per-state"]) } : {}),
+          ...(a["label-noise"] ? { labelNoise: num("label-noise", a["label-noise"]) } : {}),
+          ...(a.select ? { select: a.select as "uniform" | "uncertainty" | "thrifty" } : {}),
+          ...(head ? { head } : {}),
+          ...(hidden ? { network: { hidden, activation: "relu" as const } } : {}),
+          ...(a.ensemble ? { ensembleSize: int("ensemble", a.ensemble) } : {}),
+          ...(beta ? { beta } : {}),
+          ...(a["eval-episodes"] ? { evalEpisodes: int("eval-episodes", a["eval-episodes"]) } : {}),
+          seed,
+          ...(a.labeller ? { labeller: a.labeller as "scripted" | "people" } : {}),
+          ...(a["crowd-size"] || a["noisy-fraction"]
+            ? { crowd: { ...(a["crowd-size"] ? { size: int("crowd-size", a["crowd-size"]) } : {}), ...(a["noisy-fraction"] ? { noisyFraction: num("noisy-fraction", a["noisy-fraction"]) } : {}) } }
+            : {}),
+          ...(a.aggregation ? { aggregation: a.aggregation as "consensus" | "reliability" | "all" } : {}),
+          ...(a.gold ? { goldFraction: num("gold", a.gold) } : {}),
+          compareBC: !a["no-bc"],
+          warmStart: a["warm-start"],
+          training,
+        },
+        {
+          train,
+          isCancelled: () => stop,
+          onEvent: (e) => progress?.event(e),
+          onRound: (r) => progress?.round(r),
+        },
+      );
+      if (!a.quiet) process.stderr.write(`backend: ${report.backend}; wall ${(report.wallMs / 1000).toFixed(1)} s\n`);
+      reports.push(report);
+    }
+    const summary = seeds.length > 1 ? summarizeSeeds(reports) : null;
+    if (summary !== null && !a.quiet) {
+      for (const r of summary) {
+        const fmt = (m: { mean: number; ci95: number } | null) => (m === null ? "—" : `${m.mean.toFixed(3)} ± ${m.ci95.toFixed(3)}`);
+        process.stderr.write(`round ${r.round} (${r.labels} labels, n=${r.dagger?.n ?? 0}): DAgger ${fmt(r.dagger)}  BC ${fmt(r.bc)}\n`);
+      }
+    }
+    if (a.json !== undefined && reports.length > 0) {
       mkdirSync(path.dirname(path.resolve(a.json)), { recursive: true });
-      writeFileSync(a.json, `${JSON.stringify(reportToJson(report), null, 2)}\n`);
+      const doc = summary === null ? reportToJson(reports[0] as DaggerReport) : { seeds: seeds.slice(0, reports.length), summary, runs: reports.map(reportToJson) };
+      writeFileSync(a.json, `${JSON.stringify(doc, null, 2)}\n`);
       if (!a.quiet) process.stderr.write(`wrote ${a.json}\n`);
     }
   } finally {

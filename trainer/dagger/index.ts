@@ -16,3 +16,8 @@ export { ZBetaSchedule, betaAt, betaForRound, parseBetaSchedule, type TBetaSched
 export { consensus, createNoisyLabeler, randomAction } from "./labels";
 export type { ConsensusOptions, ConsensusResult, NoisyLabeler, NoisyLabelerOptions } from "./labels";
 export { selectStates, type SelectionCandidate, type SelectionStrategy } from "./select";
+export { CAREFUL_PERSON, NOISY_PERSON, createCrowd } from "./labeller-model";
+export type { Crowd, CrowdOptions, CrowdPersonTemplate, PersonLabel, PersonParams } from "./labeller-model";
+export { estimateReliability } from "./reliability";
+export type { AggregatedItem, ReliabilityItem, ReliabilityOptions, ReliabilityResult } from "./reliability";
+export { meanCi95, type MeanCi } from "./summary";

@@ -105,17 +105,8 @@ export function consensus(labels: readonly Action[], options: ConsensusOptions):
   }
   // Continuous: cluster in half-range units.
   const d = space.shape[0];
-  const scale = space.low.map((lo, j) => {
-    const half = ((space.high[j] as number) - lo) / 2;
-    return Number.isFinite(half) && half > 0 && half < 1e6 ? half : 1;
-  });
-  const tol = options.tolerance ?? 0.1;
   const vecs = labels.map((l) => (typeof l === "number" ? [l] : Array.from(l)));
-  const clusters = singleLinkage(vecs, (a, b) => {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += (((a[j] as number) - (b[j] as number)) / (scale[j] as number)) ** 2;
-    return Math.sqrt(s);
-  }, tol).sort((a, b) => b.length - a.length);
+  const clusters = clusterActions(vecs, space, options.tolerance ?? 0.1).sort((a, b) => b.length - a.length);
   const supported = clusters.filter((c) => c.length >= 2);
   const largest = (clusters[0] as number[]).length;
   if (supported.length === 0) return { status: "review", actions: [], agreement: largest / k, supportedClusters: 0 };
@@ -133,7 +124,39 @@ export function consensus(labels: readonly Action[], options: ConsensusOptions):
   return { status: "review", actions: [], agreement: top.length / k, supportedClusters: supported.length };
 }
 
-function median(xs: number[]): number {
+/** Half the range of each action dimension (1 where unbounded), the unit of label distances. */
+export function halfRanges(space: Space): number[] {
+  if (space.type === "discrete") return [1];
+  return space.low.map((lo, j) => {
+    const half = ((space.high[j] as number) - lo) / 2;
+    return Number.isFinite(half) && half > 0 && half < 1e6 ? half : 1;
+  });
+}
+
+/**
+ * Groups labels of one state that agree: discrete, equal actions; continuous, single-linkage clusters
+ * at distance ≤ `tol` half-ranges. Returns index lists into `vecs`.
+ */
+export function clusterActions(vecs: readonly number[][], space: Space, tol: number): number[][] {
+  if (space.type === "discrete") {
+    const groups = new Map<number, number[]>();
+    vecs.forEach((v, i) => groups.set(v[0] as number, [...(groups.get(v[0] as number) ?? []), i]));
+    return [...groups.values()];
+  }
+  const scale = halfRanges(space);
+  const d = scale.length;
+  return singleLinkage(
+    vecs as number[][],
+    (a, b) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (((a[j] as number) - (b[j] as number)) / (scale[j] as number)) ** 2;
+      return Math.sqrt(s);
+    },
+    tol,
+  );
+}
+
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;

@@ -23,7 +23,9 @@ import type { TTrainConfigInput, TTrainProgress, TTrainResult } from "../protoco
 import { mulberry32, subSeed } from "../random";
 import { rollout, type RolloutStep } from "../rollout";
 import { ZBetaSchedule, betaForRound } from "./beta";
-import { consensus, createNoisyLabeler, type NoisyLabeler } from "./labels";
+import { consensus, createNoisyLabeler } from "./labels";
+import { createCrowd, type PersonLabel } from "./labeller-model";
+import { estimateReliability, type ReliabilityItem } from "./reliability";
 import { selectStates, type SelectionCandidate } from "./select";
 
 export const ZDaggerConfig = z.object({
@@ -36,10 +38,29 @@ export const ZDaggerConfig = z.object({
   labelsPerState: z.number().int().min(1).max(15).default(1),
   /** Probability that one label is a uniformly random action. */
   labelNoise: z.number().min(0).max(1).default(0),
-  select: z.enum(["uniform", "uncertainty"]).default("uniform"),
+  /** Which visited states to label (select.ts): uniform, ensemble uncertainty, or thrifty's novelty/risk gate. */
+  select: z.enum(["uniform", "uncertainty", "thrifty"]).default("uniform"),
+  /**
+   * Who labels: `scripted` (the expert, with `labelNoise`) or `people`, a crowd of people-like
+   * labellers (labeller-model.ts: reaction delay riding along, bias, fatigue, mode flips, "can't tell").
+   */
+  labeller: z.enum(["scripted", "people"]).default("scripted"),
+  crowd: z
+    .object({ size: z.number().int().min(1).max(100).default(10), noisyFraction: z.number().min(0).max(1).default(0.25) })
+    .default({ size: 10, noisyFraction: 0.25 }),
+  /**
+   * How the labels of one state become targets: `consensus` (majority / median, mode-aware; labels.ts),
+   * `reliability` (Dawid–Skene weights from gold states and agreement; reliability.ts — needs
+   * `labeller: "people"`), or `all` (every label is a sample: no aggregation).
+   */
+  aggregation: z.enum(["consensus", "reliability", "all"]).default("consensus"),
+  /** Share of labelled states that are gold (their answer is known) for `reliability`. */
+  goldFraction: z.number().min(0).max(1).default(0.05),
+  /** Thrifty's risk: states within this many steps before a failed rollout's end. */
+  riskHorizon: z.number().int().min(1).default(10),
   head: ZHeadConfig.optional(),
   network: ZNetworkConfig.optional(),
-  /** Default: 5 with uncertainty selection (needs an ensemble), else 1. */
+  /** Default: 5 with uncertainty or thrifty selection (needs an ensemble), else 1. */
   ensembleSize: z.number().int().min(1).max(32).optional(),
   beta: ZBetaSchedule.default({ kind: "constant", beta: 0 }),
   evalEpisodes: z.number().int().min(1).default(10),
@@ -146,12 +167,24 @@ export interface DaggerHooks {
 }
 
 interface LabelledBatch {
-  observations: number[][];
-  actions: Action[];
   accepted: number;
   review: number;
   agreementSum: number;
 }
+
+/** Labels of one state, kept so that the arm's dataset can be re-aggregated (reliability re-estimates). */
+interface LabelledState {
+  readonly observation: number[];
+  readonly item: ReliabilityItem;
+}
+
+interface ArmLabeller {
+  label(state: readonly number[], k: number, history?: readonly (readonly number[])[]): PersonLabel[];
+  readonly labelsGiven: number;
+}
+
+/** States kept before each labelled state, for a ride-along labeller's reaction delay. */
+const HISTORY_STEPS = 10;
 
 /** Seed ranges, so data collection never reuses evaluation episodes. */
 const EXPERT_SEEDS = 1_000;
@@ -165,7 +198,10 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   if (!spec.hasExpert) throw new Error(`${config.envId} has no scripted expert`);
   const space = spec.actionSpace;
   const head = config.head ?? defaultHead(space);
-  const ensembleSize = config.ensembleSize ?? (config.select === "uncertainty" ? 5 : 1);
+  const ensembleSize = config.ensembleSize ?? (config.select === "uniform" ? 1 : 5);
+  if (config.aggregation === "reliability" && config.labeller !== "people") {
+    throw new Error('aggregation "reliability" needs labeller "people" (it estimates each person\'s accuracy)');
+  }
   const multimodal = config.multimodalLabels ?? (head.kind === "mog" || head.kind === "autoregressive");
   const k = config.labelsPerState;
   const statesPerRound = Math.floor(config.labelsPerRound / k);
@@ -175,9 +211,35 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const rng = mulberry32(subSeed(config.seed, 31));
 
   const references = measureReferences({ envId: config.envId, episodes: config.evalEpisodes, firstSeed: EVAL_FIRST_SEED, ...envOptions });
-  const labelers: Record<DaggerArm, NoisyLabeler> = {
-    dagger: createNoisyLabeler({ expert: createExpert(config.envId), space, noise: config.labelNoise, seed: subSeed(config.seed, 1) }),
-    bc: createNoisyLabeler({ expert: createExpert(config.envId), space, noise: config.labelNoise, seed: subSeed(config.seed, 2) }),
+  const makeLabeller = (seed: number): ArmLabeller => {
+    if (config.labeller === "people") {
+      return createCrowd({ expert: createExpert(config.envId), space, size: config.crowd.size, noisyFraction: config.crowd.noisyFraction, seed });
+    }
+    const scripted = createNoisyLabeler({ expert: createExpert(config.envId), space, noise: config.labelNoise, seed });
+    return {
+      label: (state, k) => scripted.label(state, k).map((action, person) => ({ person, action })),
+      get labelsGiven() {
+        return scripted.labelsGiven;
+      },
+    };
+  };
+  if (config.labeller === "people" && k > config.crowd.size) throw new Error(`labelsPerState (${k}) > crowd size (${config.crowd.size})`);
+  const labelers: Record<DaggerArm, ArmLabeller> = { dagger: makeLabeller(subSeed(config.seed, 1)), bc: makeLabeller(subSeed(config.seed, 2)) };
+  const goldExpert: Expert = createExpert(config.envId);
+  /** Gold answers of a state: the clean expert's, every side of a multimodal expert. */
+  const goldAnswers = (state: readonly number[]): Action[] => {
+    const sided = goldExpert as Expert & { setSide?: (side: -1 | 1) => void };
+    if (typeof sided.setSide !== "function") return [goldExpert.act(state)];
+    return ([-1, 1] as const).map((side) => {
+      sided.setSide?.(side);
+      return goldExpert.act(state);
+    });
+  };
+  const histories = new WeakMap<RolloutStep, number[][]>();
+  const recordHistory = (steps: readonly RolloutStep[]): void => {
+    steps.forEach((step, i) => {
+      histories.set(step, steps.slice(Math.max(0, i - HISTORY_STEPS), i).flatMap((s) => (s.state ? [s.state] : [])));
+    });
   };
   const demoExpert: Expert = createExpert(config.envId);
   const seedCursor: Record<string, number> = { expert: EXPERT_SEEDS, bc: BC_EXPERT_SEEDS, policy: POLICY_SEEDS };
@@ -195,6 +257,7 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
       if (demoStream.buffer.length === 0) {
         const [tr] = rollout({ envId: config.envId, ...envOptions, expert: demoExpert, beta: 1, episodes: 1, firstSeed: demoStream.seed++ });
         demoStream.buffer = [...(tr as { steps: RolloutStep[] }).steps];
+        recordHistory(demoStream.buffer);
         demoStream.episodes++;
       }
       steps.push(...demoStream.buffer.splice(0, n - steps.length));
@@ -238,8 +301,11 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
     const candidates: SelectionCandidate[] = [];
     const pool: RolloutStep[] = [];
     for (const tr of all) {
+      recordHistory(tr.steps);
+      const failed = tr.success === false;
       for (const step of tr.steps) {
-        candidates.push({ trajectory: tr.episode, t: step.t, uncertainty: step.uncertainty });
+        const risk = failed && step.t >= tr.length - config.riskHorizon ? 1 : 0;
+        candidates.push({ trajectory: tr.episode, t: step.t, uncertainty: step.uncertainty, risk });
         pool.push(step);
       }
     }
@@ -248,28 +314,63 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
     return { steps: picked.map((i) => pool[i] as RolloutStep), episodes: all.length };
   };
 
-  const label = (arm: DaggerArm, steps: readonly RolloutStep[]): LabelledBatch => {
-    const out: LabelledBatch = { observations: [], actions: [], accepted: 0, review: 0, agreementSum: 0 };
-    for (const step of steps) {
-      const labels = labelers[arm].label(step.state as number[], k);
-      const c = consensus(labels, { space, multimodal });
-      out.agreementSum += c.agreement;
-      if (c.status === "review") {
-        out.review++;
-        continue;
-      }
-      out.accepted++;
-      for (const a of c.actions) {
-        out.observations.push(step.observation);
-        out.actions.push(a);
-      }
-    }
-    return out;
-  };
+  /** Labels the states (people riding along see the states before each one: reaction delay). */
+  const label = (arm: DaggerArm, steps: readonly RolloutStep[]): LabelledState[] =>
+    steps.map((step) => {
+      const state = step.state as number[];
+      const labels = labelers[arm].label(state, k, config.labeller === "people" ? histories.get(step) : undefined);
+      const gold = config.aggregation === "reliability" && rng() < config.goldFraction;
+      return { observation: step.observation, item: gold ? { labels, gold: goldAnswers(state) } : { labels } };
+    });
 
+  const items: Record<DaggerArm, LabelledState[]> = { dagger: [], bc: [] };
   const data: Record<DaggerArm, { observations: number[][]; actions: Action[] }> = {
     dagger: { observations: [], actions: [] },
     bc: { observations: [], actions: [] },
+  };
+  /**
+   * Rebuilds the arm's dataset from every labelled state (reliability re-estimates the labellers'
+   * accuracies from everything so far) and returns the newest `fresh` states' statistics.
+   */
+  const aggregate = (arm: DaggerArm, fresh: number): LabelledBatch => {
+    const all = items[arm];
+    const out: LabelledBatch = { accepted: 0, review: 0, agreementSum: 0 };
+    const observations: number[][] = [];
+    const actions: Action[] = [];
+    const reliability = config.aggregation === "reliability" ? estimateReliability(all.map((s) => s.item), { space, multimodal }) : null;
+    all.forEach((s, i) => {
+      const given = s.item.labels.flatMap((l) => (l.action === null ? [] : [l.action]));
+      let targets: Action[];
+      let accepted: boolean;
+      let agreement: number;
+      if (reliability !== null) {
+        const r = reliability.items[i] as (typeof reliability.items)[number];
+        accepted = r.status === "accepted";
+        targets = r.actions;
+        agreement = r.confidence;
+      } else if (config.aggregation === "all") {
+        accepted = given.length > 0;
+        targets = given;
+        agreement = given.length / Math.max(1, s.item.labels.length);
+      } else {
+        const c = consensus(given, { space, multimodal });
+        accepted = c.status === "accepted";
+        targets = c.actions;
+        agreement = c.agreement;
+      }
+      if (i >= all.length - fresh) {
+        out.agreementSum += agreement;
+        if (accepted) out.accepted++;
+        else out.review++;
+      }
+      if (!accepted) return;
+      for (const a of targets) {
+        observations.push(s.observation);
+        actions.push(a);
+      }
+    });
+    data[arm] = { observations, actions };
+    return out;
   };
   const blobs: Partial<Record<DaggerArm, Uint8Array>> = {};
   let backend = "";
@@ -340,12 +441,12 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
       emit({ round, rounds: config.rounds, arm: "dagger", phase: "collect", fraction: 0, message: "expert demonstrations" });
       const demo = collect("dagger", 0, null, 1);
       emit({ round, rounds: config.rounds, arm: "dagger", phase: "label", fraction: 0 });
-      const batch = label("dagger", demo.steps);
-      data.dagger.observations.push(...batch.observations);
-      data.dagger.actions.push(...batch.actions);
+      const labelled = label("dagger", demo.steps);
       // The BC arm starts from the very same demonstrations and labels.
-      data.bc.observations.push(...batch.observations);
-      data.bc.actions.push(...batch.actions);
+      items.dagger.push(...labelled);
+      items.bc.push(...labelled);
+      const batch = aggregate("dagger", labelled.length);
+      aggregate("bc", labelled.length);
       const { policy, result } = await trainArm("dagger", 0);
       blobs.bc = result.blob;
       current = { dagger: policy, bc: policy };
@@ -366,9 +467,9 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
     emit({ round, rounds: config.rounds, arm: "dagger", phase: "collect", fraction: 0, message: `β=${beta.toFixed(2)}` });
     const visited = collect("dagger", round, current.dagger, beta);
     emit({ round, rounds: config.rounds, arm: "dagger", phase: "label", fraction: 0 });
-    const batch = label("dagger", visited.steps);
-    data.dagger.observations.push(...batch.observations);
-    data.dagger.actions.push(...batch.actions);
+    const labelled = label("dagger", visited.steps);
+    items.dagger.push(...labelled);
+    const batch = aggregate("dagger", labelled.length);
     const d = await trainArm("dagger", round);
     current.dagger = d.policy;
     const dEval = evaluate("dagger", round, d.policy);
@@ -379,9 +480,9 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
       emit({ round, rounds: config.rounds, arm: "bc", phase: "collect", fraction: 0 });
       const demo = collect("bc", round, null, 1);
       emit({ round, rounds: config.rounds, arm: "bc", phase: "label", fraction: 0 });
-      const bcBatch = label("bc", demo.steps);
-      data.bc.observations.push(...bcBatch.observations);
-      data.bc.actions.push(...bcBatch.actions);
+      const bcLabelled = label("bc", demo.steps);
+      items.bc.push(...bcLabelled);
+      const bcBatch = aggregate("bc", bcLabelled.length);
       const b = await trainArm("bc", round);
       current.bc = b.policy;
       const bEval = evaluate("bc", round, b.policy);

@@ -14,6 +14,8 @@ const BOX_NAMES: Record<string, string[]> = {
   "MountainCarContinuous-v0": ["Force"],
   "CarTrack-v0": ["Steering"],
   "Fork-v0": ["Lateral speed"],
+  "CarTrack-v1": ["Steering"],
+  "Fork-v1": ["Lateral speed"],
 };
 
 export function actionNames(envId: string | null, space: TSpace): string[] {

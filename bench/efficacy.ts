@@ -1,0 +1,342 @@
+/**
+ * `npm run bench:efficacy` — evidence that the method matters (issue 20), on tasks where the arms separate:
+ *   A. CarTrack-v1: DAgger vs behaviour cloning with the same labels (compounding error);
+ *   B. Fork-v1: policy heads (Gaussian vs mixture / autoregressive / CVAE / diffusion) under BC and
+ *      DAgger, plus what each head's final policy outputs at the fork (efficacy-fork-actions.svg);
+ *   C. CarTrack-v1 label efficiency: uniform vs uncertainty vs thrifty selection, small budgets, with
+ *      95 % confidence bands over seeds;
+ *   D. CarTrack-v1 with a crowd of people-like labellers (a share of them noisy), 3 labels per state:
+ *      consensus vs reliability-weighted (Dawid–Skene) vs no aggregation.
+ * `--quick` runs fewer seeds and rounds (said in the results); `--only A,B` a subset; `--out DIR` another
+ * folder. Writes
+ * bench/results/efficacy.{json,md}, efficacy.svg (curves with bands) and efficacy-fork-actions.svg, and
+ * each goal with met / MISSED / not run.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createEnv } from "../envs/index";
+import { runDagger, type DaggerReport, type TDaggerConfigInput } from "../trainer/dagger";
+import { QUICK_TRAINING } from "../trainer/dagger/presets";
+import { meanCi95, type MeanCi } from "../trainer/dagger/summary";
+import { Policy } from "../trainer/policy/policy";
+import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
+import { TrainerWorker } from "../trainer/worker/client";
+import { RESULTS_DIR, machineInfo, markdownTable, type Row } from "./lib/results";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string" } } });
+/** `--out DIR` writes there instead of bench/results/ (e.g. a long run that replaces the saved one only when complete). */
+const OUT_DIR = values.out ?? RESULTS_DIR;
+const QUICK = values.quick;
+const ONLY = values.only?.split(",").map((s) => s.trim());
+const want = (id: string): boolean => !ONLY || ONLY.includes(id);
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f", "#bcbd22", "#e377c2"];
+const HEADS = ["gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
+const headFor = (kind: (typeof HEADS)[number]): THeadConfig => (kind === "gaussian" ? { kind, variance: "state" } : ZHeadConfig.parse({ kind }));
+
+/** Settings per experiment; `--quick` shrinks seeds and rounds. */
+const S = {
+  A: { rounds: QUICK ? 5 : 10, labelsPerRound: 500, seeds: QUICK ? [0] : [0, 1, 2, 3, 4] },
+  B: { rounds: QUICK ? 3 : 5, labelsPerRound: 500, seeds: QUICK ? [0] : [0, 1, 2], evalEpisodes: 20 },
+  C: { rounds: QUICK ? 6 : 10, labelsPerRound: 40, seeds: QUICK ? [0, 1] : [0, 1, 2, 3, 4], ensembleSize: QUICK ? 3 : 5 },
+  D: { rounds: QUICK ? 4 : 8, labelsPerRound: 300, seeds: QUICK ? [0] : [0, 1, 2], noisyFraction: 0.3 },
+};
+const TRAINING = QUICK ? { ...QUICK_TRAINING, maxTrainMs: 5_000 } : QUICK_TRAINING;
+
+interface Curve {
+  readonly experiment: string;
+  readonly label: string;
+  readonly labels: number[];
+  /** Normalised return per round, one array per seed. */
+  readonly perSeed: number[][];
+  readonly success: number[][];
+}
+
+interface Goal {
+  readonly id: string;
+  readonly goal: string;
+  readonly measured: string;
+  readonly mark: "met" | "MISSED" | "not run";
+}
+
+const curves: Curve[] = [];
+const goals: Goal[] = [];
+const notes: string[] = [];
+const forkActions: Array<{ head: string; arm: string; deterministic: number; actions: number[] }> = [];
+const TITLES: Record<string, string> = {
+  A: "A. CarTrack-v1: DAgger vs BC (same labels)",
+  B: "B. Fork-v1: heads under DAgger and BC",
+  C: "C. CarTrack-v1: state selection",
+  D: "D. CarTrack-v1: aggregation, people-like crowd",
+};
+const headRows: Row[] = [];
+const t0 = performance.now();
+const worker = TrainerWorker.start({ onLog: (m) => process.stderr.write(`${m}\n`) });
+const backend = await worker.ready();
+
+async function run(tag: string, config: TDaggerConfigInput): Promise<DaggerReport> {
+  const t = performance.now();
+  process.stderr.write(`[${tag}] seed ${config.seed ?? 0} … `);
+  const report = await runDagger({ evalEpisodes: 10, ...config, training: TRAINING }, { train: (ds, cfg, opts) => worker.train(ds, cfg, opts).result });
+  const last = report.rounds[report.rounds.length - 1];
+  process.stderr.write(`${((performance.now() - t) / 1000).toFixed(0)} s; DAgger ${last?.dagger.normalizedReturn?.toFixed(3)}${last?.bc ? `, BC ${last.bc.normalizedReturn?.toFixed(3)}` : ""}\n`);
+  return report;
+}
+
+function addCurves(experiment: string, label: string, reports: readonly DaggerReport[], arm: "dagger" | "bc"): Curve {
+  const n = Math.min(...reports.map((r) => r.rounds.length));
+  const pick = (r: DaggerReport, i: number) => (arm === "dagger" ? r.rounds[i]?.dagger : (r.rounds[i]?.bc ?? r.rounds[i]?.dagger));
+  const curve: Curve = {
+    experiment,
+    label,
+    labels: Array.from({ length: n }, (_, i) => pick(reports[0] as DaggerReport, i)?.totalLabels ?? 0),
+    perSeed: reports.map((r) => Array.from({ length: n }, (_, i) => pick(r, i)?.normalizedReturn ?? 0)),
+    success: reports.map((r) => Array.from({ length: n }, (_, i) => pick(r, i)?.successRate ?? 0)),
+  };
+  curves.push(curve);
+  return curve;
+}
+
+const stat = (c: Curve, i: number, key: "perSeed" | "success" = "perSeed"): MeanCi => meanCi95(c[key].map((s) => s[i] as number));
+const fmt = (m: MeanCi): string => (m.n > 1 ? `${m.mean.toFixed(3)} ± ${m.ci95.toFixed(3)}` : m.mean.toFixed(3));
+const firstReach = (c: Curve, threshold: number): number | null => {
+  const i = c.labels.findIndex((_, r) => stat(c, r).mean >= threshold);
+  return i < 0 ? null : (c.labels[i] as number);
+};
+
+function saveAll(): void {
+  const wallS = (performance.now() - t0) / 1000;
+  const machine = machineInfo();
+  const date = new Date().toISOString();
+  const settings = { quick: QUICK, ...S, training: TRAINING, backend: backend.detail };
+  const summaryRows: Row[] = curves.map((c) => {
+    const last = c.labels.length - 1;
+    const m = stat(c, last);
+    return { experiment: c.experiment, series: c.label, seeds: c.perSeed.length, labels: c.labels[last] ?? 0, finalNormalized: m.mean, ci95: m.n > 1 ? m.ci95 : null, finalSuccess: stat(c, last, "success").mean, labelsTo095: firstReach(c, 0.95) };
+  });
+  const json = { name: "efficacy", title: "Efficacy: where DAgger, expressive heads, selection and aggregation make a difference", date, machine, settings, goals, rows: summaryRows, curves, heads: headRows, forkActions, notes, wallSeconds: wallS };
+  writeFileSync(path.join(OUT_DIR, "efficacy.json"), `${JSON.stringify(json, null, 2)}\n`);
+  const md = [
+    "# Efficacy: where DAgger, expressive heads, selection and aggregation make a difference",
+    "",
+    `${date.slice(0, 10)} · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node} · load ${machine.loadAverage1m} · ${backend.detail} · ${QUICK ? "**--quick**" : "full"} run, ${wallS.toFixed(0)} s`,
+    "",
+    "### Goals (issue 20)",
+    "",
+    markdownTable(goals.map((g) => ({ id: g.id, goal: g.goal, measured: g.measured, mark: g.mark === "met" ? "met" : g.mark === "MISSED" ? "**MISSED**" : "not run" }))),
+    "",
+    "### Every series (final round; mean over seeds ± 95% CI half-width where n > 1)",
+    "",
+    markdownTable(summaryRows),
+    "",
+    ...(headRows.length ? ["### Fork-v1 heads", "", markdownTable(headRows), ""] : []),
+    "Plots: `efficacy.svg` (normalised return against labels, bands = 95% CI over seeds), `efficacy-fork-actions.svg` (sampled actions of each head's final DAgger policy at the fork).",
+    "",
+    `Settings: ${JSON.stringify(settings)}`,
+    "",
+    ...notes.map((n) => `- ${n}`),
+    "",
+  ].join("\n");
+  writeFileSync(path.join(OUT_DIR, "efficacy.md"), md);
+  writeFileSync(path.join(OUT_DIR, "efficacy.svg"), curvesSvg());
+  if (forkActions.length) writeFileSync(path.join(OUT_DIR, "efficacy-fork-actions.svg"), forkSvg());
+}
+
+try {
+  // ---- A. compounding error
+  if (want("A")) {
+    const reports: DaggerReport[] = [];
+    for (const seed of S.A.seeds) reports.push(await run("A CarTrack-v1 DAgger vs BC", { envId: "CarTrack-v1", rounds: S.A.rounds, labelsPerRound: S.A.labelsPerRound, seed }));
+    const d = addCurves("A", "CarTrack-v1 DAgger", reports, "dagger");
+    const b = addCurves("A", "CarTrack-v1 BC", reports, "bc");
+    const reach = firstReach(d, 0.95);
+    const idx = reach === null ? d.labels.length - 1 : d.labels.indexOf(reach);
+    const bcThere = stat(b, idx);
+    goals.push({
+      id: "2",
+      goal: `CarTrack-v1: DAgger ≥ 0.95 within 10 rounds × ≤ 500 labels, BC ≤ 0.7 with the same labels`,
+      measured: `DAgger first ≥ 0.95 at ${reach ?? "never"} labels; BC there ${fmt(bcThere)}; BC after ${b.labels[b.labels.length - 1]} labels ${fmt(stat(b, b.labels.length - 1))} (${S.A.seeds.length} seed(s), ${S.A.rounds} rounds)`,
+      mark: reach !== null && bcThere.mean <= 0.7 ? "met" : "MISSED",
+    });
+    saveAll();
+  } else goals.push({ id: "2", goal: "CarTrack-v1 DAgger vs BC", measured: "", mark: "not run" });
+
+  // ---- B. heads on the multimodal task
+  if (want("B")) {
+    const gaussian: { bc: number[]; dagger: number[] } = { bc: [], dagger: [] };
+    const others: Array<{ head: string; dagger: number }> = [];
+    for (const kind of HEADS) {
+      const reports: DaggerReport[] = [];
+      for (const seed of S.B.seeds) reports.push(await run(`B Fork-v1 ${kind}`, { envId: "Fork-v1", rounds: S.B.rounds, labelsPerRound: S.B.labelsPerRound, evalEpisodes: S.B.evalEpisodes, head: headFor(kind), seed }));
+      const d = addCurves("B", `Fork-v1 ${kind} DAgger`, reports, "dagger");
+      const b = addCurves("B", `Fork-v1 ${kind} BC`, reports, "bc");
+      const last = d.labels.length - 1;
+      const dS = stat(d, last, "success");
+      const bS = stat(b, last, "success");
+      const bc0 = stat(d, 0, "success");
+      headRows.push({ head: kind, seeds: reports.length, labels: d.labels[last] ?? 0, bcRound0Success: bc0.mean, bcSuccess: bS.mean, daggerSuccess: dS.mean, daggerNormalized: stat(d, last).mean });
+      if (kind === "gaussian") {
+        gaussian.bc.push(bS.mean, bc0.mean);
+        gaussian.dagger.push(dS.mean);
+      } else others.push({ head: kind, dagger: dS.mean });
+      // What the final DAgger policy outputs at the fork: the start state of an aligned episode, sampled.
+      const blob = reports[0]?.finalPolicy;
+      if (blob) {
+        const policy = Policy.fromBlob(blob);
+        const env = createEnv("Fork-v1");
+        const obs = env.reset(0, { obstacle_x: 0, obstacle_y: 5, start_dx: 0 });
+        forkActions.push({
+          head: kind,
+          arm: "DAgger",
+          deterministic: (policy.act(obs, { deterministic: true }).action as number[])[0] as number,
+          actions: Array.from({ length: 200 }, () => (policy.act(obs, { deterministic: false }).action as number[])[0] as number),
+        });
+      }
+      saveAll();
+    }
+    const gMax = Math.max(...gaussian.bc, ...gaussian.dagger);
+    goals.push({ id: "1a", goal: "Fork-v1: Gaussian head ≤ 50% success under BC and DAgger", measured: `BC ${gaussian.bc.map((v) => v.toFixed(2)).join(" / ")} (final / round 0), DAgger ${gaussian.dagger.map((v) => v.toFixed(2)).join(", ")}`, mark: gMax <= 0.5 ? "met" : "MISSED" });
+    for (const o of others) goals.push({ id: "1b", goal: `Fork-v1: ${o.head} ≥ 95% success (DAgger, final round)`, measured: o.dagger.toFixed(2), mark: o.dagger >= 0.95 ? "met" : "MISSED" });
+  } else goals.push({ id: "1", goal: "Fork-v1 heads", measured: "", mark: "not run" });
+
+  // ---- C. label efficiency
+  if (want("C")) {
+    const bySel: Record<string, Curve> = {};
+    for (const select of ["uniform", "uncertainty", "thrifty"] as const) {
+      const reports: DaggerReport[] = [];
+      for (const seed of S.C.seeds) reports.push(await run(`C CarTrack-v1 ${select}`, { envId: "CarTrack-v1", rounds: S.C.rounds, labelsPerRound: S.C.labelsPerRound, select, ensembleSize: S.C.ensembleSize, compareBC: false, seed }));
+      bySel[select] = addCurves("C", `CarTrack-v1 ${select}`, reports, "dagger");
+      saveAll();
+    }
+    const u = bySel["uniform"] as Curve;
+    const uFinal = stat(u, u.labels.length - 1).mean;
+    for (const sel of ["uncertainty", "thrifty"]) {
+      const c = bySel[sel] as Curve;
+      const reach = firstReach(c, uFinal);
+      const budget = u.labels[u.labels.length - 1] as number;
+      goals.push({
+        id: "5",
+        goal: `CarTrack-v1: ${sel} reaches uniform's final score with ≤ 50% of its labels`,
+        measured: `uniform final ${uFinal.toFixed(3)} at ${budget} labels; ${sel} first reaches it at ${reach ?? "never (within the budget)"}${reach === null ? "" : ` labels (${((100 * reach) / budget).toFixed(0)}%)`}; ${S.C.seeds.length} seeds${S.C.seeds.length < 5 ? " (fewer than the 5 asked for: --quick)" : ""}`,
+        mark: reach !== null && reach <= budget / 2 ? "met" : "MISSED",
+      });
+    }
+    if (uFinal >= 0.95) notes.push(`C: uniform reached ${uFinal.toFixed(3)} — it has saturated, so the comparison is weak at this budget.`);
+  } else goals.push({ id: "5", goal: "label efficiency", measured: "", mark: "not run" });
+
+  // ---- D. aggregation with people-like labellers
+  if (want("D")) {
+    const finals: Array<{ rule: string; final: number; mean: number }> = [];
+    for (const aggregation of ["consensus", "reliability", "all"] as const) {
+      const reports: DaggerReport[] = [];
+      for (const seed of S.D.seeds)
+        reports.push(await run(`D CarTrack-v1 people ${aggregation}`, { envId: "CarTrack-v1", rounds: S.D.rounds, labelsPerRound: S.D.labelsPerRound, labelsPerState: 3, labeller: "people", crowd: { size: 10, noisyFraction: S.D.noisyFraction }, aggregation, compareBC: false, seed }));
+      const c = addCurves("D", `people ${aggregation}`, reports, "dagger");
+      const all = c.labels.map((_, i) => stat(c, i).mean);
+      finals.push({ rule: aggregation, final: all[all.length - 1] as number, mean: all.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, all.length - 1) });
+      saveAll();
+    }
+    const best = [...finals].sort((a, b) => b.mean - a.mean)[0];
+    goals.push({
+      id: "4",
+      goal: `Which aggregation gives the best policy per label with ${S.D.noisyFraction * 100}% noisy people (report)`,
+      measured: finals.map((f) => `${f.rule}: final ${f.final.toFixed(3)}, mean over rounds 1–N ${f.mean.toFixed(3)}`).join("; ") + `; best: ${best?.rule}`,
+      mark: "met",
+    });
+  } else goals.push({ id: "4", goal: "aggregation rules", measured: "", mark: "not run" });
+  goals.push({ id: "7", goal: "Lead dashboard shows a project's curve against these reference curves", measured: "not built in this branch", mark: "not run" });
+  if (QUICK) notes.push("--quick: fewer seeds and rounds than the issue asks for (≥ 5 seeds for C); the full run is `npm run bench:efficacy` without --quick.");
+} finally {
+  await worker.terminate();
+}
+saveAll();
+process.stdout.write(`${goals.map((g) => `${g.mark.padEnd(8)} ${g.goal}: ${g.measured}`).join("\n")}\nwrote bench/results/efficacy.{json,md,svg}\n`);
+
+// ------------------------------------------------------------------ plots
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
+
+function curvesSvg(): string {
+  const exps = [...new Set(curves.map((c) => c.experiment))];
+  const pw = 420;
+  const ph = 280;
+  const m = { l: 46, r: 12, t: 30, b: 36 };
+  const W = Math.max(1, exps.length) * pw;
+  const H = ph + 24 + 150;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">Normalised return vs labels — mean over seeds, band = 95% CI</text>`,
+  ];
+  exps.forEach((exp, i) => {
+    const ox = i * pw;
+    const oy = 24;
+    const mine = curves.filter((c) => c.experiment === exp);
+    const maxX = Math.max(1, ...mine.flatMap((c) => c.labels));
+    const yMin = Math.min(-0.2, ...mine.flatMap((c) => c.perSeed.flat()));
+    const yMax = 1.1;
+    const x = (v: number): number => ox + m.l + (v / maxX) * (pw - m.l - m.r);
+    const y = (v: number): number => oy + m.t + ((yMax - v) / (yMax - yMin)) * (ph - m.t - m.b);
+    out.push(`<text x="${ox + pw / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${esc(TITLES[exp] ?? exp)}</text>`);
+    for (const g of [0, 0.5, 1]) {
+      out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(g)}" y2="${y(g)}" stroke="#eee"/>`);
+      out.push(`<text x="${x(0) - 4}" y="${y(g) + 3}" text-anchor="end" fill="#555">${g}</text>`);
+    }
+    out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(0.95)}" y2="${y(0.95)}" stroke="#bbb" stroke-dasharray="3,3"/>`);
+    out.push(`<line x1="${x(0)}" x2="${x(maxX)}" y1="${y(yMin)}" y2="${y(yMin)}" stroke="#333"/>`);
+    out.push(`<line x1="${x(0)}" x2="${x(0)}" y1="${y(yMin)}" y2="${y(yMax)}" stroke="#333"/>`);
+    for (const t of [0, 0.5, 1]) out.push(`<text x="${x(maxX * t)}" y="${y(yMin) + 14}" text-anchor="middle" fill="#555">${Math.round(maxX * t)}</text>`);
+    out.push(`<text x="${ox + pw / 2}" y="${oy + ph - 4}" text-anchor="middle">labels</text>`);
+    mine.forEach((c, li) => {
+      const color = COLORS[li % COLORS.length] as string;
+      const stats = c.labels.map((_, r) => stat(c, r));
+      const upper = stats.map((s, r) => `${x(c.labels[r] as number).toFixed(1)},${y(Math.min(yMax, s.mean + s.ci95)).toFixed(1)}`);
+      const lower = stats.map((s, r) => `${x(c.labels[r] as number).toFixed(1)},${y(Math.max(yMin, s.mean - s.ci95)).toFixed(1)}`).reverse();
+      if (c.perSeed.length > 1) out.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+      const dashed = c.label.endsWith("BC") ? ' stroke-dasharray="5,3"' : "";
+      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dashed} points="${stats.map((s, r) => `${x(c.labels[r] as number).toFixed(1)},${y(s.mean).toFixed(1)}`).join(" ")}"/>`);
+      const ly = oy + ph + 14 + li * 13;
+      out.push(`<line x1="${ox + 20}" x2="${ox + 40}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dashed}/>`);
+      out.push(`<text x="${ox + 44}" y="${ly}">${esc(`${c.label} (n=${c.perSeed.length})`)}</text>`);
+    });
+  });
+  out.push("</svg>");
+  return `${out.join("\n")}\n`;
+}
+
+/** Histograms of each head's sampled lateral action at the fork (obstacle dead ahead, at rest). */
+function forkSvg(): string {
+  const pw = 220;
+  const ph = 200;
+  const W = Math.max(900, forkActions.length * pw);
+  const H = ph + 40;
+  const bins = 20;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">Fork-v1 at the fork (obstacle dead ahead, at rest): 200 sampled actions of each head's final DAgger policy; black line = its deterministic action (−1 left, +1 right)</text>`,
+  ];
+  forkActions.forEach((f, i) => {
+    const ox = i * pw;
+    const counts = new Array<number>(bins).fill(0);
+    for (const a of f.actions) counts[Math.min(bins - 1, Math.max(0, Math.floor(((a + 1) / 2) * bins)))]! += 1;
+    const max = Math.max(1, ...counts);
+    const bw = (pw - 30) / bins;
+    const base = ph + 10;
+    counts.forEach((c, b) => {
+      const h = (c / max) * (ph - 50);
+      out.push(`<rect x="${(ox + 15 + b * bw).toFixed(1)}" y="${(base - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`);
+    });
+    out.push(`<line x1="${ox + 15}" x2="${ox + pw - 15}" y1="${base}" y2="${base}" stroke="#333"/>`);
+    out.push(`<line x1="${ox + pw / 2}" x2="${ox + pw / 2}" y1="${base}" y2="${base - ph + 50}" stroke="#c44" stroke-dasharray="2,3"/>`);
+    out.push(`<text x="${ox + 15}" y="${base + 14}">−1</text><text x="${ox + pw / 2}" y="${base + 14}" text-anchor="middle">0 (obstacle)</text><text x="${ox + pw - 15}" y="${base + 14}" text-anchor="end">+1</text>`);
+    const dx = ox + 15 + ((Math.max(-1, Math.min(1, f.deterministic)) + 1) / 2) * (pw - 30);
+    out.push(`<line x1="${dx.toFixed(1)}" x2="${dx.toFixed(1)}" y1="${base}" y2="${base - ph + 44}" stroke="#000" stroke-width="2"/>`);
+    out.push(`<text x="${ox + pw / 2}" y="36" text-anchor="middle" font-weight="bold">${esc(f.head)} (deterministic: ${f.deterministic.toFixed(2)})</text>`);
+  });
+  out.push("</svg>");
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,91 @@
+/**
+ * Fork-v1: the multimodal task where a unimodal policy head fails (issue 20). Fork-v0's expert is
+ * multimodal only in a ±0.1 m sliver, so a Gaussian head escapes it by luck and reaches 100 %.
+ *
+ * Here the agent starts anywhere in a wide band behind the obstacle (±0.3 m) and **both ways round are
+ * correct from every state in the aligned band** (|obstacle_dx| ≤ 0.8 m, while both sides can still be
+ * reached): demonstrators, like a crowd, pick either side whatever their offset. The agent senses how
+ * far off-centre it is (|obstacle_dx|, like a range sensor) and its own lateral velocity, not on which
+ * side of the obstacle it is: so before a manoeuvre starts, every observation stands for two mirror
+ * states, the labels there split ±1, and their mean (what a least-squares Gaussian learns) is 0 —
+ * straight ahead, into the obstacle, at every state until it is too late. Once a manoeuvre is under way
+ * the velocity says the side and the modes separate: a head that can represent both modes (mixture,
+ * autoregressive, CVAE, diffusion) only has to pick one at the start.
+ *
+ * Coordinates as Fork-v0 (`x` lateral, `y` forward, metres). Deterministic given the seed.
+ */
+import { numberOption } from "../env";
+import type { EnvOptions, EnvSpec, ResetOptions } from "../env";
+import type { Prng } from "../prng";
+import { boxSpace } from "../spaces";
+import { COURSE } from "./course";
+import { ForkEnv } from "./fork";
+
+export const COURSE_V1 = {
+  ...COURSE,
+  /** The agent's start: obstacle_x + U(−startBand, startBand). */
+  startBand: 0.3,
+  /** Obstacle centre y ∈ [obstacleYMin, obstacleYMax): about 2.5 s ahead at 2 m/s. */
+  obstacleYMin: 4.5,
+  obstacleYMax: 5.5,
+  /** Half-width of the aligned band in which the side is free (the expert's coin decides). */
+  alignedBand: 0.8,
+} as const;
+
+const ACTION_SPACE = boxSpace([-1], [1], ["lateral velocity"]);
+const OBSERVATION_FIELDS = ["obstacle_offset", "obstacle_dy", "goal_dy", "lateral_velocity"];
+export const FORK_V1_STATE_FIELDS = ["x", "y", "obstacle_x", "obstacle_y", "lateral_velocity"] as const;
+
+export const FORK_V1_SPEC: EnvSpec = {
+  id: "Fork-v1",
+  description:
+    "Fork with a wide aligned band: from any start either way round is right and demonstrators mix them; the average goes straight into the obstacle. +1 at the goal, −1 on contact.",
+  source: "corrective",
+  observationSpace: boxSpace(
+    [0, -COURSE.goalY, 0, -1],
+    [2 * COURSE.halfWidth, COURSE_V1.obstacleYMax, COURSE.goalY, 1],
+    OBSERVATION_FIELDS,
+  ),
+  observationFields: OBSERVATION_FIELDS,
+  actionSpace: ACTION_SPACE,
+  stateFields: FORK_V1_STATE_FIELDS,
+  maxEpisodeSteps: 60,
+  dt: COURSE.dt,
+  hasExpert: true,
+  referenceReturns: { random: -1, expert: 1 },
+  rewardThreshold: null,
+};
+
+/** Fork-v0's dynamics (`ForkEnv`) with the v1 start, observation and state. */
+export class ForkV1Env extends ForkEnv {
+  constructor(options?: EnvOptions) {
+    super(options, FORK_V1_SPEC);
+  }
+
+  /** Reset options: `obstacle_x`, `obstacle_y`, `start_dx` (the agent's offset from the obstacle's centre). */
+  protected override sampleInitialState(rng: Prng, options: ResetOptions): void {
+    const ox = rng.uniform(-COURSE.obstacleXRange, COURSE.obstacleXRange);
+    const oy = rng.uniform(COURSE_V1.obstacleYMin, COURSE_V1.obstacleYMax);
+    const dx = rng.uniform(-COURSE_V1.startBand, COURSE_V1.startBand);
+    this.obstacleX = numberOption(this.spec.id, options, "obstacle_x", ox);
+    this.obstacleY = numberOption(this.spec.id, options, "obstacle_y", oy);
+    this.x = this.obstacleX + numberOption(this.spec.id, options, "start_dx", dx);
+    this.y = 0;
+    this.lateral = 0;
+    this.collided = false;
+    this.reachedGoal = false;
+  }
+
+  override observe(): number[] {
+    return [Math.abs(this.x - this.obstacleX), this.obstacleY - this.y, COURSE.goalY - this.y, this.lateral];
+  }
+
+  protected override readState(): number[] {
+    return [this.x, this.y, this.obstacleX, this.obstacleY, this.lateral];
+  }
+
+  protected override writeState(state: readonly number[]): void {
+    super.writeState(state);
+    this.lateral = state[4] as number;
+  }
+}

@@ -224,7 +224,7 @@ describeEngines("lead review, quality, gold, rollback, dashboard and audit", (h)
     // Mean over the four non-gold states as aggregated (before review): 1, ½ (0 vs 1), ½ (one can't tell), 1.
     expect(d.rounds[1]!.agreement).toBeCloseTo(0.75, 6);
     expect(d.rounds[1]!.inReview).toBe(0);
-    expect(d.curve).toEqual({ points: [{ round: 0, normalizedReturn: 0.3 }, { round: 1, normalizedReturn: 0.7 }, { round: 2, normalizedReturn: 0.95 }], expert: 1, bc: 0.3 });
+    expect(d.curve).toEqual({ points: [{ round: 0, normalizedReturn: 0.3 }, { round: 1, normalizedReturn: 0.7 }, { round: 2, normalizedReturn: 0.95 }], expert: 1, bc: 0.3, interventionRates: [] }); // no external steps, so no intervention rate
     expect(d.publishedPolicyVersion).toBe(1);
     await expect(getDashboard(db(), a, projectId)).rejects.toMatchObject({ code: "FORBIDDEN" });
   });

@@ -123,16 +123,19 @@ export function publicHostOf(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-export function parseConfig(env: Record<string, string | undefined>, opts: { dev?: boolean } = {}): Config {
-  const parsed = EnvSchema.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
-  );
+/** The set variables (empty ones count as unset) parsed by `schema`; the first problem stops with one line naming it. */
+function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue?.path.join(".") ?? "environment";
     throw new ConfigError(`Invalid configuration: ${key} ${issue?.message ?? "is invalid"}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export function parseConfig(env: Record<string, string | undefined>, opts: { dev?: boolean } = {}): Config {
+  const e = parseEnv(EnvSchema, env);
   // Demo mode (seeded users with a known password) is on by default for the embedded database only.
   const demo = e.DEMO ?? !e.DATABASE_URL;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -193,15 +196,9 @@ export interface WorkerConfig {
  * and DATABASE_URL is required (the embedded database is private to its web process).
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const parsed = EnvSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true, JOB_LEASE_MS: true }).safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
-  );
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid configuration: ${issue?.path.join(".") ?? "environment"} ${issue?.message ?? "is invalid"}`);
-  }
-  if (!parsed.data.DATABASE_URL) {
+  const e = parseEnv(EnvSchema.pick({ DATABASE_URL: true, DB_POOL_SIZE: true, JOB_LEASE_MS: true }), env);
+  if (!e.DATABASE_URL) {
     throw new ConfigError("Invalid configuration: DATABASE_URL must be set for npm run trainer (a PostgreSQL shared with the web process)");
   }
-  return { databaseUrl: parsed.data.DATABASE_URL, poolSize: Math.min(parsed.data.DB_POOL_SIZE, 4), jobLeaseMs: parsed.data.JOB_LEASE_MS };
+  return { databaseUrl: e.DATABASE_URL, poolSize: Math.min(e.DB_POOL_SIZE, 4), jobLeaseMs: e.JOB_LEASE_MS };
 }

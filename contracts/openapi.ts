@@ -534,7 +534,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "post", path: API.projects, operationId: "createProject", tag: "projects", auth: "caller",
     summary: "Create a project",
-    description: "Give either `envId` (a built-in environment) or `external` observation/action spaces. Any signed-in user may create a project and becomes its lead. Unset settings take their defaults.",
+    description: "Give either `envId` (a built-in environment) or `external` observation/action spaces. Any signed-in user may create a project (up to `PROJECT_QUOTA`; site admins exempt) and becomes its lead. Unset settings take their defaults; settings over the `TRAINING_BUDGET` get 422 naming them.",
     body: { schema: "CreateProject", required: true },
     responses: { 201: { description: "The new project.", data: "ProjectSummary" } },
     errors: [422],

@@ -6,9 +6,8 @@
  * demonstrations. Kept episodes live in localStorage until the server has them.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { API, PAGES } from "@/contracts/routes";
+import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction, isTyping } from "@/app/_components/control/actions";
@@ -16,14 +15,11 @@ import { useHeldControl } from "@/app/_components/control/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { queryKeys, roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
-import { OfflineBanner } from "@/app/_components/OfflineBanner";
-import { ProjectRealtimeProvider } from "@/app/_components/realtime/ProjectRealtime";
 import { PresenceList } from "@/app/_components/realtime/PresenceList";
-import { RoundPanel } from "@/app/_components/RoundPanel";
-import { ToastProvider, useToasts } from "@/app/_components/Toasts";
-import "@/app/_components/workspace.css";
-import { useWorkspaceNotices } from "../label/LabelWorkspace";
-import type { WorkspaceProject } from "../label/workspace-props";
+import { useToasts } from "@/app/_components/Toasts";
+import type { WorkspaceProject } from "@/app/_components/workspace/types";
+import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
+import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
 
 export const TELEOP_SPEEDS = [0.1, 0.25, 0.5, 1, 2] as const;
 
@@ -43,17 +39,14 @@ interface Episode {
 
 export function DemosWorkspace({ project }: { project: WorkspaceProject }) {
   return (
-    <ToastProvider>
-      <ProjectRealtimeProvider projectId={project.id} view="demos">
-        <Demos project={project} />
-      </ProjectRealtimeProvider>
-    </ToastProvider>
+    <WorkspaceProviders projectId={project.id} view="demos">
+      <Demos project={project} />
+    </WorkspaceProviders>
   );
 }
 
 function Demos({ project }: { project: WorkspaceProject }) {
   const { push: toast } = useToasts();
-  useWorkspaceNotices(project.me.id);
   const qc = useQueryClient();
   const rounds = useRounds(project.id);
   const { latest } = roundsSummary(rounds.data);
@@ -182,52 +175,80 @@ function Demos({ project }: { project: WorkspaceProject }) {
   };
 
   // Space start/pause, K keep, X discard, [ ] speed.
-  const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
-  keyRef.current = (e: KeyboardEvent) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || e.repeat) return;
-    const k = e.key;
-    if (k === " " || k === "Enter") {
-      e.preventDefault();
-      if (episode && episode.end === null) setRunning((r) => !r);
-      else newEpisode();
-    } else if (k === "k" || k === "K") {
-      e.preventDefault();
-      keep();
-    } else if (k === "x" || k === "X") {
-      e.preventDefault();
-      discard();
-    } else if (k === "e" || k === "E") {
-      e.preventDefault();
-      if (episode && episode.end === null) finish("stopped");
-    } else if (k === "[" || k === "]") {
-      e.preventDefault();
-      const i = TELEOP_SPEEDS.indexOf(speed as (typeof TELEOP_SPEEDS)[number]);
-      setSpeed(TELEOP_SPEEDS[Math.max(0, Math.min(TELEOP_SPEEDS.length - 1, i + (k === "]" ? 1 : -1)))] ?? speed);
-    }
-  };
-  useEffect(() => {
-    const fn = (e: KeyboardEvent) => keyRef.current(e);
-    window.addEventListener("keydown", fn);
-    return () => window.removeEventListener("keydown", fn);
-  }, []);
+  useWindowKeys({
+    down: (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || e.repeat) return;
+      const k = e.key;
+      if (k === " " || k === "Enter") {
+        e.preventDefault();
+        if (episode && episode.end === null) setRunning((r) => !r);
+        else newEpisode();
+      } else if (k === "k" || k === "K") {
+        e.preventDefault();
+        keep();
+      } else if (k === "x" || k === "X") {
+        e.preventDefault();
+        discard();
+      } else if (k === "e" || k === "E") {
+        e.preventDefault();
+        if (episode && episode.end === null) finish("stopped");
+      } else if (k === "[" || k === "]") {
+        e.preventDefault();
+        setSpeed(stepSpeed(TELEOP_SPEEDS, speed, k === "]" ? 1 : -1));
+      }
+    },
+  });
 
   const live = episode !== null && episode.end === null;
   const ended = episode !== null && episode.end !== null && episode.steps.length > 0;
   const overlay = useMemo(() => ({ caption: view ? `t = ${view.t}${running ? "" : " · paused"}` : "", ...(view?.action != null ? { labelAction: view.action } : {}) }), [view, running]);
 
+  const side = (
+    <>
+      <PresenceList meId={project.me.id} />
+      <section className="panel side-panel" aria-labelledby="teleop-keys">
+        <h2 id="teleop-keys">Controls</h2>
+        <dl className="shortcuts">
+          <div>
+            <dt>
+              <kbd>{space.type === "discrete" ? "hold ← →" : "hold ← →"}</kbd>
+            </dt>
+            <dd>{space.type === "discrete" ? `${names.join(" / ")}${space.type === "discrete" && space.n === 3 ? " (↓ middle)" : ""}` : "steer (springs back)"}</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>Space</kbd>
+            </dt>
+            <dd>start · pause</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>E</kbd> <kbd>K</kbd> <kbd>X</kbd>
+            </dt>
+            <dd>end · keep · discard</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>[ ]</kbd>
+            </dt>
+            <dd>slower · faster</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>Gamepad</kbd>
+            </dt>
+            <dd>stick / d-pad · drag on the picture</dd>
+          </div>
+        </dl>
+      </section>
+    </>
+  );
   return (
-    <div className="workspace">
-      <div className="row workspace-head">
-        <h1>
-          <Link href={PAGES.project(project.id)}>{project.name}</Link> · Demonstrate
-        </h1>
-      </div>
-      <OfflineBanner pending={0} />
+    <WorkspaceShell project={project} title="Demonstrate" banner={{ pending: 0 }}>
       {!project.envId ? (
         <div className="panel empty">This project has no built-in environment; demonstrations arrive through the API.</div>
       ) : (
-        <div className="workspace-grid">
-          <div className="workspace-main">
+        <WorkspaceGrid project={project} sideLabel="Round and people" side={side}>
             <RoundNote latest={latest} loading={rounds.isLoading} isLead={project.role === "lead"} onStart={startRound0} onClose={closeRound} />
             <div className="canvas-wrap">
               <EnvCanvas envId={project.envId} state={view?.state ?? null} overlay={overlay} label={`Teleoperation of ${project.envId}, step ${view?.t ?? 0}`} testId="teleop-canvas" {...control.pointer} />
@@ -314,49 +335,9 @@ function Demos({ project }: { project: WorkspaceProject }) {
                 </table>
               )}
             </section>
-          </div>
-          <aside className="workspace-side" aria-label="Round and people">
-            <RoundPanel projectId={project.id} envId={project.envId} />
-            <PresenceList meId={project.me.id} />
-            <section className="panel side-panel" aria-labelledby="teleop-keys">
-              <h2 id="teleop-keys">Controls</h2>
-              <dl className="shortcuts">
-                <div>
-                  <dt>
-                    <kbd>{space.type === "discrete" ? "hold ← →" : "hold ← →"}</kbd>
-                  </dt>
-                  <dd>{space.type === "discrete" ? `${names.join(" / ")}${space.type === "discrete" && space.n === 3 ? " (↓ middle)" : ""}` : "steer (springs back)"}</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>Space</kbd>
-                  </dt>
-                  <dd>start · pause</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>E</kbd> <kbd>K</kbd> <kbd>X</kbd>
-                  </dt>
-                  <dd>end · keep · discard</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>[ ]</kbd>
-                  </dt>
-                  <dd>slower · faster</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>Gamepad</kbd>
-                  </dt>
-                  <dd>stick / d-pad · drag on the picture</dd>
-                </div>
-              </dl>
-            </section>
-          </aside>
-        </div>
+        </WorkspaceGrid>
       )}
-    </div>
+    </WorkspaceShell>
   );
 }
 

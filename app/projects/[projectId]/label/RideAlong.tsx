@@ -17,8 +17,9 @@ import { axisToValue, readPad } from "@/app/_components/control/gamepad";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import type { LabelOutbox } from "@/app/_components/labeling/outbox";
 import { roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
-import { SPEEDS } from "./useReplay";
-import type { WorkspaceProject } from "./workspace-props";
+import type { WorkspaceProject } from "@/app/_components/workspace/types";
+import { SPEEDS } from "@/app/_components/workspace/useReplay";
+import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 
 type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
 
@@ -231,8 +232,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
   };
 
   // Keyboard: Space/Enter play-pause, [ ] speed, P policy, digits/arrows steer, 0 centres, Esc stops.
-  const keyHandler = useRef<(e: KeyboardEvent, down: boolean) => void>(() => {});
-  keyHandler.current = (e: KeyboardEvent, down: boolean) => {
+  const onKey = (e: KeyboardEvent, down: boolean) => {
     if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     const k = e.key;
     if (!down) {
@@ -249,8 +249,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     }
     if (k === "[" || k === "]") {
       e.preventDefault();
-      const i = SPEEDS.indexOf(speed as (typeof SPEEDS)[number]);
-      setSpeed(SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + (k === "]" ? 1 : -1)))] ?? speed);
+      setSpeed(stepSpeed(SPEEDS, speed, k === "]" ? 1 : -1));
       return;
     }
     if (k === "p" || k === "P") return e.preventDefault(), setShowPolicy((s) => !s);
@@ -277,19 +276,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
       setHeldNow(boxMid(space));
     }
   };
-  useEffect(() => {
-    const down = (e: KeyboardEvent) => keyHandler.current(e, true);
-    const up = (e: KeyboardEvent) => keyHandler.current(e, false);
-    const blur = () => keysDown.current.clear();
-    window.addEventListener("keydown", down);
-    window.addEventListener("keyup", up);
-    window.addEventListener("blur", blur);
-    return () => {
-      window.removeEventListener("keydown", down);
-      window.removeEventListener("keyup", up);
-      window.removeEventListener("blur", blur);
-    };
-  }, []);
+  useWindowKeys({ down: (e) => onKey(e, true), up: (e) => onKey(e, false), blur: () => keysDown.current.clear() });
 
   const step = ride?.steps[index] ?? null;
   const atTask = step ? taskAt.get(step.t) : undefined;

@@ -1,32 +1,17 @@
 /**
- * What the labelling, teleoperation and takeover pages need to know about a project, loaded on the server
- * (page components) and handed to the client components as plain JSON.
+ * Loads what the labelling, teleoperation and takeover pages need to know about a project (the type lives
+ * with the workspace parts, `app/_components/workspace/types.ts`), on the server, for the page components.
  */
-import type { TProjectRole } from "@/contracts/projects";
 import type { TSpace } from "@/contracts/spaces";
 import { getEnvSpec } from "@/envs/index";
+import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import type { SessionUser } from "@/server/auth/session";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
 import { latestRound, userLabelCount } from "@/server/rounds/round-view";
 import { orNotFound } from "../../../_lib/page-auth";
 
-export interface WorkspaceProject {
-  id: string;
-  name: string;
-  envId: string | null;
-  role: TProjectRole;
-  actionSpace: TSpace;
-  observationSpace: TSpace;
-  /** Seconds per step (replay speed 1×); 0.05 for external projects. */
-  dt: number;
-  hasExpert: boolean;
-  me: { id: string; name: string };
-  members: { id: string; name: string; role: TProjectRole }[];
-  /** The caller's labels in the round labelling now (personal progress). */
-  myLabelsThisRound: number;
-  labelingRoundIndex: number | null;
-}
+export type { WorkspaceProject };
 
 export async function loadWorkspaceProject(user: SessionUser, projectId: string): Promise<WorkspaceProject> {
   const db = getContext().database.db;

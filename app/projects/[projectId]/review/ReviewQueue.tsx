@@ -9,7 +9,7 @@
  */
 import Link from "next/link";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { LEAD_API, LEAD_PAGES } from "@/contracts/lead-routes";
 import type { ProjectEvent } from "@/contracts/realtime";
 import type { TReviewDecision, TReviewItem, TReviewResult } from "@/contracts/review";
@@ -20,7 +20,8 @@ import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { leadKeys, useReviewQueue } from "@/app/_components/lead/queries";
 import { parseValue, valueText } from "@/app/_components/lead/review-value";
 import { ProjectRealtimeProvider, useProjectEvents } from "@/app/_components/realtime/ProjectRealtime";
-import { SPEEDS, useReplay } from "../label/useReplay";
+import { SPEEDS, useReplay } from "@/app/_components/workspace/useReplay";
+import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead-rounds.css";
 
@@ -117,12 +118,10 @@ function Queue({ project }: { project: ReviewProject }) {
   const frame = frames[replay.index] ?? item?.state ?? null;
   const atState = replay.index >= replay.last;
 
-  const keys = useRef({ pickLabel, accept, exclude, move, replay, confirmExclude });
-  keys.current = { pickLabel, accept, exclude, move, replay, confirmExclude };
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
+  const k = { pickLabel, accept, exclude, move, replay, confirmExclude };
+  useWindowKeys({
+    down: (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const k = keys.current;
       if (e.key === "Escape") {
         if (k.confirmExclude) setConfirmExclude(false);
         (document.activeElement as HTMLElement | null)?.blur?.();
@@ -140,10 +139,8 @@ function Queue({ project }: { project: ReviewProject }) {
       else if (e.key === ".") k.replay.step(1);
       else return;
       e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+    },
+  });
 
   const chosenAction = parsed && "action" in parsed ? parsed.action : undefined;
   const overlay = useMemo(

@@ -7,9 +7,8 @@
  * steps, posted as a `takeover` demonstration episode. Unsent segments stay in localStorage.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { API, PAGES } from "@/contracts/routes";
+import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { ApiError, api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, boxMid, formatAction, isTyping } from "@/app/_components/control/actions";
@@ -18,14 +17,11 @@ import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { useBrowserPolicy, type ActingPolicy } from "@/app/_components/policy/browser-policy";
 import { queryKeys, roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
-import { OfflineBanner } from "@/app/_components/OfflineBanner";
-import { ProjectRealtimeProvider } from "@/app/_components/realtime/ProjectRealtime";
 import { PresenceList } from "@/app/_components/realtime/PresenceList";
-import { RoundPanel } from "@/app/_components/RoundPanel";
-import { ToastProvider, useToasts } from "@/app/_components/Toasts";
-import "@/app/_components/workspace.css";
-import { useWorkspaceNotices } from "../label/LabelWorkspace";
-import type { WorkspaceProject } from "../label/workspace-props";
+import { useToasts } from "@/app/_components/Toasts";
+import type { WorkspaceProject } from "@/app/_components/workspace/types";
+import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
+import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
 
 const SPEEDS = [0.25, 0.5, 1, 2] as const;
 
@@ -42,17 +38,14 @@ interface Segment {
 
 export function TakeoverWorkspace({ project }: { project: WorkspaceProject }) {
   return (
-    <ToastProvider>
-      <ProjectRealtimeProvider projectId={project.id} view="takeover">
-        <Takeover project={project} />
-      </ProjectRealtimeProvider>
-    </ToastProvider>
+    <WorkspaceProviders projectId={project.id} view="takeover">
+      <Takeover project={project} />
+    </WorkspaceProviders>
   );
 }
 
 function Takeover({ project }: { project: WorkspaceProject }) {
   const { push: toast } = useToasts();
-  useWorkspaceNotices(project.me.id);
   const qc = useQueryClient();
   const space = project.actionSpace;
   const names = useMemo(() => actionNames(project.envId, space), [project.envId, space]);
@@ -177,8 +170,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   }, [running, autoSend, pending.length, send]);
 
   // Keys: hold Space = you drive; T toggles; Enter start/pause; N new episode; [ ] speed.
-  const keyRef = useRef<(e: KeyboardEvent, down: boolean) => void>(() => {});
-  keyRef.current = (e: KeyboardEvent, down: boolean) => {
+  const onKey = (e: KeyboardEvent, down: boolean) => {
     if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     const k = e.key;
     if (k === " ") {
@@ -200,26 +192,17 @@ function Takeover({ project }: { project: WorkspaceProject }) {
       start();
     } else if (k === "[" || k === "]") {
       e.preventDefault();
-      const i = SPEEDS.indexOf(speed as (typeof SPEEDS)[number]);
-      setSpeed(SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + (k === "]" ? 1 : -1)))] ?? speed);
+      setSpeed(stepSpeed(SPEEDS, speed, k === "]" ? 1 : -1));
     }
   };
-  useEffect(() => {
-    const down = (e: KeyboardEvent) => keyRef.current(e, true);
-    const up = (e: KeyboardEvent) => keyRef.current(e, false);
-    const blur = () => {
+  useWindowKeys({
+    down: (e) => onKey(e, true),
+    up: (e) => onKey(e, false),
+    blur: () => {
       spaceHeld.current = false;
       setHolding(false);
-    };
-    window.addEventListener("keydown", down);
-    window.addEventListener("keyup", up);
-    window.addEventListener("blur", blur);
-    return () => {
-      window.removeEventListener("keydown", down);
-      window.removeEventListener("keyup", up);
-      window.removeEventListener("blur", blur);
-    };
-  }, []);
+    },
+  });
 
   // While running, who drove the last step; otherwise who would drive if it ran now.
   const inControl = running ? (view?.human ?? false) : holding || toggled;
@@ -235,19 +218,52 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   const notFound = loaded.error instanceof ApiError && loaded.error.status === 404;
   const newer = loaded.data && episode && loaded.data.version !== episode.version;
 
+  const side = (
+    <>
+      <PresenceList meId={project.me.id} />
+      <section className="panel side-panel" aria-labelledby="takeover-keys">
+        <h2 id="takeover-keys">Controls</h2>
+        <dl className="shortcuts">
+          <div>
+            <dt>
+              <kbd>hold Space</kbd>
+            </dt>
+            <dd>you drive while held</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>T</kbd>
+            </dt>
+            <dd>take / give back control</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>← →</kbd>
+            </dt>
+            <dd>{space.type === "discrete" ? names.join(" / ") : "steer"}</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>Enter</kbd> <kbd>N</kbd>
+            </dt>
+            <dd>start · pause · new episode</dd>
+          </div>
+          <div>
+            <dt>
+              <kbd>[ ]</kbd>
+            </dt>
+            <dd>slower · faster</dd>
+          </div>
+        </dl>
+      </section>
+    </>
+  );
   return (
-    <div className="workspace">
-      <div className="row workspace-head">
-        <h1>
-          <Link href={PAGES.project(project.id)}>{project.name}</Link> · Take over
-        </h1>
-      </div>
-      <OfflineBanner pending={pending.reduce((a, s) => a + (s.steps.length > 0 ? 1 : 0), 0)} />
+    <WorkspaceShell project={project} title="Take over" banner={{ pending: pending.reduce((a, s) => a + (s.steps.length > 0 ? 1 : 0), 0) }}>
       {!project.envId ? (
         <div className="panel empty">This project has no built-in environment to run a policy in.</div>
       ) : (
-        <div className="workspace-grid">
-          <div className="workspace-main">
+        <WorkspaceGrid project={project} sideLabel="Round and people" side={side}>
             {loaded.isLoading && (
               <p className="muted" data-testid="policy-loading">
                 Loading the latest policy…
@@ -313,48 +329,8 @@ function Takeover({ project }: { project: WorkspaceProject }) {
                 {pending.length ? `${pending.length} segment(s), ${pending.reduce((a, s) => a + s.steps.length, 0)} steps waiting.` : "Hold Space (or press T) while the policy drives to correct it; each stretch you drive is saved as a segment."}
               </p>
             </section>
-          </div>
-          <aside className="workspace-side" aria-label="Round and people">
-            <RoundPanel projectId={project.id} envId={project.envId} />
-            <PresenceList meId={project.me.id} />
-            <section className="panel side-panel" aria-labelledby="takeover-keys">
-              <h2 id="takeover-keys">Controls</h2>
-              <dl className="shortcuts">
-                <div>
-                  <dt>
-                    <kbd>hold Space</kbd>
-                  </dt>
-                  <dd>you drive while held</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>T</kbd>
-                  </dt>
-                  <dd>take / give back control</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>← →</kbd>
-                  </dt>
-                  <dd>{space.type === "discrete" ? names.join(" / ") : "steer"}</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>Enter</kbd> <kbd>N</kbd>
-                  </dt>
-                  <dd>start · pause · new episode</dd>
-                </div>
-                <div>
-                  <dt>
-                    <kbd>[ ]</kbd>
-                  </dt>
-                  <dd>slower · faster</dd>
-                </div>
-              </dl>
-            </section>
-          </aside>
-        </div>
+        </WorkspaceGrid>
       )}
-    </div>
+    </WorkspaceShell>
   );
 }

@@ -13,7 +13,7 @@ import { LABELING_API, ZClaimRideAlong } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
 import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
 import { API } from "./routes";
-import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ROUND_STATUSES, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel } from "./rounds";
+import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ROUND_STATUSES, ZClaimTasks, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "./rounds";
 import { ZAddMember, ZCreateProject } from "./settings";
 import { ZBoxSpace, ZSpace } from "./spaces";
 import { ZCreateToken } from "./tokens";
@@ -172,6 +172,21 @@ export const ZLabelView = z.object({
   createdAt: timestamp(),
   duplicate: z.boolean().describe("True when this id had been stored before: the resubmission changed nothing."),
 });
+export const ZClaimedTasksView = z.object({
+  tasks: z.array(ZNextTaskView).describe("The leased tasks (possibly none), each like `claimNextTask`'s answer, the most-labelled first."),
+  waiting: z.number().describe("Only when `tasks` is empty: tasks you may label that others hold right now (> 0: ask again after `Retry-After`; 0: nothing is left for you). 0 otherwise."),
+});
+export const ZLabelResultView = z.object({
+  id: id(),
+  taskId: id(),
+  status: z.union([z.literal(200), z.literal(201), z.literal(403), z.literal(404), z.literal(409), z.literal(422)]).describe("What the single-label route would have answered for this label."),
+  error: z.object({ code: z.string(), message: z.string() }).optional().describe("With a 4xx status: why the label was refused (the other labels are unaffected)."),
+  action: ZActionOut.nullable().optional(),
+  cantTell: z.boolean().optional(),
+  createdAt: timestamp().optional(),
+  duplicate: z.boolean().optional().describe("With 200/201: true when this id had been stored before."),
+});
+export const ZLabelResultsView = z.object({ results: z.array(ZLabelResultView).describe("One result per label, in the order sent.") });
 export const ZRetractedLabel = z.object({
   id: id(),
   taskId: id(),
@@ -263,6 +278,8 @@ const REQUEST_SCHEMAS = {
   ClaimNext: ZClaimNextBody,
   ClaimRideAlong: ZClaimRideAlong,
   SubmitLabel: ZSubmitLabel,
+  ClaimTasks: ZClaimTasks,
+  SubmitLabels: ZSubmitLabels,
   CreateComment: ZCreateComment,
   ...LEAD_REQUEST_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
@@ -288,6 +305,8 @@ const RESPONSE_SCHEMAS = {
   Round: ZRoundView,
   NextTask: ZNextTaskView,
   Label: ZLabelView,
+  ClaimedTasks: ZClaimedTasksView,
+  LabelResults: ZLabelResultsView,
   RetractedLabel: ZRetractedLabel,
   RideAlong: ZRideAlongView,
   Comment: ZCommentView,
@@ -669,6 +688,31 @@ export const OPERATIONS: OperationSpec[] = [
       200: { description: "A resubmission of a stored label id (`duplicate: true`); nothing changed.", data: "Label" },
     },
     errors: [403, 404, 409, 422],
+  },
+  {
+    method: "post", path: template(API.claimTasks, "projectId"), operationId: "claimTasks", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Lease a batch of states to label",
+    description: "The batched `claimNextTask`: leases up to `count` (1–100) tasks at once, each with its state and replay context, in one statement. Concurrent callers get disjoint tasks; `exclude` skips task ids you already hold. An empty `tasks` list (not 204) when nothing can be leased: `waiting` > 0 with `Retry-After` while tasks you may label are held by others, 0 when nothing is left for you.",
+    body: { schema: "ClaimTasks", required: true },
+    responses: {
+      200: {
+        description: "The leased tasks (possibly none).",
+        data: "ClaimedTasks",
+        headers: {
+          "retry-after": { description: "Seconds to wait before asking again (only with no task leased while tasks you may label are held by others).", schema: { type: "integer" } },
+          "x-tasks-waiting": { description: "Tasks you may still label that are held by others right now (only with no task leased).", schema: { type: "integer" } },
+        },
+      },
+    },
+    errors: [403, 404],
+  },
+  {
+    method: "post", path: API.labels, operationId: "submitLabels", tag: "labelling", auth: "caller", role: "labeler",
+    summary: "Label a batch of tasks",
+    description: "Up to 100 independent labels, each answered on its own with the status the single-label route would give: 201 stored, 200 a resubmission of a stored id (`duplicate: true`, counted once), 404 a task that does not exist or is not in your projects, 403 a role below labeler, 409 refused (another labeller holds the task, you already labelled it, the round no longer labels), 422 an invalid label (an action outside the action space). One label's refusal never undoes another's. The request as a whole is refused (400) only when it is malformed — not an object with 1–100 `labels`, each with a uuid `id` and `taskId`.",
+    body: { schema: "SubmitLabels", required: true },
+    responses: { 200: { description: "One result per label, in the order sent.", data: "LabelResults" } },
+    errors: [],
   },
   {
     method: "post", path: template(API.taskRelease, "taskId"), operationId: "releaseTask", tag: "labelling", auth: "caller", role: "labeler",

@@ -117,6 +117,58 @@ export const ZSubmitLabel = z
   .refine((l) => l.cantTell || (l.action !== undefined && l.action !== null), { message: "action is required unless cantTell", path: ["action"] });
 export type TSubmitLabel = z.infer<typeof ZSubmitLabel>;
 
+/** Most tasks one batched claim leases, and most labels one batched submit carries. */
+export const MAX_BATCH = 100;
+
+/** `POST …/tasks/claim`: lease up to `count` tasks in one statement. */
+export const ZClaimTasks = z
+  .object({
+    count: z.int().min(1).max(MAX_BATCH),
+    /** Task ids the client already holds (its queue and outbox) and wants skipped. */
+    exclude: z.array(z.uuid()).max(2 * MAX_BATCH).default([]),
+  })
+  .strict();
+export type TClaimTasks = z.infer<typeof ZClaimTasks>;
+
+/** One label of a batch: a single label's fields plus the task it labels. */
+export const ZBatchLabel = z
+  .object({
+    taskId: z.uuid(),
+    /** Client-generated UUID; resubmitting the same id returns the stored label and counts once. */
+    id: z.uuid(),
+    action: ZActionValue.nullable().optional(),
+    cantTell: z.boolean().default(false),
+    durationMs: z.int().min(0).max(86_400_000).optional(),
+  })
+  .strict()
+  .refine((l) => l.cantTell || (l.action !== undefined && l.action !== null), { message: "action is required unless cantTell", path: ["action"] });
+export type TBatchLabel = z.infer<typeof ZBatchLabel>;
+
+/** `POST /api/v1/labels`: independent labels, each answered on its own (see TLabelResult). */
+export const ZSubmitLabels = z.object({ labels: z.array(ZBatchLabel).min(1).max(MAX_BATCH) }).strict();
+export type TSubmitLabels = z.infer<typeof ZSubmitLabels>;
+/**
+ * What the server parses before answering per label: only what identifies each label. A label that is
+ * otherwise malformed gets its own 422 and does not spoil the others.
+ */
+export const ZSubmitLabelsEnvelope = z
+  .object({ labels: z.array(z.looseObject({ taskId: z.uuid(), id: z.uuid() })).min(1).max(MAX_BATCH) })
+  .strict();
+
+/** The answer for one label of a batch: the status the single-label route would have given, and its body. */
+export interface TLabelResult {
+  id: string;
+  taskId: string;
+  /** 201 stored, 200 a resubmission (`duplicate`), 403/404 not yours to label, 409 refused, 422 invalid. */
+  status: 200 | 201 | 403 | 404 | 409 | 422;
+  error?: { code: string; message: string };
+  /** With 200/201: the stored label, as the single-label route returns it. */
+  action?: number | number[] | null;
+  cantTell?: boolean;
+  createdAt?: string;
+  duplicate?: boolean;
+}
+
 export interface TRoundMetrics {
   meanReturn: number;
   successRate: number | null;
@@ -163,4 +215,11 @@ export interface TNextTask {
     rolloutLength: number;
   };
   policyAction: number | number[] | null;
+}
+
+/** `POST …/tasks/claim`'s answer: the leased tasks (possibly none). */
+export interface TClaimedTasks {
+  tasks: TNextTask[];
+  /** Only when `tasks` is empty: tasks you may label that others hold right now (> 0: ask again shortly; 0: nothing left for you). */
+  waiting: number;
 }

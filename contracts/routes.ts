@@ -25,6 +25,10 @@ export const API = {
   closeRound: (projectId: string, index: number | string) => `${API.round(projectId, index)}/close`,
   retryRound: (projectId: string, index: number | string) => `${API.round(projectId, index)}/retry`,
   nextTask: (projectId: string) => `${API.project(projectId)}/tasks/next`,
+  /** POST `{ count, exclude? }`: lease up to `count` tasks at once. */
+  claimTasks: (projectId: string) => `${API.project(projectId)}/tasks/claim`,
+  /** POST `{ labels: [...] }`: submit up to 100 labels, answered per label. */
+  labels: "/api/v1/labels",
   policies: (projectId: string) => `${API.project(projectId)}/policies`,
   latestPolicy: (projectId: string) => `${API.project(projectId)}/policies/latest`,
   /** Path only; add `?format=jsonl` (the default and only format). */

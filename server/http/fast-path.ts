@@ -1,8 +1,8 @@
 /**
- * The labelling hot path served by the custom server itself, before Next.js: claim the next task, submit a
- * label, renew a lease. Next.js's route-handler machinery (web Request/Response streams, manifest loading,
- * tracing) cost more CPU per request than the whole database work of a label (docs/ARCHITECTURE.md, "Fast
- * path"), and these three routes are what every labeller calls several times a minute. Everything else is
+ * The labelling hot path served by the custom server itself, before Next.js: claim the next task (or a batch),
+ * submit a label (or a batch), renew a lease. Next.js's route-handler machinery (web Request/Response streams,
+ * manifest loading, tracing) cost more CPU per request than the whole database work of a label
+ * (docs/ARCHITECTURE.md, "Fast path"), and these routes are what every labeller calls several times a minute. Everything else is
  * Next's. The handlers are the same ones the route files call (server/http/labelling-routes.ts), behind the
  * same caller rule, same-origin rule, body limit, error mapping and security headers.
  */
@@ -11,7 +11,7 @@ import type { AppContext } from "../context";
 import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
-import { claimNextRoute, heartbeatRoute, submitLabelRoute, type HotHandler } from "./labelling-routes";
+import { claimNextRoute, claimTasksRoute, heartbeatRoute, submitLabelRoute, submitLabelsRoute, type HotHandler } from "./labelling-routes";
 import { MAX_FRAME_BATCH_BYTES } from "../rollouts/frames";
 import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
 import { checkSameOrigin, originsOf, requestFacts } from "./same-origin";
@@ -19,7 +19,8 @@ import SECURITY_HEADERS from "./security-headers.json";
 
 interface FastRoute {
   pattern: RegExp;
-  param: string;
+  /** The path parameter the pattern's one group captures (none for a path without parameters). */
+  param?: string;
   handler: HotHandler;
 }
 
@@ -27,6 +28,8 @@ const ROUTES: FastRoute[] = [
   { pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/next$/, param: "projectId", handler: claimNextRoute },
   { pattern: /^\/api\/v1\/tasks\/([^/]+)\/labels$/, param: "taskId", handler: submitLabelRoute },
   { pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
+  { pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/claim$/, param: "projectId", handler: claimTasksRoute },
+  { pattern: /^\/api\/v1\/labels$/, handler: submitLabelsRoute },
 ];
 
 /** The headers every answer of the custom server itself carries (Next's get the same from next.config.mjs). */
@@ -83,7 +86,7 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
       checkSameOrigin(requestFacts(req.method ?? "", (h) => header(req, h)), originsOf(ctx));
     }
     const parsed = await readJsonBody(req, MAX_JSON_BYTES);
-    const out = await r.handler({ db, caller, params: { [r.param]: param }, body: parsed });
+    const out = await r.handler({ db, caller, params: r.param ? { [r.param]: param } : {}, body: parsed });
     reply = { status: out.status, headers: out.headers ?? {}, body: out.data === undefined ? undefined : { data: out.data } };
   } catch (err) {
     reply = errorPayload(err);

@@ -1,5 +1,5 @@
 /**
- * The labelling hot path — claim the next task, submit a label, renew a lease — as plain handlers over
+ * The labelling hot path — claim the next task (or a batch), submit a label (or a batch), renew a lease — as plain handlers over
  * (database, caller, path params, parsed body). Next.js's route files (app/api/v1/…) and the custom server's
  * fast path (server/http/fast-path.ts) both call these, so the two ways in cannot drift apart.
  */
@@ -9,8 +9,10 @@ import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import type { SessionUser } from "../auth/session";
 import { notFound } from "../errors";
 import { claimNextTask, countWaitingTasks } from "../tasks/claim-next-task";
+import { claimTasks } from "../tasks/claim-tasks";
 import { renewTaskLease } from "../tasks/release-task";
 import { submitLabel } from "../tasks/submit-label";
+import { submitLabels } from "../tasks/submit-labels";
 
 export interface HotArgs {
   db: Db;
@@ -54,3 +56,16 @@ export const submitLabelRoute: HotHandler = async ({ db, caller, params, body })
 };
 
 export const heartbeatRoute: HotHandler = async ({ db, caller, params }) => ({ status: 200, data: await renewTaskLease(db, caller, taskIdOf(params)) });
+
+/**
+ * 200 with up to `count` leased tasks, each like `claimNextRoute`'s answer; an empty list when none is free
+ * (with `Retry-After` while tasks the caller may label are held by others, as for the single claim).
+ */
+export const claimTasksRoute: HotHandler = async ({ db, caller, params, body }) => {
+  const out = await claimTasks(db, caller, params.projectId ?? "", body ?? {});
+  const headers: Record<string, string> = out.waiting > 0 ? { "retry-after": "1", "x-tasks-waiting": String(out.waiting) } : {};
+  return { status: 200, data: out, headers };
+};
+
+/** 200 with one result per label, in the order sent: each has the status the single-label route would answer. */
+export const submitLabelsRoute: HotHandler = async ({ db, caller, body }) => ({ status: 200, data: { results: await submitLabels(db, caller, body) } });

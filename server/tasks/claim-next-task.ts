@@ -15,7 +15,7 @@ export const ZClaimNext = z.object({ exclude: z.array(z.uuid()).max(20).default(
 export const CONTEXT_STEPS = 60;
 
 /** Tasks `t` that still need labels, that the caller has not labelled, and that the client does not already hold. */
-function labellableBy(caller: Caller, exclude: string[]) {
+export function labellableBy(caller: Caller, exclude: string[]) {
   const excludeSql = exclude.length ? sql`and t.id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
   return sql`t.label_count < t.required
     and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
@@ -26,7 +26,7 @@ const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api
 
 type Json = number | number[] | null;
 /** The caller's role and the labelling round, with the claimed task and its context (null columns when none). */
-interface ClaimedRow extends Record<string, unknown> {
+export interface ClaimedRow extends Record<string, unknown> {
   role: string | null;
   round_id: string | null;
   round_index: number | null;
@@ -95,11 +95,16 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
   const head = rows[0];
   checkRole(caller, head ?? null, "labeler");
   if (!head?.task_id) return null;
+  publish([{ type: "tasks:claimed", projectId, userId: caller.id, count: 1 }]);
+  return toNextTask(projectId, head, rows);
+}
+
+/** One claimed task as the API answers it, from its rows (one per step of replay context, oldest first). */
+export function toNextTask(projectId: string, head: ClaimedRow, rows: ClaimedRow[]): TNextTask {
   const state = rows.find((r) => r.t === head.state_t);
   if (!state) throw new Error(`task ${head.task_id} has no state`);
-  publish([{ type: "tasks:claimed", projectId, userId: caller.id, count: 1 }]);
   return {
-    task: { id: head.task_id, leaseExpiresAt: new Date(head.lease_expires_at).toISOString(), required: head.required, labelCount: head.label_count },
+    task: { id: head.task_id!, leaseExpiresAt: new Date(head.lease_expires_at).toISOString(), required: head.required, labelCount: head.label_count },
     state: { id: head.state_id, t: head.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },
     context: {
       rolloutId: head.rollout_id,
@@ -117,7 +122,11 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
  * now, ask again" (the route answers 204 with `Retry-After`); zero means there is nothing left for this caller.
  */
 export async function countWaitingTasks(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<number> {
-  const { exclude } = ZClaimNext.parse(input ?? {});
+  return countWaitingExcept(db, caller, projectId, ZClaimNext.parse(input ?? {}).exclude);
+}
+
+/** `countWaitingTasks` for an already parsed `exclude` list (the batched claim's). */
+export async function countWaitingExcept(db: Db, caller: Caller, projectId: string, exclude: string[]): Promise<number> {
   const res = await db.execute<{ n: number }>(sql`
     select count(*)::int as n from ${tasks} t join ${rounds} r on r.id = t.round_id
     where r.project_id = ${projectId}::uuid and r.status = 'labeling' and ${labellableBy(caller, exclude)}`);

@@ -92,7 +92,7 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
  * Why nothing was inserted, in the order a client needs to hear it: a resubmission of a stored label returns it
  * (counted once); then a closed round, a state the caller already labelled, a task with all its labels.
  */
-async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: string, task: LockedTask, out: WriteResult): Promise<SubmittedLabel> {
+export async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: string, task: LockedTask, out: WriteResult): Promise<SubmittedLabel> {
   let existing = out.existing;
   let mine = out.mine;
   if (!existing && !mine) {
@@ -116,7 +116,7 @@ async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: s
 /** The answer to a label for a task someone else holds a live lease on (docs/SECURITY.md, "Leases and room events"). */
 export const HELD_BY_OTHER = "This task is held by another labeller; claim the next task instead";
 
-interface LockedTask {
+export interface LockedTask {
   held_by_other: boolean;
   id: string;
   state_id: string;
@@ -127,7 +127,7 @@ interface LockedTask {
   index: number;
   project_id: string;
 }
-interface LabelJson {
+export interface LabelJson {
   id: string;
   task_id: string;
   user_id: string;
@@ -135,7 +135,7 @@ interface LabelJson {
   cant_tell: boolean;
   created_at: string;
 }
-interface WriteResult extends Record<string, unknown> {
+export interface WriteResult extends Record<string, unknown> {
   task: LockedTask | null;
   existing: LabelJson | null;
   mine: boolean;
@@ -148,9 +148,9 @@ interface WriteResult extends Record<string, unknown> {
  * happens after commit, in its own transaction that locks the round and recounts. Every label committed
  * near the end of a round runs it, so the last one to commit always sees all tasks done.
  */
-const NEAR_END = 64;
+export const NEAR_END = 64;
 
-async function advanceIfLabelled(db: Db, taskId: string): Promise<void> {
+export async function advanceIfLabelled(db: Db, taskId: string): Promise<void> {
   await transactionWithEvents(db, async (tx, emit) => {
     const [task] = await tx.select({ roundId: tasks.roundId }).from(tasks).where(eq(tasks.id, taskId));
     if (!task) return;
@@ -163,6 +163,6 @@ async function advanceIfLabelled(db: Db, taskId: string): Promise<void> {
   });
 }
 
-function view(l: LabelJson, duplicate: boolean): SubmittedLabel {
+export function view(l: LabelJson, duplicate: boolean): SubmittedLabel {
   return { id: l.id, taskId: l.task_id, action: l.action ?? null, cantTell: l.cant_tell, createdAt: new Date(l.created_at).toISOString(), duplicate };
 }

@@ -13,6 +13,8 @@ import type { Caller } from "../../server/auth/authorize-project";
 import { AppError } from "../../server/errors";
 import { toAppError } from "../../server/http/respond";
 import { claimNextTask } from "../../server/tasks/claim-next-task";
+import { claimTasks } from "../../server/tasks/claim-tasks";
+import { submitLabels } from "../../server/tasks/submit-labels";
 import { releaseTask, renewTaskLease } from "../../server/tasks/release-task";
 import { retractLabel } from "../../server/tasks/retract-label";
 import { HELD_BY_OTHER, submitLabel } from "../../server/tasks/submit-label";
@@ -397,5 +399,168 @@ describeEngines("labelling tasks: leases, idempotent labels, errors", (h) => {
     // Nothing was leased or stored by any of that.
     const rows = await taskRows(db, seeded.roundId);
     expect(rows.every((r) => r.leaseOwner === null && r.labelCount === 0)).toBe(true);
+  });
+
+  /* ---------------------------------------------------------------------------------------------------------
+   * The batched routes: `claimTasks` (POST …/tasks/claim) and `submitLabels` (POST /api/v1/labels).
+   * ------------------------------------------------------------------------------------------------------- */
+
+  it("30 labellers claiming batches at once never share a task; batched labels (each sent twice) fill every task exactly `required` times", async () => {
+    const db = h.database.db;
+    const labellers = await makeCallers(db, 30, "batch");
+    const N = 90;
+    const REQUIRED = 2;
+    const seeded = await seedLabelingRound(db, labellers.map((c) => [c, "labeler"]), { nTasks: N, required: REQUIRED });
+
+    // The opening burst: 30 simultaneous claims of 3 on 90 free tasks → every task leased once.
+    const first = await Promise.all(labellers.map((c) => claimTasks(db, c, seeded.projectId, { count: 3 })));
+    const firstIds = first.flatMap((b) => b.tasks.map((t) => t.task.id));
+    expect(firstIds).toHaveLength(N);
+    expect(new Set(firstIds).size).toBe(N);
+    for (const b of first) for (const t of b.tasks) expect(t.context.before.at(-1)?.t).toBe(t.state.t);
+
+    const holder = new Map<string, string>();
+    const violations: string[] = [];
+    let stored = 0;
+    const work = async (c: Caller, batch: Awaited<ReturnType<typeof claimTasks>>, i: number) => {
+      for (let idle = 0; idle < 400; ) {
+        if (batch.tasks.length === 0) {
+          if (batch.waiting === 0 || (await roundStatus(db, seeded.roundId)) !== "labeling") break;
+          idle++;
+          await new Promise((r) => setTimeout(r, 5));
+          batch = await claimTasks(db, c, seeded.projectId, { count: 1 + (i % 5) });
+          continue;
+        }
+        for (const t of batch.tasks) {
+          const other = holder.get(t.task.id);
+          if (other && other !== c.id) violations.push(`${t.task.id} leased to ${c.id} while ${other} held it`);
+          holder.set(t.task.id, c.id);
+        }
+        await new Promise((r) => setImmediate(r));
+        for (const t of batch.tasks) holder.delete(t.task.id);
+        const body = { labels: batch.tasks.map((t) => ({ taskId: t.task.id, id: randomUUID(), action: i % 2, durationMs: 300 })) };
+        // A retry of the same batch (a lost answer) changes nothing: every label answers 200 duplicate.
+        const [once, again] = [await submitLabels(db, c, body), await submitLabels(db, c, body)];
+        expect(once.map((r) => r.status)).toEqual(body.labels.map(() => 201));
+        expect(again.map((r) => [r.status, r.duplicate])).toEqual(body.labels.map(() => [200, true]));
+        stored += once.length;
+        batch = await claimTasks(db, c, seeded.projectId, { count: 1 + (i % 5) });
+      }
+    };
+    await Promise.all(labellers.map((c, i) => work(c, first[i]!, i)));
+
+    expect(violations).toEqual([]);
+    expect(stored).toBe(N * REQUIRED);
+    const done = await taskRows(db, seeded.roundId);
+    for (const t of done) {
+      expect(t.labelCount).toBe(REQUIRED);
+      expect(t.leaseOwner).toBeNull();
+    }
+    const rows = await db.select({ taskId: labels.taskId, userId: labels.userId }).from(labels).where(inArray(labels.taskId, seeded.taskIds));
+    expect(rows).toHaveLength(N * REQUIRED);
+    for (const id of seeded.taskIds) expect(new Set(rows.filter((r) => r.taskId === id).map((r) => r.userId)).size).toBe(REQUIRED);
+    expect(await roundStatus(db, seeded.roundId)).toBe("aggregating");
+  }, 120_000);
+
+  it("a batched claim skips `exclude`, gives the caller's own leases back first, and answers an empty list (with `waiting`) when nothing is free", async () => {
+    const db = h.database.db;
+    const [a, b] = await makeCallers(db, 2, "claimbatch");
+    const seeded = await seedLabelingRound(db, [[a!, "labeler"], [b!, "labeler"]], { nTasks: 8, required: 1 });
+    const ids = (r: { tasks: { task: { id: string } }[] }) => r.tasks.map((t) => t.task.id);
+
+    const one = await claimTasks(db, a!, seeded.projectId, { count: 3 });
+    expect(ids(one)).toEqual(seeded.taskIds.slice(0, 3));
+    expect(one.tasks[0]).toMatchObject({ task: { required: 1, labelCount: 0 }, context: { rolloutId: expect.any(String), roundIndex: 1 }, policyAction: 0 });
+    const two = await claimTasks(db, a!, seeded.projectId, { count: 2, exclude: ids(one) });
+    expect(ids(two)).toEqual(seeded.taskIds.slice(3, 5));
+    // Without `exclude`, a reload gets its own leases back before any new task.
+    const all = await claimTasks(db, a!, seeded.projectId, { count: 100 });
+    expect(ids(all)).toEqual(seeded.taskIds);
+    // B finds everything held by A: an empty list, and how many are waiting.
+    expect(await claimTasks(db, b!, seeded.projectId, { count: 5 })).toEqual({ tasks: [], waiting: 8 });
+
+    const results = await submitLabels(db, a!, { labels: seeded.taskIds.map((taskId) => ({ taskId, id: randomUUID(), action: 1 })) });
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    expect(await claimTasks(db, b!, seeded.projectId, { count: 5 })).toEqual({ tasks: [], waiting: 0 });
+    expect(await claimTasks(db, a!, seeded.projectId, { count: 5 })).toEqual({ tasks: [], waiting: 0 });
+    // A malformed request is refused as a whole.
+    for (const bad of [{ count: 0 }, { count: 101 }, { count: 2, exclude: ["x"] }, {}, { count: 1, extra: 1 }]) {
+      expect(toAppError(await appError(claimTasks(db, a!, seeded.projectId, bad).catch((e: unknown) => Promise.reject(toAppError(e))))).code).toBe("VALIDATION");
+    }
+  });
+
+  it("batched labels are answered one by one: stored, duplicate, held by another (409), invalid (422), not found (404), forbidden (403)", async () => {
+    const db = h.database.db;
+    const [a, b, viewer, outsider] = await makeCallers(db, 4, "perlabel");
+    const seeded = await seedLabelingRound(db, [[a!, "labeler"], [b!, "labeler"], [viewer!, "viewer"]], { nTasks: 6, required: 1 });
+    const [t0, t1, t2, t3, t4, t5] = seeded.taskIds as [string, string, string, string, string, string];
+    await claimTasks(db, a!, seeded.projectId, { count: 4 });
+    expect((await claimTasks(db, b!, seeded.projectId, { count: 1 })).tasks[0]?.task.id).toBe(t4);
+
+    const body = {
+      labels: [
+        { taskId: t0, id: randomUUID(), action: 1, durationMs: 700 },
+        { taskId: t1, id: randomUUID(), action: 0 },
+        { taskId: t2, id: randomUUID(), action: 7 }, // outside Discrete(2)
+        { taskId: t4, id: randomUUID(), action: 1 }, // B holds it
+        { taskId: t3, id: randomUUID(), cantTell: true },
+        { taskId: randomUUID(), id: randomUUID(), action: 0 }, // no such task
+        { taskId: t5, id: randomUUID() }, // neither action nor cantTell
+      ],
+    };
+    const expected = [201, 201, 422, 409, 201, 404, 422];
+    const first = await submitLabels(db, a!, body);
+    expect(first.map((r) => r.status)).toEqual(expected);
+    expect(first.map((r) => [r.id, r.taskId])).toEqual(body.labels.map((l) => [l.id, l.taskId]));
+    expect(first[0]).toMatchObject({ action: 1, cantTell: false, duplicate: false, createdAt: expect.any(String) });
+    expect(first[4]).toMatchObject({ action: null, cantTell: true });
+    expect(first[2]?.error).toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/action/) });
+    expect(first[3]?.error).toMatchObject({ code: "CONFLICT", message: HELD_BY_OTHER });
+    expect(first[5]?.error).toMatchObject({ code: "NOT_FOUND" });
+    expect(first[6]?.error).toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/action/) });
+
+    // The retry answers the stored ones as duplicates and refuses the rest the same way.
+    const again = await submitLabels(db, a!, body);
+    expect(again.map((r) => r.status)).toEqual([200, 200, 422, 409, 200, 404, 422]);
+    expect(again.map((r) => r.createdAt)).toEqual(first.map((r) => r.createdAt));
+
+    const rows = new Map((await taskRows(db, seeded.roundId)).map((t) => [t.id, t]));
+    expect([t0, t1, t2, t3, t4, t5].map((t) => rows.get(t)?.labelCount)).toEqual([1, 1, 0, 1, 0, 0]);
+    expect(rows.get(t4)?.leaseOwner).toBe(b!.id);
+    expect(rows.get(t0)?.leaseOwner).toBeNull();
+    expect(rows.get(t2)?.leaseOwner).toBe(a!.id);
+
+    // In one batch: a repeated label id is a duplicate, a second label for the same task a conflict.
+    const dup = { taskId: t2, id: randomUUID(), action: 0 };
+    expect((await submitLabels(db, a!, { labels: [dup, dup, { taskId: t2, id: randomUUID(), action: 1 }] })).map((r) => r.status)).toEqual([201, 200, 409]);
+    // A caller who may label none of the tasks is refused as a whole, like the single-label route: outsiders learn
+    // nothing (404), viewers are forbidden (403); nothing stored for either.
+    expect(await appError(submitLabels(db, outsider!, { labels: [{ taskId: t5, id: randomUUID(), action: 0 }] }))).toMatchObject({ code: "NOT_FOUND", message: "Task not found" });
+    expect(await appError(submitLabels(db, viewer!, { labels: [{ taskId: t5, id: randomUUID(), action: 0 }, { taskId: t4, id: randomUUID() }] }))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await appError(submitLabels(db, a!, { labels: [{ taskId: randomUUID(), id: randomUUID(), action: 0 }] }))).toMatchObject({ code: "NOT_FOUND" });
+    expect((await claimTasks(db, viewer!, seeded.projectId, { count: 1 }).catch((e: unknown) => e)) as AppError).toMatchObject({ code: "FORBIDDEN" });
+    expect((await claimTasks(db, outsider!, seeded.projectId, { count: 1 }).catch((e: unknown) => e)) as AppError).toMatchObject({ code: "NOT_FOUND" });
+    expect((await taskRows(db, seeded.roundId)).find((t) => t.id === t5)?.labelCount).toBe(0);
+    // The whole request is refused only when malformed.
+    for (const bad of [{ labels: [] }, { labels: [{ id: "x", taskId: t5, action: 0 }] }, { labels: Array.from({ length: 101 }, () => ({ taskId: t5, id: randomUUID(), action: 0 })) }, {}]) {
+      expect(toAppError(await submitLabels(db, a!, bad).catch((e: unknown) => e)).code).toBe("VALIDATION");
+    }
+  });
+
+  it("counts each label of a batch once when the same batch races itself", async () => {
+    const db = h.database.db;
+    const [a] = await makeCallers(db, 1, "batchrace");
+    const seeded = await seedLabelingRound(db, [[a!, "labeler"]], { nTasks: 12, required: 1 });
+    await claimTasks(db, a!, seeded.projectId, { count: 10 });
+    const body = { labels: seeded.taskIds.slice(0, 10).map((taskId, i) => ({ taskId, id: randomUUID(), action: i % 2 })) };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => submitLabels(db, a!, body)));
+    for (let k = 0; k < 10; k++) {
+      const statuses = answers.map((r) => r[k]!.status);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(7);
+    }
+    const rows = await taskRows(db, seeded.roundId);
+    expect(rows.reduce((n, t) => n + t.labelCount, 0)).toBe(10);
+    expect(await db.select().from(labels).where(inArray(labels.taskId, seeded.taskIds))).toHaveLength(10);
   });
 });

@@ -113,6 +113,8 @@ function sample(op: OperationSpec, w: World, who: CallerKind): { path: string; b
     "POST /api/v1/projects/{projectId}/rounds": {},
     "POST /api/v1/projects/{projectId}/tasks/next": {},
     "POST /api/v1/tasks/{taskId}/labels": { id: randomUUID(), action: 1 },
+    "POST /api/v1/projects/{projectId}/tasks/claim": { count: 1 },
+    "POST /api/v1/labels": { labels: [{ taskId: values.taskId, id: randomUUID(), action: 1 }] },
     "POST /api/v1/projects/{projectId}/tasks/ride": { maxTasks: 1 },
     "POST /api/v1/projects/{projectId}/comments": { stateId: w.stateId, body: `comment by ${who}` },
     "POST /api/v1/projects/{projectId}/review/{itemId}": { decision: "exclude" },

@@ -23,6 +23,8 @@ import {
   ZErrorBody,
   ZCommentView,
   ZLabelView,
+  ZClaimedTasksView,
+  ZLabelResultView,
   ZRetractedLabel,
   ZRideAlongView,
   ZMemberView,
@@ -41,7 +43,18 @@ import {
   type JsonSchema,
 } from "@/contracts/openapi";
 import { ZUpdateProject, type TProjectSummary } from "@/contracts/projects";
-import { ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel, type TNextTask, type TRound } from "@/contracts/rounds";
+import {
+  ZClaimTasks,
+  ZDemonstrations,
+  ZExternalRollout,
+  ZStartRound,
+  ZSubmitLabel,
+  ZSubmitLabels,
+  type TClaimedTasks,
+  type TLabelResult,
+  type TNextTask,
+  type TRound,
+} from "@/contracts/rounds";
 import { ZAddMember, ZCreateProject } from "@/contracts/settings";
 import { ZCreateToken } from "@/contracts/tokens";
 import type { PublicUser } from "@/server/auth/sign-up";
@@ -195,6 +208,8 @@ describe("OpenAPI document: generated from the contracts", () => {
       ExternalRollout: ZExternalRollout,
       StartRound: ZStartRound,
       SubmitLabel: ZSubmitLabel,
+      ClaimTasks: ZClaimTasks,
+      SubmitLabels: ZSubmitLabels,
       ClaimRideAlong: ZClaimRideAlong,
       CreateComment: ZCreateComment,
       // Still defined in the service; the document's copy must not drift from it.
@@ -232,6 +247,8 @@ describe("OpenAPI document: generated from the contracts", () => {
     expectTypeOf<z.output<typeof ZProjectDetailView>>().toEqualTypeOf<ProjectDetail>();
     expectTypeOf<z.output<typeof ZUserView>>().toEqualTypeOf<PublicUser>();
     expectTypeOf<z.output<typeof ZLabelView>>().toEqualTypeOf<SubmittedLabel>();
+    expectTypeOf<z.output<typeof ZClaimedTasksView>>().toEqualTypeOf<TClaimedTasks>();
+    expectTypeOf<z.output<typeof ZLabelResultView>>().toEqualTypeOf<TLabelResult>();
     expectTypeOf<z.output<typeof ZHealthView>>().toEqualTypeOf<Health>();
     expectTypeOf<z.output<typeof ZRideAlongView>>().toEqualTypeOf<TRideAlong>();
     expectTypeOf<z.output<typeof ZCommentView>>().toEqualTypeOf<TComment>();

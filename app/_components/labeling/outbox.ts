@@ -4,12 +4,16 @@
  * answers 200 with the stored label), so a dropped connection — even one that loses the response of a
  * request the server did process — loses nothing and counts nothing twice.
  *
- * Transient failures (no answer, 5xx, 429) are retried with exponential backoff (0.5 s → 15 s) and at once
+ * A label waiting alone is sent by itself at once; when more wait than requests may start (a fast labeller, a
+ * queue coming back online) they go in batches to `POST /api/v1/labels`, answered label by label
+ * (outbox-batch.ts). Transient failures (no answer, 5xx, 429) are retried with exponential backoff (0.5 s → 15 s) and at once
  * when the browser comes back online; a definite refusal (409 round closed, 422 bad action, 404) removes
  * the label and is reported; 401 pauses sending until the page is signed in again.
  */
+import type { TLabelResult } from "@/contracts/rounds";
 import { API } from "@/contracts/routes";
 import { ApiError, api } from "../api-client";
+import { labelBody, outcomeOf, planSends } from "./outbox-batch";
 
 export interface QueuedLabel {
   id: string;
@@ -46,8 +50,12 @@ export class LabelOutbox {
   private started = false;
   status: OutboxStatus = "idle";
 
+  /** Requests on their way (each one label, or a batch). */
+  private inFlight = 0;
+
   constructor(
     readonly userId: string,
+    /** Requests at once; labels beyond that many wait and then go in batches (see outbox-batch.ts). */
     private readonly concurrency = 4,
   ) {
     this.items = this.read();
@@ -170,11 +178,10 @@ export class LabelOutbox {
 
   flush(): void {
     if (!this.started || this.paused || this.timer) return;
-    for (const label of this.items) {
-      if (this.sending.size >= this.concurrency) break;
-      if (this.sending.has(label.id)) continue;
-      this.sending.add(label.id);
-      void this.send(label);
+    for (const group of planSends(this.items, this.sending, this.concurrency - this.inFlight)) {
+      for (const l of group) this.sending.add(l.id);
+      this.inFlight += 1;
+      void this.run(group);
     }
     this.setStatus(this.sending.size ? "sending" : this.items.length ? this.status : "idle");
   }
@@ -185,49 +192,91 @@ export class LabelOutbox {
     this.emit({ type: "change" });
   }
 
-  private finish(id: string, result: "acked" | "rejected"): void {
-    this.sending.delete(id);
-    this.items = this.items.filter((l) => l.id !== id);
+  /** One request: a label alone to its task's route, or a batch to `POST /api/v1/labels`. Then what waits. */
+  private async run(group: QueuedLabel[]): Promise<void> {
+    try {
+      await (group.length === 1 ? this.send(group[0]!) : this.sendBatch(group));
+    } finally {
+      this.inFlight -= 1;
+    }
+    this.flush();
+  }
+
+  /** Takes answered labels out (one localStorage write) and wakes whoever waits on them. */
+  private finish(ids: string[], result: "acked" | "rejected"): void {
+    if (ids.length === 0) return;
+    const done = new Set(ids);
+    for (const id of ids) this.sending.delete(id);
+    this.items = this.items.filter((l) => !done.has(l.id));
     this.write();
-    for (const w of this.waiters.get(id) ?? []) w(result);
-    this.waiters.delete(id);
+    for (const id of ids) {
+      for (const w of this.waiters.get(id) ?? []) w(result);
+      this.waiters.delete(id);
+    }
   }
 
   private async send(label: QueuedLabel): Promise<void> {
     try {
-      const res = await api<{ duplicate: boolean }>(API.taskLabels(label.taskId), {
-        method: "POST",
-        body: { id: label.id, ...(label.cantTell ? { cantTell: true } : { action: label.action }), ...(label.durationMs !== undefined ? { durationMs: Math.max(0, Math.min(86_400_000, Math.round(label.durationMs))) } : {}) },
-      });
-      this.finish(label.id, "acked");
+      const res = await api<{ duplicate: boolean }>(API.taskLabels(label.taskId), { method: "POST", body: labelBody(label) });
+      this.finish([label.id], "acked");
       this.backoff = MIN_BACKOFF_MS;
       this.emit({ type: "acked", label, duplicate: res.data?.duplicate === true });
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(0, "NETWORK", String(err));
-      if (e.status === 401) {
-        this.sending.delete(label.id);
-        this.paused = true;
-        this.setStatus("signed-out");
-        return;
-      }
-      if (!e.transient) {
-        this.finish(label.id, "rejected");
-        this.emit({ type: "rejected", label, status: e.status, message: e.message });
-      } else {
-        this.sending.delete(label.id);
-        const stored = this.items.find((l) => l.id === label.id);
-        if (stored) {
-          stored.attempts += 1;
-          stored.lastError = e.message;
-          this.write();
-        }
-        this.scheduleRetry();
-        this.setStatus("retrying");
-        return;
-      }
+      if (!this.failed([label], err)) return;
     }
     this.emit({ type: "change" });
-    this.flush();
+  }
+
+  private async sendBatch(group: QueuedLabel[]): Promise<void> {
+    try {
+      const res = await api<{ results: TLabelResult[] }>(API.labels, { body: { labels: group.map((l) => ({ taskId: l.taskId, ...labelBody(l) })) } });
+      const byId = new Map((res.data?.results ?? []).map((r) => [r.id, r]));
+      const outcomes = group.map((label) => ({ label, o: outcomeOf(byId.get(label.id)) }));
+      this.finish(outcomes.filter((x) => x.o.kind === "acked").map((x) => x.label.id), "acked");
+      this.finish(outcomes.filter((x) => x.o.kind === "rejected").map((x) => x.label.id), "rejected");
+      this.backoff = MIN_BACKOFF_MS;
+      for (const { label, o } of outcomes) {
+        if (o.kind === "acked") this.emit({ type: "acked", label, duplicate: o.duplicate });
+        else if (o.kind === "rejected") this.emit({ type: "rejected", label, status: o.status, message: o.message });
+        else this.sending.delete(label.id);
+      }
+      if (outcomes.some((x) => x.o.kind === "retry")) this.scheduleRetry();
+    } catch (err) {
+      if (!this.failed(group, err)) return;
+    }
+    this.emit({ type: "change" });
+  }
+
+  /**
+   * A request failed as a whole: 401 pauses sending until signed in again; a definite refusal removes its
+   * labels and reports them; anything transient keeps them for a retry with backoff. True when the labels
+   * were answered (rejected), false when they stay queued.
+   */
+  private failed(labels: QueuedLabel[], err: unknown): boolean {
+    const e = err instanceof ApiError ? err : new ApiError(0, "NETWORK", String(err));
+    if (e.status === 401) {
+      for (const l of labels) this.sending.delete(l.id);
+      this.paused = true;
+      this.setStatus("signed-out");
+      return false;
+    }
+    if (!e.transient) {
+      this.finish(labels.map((l) => l.id), "rejected");
+      for (const label of labels) this.emit({ type: "rejected", label, status: e.status, message: e.message });
+      return true;
+    }
+    for (const label of labels) {
+      this.sending.delete(label.id);
+      const stored = this.items.find((l) => l.id === label.id);
+      if (stored) {
+        stored.attempts += 1;
+        stored.lastError = e.message;
+      }
+    }
+    this.write();
+    this.scheduleRetry();
+    this.setStatus("retrying");
+    return false;
   }
 
   private scheduleRetry(): void {

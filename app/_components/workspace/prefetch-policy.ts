@@ -20,9 +20,15 @@ export interface PrefetchPolicy {
   aheadSeconds: number;
   /** Most tasks asked for in one claim. */
   maxBatch: number;
+  /** Faster than this (labels/s) the queue refills in batches; slower, one task at a time as it always did. */
+  batchAbovePerSecond: number;
 }
 
-export const PREFETCH_POLICY: PrefetchPolicy = { minAhead: 3, maxAhead: 60, aheadSeconds: 3, maxBatch: 40 };
+/**
+ * 100 ahead at most: a flat-out labeller (25–40 labels/s in `bench:ui`) with claims answered in up to 1.5 s on a
+ * loaded server needs ~2 s of runway when the refill starts, i.e. 50–80 states. A person (≤ 2 labels/s) holds 3–7.
+ */
+export const PREFETCH_POLICY: PrefetchPolicy = { minAhead: 3, maxAhead: 100, aheadSeconds: 3, maxBatch: 100, batchAbovePerSecond: 2 };
 
 /** How many states to hold ahead at `labelsPerSecond`, with claims taking `claimMs` to answer. */
 export function aheadTarget(labelsPerSecond: number, claimMs: number, policy: PrefetchPolicy = PREFETCH_POLICY): number {
@@ -44,33 +50,54 @@ export function claimCount(queued: number, target: number, policy: PrefetchPolic
 }
 
 /**
- * Labels per second, from the gaps between the last submits: an exponentially weighted mean of the gaps
- * (each gap capped, so a coffee break does not make the next minute look slow), and an initial guess of a
- * person's pace until there are gaps to go on.
+ * What to claim now, with `queued` held ahead of the state on screen (if any), at `labelsPerSecond` with claims
+ * answered in `claimMs`: 0 for nothing, 1 for one task through `tasks/next`, more for one batched claim. At a
+ * person's pace the queue tops up one task at a time, as it always did; faster, in batches, and an empty screen
+ * (the labeller outran the queue) is refilled with the state to show *and* the ones after it.
+ */
+export function nextClaim(onScreen: boolean, queued: number, labelsPerSecond: number, claimMs: number, policy: PrefetchPolicy = PREFETCH_POLICY): number {
+  const target = aheadTarget(labelsPerSecond, claimMs, policy);
+  const batched = labelsPerSecond > policy.batchAbovePerSecond;
+  if (!onScreen) return batched ? Math.min(policy.maxBatch, 1 + claimCount(0, target, policy)) : 1;
+  const want = claimCount(queued, target, policy);
+  return want === 0 || batched ? want : 1;
+}
+
+/**
+ * The labeller's own pace: how long each state was on screen before its label, as an exponentially weighted
+ * mean (each capped, so a coffee break does not make the next minute look slow), starting from a person's pace
+ * until there are labels to go on. Time spent looking at an empty screen is the server's, not the labeller's,
+ * and is left out — measured label to label, a labeller stuck waiting for one-at-a-time claims would look slow
+ * and never be given a batch.
  */
 export class PaceMeter {
-  private last: number | null = null;
-  private meanGapMs: number;
+  private lastAt: number | null = null;
+  private meanMs: number;
 
   constructor(
     initialLabelsPerSecond = 1,
-    private readonly weight = 0.3,
-    private readonly maxGapMs = 10_000,
+    /** Half the weight on the newest look: a labeller who speeds up is given batches within two or three labels. */
+    private readonly weight = 0.5,
+    private readonly maxMs = 10_000,
   ) {
-    this.meanGapMs = 1000 / initialLabelsPerSecond;
+    this.meanMs = 1000 / initialLabelsPerSecond;
   }
 
-  /** A label was given at `nowMs`. */
-  record(nowMs: number): void {
-    if (this.last !== null) {
-      const gap = Math.min(this.maxGapMs, Math.max(1, nowMs - this.last));
-      this.meanGapMs += this.weight * (gap - this.meanGapMs);
-    }
-    this.last = nowMs;
+  /** A label given at `nowMs` for a state that had been on screen for `lookedMs`. */
+  record(lookedMs: number, nowMs: number): void {
+    const ms = Math.min(this.maxMs, Math.max(1, Number.isFinite(lookedMs) ? lookedMs : this.maxMs));
+    this.meanMs += this.weight * (ms - this.meanMs);
+    this.lastAt = nowMs;
   }
 
   get labelsPerSecond(): number {
-    return 1000 / this.meanGapMs;
+    return 1000 / this.meanMs;
+  }
+
+  /** The pace at `nowMs`: slower once the labeller has been idle for longer than a usual look. */
+  rateAt(nowMs: number): number {
+    const idle = this.lastAt === null ? 0 : Math.min(this.maxMs, nowMs - this.lastAt);
+    return 1000 / Math.max(this.meanMs, idle);
   }
 }
 

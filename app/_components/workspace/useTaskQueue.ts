@@ -3,13 +3,15 @@
 /**
  * The single-state labeller's task queue: the task on screen and the tasks claimed ahead of it (`exclude`
  * keeps them distinct), so submitting swaps the next state in synchronously — no request stands between a key
- * press and the next picture. It claims, keeps the leases alive (heartbeat) and releases them when the page
+ * press and the next picture. How many are held ahead follows the labeller's pace (prefetch-policy.ts): three
+ * at a person's pace, claimed one by one with `tasks/next` as always; seconds' worth for a fast labeller,
+ * refilled in one batched `tasks/claim` when half of them are gone, so the queue never runs dry. It claims, keeps the leases alive (heartbeat) and releases them when the page
  * goes, sends labels through the outbox (localStorage first), undoes the last ones, follows the round (a
  * closed round's tasks are dropped; a new labelling round or a released task is claimed), and times each
  * key press → next state painted (`window.__correctiveLabelTimings`).
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { TNextTask } from "@/contracts/rounds";
+import { MAX_BATCH, type TClaimedTasks, type TNextTask } from "@/contracts/rounds";
 import type { ProjectEvent } from "@/contracts/realtime";
 import { API } from "@/contracts/routes";
 import { ApiError, api, errorMessage, uuid } from "@/app/_components/api-client";
@@ -17,11 +19,12 @@ import type { LabelOutbox, OutboxEvent } from "@/app/_components/labeling/outbox
 import { roundsSummary, useRounds } from "@/app/_components/labeling/queries";
 import { useProjectEvents, useRealtime } from "@/app/_components/realtime/ProjectRealtime";
 import { useToasts } from "@/app/_components/Toasts";
+import { aheadTarget, LatencyMeter, nextClaim, PaceMeter, PREFETCH_POLICY } from "./prefetch-policy";
 
-/** Tasks claimed ahead of the one on screen. */
-export const PREFETCH = 3;
 const HEARTBEAT_MS = 45_000;
-const MAX_EXCLUDE = 20;
+/** `tasks/next` takes up to 20 ids to skip; a batched claim up to 2 × MAX_BATCH. */
+const MAX_EXCLUDE_SINGLE = 20;
+const MAX_EXCLUDE_BATCH = 2 * MAX_BATCH;
 
 export type QueuePhase = "loading" | "labeling" | "done" | "no-round" | "offline" | "error";
 
@@ -107,11 +110,25 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
     [onTask],
   );
 
-  const heldTaskIds = useCallback(() => {
-    const ids = [currentRef.current?.task.id, ...queue.current.map((t) => t.task.id)].filter((x): x is string => Boolean(x));
-    for (const id of outbox.pendingTaskIds().reverse()) if (ids.length < MAX_EXCLUDE && !ids.includes(id)) ids.push(id);
-    return ids.slice(0, MAX_EXCLUDE);
-  }, [outbox]);
+  /** The labeller's pace and the claims' round trip, which size the queue (prefetch-policy.ts). */
+  const pace = useRef(new PaceMeter());
+  const claimMs = useRef(new LatencyMeter());
+  /** What to hold now, slower once the labeller has been idle (the heartbeat gives back the rest). */
+  const target = useCallback(() => aheadTarget(pace.current.rateAt(performance.now()), claimMs.current.ms), []);
+
+  const heldTaskIds = useCallback(
+    (max: number) => {
+      const ids = [currentRef.current?.task.id, ...queue.current.map((t) => t.task.id)].filter((x): x is string => Boolean(x));
+      const seen = new Set(ids);
+      for (const id of outbox.pendingTaskIds().reverse()) {
+        if (ids.length >= max || seen.has(id)) continue;
+        ids.push(id);
+        seen.add(id);
+      }
+      return ids.slice(0, max);
+    },
+    [outbox],
+  );
 
   const settlePhase = useCallback(() => {
     if (currentRef.current) return setPhase("labeling");
@@ -119,24 +136,52 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
     if (exhausted.current) return setPhase(labeling ? "done" : "no-round");
   }, [labeling]);
 
+  /** Claims `count` tasks: one with `tasks/next` (a person's pace, and the first state on screen) or a batch. */
+  const claim = useCallback(
+    async (count: number): Promise<TNextTask[]> => {
+      const started = performance.now();
+      const held = currentRef.current ? 1 + queue.current.length : 0;
+      // `tasks/next` offers the caller's own leases first: holding more than it can be told to skip, only the
+      // batched claim (which takes many more ids to skip) gets new tasks.
+      const single = count === 1 && held < MAX_EXCLUDE_SINGLE;
+      try {
+        if (single) {
+          const res = await api<TNextTask>(API.nextTask(projectId), { body: { exclude: heldTaskIds(MAX_EXCLUDE_SINGLE) } });
+          return res.status === 204 || !res.data ? [] : [res.data];
+        }
+        const res = await api<TClaimedTasks>(API.claimTasks(projectId), { body: { count, exclude: heldTaskIds(MAX_EXCLUDE_BATCH) } });
+        return res.data?.tasks ?? [];
+      } finally {
+        claimMs.current.record(performance.now() - started);
+      }
+    },
+    [heldTaskIds, projectId],
+  );
+
   const refillRef = useRef<() => Promise<void>>(async () => {});
   const refill = useCallback(async () => {
     if (fetching.current) return;
     fetching.current = true;
     try {
-      for (let guard = 0; guard < PREFETCH + 4 && queue.current.length < PREFETCH; guard++) {
-        const exclude = heldTaskIds();
-        const res = await api<TNextTask>(API.nextTask(projectId), { body: { exclude } });
-        if (res.status === 204 || !res.data) {
+      for (let guard = 0; guard < PREFETCH_POLICY.minAhead + 4; guard++) {
+        // The measured pace, not the pace while waiting for this very claim: that wait is the server's, not the labeller's.
+        const count = nextClaim(currentRef.current !== null, queue.current.length, pace.current.labelsPerSecond, claimMs.current.ms);
+        if (count === 0) break;
+        const got = await claim(count);
+        if (got.length === 0) {
           exhausted.current = true;
           break;
         }
         exhausted.current = false;
-        const t = res.data;
-        // A label for it is still in the outbox (more than 20 held): it will count; do not show it again.
-        if (outbox.pendingTaskIds().includes(t.task.id) || t.task.id === currentRef.current?.task.id || queue.current.some((q) => q.task.id === t.task.id)) continue;
-        if (!currentRef.current) setCurrent(t);
-        else queue.current.push(t);
+        const pending = new Set(outbox.pendingTaskIds());
+        for (const t of got) {
+          // A label for it is still in the outbox (more held than `exclude` takes): it will count; do not show it again.
+          if (pending.has(t.task.id) || t.task.id === currentRef.current?.task.id || queue.current.some((q) => q.task.id === t.task.id)) continue;
+          if (!currentRef.current) setCurrent(t);
+          else queue.current.push(t);
+        }
+        // Fewer than asked for: that is all there is for now.
+        if (got.length < count) break;
       }
       setError(null);
     } catch (err) {
@@ -151,7 +196,7 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
       setQueueSize(queue.current.length);
       settlePhase();
     }
-  }, [heldTaskIds, outbox, projectId, setCurrent, settlePhase]);
+  }, [claim, outbox, setCurrent, settlePhase]);
   refillRef.current = refill;
 
   // First claim, and again whenever a (new) round starts labelling.
@@ -202,9 +247,12 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
     [outbox, onUndo, toast],
   );
 
-  // Keep the leases of the tasks held; release them when the page goes away.
+  // Keep the leases of the tasks held, giving back what a slower pace no longer needs (others may label it);
+  // release them all when the page goes away.
   useEffect(() => {
     const beat = setInterval(() => {
+      const spare = queue.current.splice(target());
+      for (const t of spare) void api(API.taskRelease(t.task.id), { method: "POST" }).catch(() => {});
       for (const t of [currentRef.current, ...queue.current]) {
         if (!t) continue;
         void api(API.taskHeartbeat(t.task.id), { method: "POST" }).catch((err) => {
@@ -224,7 +272,7 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
       window.removeEventListener("pagehide", release);
       release();
     };
-  }, []);
+  }, [target]);
 
   // Submit → next state on screen, timed from the key press to the draw and to the next frame.
   const onDraw = useCallback(() => {
@@ -247,8 +295,10 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
       const task = currentRef.current;
       if (!task) return;
       const id = uuid();
-      outbox.add({ id, taskId: task.task.id, projectId, roundIndex: task.context.roundIndex, action: cantTell ? null : action, cantTell, durationMs: performance.now() - shownAt.current });
+      const now = performance.now();
+      outbox.add({ id, taskId: task.task.id, projectId, roundIndex: task.context.roundIndex, action: cantTell ? null : action, cantTell, durationMs: now - shownAt.current });
       history.current = [...history.current.slice(-19), { task, labelId: id }];
+      pace.current.record(now - shownAt.current, now);
       onLabel(task.context.roundIndex);
       const next = queue.current.shift() ?? null;
       pendingTiming.current = { t0, taskId: next?.task.id ?? null };

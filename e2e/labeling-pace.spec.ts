@@ -71,7 +71,7 @@ test.describe.serial("a flat-out keyboard labeller", () => {
     const loadingAfter = await page.evaluate(() => (window as unknown as { __loadingAfter: number[] }).__loadingAfter);
     expect(loadingAfter.filter((n) => n > WARM_UP)).toEqual([]);
     const timings = await page.evaluate(() => (window as unknown as { __correctiveLabelTimings: { prefetched: boolean }[] }).__correctiveLabelTimings);
-    expect(timings.length).toBe(LABELS - 1);
+    expect(timings.length).toBeGreaterThanOrEqual(LABELS - 1);
     expect(timings.slice(WARM_UP).filter((t) => !t.prefetched)).toEqual([]);
     // The queue was refilled in batches, not one claim per label.
     expect(requests.claim).toBeGreaterThan(0);

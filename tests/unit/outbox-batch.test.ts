@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { MAX_BATCH, ZSubmitLabel, ZSubmitLabels } from "../../contracts/rounds";
-import { labelBody, OUTBOX_BATCH, outcomeOf, planSends, type SendableLabel } from "../../app/_components/labeling/outbox-batch";
+import { labelBody, OUTBOX_BATCH, OUTBOX_BATCH_FROM, outcomeOf, planSends, type SendableLabel } from "../../app/_components/labeling/outbox-batch";
 
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 const label = (i: number, extra: Partial<SendableLabel> = {}): SendableLabel => ({ id: uuid(i), taskId: uuid(10_000 + i), action: i % 2, cantTell: false, ...extra });
@@ -15,6 +15,10 @@ describe("planSends", () => {
   it("sends a label alone when no more wait than there are free requests (a person's pace)", () => {
     const items = [label(1), label(2)];
     expect(ids(planSends(items, new Set(), 4))).toEqual([[uuid(1)], [uuid(2)]]);
+  });
+  it("sends a small backlog one by one, as many at once as requests are free (a short offline spell)", () => {
+    const items = Array.from({ length: OUTBOX_BATCH_FROM }, (_, i) => label(i));
+    expect(ids(planSends(items, new Set(), 4))).toEqual([[uuid(0)], [uuid(1)], [uuid(2)], [uuid(3)]]);
   });
   it("skips what is already on its way and starts nothing without a free request", () => {
     const items = [label(1), label(2), label(3)];
@@ -31,9 +35,12 @@ describe("planSends", () => {
     expect(flat).toEqual(items.slice(1, 1 + flat.length).map((l) => l.id));
     expect(flat.length).toBe(3 * OUTBOX_BATCH);
   });
-  it("spreads a small backlog evenly over the free requests", () => {
-    const groups = planSends(Array.from({ length: 7 }, (_, i) => label(i)), new Set(), 2);
+  it("spreads a backlog evenly over the free requests", () => {
+    const groups = planSends(Array.from({ length: 7 }, (_, i) => label(i)), new Set(), 2, OUTBOX_BATCH, 5);
     expect(groups.map((g) => g.length)).toEqual([4, 3]);
+    const more = planSends(Array.from({ length: OUTBOX_BATCH_FROM + 1 }, (_, i) => label(i)), new Set(), 4);
+    expect(more.flat()).toHaveLength(OUTBOX_BATCH_FROM + 1);
+    expect(more.every((g) => g.length > 1)).toBe(true);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * How the label outbox groups what it sends. A label waiting alone goes by itself to its task's route at once
- * (the lowest latency, and what a person labelling at a person's pace produces). When more labels wait than
- * there are free request slots — a fast labeller, or a queue coming back online — they go in batches to
- * `POST /api/v1/labels`, which answers each label on its own: one request carries up to `maxBatch` labels,
+ * How the label outbox groups what it sends. While only a few labels wait (a person's pace, ride-along, a short
+ * offline spell) each goes by itself to its task's route, a few requests at once — the lowest latency, and
+ * those few requests drain such a backlog within a round trip or two. When more than `OUTBOX_BATCH_FROM` wait
+ * (a flat-out labeller outrunning the requests, a long offline spell coming back) they go in batches to
+ * `POST /api/v1/labels`, which answers each label on its own: one request carries up to `OUTBOX_BATCH` labels,
  * so sending never falls behind the labeller and the server sees a few requests instead of one per label.
  *
  * Pure, so it is unit-tested without a browser or a server.
@@ -19,15 +20,17 @@ export interface SendableLabel {
 
 /** The most labels one outbox request carries (the route takes up to MAX_BATCH). */
 export const OUTBOX_BATCH = Math.min(50, MAX_BATCH);
+/** More labels than this waiting are sent in batches; up to this many, one by one. */
+export const OUTBOX_BATCH_FROM = 16;
 
 /**
- * What to send now: the labels not yet on their way, in the order given, split over the `freeSlots` requests
- * that may start. Each request is one label (sent alone) or several (a batch); none is empty.
+ * What to send now: the labels not yet on their way, in the order given, over the `freeSlots` requests that
+ * may start. Each request is one label (sent alone) or several (a batch); none is empty.
  */
-export function planSends<T extends { id: string }>(items: readonly T[], sending: ReadonlySet<string>, freeSlots: number, maxBatch = OUTBOX_BATCH): T[][] {
+export function planSends<T extends { id: string }>(items: readonly T[], sending: ReadonlySet<string>, freeSlots: number, maxBatch = OUTBOX_BATCH, batchFrom = OUTBOX_BATCH_FROM): T[][] {
   if (freeSlots <= 0) return [];
   const waiting = items.filter((l) => !sending.has(l.id));
-  if (waiting.length <= freeSlots) return waiting.map((l) => [l]);
+  if (waiting.length <= Math.max(freeSlots, batchFrom)) return waiting.slice(0, freeSlots).map((l) => [l]);
   const out: T[][] = [];
   // More waiting than slots: spread them evenly over the slots, each batch at most `maxBatch`.
   const per = Math.min(maxBatch, Math.ceil(waiting.length / freeSlots));

@@ -4,10 +4,10 @@
  * answers 200 with the stored label), so a dropped connection — even one that loses the response of a
  * request the server did process — loses nothing and counts nothing twice.
  *
- * A label waiting alone is sent by itself at once; when more wait than requests may start (a fast labeller, a
- * queue coming back online) they go in batches to `POST /api/v1/labels`, answered label by label
- * (outbox-batch.ts). Transient failures (no answer, 5xx, 429) are retried with exponential backoff (0.5 s → 15 s) and at once
- * when the browser comes back online; a definite refusal (409 round closed, 422 bad action, 404) removes
+ * A few labels waiting are sent one by one, up to `concurrency` requests at once; a backlog (a flat-out
+ * labeller, a long offline spell) goes in batches to `POST /api/v1/labels`, answered label by label
+ * (outbox-batch.ts). Transient failures (no answer, 5xx, 429) are retried with exponential backoff
+ * (0.5 s → 15 s) and at once when the browser comes back online; a definite refusal (409 round closed, 422 bad action, 404) removes
  * the label and is reported; 401 pauses sending until the page is signed in again.
  */
 import type { TLabelResult } from "@/contracts/rounds";
@@ -55,7 +55,7 @@ export class LabelOutbox {
 
   constructor(
     readonly userId: string,
-    /** Requests at once; labels beyond that many wait and then go in batches (see outbox-batch.ts). */
+    /** Requests at once; what waits beyond them goes one by one, or in batches once it piles up (outbox-batch.ts). */
     private readonly concurrency = 4,
   ) {
     this.items = this.read();

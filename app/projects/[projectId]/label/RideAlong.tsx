@@ -7,18 +7,18 @@
  * to what they see a moment ago; 0 takes the action held at the very frame). Labels go to the same outbox
  * as single-state labels.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { LABELING_API, type TRideAlong } from "@/contracts/labeling";
 import type { TSpace } from "@/contracts/spaces";
 import { API } from "@/contracts/routes";
 import { ApiError, api, errorMessage, uuid } from "@/app/_components/api-client";
-import { actionNames, arrowAction, boxMid, clampBox, digitAction, formatAction, isTyping, roundBox } from "@/app/_components/control/actions";
-import { axisToValue, readPad } from "@/app/_components/control/gamepad";
+import { actionNames, formatAction, isTyping, roundBox } from "@/app/_components/control/actions";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import type { LabelOutbox } from "@/app/_components/labeling/outbox";
 import { roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { SPEEDS } from "@/app/_components/workspace/useReplay";
+import { useHeldAction } from "@/app/_components/workspace/useHeldAction";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 
 type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
@@ -54,16 +54,14 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
   const [autoNext, setAutoNext] = useState(true);
   const [showPolicy, setShowPolicy] = useState(false);
   const [labelledCount, setLabelledCount] = useState(0);
-  const [held, setHeld] = useState<number | number[]>(() => (space.type === "box" ? boxMid(space) : space.n % 2 === 1 ? Math.floor(space.n / 2) : 0));
-  const heldRef = useRef(held);
-  heldRef.current = held;
+  const steer = useHeldAction(space);
+  const { held } = steer;
   const rideRef = useRef<TRideAlong | null>(null);
   const indexRef = useRef(0);
   const labelled = useRef(new Set<string>());
   const due = useRef<{ taskId: string; at: number }[]>([]);
   const ridden = useRef<string[]>([]);
   const replayMs = useRef(0);
-  const keysDown = useRef(new Set<string>());
 
   const taskAt = useMemo(() => new Map((ride?.tasks ?? []).map((t) => [t.t, t])), [ride]);
 
@@ -117,7 +115,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
       const r = rideRef.current;
       if (!r || labelled.current.has(taskId)) return;
       labelled.current.add(taskId);
-      const h = heldRef.current;
+      const h = steer.now();
       const action = space.type === "box" ? roundBox(space, h as number[]) : (h as number);
       outbox.add({ id: uuid(), taskId, projectId: project.id, roundIndex: r.roundIndex, action, cantTell: false, durationMs: reactionMs });
       onLabel(r.roundIndex);
@@ -194,52 +192,15 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     setPhase("no-round");
   }, [rounds.data]);
 
-  // Held input: keys held ramp a continuous action (full range per second) or hold a discrete one;
-  // a gamepad stick sets it directly.
   const pollInputRef = useRef<(elapsedMs: number) => void>(() => {});
-  pollInputRef.current = (elapsedMs: number) => {
-    const pad = readPad();
-    if (space.type === "box") {
-      let v = [...(heldRef.current as number[])];
-      if (pad && pad.axes.some((a, i) => i < space.shape[0] && a !== 0)) v = space.low.map((lo, i) => axisToValue(pad.axes[i] ?? 0, lo, space.high[i] ?? lo));
-      const rate = elapsedMs / 1000;
-      const range0 = (space.high[0] ?? 1) - (space.low[0] ?? -1);
-      if (keysDown.current.has("ArrowLeft")) v[0] = (v[0] ?? 0) - rate * range0;
-      if (keysDown.current.has("ArrowRight")) v[0] = (v[0] ?? 0) + rate * range0;
-      if (space.shape[0] > 1) {
-        const range1 = (space.high[1] ?? 1) - (space.low[1] ?? -1);
-        if (keysDown.current.has("ArrowDown")) v[1] = (v[1] ?? 0) - rate * range1;
-        if (keysDown.current.has("ArrowUp")) v[1] = (v[1] ?? 0) + rate * range1;
-      }
-      v = clampBox(space, v);
-      if (v.some((x, i) => x !== (heldRef.current as number[])[i])) {
-        heldRef.current = v;
-        setHeld(v);
-      }
-    } else if (pad) {
-      const a = pad.pressed[14] ? 0 : pad.pressed[15] ? space.n - 1 : null;
-      if (a !== null && a !== heldRef.current) {
-        heldRef.current = a;
-        setHeld(a);
-      }
-    }
-  };
+  pollInputRef.current = steer.poll;
   const pollInput = (ms: number) => pollInputRef.current(ms);
-
-  const setHeldNow = (v: number | number[]) => {
-    heldRef.current = v;
-    setHeld(v);
-  };
 
   // Keyboard: Space/Enter play-pause, [ ] speed, P policy, digits/arrows steer, 0 centres, Esc stops.
   const onKey = (e: KeyboardEvent, down: boolean) => {
     if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     const k = e.key;
-    if (!down) {
-      keysDown.current.delete(k);
-      return;
-    }
-    const onSlider = e.target instanceof HTMLInputElement && e.target.type === "range";
+    if (!down) return steer.keyUp(k);
     if (k === " " || k === "Enter") {
       e.preventDefault();
       if (e.repeat) return;
@@ -258,41 +219,15 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
       setPlaying(false);
       return;
     }
-    if (space.type === "discrete") {
-      const a = digitAction(k, space.n) ?? (onSlider ? null : arrowAction(k, space.n));
-      if (a !== null) {
-        e.preventDefault();
-        setHeldNow(a);
-      }
-      return;
-    }
-    if (onSlider) return;
-    if (k.startsWith("Arrow")) {
-      e.preventDefault();
-      keysDown.current.add(k);
-    }
-    if (k === "0") {
-      e.preventDefault();
-      setHeldNow(boxMid(space));
-    }
+    steer.keyDown(e);
   };
-  useWindowKeys({ down: (e) => onKey(e, true), up: (e) => onKey(e, false), blur: () => keysDown.current.clear() });
+  useWindowKeys({ down: (e) => onKey(e, true), up: (e) => onKey(e, false), blur: steer.releaseKeys });
 
   const step = ride?.steps[index] ?? null;
   const atTask = step ? taskAt.get(step.t) : undefined;
   useEffect(() => {
     onRideState({ stateId: atTask?.stateId ?? null, rolloutId: ride?.rolloutId ?? null, t: step?.t ?? null });
   }, [atTask?.stateId, ride?.rolloutId, step?.t, onRideState]);
-
-  const dragging = useRef(false);
-  const dragTo = (e: ReactPointerEvent<HTMLCanvasElement>) => {
-    if (space.type !== "box") return;
-    const r = e.currentTarget.getBoundingClientRect();
-    const v = [...(heldRef.current as number[])];
-    v[0] = (space.low[0] ?? -1) + ((e.clientX - r.left) / r.width) * ((space.high[0] ?? 1) - (space.low[0] ?? -1));
-    if (space.shape[0] > 1) v[1] = (space.low[1] ?? -1) + (1 - (e.clientY - r.top) / r.height) * ((space.high[1] ?? 1) - (space.low[1] ?? -1));
-    setHeldNow(clampBox(space, v));
-  };
 
   const overlay = useMemo(
     () => ({
@@ -347,13 +282,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
               overlay={overlay}
               label={`Ride-along replay, step ${step?.t ?? 0}`}
               testId="ride-canvas"
-              onPointerDown={(e) => {
-                dragging.current = true;
-                e.currentTarget.setPointerCapture(e.pointerId);
-                dragTo(e);
-              }}
-              onPointerMove={(e) => dragging.current && dragTo(e)}
-              onPointerUp={() => (dragging.current = false)}
+              {...steer.pointer}
             />
           </div>
           <div className="progress" role="progressbar" aria-label="Ride progress" aria-valuemin={0} aria-valuemax={ride.steps.length - 1} aria-valuenow={index}>
@@ -395,11 +324,11 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
             <strong data-testid="ride-held">{formatAction(space, held, names)}</strong>
           </p>
           {space.type === "box" ? (
-            <RideSliders space={space} names={names} value={held as number[]} onChange={setHeldNow} />
+            <RideSliders space={space} names={names} value={held as number[]} onChange={steer.set} />
           ) : (
             <div className="action-buttons" role="group" aria-label="Action held">
               {names.map((n, i) => (
-                <button key={i} type="button" className={held === i ? "action selected" : "action"} aria-pressed={held === i} onClick={() => setHeldNow(i)}>
+                <button key={i} type="button" className={held === i ? "action selected" : "action"} aria-pressed={held === i} onClick={() => steer.set(i)}>
                   <kbd>{i + 1}</kbd> {n}
                 </button>
               ))}

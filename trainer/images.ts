@@ -1,0 +1,166 @@
+/**
+ * Where training images come from. The trainer never holds a dataset's pixels as one array: it asks an
+ * {@link ImageSource} for the decoded pixels of the samples in each batch. Two implementations:
+ * - {@link inMemoryImages}: the pixels already decoded in one `Uint8Array` per camera (tests, benchmarks,
+ *   and the worker, to which they travel as transferable buffers);
+ * - {@link cachedImages}: any async loader (e.g. fetch a PNG from the blob store and decode it) behind a
+ *   bounded LRU cache of decoded images, so an epoch over a dataset larger than memory decodes each
+ *   image at most once per eviction instead of once per use.
+ *
+ * Pixels are `H × W × C` row-major bytes (Gymnasium's `Box(0, 255, [H, W, C], uint8)`).
+ *
+ * Browser-safe.
+ */
+import type { Rng } from "./random";
+import type { TCamera } from "./policy/spec";
+
+export interface ImageSource {
+  readonly cameras: readonly TCamera[];
+  /** Decoded pixels of sample `index` from camera `camera` (`H × W × C` bytes). */
+  load(index: number, camera: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/** Bytes of one image of `camera`. */
+export function imageSize(camera: TCamera): number {
+  return camera.shape[0] * camera.shape[1] * camera.shape[2];
+}
+
+export interface InMemoryImageSource extends ImageSource {
+  /** `[n × H × W × C]` bytes per camera (what travels to the training worker). */
+  readonly pixels: readonly Uint8Array[];
+}
+
+/** Images held in memory: `pixels[c]` is `[n × H × W × C]` bytes of camera `c`. */
+export function inMemoryImages(cameras: readonly TCamera[], pixels: readonly Uint8Array[], n: number): InMemoryImageSource {
+  if (pixels.length !== cameras.length) throw new Error(`inMemoryImages: ${pixels.length} pixel arrays for ${cameras.length} cameras`);
+  cameras.forEach((c, i) => {
+    const want = n * imageSize(c);
+    if ((pixels[i] as Uint8Array).length !== want) {
+      throw new Error(`inMemoryImages: camera "${c.name}" has ${(pixels[i] as Uint8Array).length} bytes, expected ${n} × ${c.shape.join("×")} = ${want}`);
+    }
+  });
+  return {
+    cameras,
+    pixels,
+    load(index: number, camera: number): Uint8Array {
+      const size = imageSize(cameras[camera] as TCamera);
+      if (!(index >= 0 && index < n)) throw new Error(`image ${index} out of range 0..${n - 1}`);
+      return (pixels[camera] as Uint8Array).subarray(index * size, (index + 1) * size);
+    },
+  };
+}
+
+/**
+ * Reads every image of `n` samples into memory (e.g. through {@link cachedImages} from the blob store)
+ * — what the worker protocol carries today: the worker gets the pixels as transferable buffers.
+ */
+export async function materializeImages(source: ImageSource, n: number): Promise<InMemoryImageSource> {
+  const pixels = source.cameras.map((c) => new Uint8Array(n * imageSize(c)));
+  for (const [c, cam] of source.cameras.entries()) {
+    const size = imageSize(cam);
+    for (let i = 0; i < n; i++) {
+      const px = await source.load(i, c);
+      if (px.length !== size) throw new Error(`image of sample ${i}, camera "${cam.name}": ${px.length} bytes, expected ${size}`);
+      (pixels[c] as Uint8Array).set(px, i * size);
+    }
+  }
+  return inMemoryImages(source.cameras, pixels, n);
+}
+
+export interface CachedImageSource extends ImageSource {
+  /** Hits, misses (decodes) and the bytes held now. */
+  stats(): { hits: number; misses: number; bytes: number };
+}
+
+/**
+ * A bounded decode cache in front of `decode` (least recently used evicted first; at most `maxBytes` of
+ * decoded pixels held). Concurrent requests for the same image share one decode. A decoded image of the
+ * wrong size is rejected with the sample and camera named.
+ */
+export function cachedImages(
+  cameras: readonly TCamera[],
+  decode: (index: number, camera: number) => Promise<Uint8Array>,
+  options: { maxBytes: number },
+): CachedImageSource {
+  const cache = new Map<string, Uint8Array>();
+  const pending = new Map<string, Promise<Uint8Array>>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+  return {
+    cameras,
+    async load(index: number, camera: number): Promise<Uint8Array> {
+      const key = `${camera}:${index}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        hits++;
+        cache.delete(key); // re-insert: Map order is the recency order
+        cache.set(key, hit);
+        return hit;
+      }
+      const inFlight = pending.get(key);
+      if (inFlight !== undefined) return inFlight;
+      misses++;
+      const p = decode(index, camera).then((px) => {
+        const want = imageSize(cameras[camera] as TCamera);
+        if (px.length !== want) throw new Error(`image of sample ${index}, camera "${cameras[camera]?.name}": ${px.length} bytes, expected ${want}`);
+        if (px.length <= options.maxBytes) {
+          cache.set(key, px);
+          bytes += px.length;
+          for (const [k, v] of cache) {
+            if (bytes <= options.maxBytes) break;
+            cache.delete(k);
+            bytes -= v.length;
+          }
+        }
+        return px;
+      });
+      pending.set(key, p);
+      try {
+        return await p;
+      } finally {
+        pending.delete(key);
+      }
+    },
+    stats: () => ({ hits, misses, bytes }),
+  };
+}
+
+/**
+ * The pixels of samples `indices` from one camera as `[b × H × W × C]` int32 (tfjs has no uint8 tensor;
+ * the graph divides by 255). With `shift > 0`, each image is translated by a random whole-pixel offset
+ * in `[-shift, shift]²` with its border pixels replicated — DrQ's "pad by `shift`, replicate, random
+ * crop back to H × W".
+ */
+export async function loadImageBatch(
+  source: ImageSource,
+  camera: number,
+  indices: ArrayLike<number>,
+  shift: number,
+  rng: Rng,
+): Promise<Int32Array> {
+  const cam = source.cameras[camera] as TCamera;
+  const [H, W, C] = cam.shape;
+  const size = H * W * C;
+  const out = new Int32Array(indices.length * size);
+  for (let b = 0; b < indices.length; b++) {
+    const px = await source.load(indices[b] as number, camera);
+    const o = b * size;
+    if (shift === 0) {
+      for (let i = 0; i < size; i++) out[o + i] = px[i] as number;
+      continue;
+    }
+    const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
+    const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
+    for (let y = 0; y < H; y++) {
+      const sy = Math.min(Math.max(y + dy, 0), H - 1);
+      for (let x = 0; x < W; x++) {
+        const sx = Math.min(Math.max(x + dx, 0), W - 1);
+        const from = (sy * W + sx) * C;
+        const to = o + (y * W + x) * C;
+        for (let c = 0; c < C; c++) out[to + c] = px[from + c] as number;
+      }
+    }
+  }
+  return out;
+}

@@ -11,8 +11,10 @@
  *
  * Browser-safe.
  */
+import type { Dataset } from "./dataset";
+import { splitDictObservations, type DictObservation } from "./policy/policy";
 import type { Rng } from "./random";
-import type { TCamera } from "./policy/spec";
+import { ZConvEncoder, type TCamera } from "./policy/spec";
 
 export interface ImageSource {
   readonly cameras: readonly TCamera[];
@@ -163,4 +165,28 @@ export async function loadImageBatch(
     }
   }
   return out;
+}
+
+/**
+ * A training set from Dict observations (`{ state, <camera>: pixels }`, as an image env or the API gives
+ * them) and actions: the states as rows, the pixels in memory. Shapes are checked per sample.
+ */
+export function makeImageDataset(
+  observations: readonly DictObservation[],
+  actions: ReadonlyArray<number | ArrayLike<number>>,
+  cameras: readonly TCamera[],
+  stateDim: number,
+): Dataset {
+  const n = observations.length;
+  if (n === 0 || actions.length !== n) throw new Error(`makeImageDataset: ${n} observations and ${actions.length} actions`);
+  const { state, images } = splitDictObservations({ obsDim: stateDim, vision: { cameras: [...cameras], encoder: ZConvEncoder.parse({}) } }, observations);
+  const first = actions[0] as number | ArrayLike<number>;
+  const actDim = typeof first === "number" ? 1 : first.length;
+  const act = new Float32Array(n * actDim);
+  actions.forEach((a, i) => {
+    const row = typeof a === "number" ? [a] : a;
+    if (row.length !== actDim) throw new Error(`makeImageDataset: action ${i} has ${row.length} elements, expected ${actDim}`);
+    for (let j = 0; j < actDim; j++) act[i * actDim + j] = row[j] as number;
+  });
+  return { n, obsDim: stateDim, actDim, observations: state, actions: act, images: inMemoryImages(cameras, images, n) };
 }

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainingCancelledError } from "../../trainer/errors";
-import { cachedImages, inMemoryImages, loadImageBatch, materializeImages } from "../../trainer/images";
+import { cachedImages, inMemoryImages, loadImageBatch, makeImageDataset, materializeImages } from "../../trainer/images";
 import { convEncoderFromArtifacts } from "../../trainer/policy/conv";
 import { saveArtifacts } from "../../trainer/policy/mlp";
 import { Policy } from "../../trainer/policy/policy";
@@ -256,6 +256,15 @@ describe("image policies", () => {
 });
 
 describe("image sources", () => {
+  it("makeImageDataset turns Dict observations into state rows and in-memory pixels, checking shapes", async () => {
+    const { dataset, samples, states } = blobDataset(5, 16, "quadrant", 8);
+    const built = makeImageDataset(dictObservations(samples, states), samples.map((s) => s.quadrant), [camera(16)], 1);
+    expect(Array.from(built.observations)).toEqual(Array.from(dataset.observations));
+    expect(Array.from(built.actions)).toEqual(Array.from(dataset.actions));
+    expect(Array.from(await built.images!.load(3, 0))).toEqual(Array.from(await dataset.images!.load(3, 0)));
+    expect(() => makeImageDataset([{ state: [0], image: new Uint8Array(3) }], [0], [camera(16)], 1)).toThrow(/"image" has 3 values/);
+  });
+
   it("the decode cache is bounded (LRU), shares concurrent decodes and names a wrong-sized image", async () => {
     const cam = camera(8);
     const size = 8 * 8 * 3;

@@ -218,13 +218,13 @@ function fuseFeatures(features: readonly Float32Array[], state: Float32Array, ba
 }
 
 /** Dict observations → the flat state `[batch × obsDim]` and per camera `[batch × H·W·C]` bytes. */
-export function splitDictObservations(spec: TPolicySpec, rows: ReadonlyArray<ObservationInput>): { state: Float32Array; images: Uint8Array[] } {
-  const cameras = spec.vision?.cameras ?? [];
+export function splitDictObservations(spec: Pick<TPolicySpec, "obsDim" | "vision">, rows: ReadonlyArray<ObservationInput>): { state: Float32Array; images: Uint8Array[] } {
+  const cameras: ReadonlyArray<{ name: string; shape: readonly [number, number, number] }> = spec.vision?.cameras ?? [];
   const batch = rows.length;
   const state = new Float32Array(batch * spec.obsDim);
   const images = cameras.map((c) => new Uint8Array(batch * c.shape[0] * c.shape[1] * c.shape[2]));
   rows.forEach((row, i) => {
-    if (typeof row !== "object" || row === null || !("state" in row)) throw new Error(`actBatch: observation ${i} is not a Dict with a "state" key`);
+    if (typeof row !== "object" || row === null || ArrayBuffer.isView(row) || !("state" in row)) throw new Error(`actBatch: observation ${i} is not a Dict with a "state" key`);
     const dict = row as DictObservation;
     const s = flatNumbers(dict["state"], `observation ${i} "state"`);
     if (s.length !== spec.obsDim) throw new Error(`actBatch: observation ${i} "state" has ${s.length} elements, expected ${spec.obsDim}`);

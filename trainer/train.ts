@@ -178,12 +178,10 @@ export async function trainPolicy(
     const shiftRng = mulberry32(subSeed(config.seed, 5));
     const pixelBatch = async (samples: ArrayLike<number>, shift: number): Promise<tf.Tensor4D[]> => {
       if (images === null) return [];
-      const out: tf.Tensor4D[] = [];
-      for (const [c, cam] of images.cameras.entries()) {
-        const px = await loadImageBatch(images, c, samples, shift, shiftRng);
-        out.push(tf.tensor4d(px, [samples.length, ...cam.shape], "int32"));
-      }
-      return out;
+      // Every camera read before any upload: a failed read leaves no tensor behind.
+      const host: Int32Array[] = [];
+      for (const c of images.cameras.keys()) host.push(await loadImageBatch(images, c, samples, shift, shiftRng));
+      return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));
     };
     const valLossOf = async (): Promise<number | null> => {
       if (xVal === null || tVal === null) return null;
@@ -192,7 +190,13 @@ export async function trainPolicy(
       let sum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nVal; s += chunk) {
         const size = Math.min(chunk, nVal - s);
-        const pixels = await pixelBatch(order.subarray(nTrain + s, nTrain + s + size), 0);
+        let pixels: tf.Tensor4D[];
+        try {
+          pixels = await pixelBatch(order.subarray(nTrain + s, nTrain + s + size), 0);
+        } catch (err) {
+          sum.dispose();
+          throw err;
+        }
         const next = tf.tidy(() => {
           const l = batchLoss(tf.slice(xVal, [s, 0], [size, obsDim]) as tf.Tensor2D, tf.slice(tVal, [s, 0], [size, tDim]) as tf.Tensor2D, null, valNoiseSeed + s, pixels);
           return tf.add(sum, tf.mul(l, size));
@@ -248,7 +252,12 @@ export async function trainPolicy(
         if (images !== null) {
           const samples = new Int32Array(size);
           for (let j = 0; j < size; j++) samples[j] = order[perm[s + j] as number] as number;
-          pixels = await pixelBatch(samples, config.randomShift);
+          try {
+            pixels = await pixelBatch(samples, config.randomShift);
+          } catch (err) {
+            tf.dispose([xs, ts, ws, lossSum]); // an unreadable image ends the run without leaking the epoch's tensors
+            throw err;
+          }
         }
         const cost = optimizer.minimize(
           () =>

@@ -245,6 +245,31 @@ describe("image policies", () => {
     expect(new TextDecoder().decode(mlp.blob.subarray(12, 12 + new DataView(mlp.blob.buffer, mlp.blob.byteOffset).getUint32(8, true)))).not.toContain("vision");
   }, 60_000);
 
+  it("two cameras of different shapes each get an encoder; the policy acts on both", async () => {
+    const { dataset, samples, states } = blobDataset(48, 16, "quadrant", 11);
+    const wrist = { name: "wrist", shape: [8, 8, 1] as const };
+    const rng = mulberry32(12);
+    const wristPixels = Uint8Array.from({ length: 48 * 64 }, () => Math.floor(rng() * 256));
+    const both = { ...dataset, images: inMemoryImages([camera(16), wrist], [(dataset.images as unknown as { pixels: Uint8Array[] }).pixels[0]!, wristPixels], 48) };
+    const r = await trainPolicy(both, { actionSpace: QUADRANTS, vision: { cameras: [camera(16), wrist], encoder: TINY }, epochs: 2, batchSize: 16, seed: 1 });
+    const { members } = await loadTfMembers(r.blob);
+    expect(members[0]!.encoders).toHaveLength(2);
+    disposeTfMembers(members);
+    const obs = samples.slice(0, 4).map((sm, i) => ({ state: states[i]!, image: sm.pixels, wrist: wristPixels.subarray(i * 64, (i + 1) * 64) }));
+    const out = Policy.fromBlob(r.blob).actBatch(obs);
+    expect(out.actions).toHaveLength(4);
+    expect(Policy.fromBlob(new Uint8Array(Array.from(r.blob))).actBatch(obs)).toEqual(out);
+    expect(() => Policy.fromBlob(r.blob).act({ state: states[0]!, image: samples[0]!.pixels })).toThrow(/"wrist" is missing/);
+  });
+
+  it("an image that cannot be read ends training with its error and no leaked tensors", async () => {
+    const { dataset } = blobDataset(32, 16, "quadrant", 4);
+    const broken = cachedImages([camera(16)], async (i) => (i === 5 ? new Uint8Array(7) : (dataset.images!.load(i, 0) as Uint8Array)), { maxBytes: 1 << 20 });
+    const before = tf.memory().numTensors;
+    await expect(trainPolicy({ ...dataset, images: broken }, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, epochs: 2, batchSize: 8 })).rejects.toThrow(/sample 5, camera "image": 7 bytes/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("rejects a dataset whose cameras differ from the config, and images without `vision`", async () => {
     const { dataset } = blobDataset(16, 16, "quadrant", 4);
     await expect(trainPolicy(dataset, { actionSpace: QUADRANTS, epochs: 1 })).rejects.toThrow(/has images but the training config has no `vision`/);

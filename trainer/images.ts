@@ -3,9 +3,9 @@
  * {@link ImageSource} for the decoded pixels of the samples in each batch. Two implementations:
  * - {@link inMemoryImages}: the pixels already decoded in one `Uint8Array` per camera (tests, benchmarks,
  *   and the worker, to which they travel as transferable buffers);
- * - {@link cachedImages}: any async loader (e.g. fetch a PNG from the blob store and decode it) behind a
- *   bounded LRU cache of decoded images, so an epoch over a dataset larger than memory decodes each
- *   image at most once per eviction instead of once per use.
+ * - {@link cachedImages}: any async, batched loader (e.g. the blob store's images of a batch of states,
+ *   decoded from PNG) behind a bounded LRU cache of decoded images, so an epoch over a dataset larger
+ *   than memory decodes each image at most once per eviction instead of once per use.
  *
  * Pixels are `H × W × C` row-major bytes (Gymnasium's `Box(0, 255, [H, W, C], uint8)`).
  *
@@ -20,6 +20,8 @@ export interface ImageSource {
   readonly cameras: readonly TCamera[];
   /** Decoded pixels of sample `index` from camera `camera` (`H × W × C` bytes). */
   load(index: number, camera: number): Uint8Array | Promise<Uint8Array>;
+  /** Optional: start reading these samples' images in one go (the trainer calls it before each batch). */
+  prefetch?(indices: ArrayLike<number>): Promise<void>;
 }
 
 /** Bytes of one image of `camera`. */
@@ -58,6 +60,7 @@ export function inMemoryImages(cameras: readonly TCamera[], pixels: readonly Uin
  */
 export async function materializeImages(source: ImageSource, n: number): Promise<InMemoryImageSource> {
   const pixels = source.cameras.map((c) => new Uint8Array(n * imageSize(c)));
+  await source.prefetch?.(Array.from({ length: n }, (_, i) => i));
   for (const [c, cam] of source.cameras.entries()) {
     const size = imageSize(cam);
     for (let i = 0; i < n; i++) {
@@ -70,59 +73,82 @@ export async function materializeImages(source: ImageSource, n: number): Promise
 }
 
 export interface CachedImageSource extends ImageSource {
-  /** Hits, misses (decodes) and the bytes held now. */
+  prefetch(indices: ArrayLike<number>): Promise<void>;
+  /** Hits, misses (samples decoded) and the bytes held now. */
   stats(): { hits: number; misses: number; bytes: number };
 }
 
+/** Every camera's pixels of one sample, by camera name. */
+export type SampleImages = Readonly<Record<string, Uint8Array>>;
+
 /**
- * A bounded decode cache in front of `decode` (least recently used evicted first; at most `maxBytes` of
- * decoded pixels held). Concurrent requests for the same image share one decode. A decoded image of the
- * wrong size is rejected with the sample and camera named.
+ * A bounded decode cache in front of `decode`, which reads and decodes the images of several samples in
+ * one call (e.g. the blob store's `observationImageLoader(stateIds)` mapped from sample indices). At most
+ * `maxBytes` of decoded pixels are held, least recently used evicted first. `prefetch(indices)` — called
+ * by the trainer before each batch — decodes all of a batch's misses in one call; concurrent requests for
+ * the same sample share one decode. A missing camera or a wrong-sized image is rejected with the sample
+ * and camera named.
  */
 export function cachedImages(
   cameras: readonly TCamera[],
-  decode: (index: number, camera: number) => Promise<Uint8Array>,
+  decode: (indices: readonly number[]) => Promise<readonly SampleImages[]>,
   options: { maxBytes: number },
 ): CachedImageSource {
-  const cache = new Map<string, Uint8Array>();
-  const pending = new Map<string, Promise<Uint8Array>>();
+  const cache = new Map<number, Uint8Array[]>();
+  const pending = new Map<number, Promise<Uint8Array[]>>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
+  const sizeOf = (px: readonly Uint8Array[]): number => px.reduce((a, p) => a + p.length, 0);
+  const check = (index: number, images: SampleImages | undefined): Uint8Array[] =>
+    cameras.map((cam) => {
+      const px = images?.[cam.name];
+      if (px === undefined) throw new Error(`image of sample ${index}, camera "${cam.name}": missing`);
+      if (px.length !== imageSize(cam)) throw new Error(`image of sample ${index}, camera "${cam.name}": ${px.length} bytes, expected ${imageSize(cam)}`);
+      return px;
+    });
+  const remember = (index: number, px: Uint8Array[]): void => {
+    const size = sizeOf(px);
+    if (size > options.maxBytes || cache.has(index)) return;
+    cache.set(index, px);
+    bytes += size;
+    for (const [k, v] of cache) {
+      if (bytes <= options.maxBytes) break;
+      cache.delete(k);
+      bytes -= sizeOf(v);
+    }
+  };
+  const fetchMany = (indices: readonly number[]): void => {
+    misses += indices.length;
+    const all = decode(indices);
+    indices.forEach((index, j) => {
+      const p = all.then((got) => check(index, got[j]));
+      pending.set(index, p);
+      p.then(
+        (px) => remember(index, px),
+        () => undefined,
+      ).finally(() => pending.delete(index));
+    });
+  };
+  const sample = async (index: number): Promise<Uint8Array[]> => {
+    const hit = cache.get(index);
+    if (hit !== undefined) {
+      hits++;
+      cache.delete(index); // re-insert: Map order is the recency order
+      cache.set(index, hit);
+      return hit;
+    }
+    if (!pending.has(index)) fetchMany([index]);
+    return pending.get(index) as Promise<Uint8Array[]>;
+  };
   return {
     cameras,
     async load(index: number, camera: number): Promise<Uint8Array> {
-      const key = `${camera}:${index}`;
-      const hit = cache.get(key);
-      if (hit !== undefined) {
-        hits++;
-        cache.delete(key); // re-insert: Map order is the recency order
-        cache.set(key, hit);
-        return hit;
-      }
-      const inFlight = pending.get(key);
-      if (inFlight !== undefined) return inFlight;
-      misses++;
-      const p = decode(index, camera).then((px) => {
-        const want = imageSize(cameras[camera] as TCamera);
-        if (px.length !== want) throw new Error(`image of sample ${index}, camera "${cameras[camera]?.name}": ${px.length} bytes, expected ${want}`);
-        if (px.length <= options.maxBytes) {
-          cache.set(key, px);
-          bytes += px.length;
-          for (const [k, v] of cache) {
-            if (bytes <= options.maxBytes) break;
-            cache.delete(k);
-            bytes -= v.length;
-          }
-        }
-        return px;
-      });
-      pending.set(key, p);
-      try {
-        return await p;
-      } finally {
-        pending.delete(key);
-      }
+      return (await sample(index))[camera] as Uint8Array;
+    },
+    async prefetch(indices: ArrayLike<number>): Promise<void> {
+      const missing = [...new Set(Array.from(indices))].filter((i) => !cache.has(i) && !pending.has(i));
+      if (missing.length > 0) fetchMany(missing);
     },
     stats: () => ({ hits, misses, bytes }),
   };

@@ -179,6 +179,7 @@ export async function trainPolicy(
     const pixelBatch = async (samples: ArrayLike<number>, shift: number): Promise<tf.Tensor4D[]> => {
       if (images === null) return [];
       // Every camera read before any upload: a failed read leaves no tensor behind.
+      await images.prefetch?.(samples);
       const host: Int32Array[] = [];
       for (const c of images.cameras.keys()) host.push(await loadImageBatch(images, c, samples, shift, shiftRng));
       return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));

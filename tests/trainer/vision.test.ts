@@ -264,7 +264,7 @@ describe("image policies", () => {
 
   it("an image that cannot be read ends training with its error and no leaked tensors", async () => {
     const { dataset } = blobDataset(32, 16, "quadrant", 4);
-    const broken = cachedImages([camera(16)], async (i) => (i === 5 ? new Uint8Array(7) : (dataset.images!.load(i, 0) as Uint8Array)), { maxBytes: 1 << 20 });
+    const broken = cachedImages([camera(16)], async (ids) => ids.map((i) => ({ image: i === 5 ? new Uint8Array(7) : (dataset.images!.load(i, 0) as Uint8Array) })), { maxBytes: 1 << 20 });
     const before = tf.memory().numTensors;
     await expect(trainPolicy({ ...dataset, images: broken }, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, epochs: 2, batchSize: 8 })).rejects.toThrow(/sample 5, camera "image": 7 bytes/);
     expect(tf.memory().numTensors).toBe(before);
@@ -290,30 +290,32 @@ describe("image sources", () => {
     expect(() => makeImageDataset([{ state: [0], image: new Uint8Array(3) }], [0], [camera(16)], 1)).toThrow(/"image" has 3 values/);
   });
 
-  it("the decode cache is bounded (LRU), shares concurrent decodes and names a wrong-sized image", async () => {
+  it("the decode cache is bounded (LRU), reads a batch's misses in one call, shares concurrent decodes and names bad images", async () => {
     const cam = camera(8);
     const size = 8 * 8 * 3;
-    const decoded: number[] = [];
+    const calls: number[][] = [];
     const source = cachedImages(
       [cam],
-      async (i) => {
-        decoded.push(i);
+      async (ids) => {
+        calls.push([...ids]);
         await new Promise((r) => setTimeout(r, 1));
-        return i === 99 ? new Uint8Array(5) : new Uint8Array(size).fill(i);
+        return ids.map((i): Record<string, Uint8Array> => (i === 98 ? {} : { image: i === 99 ? new Uint8Array(5) : new Uint8Array(size).fill(i) }));
       },
       { maxBytes: 3 * size },
     );
     await Promise.all([source.load(0, 0), source.load(0, 0)]);
-    expect(decoded).toEqual([0]);
-    for (const i of [1, 2, 3]) await source.load(i, 0); // 0 is evicted (least recently used)
+    expect(calls).toEqual([[0]]);
+    await source.prefetch([1, 2, 3, 2]);
+    for (const i of [1, 2, 3]) expect((await source.load(i, 0))[0]).toBe(i); // one call for the batch; 0 is evicted
+    expect(calls).toEqual([[0], [1, 2, 3]]);
     expect(source.stats().bytes).toBe(3 * size);
     await source.load(3, 0);
-    expect(source.stats().hits).toBe(1);
     await source.load(0, 0);
-    expect(decoded).toEqual([0, 1, 2, 3, 0]);
-    expect((await source.load(2, 0))[0]).toBe(2);
+    expect(calls).toEqual([[0], [1, 2, 3], [0]]);
+    expect(source.stats().misses).toBe(5);
     await expect(source.load(99, 0)).rejects.toThrow(/sample 99, camera "image": 5 bytes, expected 192/);
-    const all = await materializeImages(cachedImages([cam], async (i) => new Uint8Array(size).fill(i + 1), { maxBytes: size }), 4);
+    await expect(source.load(98, 0)).rejects.toThrow(/sample 98, camera "image": missing/);
+    const all = await materializeImages(cachedImages([cam], async (ids) => ids.map((i) => ({ image: new Uint8Array(size).fill(i + 1) })), { maxBytes: size }), 4);
     expect(Array.from(all.pixels[0]!.filter((_, j) => j % size === 0))).toEqual([1, 2, 3, 4]);
   });
 });

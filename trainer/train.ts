@@ -76,6 +76,7 @@ export async function trainPolicy(
   }
   if (dataset.n < 2) throw new Error("training needs at least 2 samples");
   const images = checkImages(dataset, config.vision);
+  if (dataset.obsDim === 0 && images === null) throw new Error("a state-only policy needs observations with at least one element");
 
   // ---- model: fresh or warm-started ----
   let spec: TPolicySpec;

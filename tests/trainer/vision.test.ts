@@ -195,6 +195,7 @@ describe("image policies", () => {
     expect(() => policy.act({ state: [0] })).toThrow(/"image" is missing/);
     expect(() => policy.act({ state: [0], image: new Uint8Array(10) })).toThrow(/"image" has 10 values, expected 24×24×3/);
     expect(() => policy.act([0.5])).toThrow(/not a Dict/);
+    expect(() => policy.act({ image: new Uint8Array(24 * 24 * 3) })).toThrow(/"state" is missing/);
     // Nested [H][W][C] arrays work like flat bytes.
     const { samples, states } = blobDataset(1, 24, "quadrant", 5);
     const flat = samples[0]!.pixels;
@@ -260,6 +261,19 @@ describe("image policies", () => {
     expect(out.actions).toHaveLength(4);
     expect(Policy.fromBlob(new Uint8Array(Array.from(r.blob))).actBatch(obs)).toEqual(out);
     expect(() => Policy.fromBlob(r.blob).act({ state: states[0]!, image: samples[0]!.pixels })).toThrow(/"wrist" is missing/);
+  });
+
+  it("camera-only policies (no state vector, as a Dict space without `state`) train and act", async () => {
+    const { dataset, samples } = blobDataset(48, 16, "quadrant", 13);
+    const before = tf.memory().numTensors;
+    const r = await trainPolicy({ ...dataset, obsDim: 0, observations: new Float32Array(0) }, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, epochs: 2, batchSize: 16, seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.spec.obsDim).toBe(0);
+    const policy = Policy.fromBlob(r.blob);
+    const out = policy.actBatch(samples.slice(0, 3).map((sm) => ({ image: sm.pixels })));
+    expect(out.actions).toHaveLength(3);
+    expect(policy.act({ image: samples[0]!.pixels })).toEqual(policy.act({ image: samples[0]!.pixels, state: [] }));
+    await expect(trainPolicy({ ...dataset, obsDim: 0, observations: new Float32Array(0), images: undefined }, { actionSpace: QUADRANTS, epochs: 1 })).rejects.toThrow(/at least one element/);
   });
 
   it("an image that cannot be read ends training with its error and no leaked tensors", async () => {

@@ -7,8 +7,16 @@
  *    on every backend of the selection chain that this machine has (tfjs-node-gpu, WebGPU on a real
  *    adapter, tfjs-node, wasm with the MatMul fix, wasm with the stock kernels, pure-JS cpu). Steady
  *    state: the first epoch is a warm-up and not counted.
+ *    - the image policy's ConvNet (default encoder: 32-32-32 channels, two stride-2 layers, spatial
+ *      softmax, 64 features, fused with a 1-D state, categorical head) on 64×64×3 images at batch 64,
+ *      random shift on — pixels read per batch from memory, as from the decode cache (not on the pure-JS
+ *      cpu backend nor with the stock wasm MatMul: minutes per step, nothing to learn from it).
  * 2. Retrain time on 10,000 CarTrack-v0 expert samples with the default policy (Gaussian head,
  *    64→64) and the DAgger benchmark's training settings.
+ *
+ * Options (for scripts/gpu-check.sh): `--backends webgpu,wasm` runs only those selection-chain
+ * backends (wasm = with the MatMul fix), `--no-retrain` skips part 2, `--out <name>` saves
+ * bench/results/<name>.{json,md} instead of trainer.*.
  *
  * Prints a markdown table and saves bench/results/trainer.json + trainer.md (machine, backend, date).
  */
@@ -22,6 +30,8 @@ import { rollout } from "../trainer/rollout";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { trainPolicy } from "../trainer/train";
 import { saveResults } from "./lib/results";
+import { inMemoryImages } from "../trainer/images";
+import type { TCamera } from "../trainer/policy/spec";
 
 interface Row {
   [key: string]: string | number | null;
@@ -80,6 +90,38 @@ async function throughput(
   return { samplesPerSec: (ds.n * measuredEpochs) / (ms / 1000), msPerStep: ms / steps };
 }
 
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+const onlyBackends = arg("--backends")?.split(",");
+const retrain = !process.argv.includes("--no-retrain");
+const outName = arg("--out") ?? "trainer";
+
+/** `n` random 64×64×3 images (the pixels' content does not change the arithmetic) with a 1-D state. */
+function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; camera: TCamera } {
+  const rng = mulberry32(seed);
+  const camera: TCamera = { name: "image", shape: [size, size, 3] };
+  const pixels = new Uint8Array(n * size * size * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(rng() * 256);
+  const observations = Float32Array.from({ length: n }, () => rng());
+  const actions = Float32Array.from({ length: n }, () => Math.floor(rng() * 4));
+  return { ds: { n, obsDim: 1, actDim: 1, observations, actions, images: inMemoryImages([camera], [pixels], n) }, camera };
+}
+
+/** Steady-state samples/s of the ConvNet image policy (epochs after the first). */
+async function convThroughput(name: TrainerBackendName, detail: string, n: number, batch: number, epochs: number): Promise<{ samplesPerSec: number; msPerStep: number }> {
+  const { ds, camera } = syntheticImages(n, 64, 5);
+  const marks: number[] = [];
+  await trainPolicy(
+    ds,
+    { actionSpace: { type: "discrete", n: 4 }, vision: { cameras: [camera] }, epochs, patience: 1000, batchSize: batch, validationSplit: 0, seed: 1 },
+    { backend: backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail }), onProgress: (p) => marks.push(p.elapsedMs) },
+  );
+  const ms = (marks[marks.length - 1] as number) - (marks[0] as number);
+  return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)) };
+}
+
 interface Variant {
   readonly name: TrainerBackendName;
   readonly label: string;
@@ -101,7 +143,8 @@ async function main(): Promise<void> {
   const large = synthetic(4096 * 2, 64, 8, 2);
   const largeOneStep = synthetic(4096, 64, 8, 3);
   let wasmDetail = "";
-  for (const v of VARIANTS) {
+  const variants = VARIANTS.filter((v) => onlyBackends === undefined || (onlyBackends.includes(v.name) && v.matMulFix !== false));
+  for (const v of variants) {
     const loaded = await loadBackend(v.name, v.matMulFix === undefined ? {} : { wasmMatMulFix: v.matMulFix });
     if (!loaded.attempt.ok) {
       log(`${v.label}: not available — ${loaded.attempt.reason}`);
@@ -120,6 +163,13 @@ async function main(): Promise<void> {
     if (v.large === "skip") {
       rows.push({ backend: v.label, benchmark: "MLP 64→1024→1024→8", batch: 4096, samplesPerSec: null, msPerStep: null, seconds: null, note: "skipped: pure-JS cpu would take minutes per step" });
       continue;
+    }
+    if (v.matMulFix !== false) {
+      // GPUs get more steps (they are fast, and their first steps compile shaders).
+      const gpu = v.name === "webgpu" || v.name === "tensorflow-gpu";
+      const c = await convThroughput(v.name, loaded.detail, gpu ? 64 * 32 : 64 * 4, 64, 3);
+      log(`  ConvNet 64×64×3 @64: ${c.samplesPerSec.toFixed(1)} samples/s`);
+      rows.push({ backend: v.label, benchmark: "ConvNet 64×64×3 (32-32-32, spatial softmax) + state", batch: 64, samplesPerSec: c.samplesPerSec, msPerStep: c.msPerStep, seconds: null, note: `${loaded.detail}; random shift 4 px` });
     }
     const oneStep = v.large === "one-step";
     const l = await throughput(v.name, loaded.detail, oneStep ? largeOneStep : large, 8, [1024, 1024], 4096, oneStep ? 2 : 3);
@@ -144,7 +194,7 @@ async function main(): Promise<void> {
     { label: "default settings (≤200 epochs, patience 10, batch 256, lr 2e-3)", config: {} },
     { label: "DAgger bench settings (≤100 epochs, patience 10, lr 2e-3)", config: QUICK_TRAINING },
   ];
-  for (const be of ["wasm", "cpu"] as const) {
+  for (const be of retrain ? (["wasm", "cpu"] as const) : []) {
     const loaded = await loadBackend(be, { wasmMatMulFix: true });
     if (!loaded.attempt.ok) continue;
     for (const { label, config } of retrainSettings) {
@@ -166,7 +216,14 @@ async function main(): Promise<void> {
     }
   }
 
-  const md = saveResults("trainer", {
+  const wasmConv = rows.find((r) => r.backend === "wasm + MatMul fix" && r.benchmark.startsWith("ConvNet"))?.samplesPerSec ?? null;
+  const gpuConv = rows.find((r) => r.backend === "webgpu" && r.benchmark.startsWith("ConvNet"))?.samplesPerSec ?? null;
+  const gpuLine =
+    gpuConv === null || wasmConv === null
+      ? "ConvNet on WebGPU: UNMEASURED — no GPU adapter on this machine (run scripts/gpu-check.sh where an NVIDIA GPU is lent)."
+      : `ConvNet on WebGPU: ${(gpuConv / wasmConv).toFixed(1)}× wasm (goal ≥ 10×): ${gpuConv / wasmConv >= 10 ? "met" : "MISSED"} (same machine, same run).`;
+  log(gpuLine);
+  const md = saveResults(outName, {
     title: "Trainer throughput per backend and retrain time",
     rows,
     columns: [
@@ -180,11 +237,13 @@ async function main(): Promise<void> {
     ],
     notes: [
       "samples/s: steady state of trainPolicy (custom Adam, on-device shuffling), first epoch not counted; categorical head (softmax cross-entropy).",
-      "Goals: wasm ≥ 25k samples/s for 8→256→256→3 at batch 256; retrain on 10k samples ≤ 15 s on CPU.",
+      "Goals: wasm ≥ 25k samples/s for 8→256→256→3 at batch 256; retrain on 10k samples ≤ 15 s on CPU; ConvNet 64×64×3 at batch 64: reported on wasm, ≥ 10× that on WebGPU where a GPU is lent.",
+      gpuLine,
+      "ConvNet on wasm: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter; both conv gradients run as forward convolutions (trainer/policy/vision-tf.ts).",
       "The machine is shared with other work (see load in the header): timings vary by ±30% between runs.",
       `tfjs ${tf.version.tfjs}; wasm files loaded from node_modules; ${wasmDetail}`,
     ],
-    extra: { backends: VARIANTS.map((v) => v.label) },
+    extra: { backends: variants.map((v) => v.label), convnetWebgpuOverWasm: gpuConv !== null && wasmConv !== null ? gpuConv / wasmConv : null },
   });
   process.stdout.write(`${md}\n`);
 }

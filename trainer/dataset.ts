@@ -2,9 +2,12 @@
  * Training data as flat typed arrays: `observations` is `[n × obsDim]` and `actions` `[n × actDim]`
  * row-major (a discrete action is one integer-valued element). Flat arrays cross a worker boundary
  * without copying (transferable) and upload to a tensor in one call.
+ * Image observations: `observations` holds the state vectors, and `images` gives each sample's pixels
+ * per camera on demand (see images.ts); the helpers below handle state-only datasets.
  *
  * Browser-safe.
  */
+import type { ImageSource } from "./images";
 
 export interface Dataset {
   readonly n: number;
@@ -14,6 +17,8 @@ export interface Dataset {
   readonly observations: Float32Array;
   /** `[n × actDim]` */
   readonly actions: Float32Array;
+  /** Image policies: the pixels of sample `i` (same order as the rows above). */
+  readonly images?: ImageSource;
 }
 
 /** Builds a dataset from per-sample arrays; a number action counts as a 1-element vector. */

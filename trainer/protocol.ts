@@ -12,7 +12,7 @@
  * travel as transferable buffers.
  */
 import { z } from "zod";
-import { ZActionSpace, ZHeadConfig, ZNetworkConfig, ZPolicySpec } from "./policy/spec";
+import { ZActionSpace, ZHeadConfig, ZNetworkConfig, ZPolicySpec, ZVision } from "./policy/spec";
 import { ZReinforceOptions, ZReinforceProgress } from "./rl/options";
 
 export const ZTrainConfig = z.object({
@@ -39,6 +39,14 @@ export const ZTrainConfig = z.object({
   /** Stop (keeping the best weights) after this much training time. */
   maxTrainMs: z.number().positive().optional(),
   envId: z.string().optional(),
+  /** Image observations: the cameras and their ConvNet encoder (the dataset then carries `images`). */
+  vision: ZVision.optional(),
+  /**
+   * Random-shift augmentation of training images (DrQ; Diffusion Policy's random crop): each image moves
+   * by up to this many pixels with its border replicated. On (4) by default; 0 turns it off. Validation
+   * images are never shifted.
+   */
+  randomShift: z.number().int().min(0).max(32).default(4),
 });
 export type TTrainConfig = z.output<typeof ZTrainConfig>;
 export type TTrainConfigInput = z.input<typeof ZTrainConfig>;
@@ -49,10 +57,12 @@ const ZBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: "
 export const ZDatasetMessage = z
   .object({
     n: z.number().int().min(1),
-    obsDim: z.number().int().min(1),
+    obsDim: z.number().int().min(0),
     actDim: z.number().int().min(1),
     observations: ZFloat32Array,
     actions: ZFloat32Array,
+    /** Image datasets: `[n × H × W × C]` decoded bytes per camera of `config.vision` (transferable). */
+    pixels: z.array(ZBytes).max(8).optional(),
   })
   .refine((d) => d.observations.length === d.n * d.obsDim && d.actions.length === d.n * d.actDim, {
     message: "observations/actions lengths do not match n × obsDim / n × actDim",

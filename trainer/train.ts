@@ -9,27 +9,33 @@
  *   online-bootstrap weight per sample (Oza & Russell), which matches training on a bootstrap resample;
  * - early stopping on a held-out split keeps the best epoch's weights;
  * - no host sync per batch: the epoch loss is accumulated on the device and read once per epoch;
- * - the loop yields to the event loop at least every `yieldEveryMs`, so a worker sees `cancel`.
+ * - the loop yields to the event loop at least every `yieldEveryMs`, so a worker sees `cancel`;
+ * - image policies (`config.vision`): states and targets stay on the device as above, but pixels do not
+ *   (a 64×64×3 image is 12 KiB as bytes, 48 KiB as a float tensor): each batch's images are read from
+ *   `dataset.images` (a bounded decode cache in front of the blob store, or memory), randomly shifted
+ *   (DrQ) on the host, uploaded as integers and scaled to [0, 1] in the graph (vision-tf.ts).
  *
  * Node only (it selects the backend); the policy it produces loads anywhere (policy/).
  */
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend, type BackendInfo } from "./backend";
 import type { Dataset } from "./dataset";
+import { loadImageBatch, type ImageSource } from "./images";
 import { TrainingCancelledError } from "./errors";
 import { FastAdam } from "./optim/adam";
 import { computeNormalization, normalizeActions, normalizeObservations } from "./policy/normalize";
-import { actionDim, defaultHead, type TPolicySpec } from "./policy/spec";
+import { actionDim, defaultHead, headInputDim, type TPolicySpec } from "./policy/spec";
 import {
   createTfMembers,
   disposeTfMembers,
   loadTfMembers,
+  memberInputs,
   serializeTfMembers,
   trainableVariables,
   type TfMember,
 } from "./policy/tf-members";
 import { createHead, type PolicyHead } from "./policy/heads";
-import { ZTrainConfig, type TTrainConfigInput, type TTrainProgress, type TTrainResult } from "./protocol";
+import { ZTrainConfig, type TTrainConfig, type TTrainConfigInput, type TTrainProgress, type TTrainResult } from "./protocol";
 import { mulberry32, permutation, poisson1, subSeed } from "./random";
 
 export interface TrainHooks {
@@ -69,6 +75,8 @@ export async function trainPolicy(
     throw new Error(`dataset actions have ${dataset.actDim} element(s), the action space needs ${actionDim(space)}`);
   }
   if (dataset.n < 2) throw new Error("training needs at least 2 samples");
+  const images = checkImages(dataset, config.vision);
+  if (dataset.obsDim === 0 && images === null) throw new Error("a state-only policy needs observations with at least one element");
 
   // ---- model: fresh or warm-started ----
   let spec: TPolicySpec;
@@ -78,13 +86,13 @@ export async function trainPolicy(
     const loaded = await loadTfMembers(hooks.warmStart);
     spec = loaded.spec;
     members = loaded.members;
-    const wanted = { obsDim: dataset.obsDim, actionSpace: space, head: headConfig, network: config.network, ensembleSize: config.ensembleSize };
-    const have = { obsDim: spec.obsDim, actionSpace: spec.actionSpace, head: spec.head, network: spec.network, ensembleSize: spec.ensembleSize };
+    const wanted = { obsDim: dataset.obsDim, actionSpace: space, head: headConfig, network: config.network, ensembleSize: config.ensembleSize, vision: config.vision };
+    const have = { obsDim: spec.obsDim, actionSpace: spec.actionSpace, head: spec.head, network: spec.network, ensembleSize: spec.ensembleSize, vision: spec.vision };
     if (JSON.stringify(wanted) !== JSON.stringify(have)) {
       disposeTfMembers(members);
       throw new Error(`warm start: the blob's policy (${JSON.stringify(have)}) differs from the requested one (${JSON.stringify(wanted)})`);
     }
-    head = createHead(spec.obsDim, spec.actionSpace, spec.head);
+    head = createHead(headInputDim(spec), spec.actionSpace, spec.head);
   } else {
     spec = {
       obsDim: dataset.obsDim,
@@ -94,6 +102,7 @@ export async function trainPolicy(
       ensembleSize: config.ensembleSize,
       normalization: computeNormalization(dataset, space),
       ...(config.envId === undefined ? {} : { envId: config.envId }),
+      ...(config.vision === undefined ? {} : { vision: config.vision }),
     };
     ({ head, members } = createTfMembers(spec, config.seed));
   }
@@ -136,15 +145,18 @@ export async function trainPolicy(
     optimizer = new FastAdam({ learningRate: config.learningRate });
     const vars = trainableVariables(members);
 
-    /** Mean over members of each member's (bootstrap-weighted) mean NLL. */
-    const batchLoss = (x: tf.Tensor2D, t: tf.Tensor2D, w: tf.Tensor2D | null, noiseSeed?: number): tf.Scalar =>
+    /**
+     * Mean over members of each member's (bootstrap-weighted) mean NLL. `pixels[c]`: camera c's
+     * `[b, H, W, C]` images of the batch (image policies).
+     */
+    const batchLoss = (x: tf.Tensor2D, t: tf.Tensor2D, w: tf.Tensor2D | null, noiseSeed?: number, pixels: readonly tf.Tensor4D[] = []): tf.Scalar =>
       tf.tidy(() => {
         const b = x.shape[0];
         let total: tf.Tensor | null = null;
         members.forEach((member, m) => {
           const nll = head.nll({
             tf,
-            obs: x,
+            obs: memberInputs(spec, member, x, pixels),
             targets: t,
             forward: (i, input) => (member.nets[i] as tf.Sequential).apply(input) as tf.Tensor2D,
             extras: member.extras as unknown as ReadonlyMap<string, tf.Tensor1D>,
@@ -163,16 +175,35 @@ export async function trainPolicy(
 
     // Heads with a stochastic loss (cvae, diffusion) see the same noise at every validation pass.
     const valNoiseSeed = subSeed(config.seed, 3) % 1_000_000;
+    // Image batches: sample indices of dataset rows; pixels come from `images` (see checkImages).
+    const shiftRng = mulberry32(subSeed(config.seed, 5));
+    const pixelBatch = async (samples: ArrayLike<number>, shift: number): Promise<tf.Tensor4D[]> => {
+      if (images === null) return [];
+      // Every camera read before any upload: a failed read leaves no tensor behind.
+      await images.prefetch?.(samples);
+      const host: Int32Array[] = [];
+      for (const c of images.cameras.keys()) host.push(await loadImageBatch(images, c, samples, shift, shiftRng));
+      return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));
+    };
     const valLossOf = async (): Promise<number | null> => {
       if (xVal === null || tVal === null) return null;
-      const chunk = 4096;
+      // Image batches are memory-bound on the host side and in conv activations: smaller chunks.
+      const chunk = images === null ? 4096 : Math.max(config.batchSize, 64);
       let sum: tf.Tensor = tf.scalar(0);
       for (let s = 0; s < nVal; s += chunk) {
         const size = Math.min(chunk, nVal - s);
+        let pixels: tf.Tensor4D[];
+        try {
+          pixels = await pixelBatch(order.subarray(nTrain + s, nTrain + s + size), 0);
+        } catch (err) {
+          sum.dispose();
+          throw err;
+        }
         const next = tf.tidy(() => {
-          const l = batchLoss(tf.slice(xVal, [s, 0], [size, obsDim]) as tf.Tensor2D, tf.slice(tVal, [s, 0], [size, tDim]) as tf.Tensor2D, null, valNoiseSeed + s);
+          const l = batchLoss(tf.slice(xVal, [s, 0], [size, obsDim]) as tf.Tensor2D, tf.slice(tVal, [s, 0], [size, tDim]) as tf.Tensor2D, null, valNoiseSeed + s, pixels);
           return tf.add(sum, tf.mul(l, size));
         });
+        tf.dispose(pixels);
         sum.dispose();
         sum = next;
       }
@@ -208,7 +239,8 @@ export async function trainPolicy(
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const tEpoch = performance.now();
       if (config.learningRateSchedule === "cosine") optimizer.setLearningRate(cosineLearningRate(config.learningRate, epoch, config.epochs));
-      const idx = tf.tensor1d(permutation(nTrain, epochRng), "int32");
+      const perm = permutation(nTrain, epochRng);
+      const idx = tf.tensor1d(perm, "int32");
       const xs = tf.gather(xTrain, idx);
       const ts = tf.gather(tTrain, idx);
       const ws = tf.gather(wTrain, idx);
@@ -218,6 +250,17 @@ export async function trainPolicy(
         const size = Math.min(bs, nTrain - s);
         // Fresh, seeded noise for heads with a stochastic loss: a seeded run is reproducible.
         const noiseSeed = subSeed(config.seed, 4, epoch, s) % 1_000_000_007;
+        let pixels: tf.Tensor4D[] = [];
+        if (images !== null) {
+          const samples = new Int32Array(size);
+          for (let j = 0; j < size; j++) samples[j] = order[perm[s + j] as number] as number;
+          try {
+            pixels = await pixelBatch(samples, config.randomShift);
+          } catch (err) {
+            tf.dispose([xs, ts, ws, lossSum]); // an unreadable image ends the run without leaking the epoch's tensors
+            throw err;
+          }
+        }
         const cost = optimizer.minimize(
           () =>
             batchLoss(
@@ -225,10 +268,12 @@ export async function trainPolicy(
               tf.slice(ts, [s, 0], [size, tDim]) as tf.Tensor2D,
               tf.slice(ws, [s, 0], [size, M]) as tf.Tensor2D,
               noiseSeed,
+              pixels,
             ),
           true,
           vars,
         ) as unknown as tf.Scalar;
+        tf.dispose(pixels);
         const next = tf.tidy(() => tf.add(lossSum, tf.mul(cost, size)));
         cost.dispose();
         lossSum.dispose();
@@ -295,6 +340,7 @@ export async function trainPolicy(
       bestEpoch,
       bestValLoss,
       warmStarted: hooks.warmStart !== undefined,
+      ...(images === null ? {} : { randomShift: config.randomShift }),
     });
     const serializeMs = performance.now() - tSer;
     return {
@@ -320,4 +366,18 @@ export async function trainPolicy(
     optimizer?.dispose();
     disposeTfMembers(members);
   }
+}
+
+/** The dataset's image source when the config asks for images (checked against its cameras), else null. */
+function checkImages(dataset: Dataset, vision: TTrainConfig["vision"]): ImageSource | null {
+  if (vision === undefined) {
+    if (dataset.images !== undefined) throw new Error("the dataset has images but the training config has no `vision` (cameras and encoder)");
+    return null;
+  }
+  const images = dataset.images;
+  if (images === undefined) throw new Error("the training config has `vision` but the dataset carries no images");
+  const want = vision.cameras.map((c) => `${c.name} ${c.shape.join("×")}`).join(", ");
+  const have = images.cameras.map((c) => `${c.name} ${c.shape.join("×")}`).join(", ");
+  if (want !== have) throw new Error(`the dataset's cameras (${have}) differ from the policy's (${want})`);
+  return images;
 }

@@ -68,6 +68,23 @@ export function goalsSection(): string[] {
       lines.push(`| bench:ingest | ≥ 20,000 steps/s through the ${String(r.path)}, PostgreSQL | ${num(r.stepsPerSecond)} steps/s | ${mark(num(r.stepsPerSecond) >= 20_000)} | ${ingest.date} |`);
     }
   }
+  // Issue 18: ConvNet training throughput on wasm (reported), and on WebGPU ≥ 10× wasm where a GPU is lent.
+  const convnet = (saved: { rows: Row[] } | null, backend: string): Row | undefined =>
+    saved?.rows.find((r) => r.backend === backend && String(r.benchmark).startsWith("ConvNet") && typeof r.samplesPerSec === "number");
+  const trainer = rows("trainer");
+  const wasmConv = convnet(trainer, "wasm + MatMul fix");
+  if (trainer && wasmConv) {
+    lines.push(`| bench:trainer | ConvNet 64×64×3 at batch 64 on wasm: reported | ${num(wasmConv.samplesPerSec).toFixed(1)} samples/s | reported | ${trainer.date} |`);
+  }
+  const gpu = rows("trainer-gpu");
+  const gpuConv = convnet(gpu, "webgpu");
+  const gpuWasm = convnet(gpu, "wasm + MatMul fix");
+  if (gpu && gpuConv && gpuWasm) {
+    const ratio = num(gpuConv.samplesPerSec) / num(gpuWasm.samplesPerSec);
+    lines.push(`| bench:trainer | ConvNet 64×64×3 at batch 64 on WebGPU ≥ 10× wasm (same GPU machine) | ${ratio.toFixed(1)}× (${num(gpuConv.samplesPerSec).toFixed(0)} vs ${num(gpuWasm.samplesPerSec).toFixed(1)} samples/s) | ${mark(ratio >= 10)} | ${gpu.date} |`);
+  } else {
+    lines.push("| bench:trainer | ConvNet 64×64×3 at batch 64 on WebGPU ≥ 10× wasm (where a GPU is lent) | unmeasured: no GPU lent yet — run scripts/gpu-check.sh | not run | — |");
+  }
   const efficacyFile = path.join(RESULTS_DIR, "efficacy.json");
   if (fs.existsSync(efficacyFile)) {
     const saved = JSON.parse(fs.readFileSync(efficacyFile, "utf8")) as { date: string; settings?: { quick?: boolean }; goals?: Array<{ goal: string; measured: string; mark: string }> };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Policy } from "../../trainer/policy/policy";
 import { trainPolicy } from "../../trainer/train";
 import { BOX1, bimodalDataset, testBackend } from "./helpers";
+import { blobDataset, camera, dictObservations } from "./vision-helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -48,6 +49,7 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
   let page: Page;
   let blob: Uint8Array;
   let generative: Array<{ kind: string; blob: Uint8Array; nets: number }>;
+  let visual: Uint8Array;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -57,6 +59,17 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
       { kind: "cvae", nets: 3, blob: (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "cvae", prior: "learned" }, epochs: 3, seed: 1 })).blob },
       { kind: "diffusion", nets: 1, blob: (await trainPolicy(bimodalDataset(300), { actionSpace: BOX1, head: { kind: "diffusion" }, epochs: 3, seed: 1 })).blob },
     ];
+    // An image policy: ConvNet encoder (spatial softmax) + state → Gaussian head, two members.
+    visual = (
+      await trainPolicy(blobDataset(64, 16, "x", 1).dataset, {
+        actionSpace: BOX1,
+        vision: { cameras: [camera(16)], encoder: { channels: [8, 8], featureDim: 16 } },
+        ensembleSize: 2,
+        epochs: 2,
+        batchSize: 16,
+        seed: 1,
+      })
+    ).blob;
     const entry = `
       import * as tf from "@tensorflow/tfjs";
       import * as P from "./trainer/policy/index";
@@ -80,6 +93,18 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
         const nets = members[0].nets.length;
         members.forEach((m) => m.nets.forEach((n) => n.dispose()));
         return { actions: js.actions, spread: Array.from(js.spread), nets };
+      }
+      export async function runVisual(base64, probe) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const policy = P.Policy.fromBlob(bytes);
+        const obs = probe.map((o) => ({ state: o.state, image: Uint8Array.from(o.image) }));
+        const det = policy.actBatch(obs);
+        const sampled = policy.act(obs[0], { deterministic: false, rng: (() => { let s = 7; return () => (s = (s * 16807) % 2147483647) / 2147483647; })() });
+        await tf.setBackend("cpu");
+        const { members } = await loadTfMembers(bytes);
+        const encoders = members[0].encoders.length;
+        members.forEach((m) => { m.nets.forEach((n) => n.dispose()); m.encoders.forEach((e) => { e.conv.dispose(); e.projection.dispose(); }); });
+        return { actions: det.actions, uncertainty: Array.from(det.uncertainty), sampled: sampled.action, encoders };
       }`;
     const bundle = await build({
       stdin: { contents: entry, resolveDir: repoRoot, loader: "ts" },
@@ -131,5 +156,23 @@ describe.skipIf(!haveChromium)("policy blob in Chromium", () => {
       out.spread.forEach((v, i) => expect(v).toBeCloseTo(node.spread[i] as number, 6));
       expect(out.nets, g.kind).toBe(g.nets);
     }
+  });
+
+  it("an image policy (ConvNet + state, ensemble) acts in Chromium exactly as in Node", async () => {
+    const { samples, states } = blobDataset(4, 16, "x", 42);
+    const probe = dictObservations(samples, states).map((o) => ({ state: o.state, image: Array.from(o.image) }));
+    const out = (await page.evaluate(
+      ([b, p]) => (window as unknown as { CorrectivePolicy: { runVisual(b: string, p: unknown): Promise<unknown> } }).CorrectivePolicy.runVisual(b, p),
+      [Buffer.from(visual).toString("base64"), probe] as const,
+    )) as { actions: number[][]; uncertainty: number[]; sampled: number[]; encoders: number };
+    expect(errors).toEqual([]);
+    const policy = Policy.fromBlob(visual);
+    const node = policy.actBatch(dictObservations(samples, states));
+    expect(out.actions).toEqual(node.actions);
+    expect(out.uncertainty).toEqual(Array.from(node.uncertainty));
+    let s = 7;
+    const rng = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    expect(out.sampled).toEqual(policy.act({ state: states[0]!, image: samples[0]!.pixels }, { deterministic: false, rng }).action);
+    expect(out.encoders).toBe(1);
   });
 });

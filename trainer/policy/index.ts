@@ -8,8 +8,10 @@
  *   const policy = Policy.fromBlob(bytes);
  *   const { action, uncertainty } = policy.act(observation, { deterministic: true });
  *   const batch = policy.actBatch(observations);     // { actions, uncertainty, spread }
+ *   // Image policies (spec.vision) take Dict observations: { state: [...], <camera>: H×W×C bytes }
+ *   policy.act({ state: [speed], image: pixels });
  */
-export { Policy, type ActOptions, type PolicyAction, type PolicyBatch } from "./policy";
+export { Policy, type ActOptions, type DictObservation, type ObservationInput, type PolicyAction, type PolicyBatch } from "./policy";
 export {
   POLICY_BLOB_MAGIC,
   POLICY_BLOB_MIME,
@@ -22,19 +24,26 @@ export {
 } from "./blob";
 export {
   ZActionSpace,
+  ZCamera,
+  ZConvEncoder,
   ZHeadConfig,
   ZNetworkConfig,
   ZNormalization,
   ZPolicySpec,
+  ZVision,
   actionDim,
   checkHeadFits,
   defaultHead,
   type TActionSpace,
+  type TCamera,
+  type TConvEncoder,
   type THeadConfig,
   type THeadKind,
   type TNetworkConfig,
   type TNormalization,
   type TPolicySpec,
+  type TVision,
 } from "./spec";
 export { createHead, type PolicyHead } from "./heads";
 export { DenseStack, denseStackFromArtifacts, type DenseLayer, type NetArtifacts } from "./dense";
+export { ConvEncoder, convEncoderFromArtifacts, type ConvLayer } from "./conv";

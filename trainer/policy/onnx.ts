@@ -123,6 +123,8 @@ const valueInfo = (name: string, elemType: number, dims: Array<number | string>)
 export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: number } = {}): Uint8Array {
   const decoded = decodePolicyBlob(blob);
   const { spec, extras } = decoded.header;
+  // The graph below is dense layers on a state vector; image encoders are not exported (yet).
+  if (spec.vision !== undefined) throw new Error("image policies (ConvNet encoders) cannot be exported as ONNX yet; download the policy blob");
   const head = createHead(spec.obsDim, spec.actionSpace, spec.head);
   const d = actionDim(spec.actionSpace);
   const M = spec.ensembleSize;

@@ -16,10 +16,12 @@
  * Browser-safe.
  */
 import { decodePolicyBlob } from "./blob";
+import { convEncoderFromArtifacts, type ConvEncoder } from "./conv";
 import { createHead, type HeadOutput, type PolicyHead } from "./heads";
 import { denseStackFromArtifacts, type DenseStack } from "./dense";
 import { denormalizeAction, normalizeObservations } from "./normalize";
-import { actionDim, type TPolicySpec } from "./spec";
+import { actionDim, headInputDim, type TPolicySpec } from "./spec";
+import { encoderNetIndex } from "./encoder-layout";
 import type { Rng } from "../random";
 
 export interface ActOptions {
@@ -44,9 +46,21 @@ export interface PolicyBatch {
   readonly spread: Float32Array;
 }
 
+/**
+ * An image policy's observation, as a Gymnasium `Dict`: the state vector under `state` and each camera's
+ * `H × W × C` row-major pixels (0–255; a Uint8Array, a flat array, or nested `[H][W][C]` arrays) under
+ * its name.
+ */
+export type DictObservation = Readonly<Record<string, unknown>>;
+
+/** A state vector (MLP policies) or a Dict observation (image policies). */
+export type ObservationInput = ArrayLike<number> | DictObservation;
+
 interface Member {
   readonly nets: readonly DenseStack[];
   readonly extras: ReadonlyMap<string, Float32Array>;
+  /** One per camera (image policies). */
+  readonly encoders: readonly ConvEncoder[];
 }
 
 export class Policy {
@@ -59,7 +73,7 @@ export class Policy {
     private readonly members: readonly Member[],
     readonly meta: Readonly<Record<string, unknown>>,
   ) {
-    this.head = createHead(spec.obsDim, spec.actionSpace, spec.head);
+    this.head = createHead(headInputDim(spec), spec.actionSpace, spec.head);
     this.obsDim = spec.obsDim;
     this.actDim = actionDim(spec.actionSpace);
   }
@@ -68,7 +82,7 @@ export class Policy {
   static fromBlob(blob: Uint8Array): Policy {
     const decoded = decodePolicyBlob(blob);
     const { spec, extras, meta } = decoded.header;
-    const head = createHead(spec.obsDim, spec.actionSpace, spec.head);
+    const head = createHead(headInputDim(spec), spec.actionSpace, spec.head);
     const members: Member[] = [];
     for (let m = 0; m < spec.ensembleSize; m++) {
       const nets = head.nets.map((shape, i) => {
@@ -84,7 +98,11 @@ export class Policy {
         if (found === undefined || found.values.length !== p.size) throw new Error(`policy blob: member ${m} lacks ${p.name}`);
         ex.set(p.name, Float32Array.from(found.values));
       }
-      members.push({ nets, extras: ex });
+      const encoders = (spec.vision?.cameras ?? []).map((camera, c) => {
+        const at = encoderNetIndex(head.nets.length, c);
+        return convEncoderFromArtifacts(camera.shape, spec.vision!.encoder, decoded.net(m, at.conv), decoded.net(m, at.projection));
+      });
+      members.push({ nets, extras: ex, encoders });
     }
     return new Policy(spec, members, meta);
   }
@@ -93,7 +111,12 @@ export class Policy {
     return this.members.length;
   }
 
-  act(observation: ArrayLike<number>, options: ActOptions = {}): PolicyAction {
+  /** Whether the policy sees images (its observations are Dicts, see {@link DictObservation}). */
+  get isVisual(): boolean {
+    return this.spec.vision !== undefined;
+  }
+
+  act(observation: ObservationInput, options: ActOptions = {}): PolicyAction {
     const out = this.actBatch([observation], options);
     return {
       action: out.actions[0] as number | number[],
@@ -102,19 +125,42 @@ export class Policy {
     };
   }
 
-  /** Acts on `batch` observations: an array of vectors, or a flat `[batch × obsDim]` array. */
-  actBatch(observations: ReadonlyArray<ArrayLike<number>> | Float32Array, options: ActOptions = {}): PolicyBatch {
-    const flat = observations instanceof Float32Array ? observations : flatten(observations, this.obsDim);
-    const batch = flat.length / this.obsDim;
+  /**
+   * Acts on `batch` observations: an array of vectors, or a flat `[batch × obsDim]` array; for image
+   * policies an array of Dict observations.
+   */
+  actBatch(observations: ReadonlyArray<ObservationInput> | Float32Array, options: ActOptions = {}): PolicyBatch {
+    let images: Uint8Array[] = [];
+    let flat: Float32Array;
+    let batch: number;
+    if (this.spec.vision !== undefined) {
+      if (observations instanceof Float32Array) throw new Error("actBatch: this policy sees images; pass Dict observations { state, <camera>: pixels }");
+      ({ state: flat, images } = splitDictObservations(this.spec, observations));
+      batch = observations.length;
+    } else {
+      flat = observations instanceof Float32Array ? observations : flatten(observations as ReadonlyArray<ArrayLike<number>>, this.obsDim);
+      batch = flat.length / this.obsDim;
+    }
     if (!Number.isInteger(batch)) throw new Error(`actBatch: ${flat.length} values is not a multiple of obsDim ${this.obsDim}`);
     if (batch === 0) return { actions: [], uncertainty: new Float32Array(0), spread: new Float32Array(0) };
     const deterministic = options.deterministic ?? true;
     const rng = options.rng ?? Math.random;
-    const obs = normalizeObservations(this.spec.normalization, flat, batch);
+    const state = normalizeObservations(this.spec.normalization, flat, batch);
+    // Image policies: each member's own encoders turn pixels into features, fused with the state.
+    const inputsOf = new Map<Member, Float32Array>();
+    const headInputs = (member: Member): Float32Array => {
+      if (member.encoders.length === 0) return state;
+      let x = inputsOf.get(member);
+      if (x === undefined) {
+        x = fuseFeatures(member.encoders.map((e, c) => e.forward(images[c] as Uint8Array, batch)), state, batch);
+        inputsOf.set(member, x);
+      }
+      return x;
+    };
     const run = (member: Member, det: boolean): HeadOutput =>
       this.head.act({
         batch,
-        obs,
+        obs: headInputs(member),
         forward: (net, input, b) => (member.nets[net] as DenseStack).forward(input, b),
         extras: member.extras,
         deterministic: det,
@@ -154,6 +200,55 @@ export class Policy {
     }
     return { actions, uncertainty, spread };
   }
+}
+
+/** `[batch × f_c]` per camera and `[batch × d]` state → `[batch × (Σ f_c + d)]`, row by row. */
+function fuseFeatures(features: readonly Float32Array[], state: Float32Array, batch: number): Float32Array {
+  const parts = [...features, state];
+  const widths = parts.map((p) => p.length / batch);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(batch * width);
+  for (let i = 0; i < batch; i++) {
+    let o = i * width;
+    parts.forEach((p, k) => {
+      const w = widths[k] as number;
+      out.set(p.subarray(i * w, (i + 1) * w), o);
+      o += w;
+    });
+  }
+  return out;
+}
+
+/** Dict observations → the flat state `[batch × obsDim]` and per camera `[batch × H·W·C]` bytes. */
+export function splitDictObservations(spec: Pick<TPolicySpec, "obsDim" | "vision">, rows: ReadonlyArray<ObservationInput>): { state: Float32Array; images: Uint8Array[] } {
+  const cameras: ReadonlyArray<{ name: string; shape: readonly [number, number, number] }> = spec.vision?.cameras ?? [];
+  const batch = rows.length;
+  const state = new Float32Array(batch * spec.obsDim);
+  const images = cameras.map((c) => new Uint8Array(batch * c.shape[0] * c.shape[1] * c.shape[2]));
+  rows.forEach((row, i) => {
+    if (typeof row !== "object" || row === null || ArrayBuffer.isView(row) || Array.isArray(row)) throw new Error(`actBatch: observation ${i} is not a Dict { state, <camera>: pixels }`);
+    const dict = row as DictObservation;
+    // Camera-only policies (obsDim 0) need no `state` key.
+    if (spec.obsDim > 0 || dict["state"] !== undefined) {
+      const s = flatNumbers(dict["state"], `observation ${i} "state"`);
+      if (s.length !== spec.obsDim) throw new Error(`actBatch: observation ${i} "state" has ${s.length} elements, expected ${spec.obsDim}`);
+      state.set(s, i * spec.obsDim);
+    }
+    cameras.forEach((camera, c) => {
+      const size = camera.shape[0] * camera.shape[1] * camera.shape[2];
+      const px = flatNumbers(dict[camera.name], `observation ${i} "${camera.name}"`);
+      if (px.length !== size) throw new Error(`actBatch: observation ${i} "${camera.name}" has ${px.length} values, expected ${camera.shape.join("×")} = ${size}`);
+      (images[c] as Uint8Array).set(px, i * size);
+    });
+  });
+  return { state, images };
+}
+
+/** A typed array, a flat array, or nested arrays of numbers, flattened row-major. */
+function flatNumbers(v: unknown, what: string): ArrayLike<number> {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
+  if (!Array.isArray(v)) throw new Error(`actBatch: ${what} is missing or not an array`);
+  return Array.isArray(v[0]) ? (v.flat(Infinity) as number[]) : (v as number[]);
 }
 
 function flatten(rows: ReadonlyArray<ArrayLike<number>>, dim: number): Float32Array {

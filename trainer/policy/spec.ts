@@ -89,8 +89,53 @@ export const ZNormalization = z.object({
 });
 export type TNormalization = z.infer<typeof ZNormalization>;
 
+/**
+ * One camera of an image observation, as Gymnasium's `Box(0, 255, [H, W, C], uint8)`: pixels are
+ * row-major `H × W × C` bytes under the observation key `name` (the state vector is under `state`).
+ */
+export const ZCamera = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, "a camera name is a short identifier")
+    .refine((n) => n !== "state", "the key `state` holds the state vector, not a camera"),
+  shape: z.tuple([z.number().int().min(8).max(512), z.number().int().min(8).max(512), z.number().int().min(1).max(4)]).readonly(),
+});
+export type TCamera = z.infer<typeof ZCamera>;
+
+/**
+ * The convolutional encoder of each camera (robomimic / Diffusion Policy style, small): `channels.length`
+ * 3×3 (`kernelSize`) convolutions with "same" padding and ReLU, the first `downsample` of them with
+ * stride 2; then spatial-softmax keypoints (x, y per channel of the last layer; Levine et al. 2016) or
+ * global average pooling; then a linear projection to `featureDim`. Each camera has its own encoder;
+ * the features of every camera and the normalised state are concatenated and fed to the head's networks.
+ */
+export const ZConvEncoder = z.object({
+  channels: z.array(z.number().int().min(1).max(256)).min(1).max(6).default([32, 32, 32]),
+  kernelSize: z.number().int().min(1).max(7).default(3),
+  downsample: z.number().int().min(0).max(6).default(2),
+  pooling: z.enum(["spatial-softmax", "avg"]).default("spatial-softmax"),
+  featureDim: z.number().int().min(1).max(1024).default(64),
+});
+export type TConvEncoder = z.output<typeof ZConvEncoder>;
+
+/** Image inputs of a policy: its cameras and their encoder. Absent for state-only (MLP) policies. */
+export const ZVision = z.object({
+  cameras: z
+    .array(ZCamera)
+    .min(1)
+    .max(8)
+    .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, "camera names must be unique"),
+  encoder: ZConvEncoder.prefault({}),
+});
+export type TVision = z.output<typeof ZVision>;
+export type TVisionInput = z.input<typeof ZVision>;
+
 export const ZPolicySpec = z.object({
-  obsDim: z.number().int().min(1),
+  /**
+   * Length of the state vector (for image policies: the `state` key of the observation; 0 for a
+   * camera-only policy — a state-only policy needs at least one element).
+   */
+  obsDim: z.number().int().min(0),
   actionSpace: ZActionSpace,
   head: ZHeadConfig,
   network: ZNetworkConfig,
@@ -98,12 +143,30 @@ export const ZPolicySpec = z.object({
   ensembleSize: z.number().int().min(1).max(32),
   normalization: ZNormalization,
   envId: z.string().optional(),
+  /** Image inputs; absent for MLP policies (whose specs are unchanged byte for byte). */
+  vision: ZVision.optional(),
 });
 export type TPolicySpec = z.output<typeof ZPolicySpec>;
 
 /** Number of scalars in one action (1 for discrete). */
 export function actionDim(space: TActionSpace): number {
   return space.type === "discrete" ? 1 : space.shape[0];
+}
+
+/** Width of the encoder's output per camera before projection (spatial softmax: x and y per channel). */
+export function pooledDim(encoder: TConvEncoder): number {
+  const k = encoder.channels[encoder.channels.length - 1] as number;
+  return encoder.pooling === "spatial-softmax" ? 2 * k : k;
+}
+
+/** Width of what the head's networks see: every camera's features, then the normalised state. */
+export function headInputDim(spec: Pick<TPolicySpec, "obsDim" | "vision">): number {
+  return spec.vision === undefined ? spec.obsDim : spec.vision.cameras.length * spec.vision.encoder.featureDim + spec.obsDim;
+}
+
+/** Stride of conv layer `i` of an encoder. */
+export function convStride(encoder: TConvEncoder, i: number): number {
+  return i < encoder.downsample ? 2 : 1;
 }
 
 /** Checks that a head fits an action space; throws a readable error otherwise. */

@@ -89,6 +89,7 @@ export function policyGradientLoss(head: PolicyHead, member: TfMember, obs: tf.T
 
 /** Checks that a policy can be fine-tuned by REINFORCE; throws a readable error otherwise. */
 export function checkReinforceable(spec: TPolicySpec): PolicyHead {
+  if (spec.vision !== undefined) throw new Error("REINFORCE fine-tunes state-only policies; this policy sees images");
   const head = createHead(spec.obsDim, spec.actionSpace, spec.head);
   if (!head.exactLogLikelihood) {
     throw new Error(`REINFORCE needs the exact log-likelihood of the head; "${spec.head.kind}" has none (use categorical, gaussian or mog)`);

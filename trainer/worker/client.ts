@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { BackendInfo } from "../backend";
 import type { Dataset } from "../dataset";
+import type { InMemoryImageSource } from "../images";
 import { TrainingCancelledError } from "../errors";
 import {
   ZFromWorker,
@@ -152,14 +153,22 @@ export class TrainerWorker {
     });
     const observations = options.transfer ? dataset.observations : dataset.observations.slice();
     const actions = options.transfer ? dataset.actions : dataset.actions.slice();
+    // Image datasets travel as decoded bytes per camera (see materializeImages in ../images.ts).
+    let pixels: Uint8Array[] | undefined;
+    if (dataset.images !== undefined) {
+      const inMemory = (dataset.images as Partial<InMemoryImageSource>).pixels;
+      if (inMemory === undefined) throw new Error("TrainerWorker.train: image datasets must be in memory; use materializeImages(dataset.images, n) first");
+      pixels = inMemory.map((p) => (options.transfer ? p : p.slice()));
+    }
     const msg: TToWorker = {
       type: "train",
       jobId,
       config,
-      dataset: { n: dataset.n, obsDim: dataset.obsDim, actDim: dataset.actDim, observations, actions },
+      dataset: { n: dataset.n, obsDim: dataset.obsDim, actDim: dataset.actDim, observations, actions, ...(pixels === undefined ? {} : { pixels }) },
       ...(options.warmStart === undefined ? {} : { warmStart: options.warmStart }),
     };
-    if (!this.exited) this.worker.postMessage(msg, [observations.buffer as ArrayBuffer, actions.buffer as ArrayBuffer]);
+    const transfer = [observations.buffer as ArrayBuffer, actions.buffer as ArrayBuffer, ...(pixels ?? []).map((p) => p.buffer as ArrayBuffer)];
+    if (!this.exited) this.worker.postMessage(msg, [...new Set(transfer)]);
     return { jobId, result, cancel: this.canceller(jobId, options.signal) };
   }
 

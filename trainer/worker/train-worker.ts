@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend, type BackendInfo } from "../backend";
 import { TrainingCancelledError } from "../errors";
+import { inMemoryImages } from "../images";
 import { ZToWorker, type TFromWorker } from "../protocol";
 import { reinforce } from "../rl/reinforce";
 import { trainPolicy } from "../train";
@@ -66,7 +67,11 @@ type ToWorker = ReturnType<typeof ZToWorker.parse>;
 async function runJob(job: Job, msg: Extract<ToWorker, { type: "train" }>): Promise<void> {
   let epochsRun = 0;
   await settle(job, () => epochsRun, async (backend) => {
-    const result = await trainPolicy(msg.dataset, msg.config, {
+    const { pixels, ...rest } = msg.dataset;
+    const cameras = msg.config.vision?.cameras;
+    if ((pixels === undefined) !== (cameras === undefined)) throw new Error("image datasets need both `config.vision` and `dataset.pixels`");
+    const dataset = pixels === undefined || cameras === undefined ? rest : { ...rest, images: inMemoryImages(cameras, pixels, rest.n) };
+    const result = await trainPolicy(dataset, msg.config, {
       backend,
       ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),
       isCancelled: () => job.cancelled,

@@ -45,6 +45,9 @@ class BatchResult(NamedTuple):
 
 def create_head(spec: Dict[str, Any]) -> Head:
     """The head for a policy spec (``spec.head`` with the defaults of trainer/policy/spec.ts)."""
+    if spec.get("vision") is not None:
+        # Image policies (ConvNet encoders, trainer/policy/conv.ts) are not ported to numpy yet.
+        raise PolicyBlobError("policy blob: image policies (spec.vision) are not supported by the Python runtime yet")
     obs_dim = int(spec["obsDim"])
     space = spec["actionSpace"]
     head = spec["head"]

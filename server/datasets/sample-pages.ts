@@ -9,6 +9,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { getBlobStore } from "../blobs/registry";
 
 export interface SampleRow {
   id: number;
@@ -49,9 +50,11 @@ export async function* sampleRows(
       label_count: number | null;
       agreement: number | null;
       frame: Buffer | null;
+      blob_hash: string | null;
     }>(sql`
       SELECT s.id, s.version, s.episode, s.frame_index, s.observation, s.action, s.source, s.state_id,
-             al.label_count, al.agreement, ${frames ? sql`f.bytes` : sql`NULL::bytea`} AS frame
+             al.label_count, al.agreement, ${frames ? sql`f.bytes` : sql`NULL::bytea`} AS frame,
+             ${frames ? sql`f.blob_hash` : sql`NULL::text`} AS blob_hash
       FROM dataset_samples s
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
       ${frames ? sql`LEFT JOIN states st ON st.id = s.state_id LEFT JOIN frames f ON f.id = st.frame_id` : sql``}
@@ -60,6 +63,7 @@ export async function* sampleRows(
       ORDER BY s.version, s.episode, s.frame_index, s.id
       LIMIT ${pageSize}`);
     if (result.rows.length === 0) return;
+    const images = frames ? await readBlobs(result.rows.map((r) => r.blob_hash)) : new Map<string, Buffer>();
     const page = result.rows.map((r) => ({
       id: Number(r.id),
       version: r.version,
@@ -71,7 +75,7 @@ export async function* sampleRows(
       stateId: r.state_id,
       labelCount: r.label_count,
       agreement: r.agreement,
-      frame: r.frame,
+      frame: r.blob_hash ? images.get(r.blob_hash)! : r.frame,
     }));
     const last = page[page.length - 1]!;
     after = [last.version, last.episode, last.frameIndex, last.id];
@@ -82,8 +86,23 @@ export async function* sampleRows(
 
 /** Whether any sample of the version has a frame (decides whether the export has an image column). */
 export async function firstFrame(db: Db, projectId: string, version: number): Promise<Buffer | null> {
-  const result = await db.execute<{ bytes: Buffer }>(sql`
-    SELECT f.bytes FROM dataset_samples s JOIN states st ON st.id = s.state_id JOIN frames f ON f.id = st.frame_id
+  const result = await db.execute<{ bytes: Buffer | null; blob_hash: string | null }>(sql`
+    SELECT f.bytes, f.blob_hash FROM dataset_samples s JOIN states st ON st.id = s.state_id JOIN frames f ON f.id = st.frame_id
     WHERE s.project_id = ${projectId} AND s.version <= ${version} LIMIT 1`);
-  return result.rows[0]?.bytes ?? null;
+  const row = result.rows[0];
+  if (!row) return null;
+  return row.blob_hash ? (await readBlobs([row.blob_hash])).get(row.blob_hash)! : row.bytes;
+}
+
+/** The bytes of a page's frames from the blob store (each distinct blob read once). */
+async function readBlobs(hashes: (string | null)[]): Promise<Map<string, Buffer>> {
+  const store = getBlobStore();
+  const out = new Map<string, Buffer>();
+  for (const hash of new Set(hashes)) {
+    if (!hash) continue;
+    const bytes = await store.get(hash);
+    if (!bytes) throw new Error(`blob ${hash} is missing from the blob store`);
+    out.set(hash, bytes);
+  }
+  return out;
 }

@@ -83,7 +83,7 @@ export const ZDictSpace = z
 export type TDictSpace = z.infer<typeof ZDictSpace>;
 
 /** Any observation space: a vector, or a dict of images and a state vector. */
-export const ZObservationSpace = z.union([ZDictSpace, ZSpace]);
+export const ZObservationSpace = z.discriminatedUnion("type", [ZDictSpace, ZDiscreteSpace, ZBoxSpace]);
 export type TObservationSpace = z.infer<typeof ZObservationSpace>;
 
 export function isImageSpace(space: unknown): space is TImageSpace {

@@ -7,6 +7,7 @@ CREATE TABLE "blobs" (
 --> statement-breakpoint
 ALTER TABLE "frames" ALTER COLUMN "bytes" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "frames" ADD COLUMN "blob_hash" text;--> statement-breakpoint
+ALTER TABLE "states" ADD COLUMN "images" jsonb;--> statement-breakpoint
 ALTER TABLE "frames" ADD CONSTRAINT "frames_blob_hash_blobs_hash_fk" FOREIGN KEY ("blob_hash") REFERENCES "public"."blobs"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "frames_blob_hash_idx" ON "frames" USING btree ("blob_hash");--> statement-breakpoint
 CREATE INDEX "frames_legacy_idx" ON "frames" USING btree ("id") WHERE "frames"."blob_hash" IS NULL;--> statement-breakpoint

@@ -124,7 +124,7 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
     const counts = v.counts as { bySource?: Record<string, number> };
     await writeFile(
       path("meta/corrective.json"),
-      JSON.stringify({ projectId, projectName: project.name, datasetVersion: version, sampleCount: v.sampleCount, checksum: v.checksum, bySource: counts.bySource ?? {}, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace }, null, 2),
+      JSON.stringify({ projectId, projectName: project.name, datasetVersion: version, sampleCount: v.sampleCount, checksum: v.checksum, bySource: counts.bySource ?? {}, observationSpace: spec.observation, actionSpace: spec.actionSpace }, null, 2),
     );
     const files = [LEROBOT_PATHS.info, LEROBOT_PATHS.stats, LEROBOT_PATHS.tasks, LEROBOT_PATHS.episodes, "meta/corrective.json", LEROBOT_PATHS.data];
     return { stream: tarStream(dir, files), sampleCount: v.sampleCount, checksum: v.checksum, episodes: episodes.length };

@@ -23,6 +23,8 @@ export interface SampleRow {
   labelCount: number | null;
   agreement: number | null;
   frame: Buffer | null;
+  /** The state's env state, when asked (`withEnvState`): images of built-in camera envs are rendered from it. */
+  envState?: number[] | null;
 }
 
 /** Rows per page: ~5k rows of a 4–64-d sample is a few MB (more with frames, see `framePageSize`). */
@@ -32,10 +34,11 @@ export async function* sampleRows(
   db: Db,
   projectId: string,
   version: number,
-  options: { withFrames?: boolean; pageSize?: number } = {},
+  options: { withFrames?: boolean; withEnvState?: boolean; pageSize?: number } = {},
 ): AsyncGenerator<SampleRow[]> {
   const pageSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
   const frames = options.withFrames === true;
+  const envStates = options.withEnvState === true;
   let after: [number, number, number, number] = [-1, -1, -1, -1];
   for (;;) {
     const result = await db.execute<{
@@ -51,13 +54,16 @@ export async function* sampleRows(
       agreement: number | null;
       frame: Buffer | null;
       blob_hash: string | null;
+      env_state: number[] | null;
     }>(sql`
       SELECT s.id, s.version, s.episode, s.frame_index, s.observation, s.action, s.source, s.state_id,
              al.label_count, al.agreement, ${frames ? sql`f.bytes` : sql`NULL::bytea`} AS frame,
-             ${frames ? sql`f.blob_hash` : sql`NULL::text`} AS blob_hash
+             ${frames ? sql`f.blob_hash` : sql`NULL::text`} AS blob_hash,
+             ${envStates ? sql`st.env_state` : sql`NULL::jsonb`} AS env_state
       FROM dataset_samples s
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
-      ${frames ? sql`LEFT JOIN states st ON st.id = s.state_id LEFT JOIN frames f ON f.id = st.frame_id` : sql``}
+      ${frames || envStates ? sql`LEFT JOIN states st ON st.id = s.state_id` : sql``}
+      ${frames ? sql`LEFT JOIN frames f ON f.id = st.frame_id` : sql``}
       WHERE s.project_id = ${projectId} AND s.version <= ${version}
         AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
       ORDER BY s.version, s.episode, s.frame_index, s.id
@@ -76,6 +82,7 @@ export async function* sampleRows(
       labelCount: r.label_count,
       agreement: r.agreement,
       frame: r.blob_hash ? images.get(r.blob_hash)! : r.frame,
+      ...(envStates ? { envState: r.env_state } : {}),
     }));
     const last = page[page.length - 1]!;
     after = [last.version, last.episode, last.frameIndex, last.id];

@@ -13,7 +13,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { asc, eq } from "drizzle-orm";
 import { decode, encode } from "fast-png";
 import { beforeAll, expect, it } from "vitest";
-import { rounds, states } from "../../db/schema";
+import { createEnv, createExpert, observationImages } from "../../envs/index";
+import { rollouts, rounds, states } from "../../db/schema";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
@@ -140,6 +141,43 @@ describeEngines("image observations from external systems", (h) => {
       const duck = await (await DuckDBInstance.create(":memory:")).connect();
       const out = (await duck.runAndReadAll(`SELECT "observation.image".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
       expect(out.map((r) => Buffer.compare(Buffer.from((r.img as { bytes: Uint8Array }).bytes), Buffer.from(images[out.indexOf(r)]!.bytes)))).toEqual([0, 0, 0]);
+      duck.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exports a CarTrackPixels-v0 dataset with the images rendered from each state: the pixels its policy saw", async () => {
+    const db = h.database.db;
+    const id = (await createProject(db, lead, { name: "pixels", envId: "CarTrackPixels-v0" })).id;
+    const [round] = await db.insert(rounds).values({ projectId: id, index: 0, status: "published" }).returning();
+    const env = createEnv("CarTrackPixels-v0");
+    const expert = createExpert("CarTrackPixels-v0");
+    env.reset(4);
+    const steps = Array.from({ length: 4 }, (_, t) => {
+      const step = { t, observation: env.observe(), envState: env.getState(), action: expert.act(env.getState()) as number[] };
+      env.step(step.action);
+      return step;
+    });
+    const [rollout] = await db.insert(rollouts).values({ projectId: id, roundId: round!.id, source: "expert", length: steps.length }).returning();
+    const rows = await db
+      .insert(states)
+      .values(steps.map((s) => ({ projectId: id, rolloutId: rollout!.id, t: s.t, observation: s.observation, envState: s.envState, action: s.action })))
+      .returning();
+    await db.transaction((tx) =>
+      writeVersion(tx, id, round!.id, 0, rows.map((st) => ({ stateId: st.id, observation: st.observation, action: st.action as number[], source: "expert", episode: 0, frameIndex: st.t }))),
+    );
+    const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, id, 0)).stream));
+    const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
+    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });
+    expect(JSON.parse(new TextDecoder().decode(files.get("meta/corrective.json"))).observationSpace).toMatchObject({ type: "dict", spaces: { image: { dtype: "uint8", shape: [64, 64, 3] } } });
+    const dir = await mkdtemp(join(tmpdir(), "lerobot-pixels-"));
+    try {
+      await writeFile(join(dir, "data.parquet"), files.get("data/chunk-000/file-000.parquet")!);
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const out = (await duck.runAndReadAll(`SELECT "observation.image".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
+      expect(out).toHaveLength(steps.length);
+      out.forEach((r, t) => expect(decode((r.img as { bytes: Uint8Array }).bytes).data).toEqual(observationImages("CarTrackPixels-v0", steps[t]!.envState).image));
       duck.closeSync();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -135,8 +135,8 @@ export function observationProblem(space: TObservationSpace, obs: unknown): [str
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Channels of a PNG colour type (grey, RGB, palette → RGB, grey+alpha, RGBA); null for an unknown type. */
-const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+/** Channels of a PNG colour type (grey, RGB, grey+alpha, RGBA). Palette PNGs (type 3) are refused: the bytes are indices, not pixels. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
 /**
  * Checks that `bytes` are a PNG of exactly the camera's `[H, W, C]` with 8-bit samples (what the policy will be
@@ -155,6 +155,7 @@ export function pngImageProblem(space: TImageSpace, bytes: Uint8Array): string |
   const [h, w, c] = space.shape;
   if (height !== h || width !== w) return `is ${height}×${width} pixels; the space says ${h}×${w}`;
   if (depth !== 8) return `has ${depth}-bit samples; images must be 8-bit`;
+  if (bytes[25] === 3) return "is a palette PNG; save it as RGB (colour type 2) or grey";
   if (channels !== c) return `has ${channels ?? "unknown"} channel(s); the space says ${c}`;
   return null;
 }

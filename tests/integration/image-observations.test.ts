@@ -19,6 +19,8 @@ import type { PublicUser } from "../../server/auth/sign-up";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { writeVersion } from "../../server/datasets/write-version";
+import { observationImageLoader } from "../../server/blobs/observation-images";
+import { loadProjectSpec } from "../../server/projects/project-spec";
 import { createProject } from "../../server/projects/create-project";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";
 import { getFrame, uploadFrameBatch } from "../../server/rollouts/frames";
@@ -126,6 +128,10 @@ describeEngines("image observations from external systems", (h) => {
     const seen = await getFrame(db, lead, projectId, rows[1]!.frameId!);
     expect(Buffer.compare(seen.bytes, Buffer.from(images[1]!.bytes))).toBe(0);
     expect(decode(seen.bytes).data).toEqual(decode(images[1]!.bytes).data);
+    // What a trainer gets for these states: the decoded pixels of each camera.
+    const loaded = await observationImageLoader(db, await loadProjectSpec(db, projectId))(rows.map((r) => r.id));
+    rows.forEach((r, t) => expect(loaded.get(r.id)!.front).toEqual(decode(images[t]!.bytes).data));
+    expect(loaded.get(rows[0]!.id)!.front!.length).toBe(16 * 16 * 3);
 
     await db.transaction((tx) =>
       writeVersion(tx, projectId, roundId, 1, rows.map((st) => ({ stateId: st.id, observation: st.observation, action: 1, source: "label", episode: 0, frameIndex: st.t }))),
@@ -167,6 +173,8 @@ describeEngines("image observations from external systems", (h) => {
     await db.transaction((tx) =>
       writeVersion(tx, id, round!.id, 0, rows.map((st) => ({ stateId: st.id, observation: st.observation, action: st.action as number[], source: "expert", episode: 0, frameIndex: st.t }))),
     );
+    const loaded = await observationImageLoader(db, await loadProjectSpec(db, id))(rows.map((r) => r.id));
+    rows.forEach((r) => expect(loaded.get(r.id)!.image).toEqual(observationImages("CarTrackPixels-v0", r.envState!).image));
     const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, id, 0)).stream));
     const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
     expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });

@@ -61,6 +61,9 @@ describe("Dict observation spaces", () => {
     expect(pngImageProblem(camera(32, 48, 1), png(32, 48, 1))).toBeNull();
     expect(pngImageProblem(camera(), png(64, 32, 3))).toMatch(/64×32 pixels; the space says 64×64/);
     expect(pngImageProblem(camera(), png(64, 64, 4))).toMatch(/4 channel/);
+    const palette = png(64, 64, 3);
+    palette[25] = 3; // colour type: palette
+    expect(pngImageProblem(camera(), palette)).toMatch(/palette/);
     expect(pngImageProblem(camera(), Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...Array(40).fill(0)]))).toBe("is not a PNG image");
     expect(pngImageProblem(camera(), new TextEncoder().encode("definitely not an image, just some text here"))).toBe("is not a PNG image");
   });

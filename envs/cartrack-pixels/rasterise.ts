@@ -29,7 +29,8 @@ const KERB_WHITE: readonly [number, number, number] = [235, 235, 235];
 const LINE: readonly [number, number, number] = [235, 200, 40];
 const CAR_BODY: readonly [number, number, number] = [220, 30, 30];
 const KERB_WIDTH = 0.5;
-const LINE_HALF_WIDTH = 0.15;
+/** Wider than half a pixel, so the line is unbroken at 0.5 m a pixel. */
+const LINE_HALF_WIDTH = 0.3;
 
 /** Per-pixel nearest centreline distance² and arc length (reused: rendering is synchronous). */
 const SCRATCH_D2 = new Float64Array(IMAGE_HEIGHT * IMAGE_WIDTH);

@@ -10,7 +10,7 @@ import { actionComponent, drawOverlayLegend, overlayItems } from "../render/over
 import { IMAGE_HEIGHT, IMAGE_WIDTH } from "./rasterise";
 
 export function drawPixelView(ctx: RenderContext, pixels: Uint8Array, state: readonly number[], overlay: RenderOverlay): void {
-  const { width, height } = beginFrame(ctx, "#111111");
+  const { width, height } = beginFrame(ctx); // the light page background: the legend text stays readable beside the image
   const scale = Math.min(width / IMAGE_WIDTH, height / IMAGE_HEIGHT);
   const x0 = (width - scale * IMAGE_WIDTH) / 2;
   const y0 = (height - scale * IMAGE_HEIGHT) / 2;

@@ -27,7 +27,7 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../contracts/realtime";
 import { parseConfig } from "../server/config";
-import { attachRealtime } from "../server/realtime/attach-realtime";
+import { attachRealtime } from "../server/http/attach-realtime";
 import { publish } from "../server/realtime/bus";
 import { makeProject, makeUser } from "../tests/helpers/fixtures";
 import { mintSessionCookie } from "../tests/helpers/session-cookie";

@@ -15,12 +15,12 @@ import { setContext, type AppContext } from "./context";
 import { discardStaleImports } from "./datasets/discard-import";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
-import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./http/client-ip";
+import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./limits/client-ip";
 import { BASE_HEADERS, drainRequest, serveFastPath } from "./http/fast-path";
 import { onClientError, refuseMethod } from "./http/method-guard";
 import { trustedOrigins } from "./http/same-origin";
 import { JobRunner } from "./jobs/runner";
-import { attachRealtime } from "./realtime/attach-realtime";
+import { attachRealtime } from "./http/attach-realtime";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { policies } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 const meta = {
   id: policies.id,

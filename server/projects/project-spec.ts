@@ -8,7 +8,7 @@ import { ZProjectSettings, type THeadName, type TProjectSettings } from "../../c
 import type { TSpace } from "../../contracts/spaces";
 import { projects, type Project } from "../../db/schema";
 import { notFound } from "../errors";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 export interface ProjectSpec {
   id: string;

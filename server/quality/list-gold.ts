@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import type { TGoldEntry } from "../../contracts/quality";
 import type { Space } from "../../envs/index";
 import { sameAction } from "../aggregation/aggregate-state";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 import { loadProjectSpec } from "../projects/project-spec";
 
 export async function listGold(db: DbOrTx, projectId: string): Promise<TGoldEntry[]> {

@@ -13,7 +13,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { ProjectEvent } from "../../contracts/realtime";
 import { auditLog, rounds, type Round, type RoundStatus } from "../../db/schema";
 import { AppError } from "../errors";
-import { enqueueJob, type JobType, type Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
+import { enqueueJob, type JobType } from "../jobs/queue";
 
 export const ALLOWED: Record<RoundStatus, readonly RoundStatus[]> = {
   collecting: ["labeling", "aggregating", "failed"],

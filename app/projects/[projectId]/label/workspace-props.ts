@@ -5,7 +5,7 @@
 import type { TProjectRole } from "@/contracts/projects";
 import type { TSpace } from "@/contracts/spaces";
 import { getEnvSpec } from "@/envs/index";
-import type { SessionUser } from "@/server/auth/session";
+import type { Caller } from "@/server/auth/caller";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
 import { latestRound, userLabelCount } from "@/server/rounds/round-view";
@@ -28,7 +28,7 @@ export interface WorkspaceProject {
   labelingRoundIndex: number | null;
 }
 
-export async function loadWorkspaceProject(user: SessionUser, projectId: string): Promise<WorkspaceProject> {
+export async function loadWorkspaceProject(user: Caller, projectId: string): Promise<WorkspaceProject> {
   const db = getContext().database.db;
   const project = await orNotFound(() => getProject(db, user, projectId));
   const env = project.envId ? getEnvSpec(project.envId) : null;

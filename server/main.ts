@@ -19,7 +19,7 @@ import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./limits/c
 import { BASE_HEADERS, drainRequest, serveFastPath } from "./http/fast-path";
 import { onClientError, refuseMethod } from "./http/method-guard";
 import { trustedOrigins } from "./http/same-origin";
-import { JobRunner } from "./jobs/runner";
+import { RoundRunner } from "./rounds/round-runner";
 import { attachRealtime } from "./http/attach-realtime";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   ctx.origins = trustedOrigins(config, port);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
-  const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
+  const runner = config.inProcessJobs ? new RoundRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
   runner?.start();
   const warmUp = new AbortController();
   if (demoProjectId && config.demoWarmUp) {

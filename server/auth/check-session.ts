@@ -1,7 +1,7 @@
 /**
  * Is this session still good? Every path that accepts the session cookie — route handlers and pages
  * (`session.ts`), the custom server's fast path (`caller.ts`), socket.io handshakes and connected sockets
- * (`realtime/socket-auth.ts`), and next-auth's own `/api/auth/session` (`options.ts`) — asks here. A session is
+ * (`socket-auth.ts`), and next-auth's own `/api/auth/session` (`options.ts`) — asks here. A session is
  * good while its user exists and the epoch in the cookie equals the user's `session_epoch`; the user's name,
  * email and admin flag come from the same row, never from the cookie.
  *

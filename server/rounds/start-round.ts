@@ -1,13 +1,13 @@
 import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
 import { ZStartRound, type TRound } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
-import { auditLog, policies, projects, rounds } from "../../db/schema";
+import { policies, projects, rounds } from "../../db/schema";
 import { betaForRound } from "../../trainer/dagger/beta";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError, unprocessable } from "../errors";
-import { enqueueJob } from "../jobs/queue";
 import { projectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
+import { openRound } from "./open-round";
 import { toRoundView } from "./round-view";
 
 /**
@@ -45,18 +45,19 @@ export async function startRound(db: Db, caller: Caller, projectId: string, inpu
     }
     // External projects get the schedule's β too: a client with an `expert` callable mixes it in (clients/).
     const beta = index === 0 ? 1 : !spec.env || spec.env.hasExpert ? betaForRound(spec.settings.betaSchedule, index) : 0;
-    const [round] = await tx
-      .insert(rounds)
-      .values({ projectId, index, status: "collecting", policyId, beta, options: body })
-      .returning();
-    if (!round) throw new Error("round insert returned nothing");
-    await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "round.started", targetType: "round", targetId: round.id, data: { index, beta, ...body } });
     // Built-in envs collect on the server; external projects wait for rollouts/demonstrations through the API.
-    if (spec.env && (index > 0 || body.scriptedDemonstrations)) {
-      await enqueueJob(tx, "collect", { projectId, roundId: round.id });
-    }
+    const { round, event } = await openRound(tx, {
+      projectId,
+      index,
+      status: "collecting",
+      policyId,
+      beta,
+      options: body,
+      audit: { actorId: caller.id, data: { index, beta, ...body } },
+      collect: Boolean(spec.env && (index > 0 || body.scriptedDemonstrations)),
+    });
     await tx.update(projects).set({ updatedAt: sql`now()` }).where(eq(projects.id, projectId));
-    emit({ type: "round:status", projectId, roundIndex: index, status: "collecting" });
+    emit(event);
     return toRoundView(tx, round);
   });
 }

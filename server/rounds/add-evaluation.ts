@@ -16,7 +16,7 @@ import { auditLog, policies, rounds } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
+import { transitionRound } from "./round-machine";
 
 export function evaluationMetrics(body: TPostEvaluation): TEvaluationResult["metrics"] {
   const n = body.episodes.length;

@@ -4,15 +4,15 @@
  * One transaction; idempotent (a round no longer `aggregating` is left alone).
  */
 import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from "drizzle-orm";
-import type { Space } from "../../envs/index";
-import { bulkInsert } from "../../db/bulk-insert";
-import type { Db } from "../../db/client";
-import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
-import { writeVersion, type DatasetSampleInput } from "../datasets/write-version";
-import { loadProjectSpec } from "../projects/project-spec";
-import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
-import { aggregateState, sameAction } from "./aggregate-state";
+import type { Space } from "../../../envs/index";
+import { bulkInsert } from "../../../db/bulk-insert";
+import type { Db } from "../../../db/client";
+import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../../db/schema";
+import { writeVersion, type DatasetSampleInput } from "../../datasets/write-version";
+import { loadProjectSpec } from "../../projects/project-spec";
+import { transactionWithEvents } from "../../realtime/with-events";
+import { transitionRound } from "../round-machine";
+import { aggregateState, sameAction } from "../../aggregation/aggregate-state";
 
 type Sample = DatasetSampleInput;
 

@@ -20,8 +20,8 @@ import { rlFineTuneProblem } from "../../projects/check-rl-fine-tune";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { publish } from "../../realtime/bus";
 import { transactionWithEvents } from "../../realtime/with-events";
-import { transitionRound } from "../../rounds/round-machine";
-import { simulateEvaluation } from "../../training/simulate";
+import { transitionRound } from "../round-machine";
+import { simulateEvaluation } from "../../simulation/simulate";
 import { EVAL_FIRST_SEED } from "./evaluate";
 import type { TrainDeps } from "./train";
 

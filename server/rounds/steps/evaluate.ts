@@ -8,8 +8,8 @@ import type { Db } from "../../../db/client";
 import { policies, rounds } from "../../../db/schema";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { transactionWithEvents } from "../../realtime/with-events";
-import { transitionRound } from "../../rounds/round-machine";
-import { simulateEvaluation } from "../../training/simulate";
+import { transitionRound } from "../round-machine";
+import { simulateEvaluation } from "../../simulation/simulate";
 
 export const EVAL_FIRST_SEED = 100_000;
 

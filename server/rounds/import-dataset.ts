@@ -23,7 +23,7 @@
  * Any failure after step 1 deletes the staged samples and the round again (`discardImport`); an import whose
  * process died is discarded by the next import or start-up once its heartbeat is stale.
  */
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { TDatasetFormat, TDatasetImportResult } from "../../contracts/datasets";
 import { bulkInsert } from "../../db/bulk-insert";
 import type { Db } from "../../db/client";
@@ -38,6 +38,7 @@ import { transitionRound } from "./round-machine";
 import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "../datasets/discard-import";
 import { openImport } from "../datasets/open-import";
 import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
+import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
 
 interface ImportInfo {
   format: TDatasetFormat;
@@ -86,8 +87,8 @@ async function reserveRound(db: Db, projectId: string, info: ImportInfo): Promis
     const [current] = await tx
       .select({ id: policies.id })
       .from(policies)
-      .where(and(eq(policies.projectId, projectId), isNotNull(policies.publishedAt)))
-      .orderBy(desc(policies.publishedAt), desc(policies.version))
+      .where(isPublishedIn(projectId))
+      .orderBy(...LATEST_PUBLISHED_FIRST)
       .limit(1);
     // The `round.started` entry is written when the import becomes visible (publishImport).
     const { round } = await openRound(tx, { projectId, index, status: "aggregating", policyId: current?.id ?? null, beta: index === 0 ? 1 : 0, options: { imported: { ...info, staging: true } }, audit: null });

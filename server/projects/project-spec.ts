@@ -30,8 +30,8 @@ export function projectSpec(project: Pick<Project, "id" | "envId" | "config">): 
   const config = (project.config ?? {}) as StoredConfig;
   const settings = ZProjectSettings.parse(config.settings ?? {});
   const env = project.envId ? getEnvSpec(project.envId) : null;
-  const observationSpace = (env?.observationSpace ?? config.external?.observationSpace) as TSpace | undefined;
-  const actionSpace = (env?.actionSpace ?? config.external?.actionSpace) as TSpace | undefined;
+  const observationSpace = env?.observationSpace ?? config.external?.observationSpace;
+  const actionSpace = env?.actionSpace ?? config.external?.actionSpace;
   if (!observationSpace || !actionSpace) throw new Error(`project ${project.id} has neither a built-in env nor external spaces`);
   const head = settings.head === "auto" ? (actionSpace.type === "discrete" ? "categorical" : "gaussian") : settings.head;
   return {

@@ -21,7 +21,6 @@ export {
   type TPolicyBlobHeader,
 } from "./blob";
 export {
-  ZActionSpace,
   ZHeadConfig,
   ZNetworkConfig,
   ZNormalization,

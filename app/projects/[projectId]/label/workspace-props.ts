@@ -8,6 +8,7 @@ import { getEnvSpec } from "@/envs/index";
 import type { Caller } from "@/server/auth/caller";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
+import { projectSpec } from "@/server/projects/project-spec";
 import { latestRound, userLabelCount } from "@/server/rounds/round-view";
 import { orNotFound } from "../../../_lib/page-auth";
 
@@ -32,9 +33,7 @@ export async function loadWorkspaceProject(user: Caller, projectId: string): Pro
   const db = getContext().database.db;
   const project = await orNotFound(() => getProject(db, user, projectId));
   const env = project.envId ? getEnvSpec(project.envId) : null;
-  const external = (project.config as { external?: { observationSpace: TSpace; actionSpace: TSpace } } | null)?.external;
-  const actionSpace = (env?.actionSpace ?? external?.actionSpace) as TSpace;
-  const observationSpace = (env?.observationSpace ?? external?.observationSpace) as TSpace;
+  const { actionSpace, observationSpace } = projectSpec(project);
   const round = await latestRound(db, projectId);
   const labeling = round?.status === "labeling" ? round : null;
   return {

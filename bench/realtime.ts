@@ -2,7 +2,7 @@
  * `npm run bench:realtime` — 500 socket.io clients in one project room: time from a server event (round
  * progress, policy published) to its receipt at every client, p50/p99. Goal: p99 ≤ 50 ms. Two set-ups:
  *
- * - one node: the real realtime server (server/realtime/attach-realtime.ts: cookie auth, zod-validated join,
+ * - one node: the real realtime server (server/http/attach-realtime.ts: cookie auth, zod-validated join,
  *   project authorisation, the domain event bus) on embedded PGlite, in this process;
  * - two web processes on PostgreSQL: nodes A and B are child processes (bench/lib/realtime-node.ts), both
  *   with the LISTEN/NOTIFY relay (server/realtime/postgres-relay.ts); half the clients on each; every event
@@ -27,7 +27,7 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../contracts/realtime";
 import { parseConfig } from "../server/config";
-import { attachRealtime } from "../server/realtime/attach-realtime";
+import { attachRealtime } from "../server/http/attach-realtime";
 import { publish } from "../server/realtime/bus";
 import { makeProject, makeUser } from "../tests/helpers/fixtures";
 import { mintSessionCookie } from "../tests/helpers/session-cookie";

@@ -18,9 +18,9 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { labels, policies, rounds, tasks } from "../db/schema";
 import type { ProjectEvent } from "../contracts/realtime";
-import { JobRunner } from "../server/jobs/runner";
+import { RoundRunner } from "../server/rounds/round-runner";
 import { createProject } from "../server/projects/create-project";
-import { addDemonstrations } from "../server/rollouts/add-demonstrations";
+import { addDemonstrations } from "../server/rounds/add-demonstrations";
 import { addExternalRollout } from "../server/rollouts/add-external-rollout";
 import { realtimeBus } from "../server/realtime/bus";
 import { closeRound } from "../server/rounds/close-round";
@@ -153,7 +153,7 @@ if (await postgresReachable()) {
   engine = "pglite";
 }
 await migrateDatabase(database.db);
-const runner = new JobRunner(database.db, { pollMs: 50, log: (line) => void marks.push({ t: performance.now(), line }) });
+const runner = new RoundRunner(database.db, { pollMs: 50, log: (line) => void marks.push({ t: performance.now(), line }) });
 runner.start();
 const rows = [];
 try {

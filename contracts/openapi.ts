@@ -15,6 +15,7 @@ import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
 import { API } from "./routes";
 import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ROUND_STATUSES, ZClaimTasks, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "./rounds";
 import { ZAddMember, ZCreateProject } from "./settings";
+import { API_ERROR_CODES } from "./errors";
 import { ZBoxSpace, ZSpace } from "./spaces";
 import { ZCreateToken } from "./tokens";
 
@@ -30,8 +31,8 @@ const id = (description?: string) => z.string().meta({ format: "uuid", ...(descr
 const timestamp = () => z.string().meta({ format: "date-time" });
 const ZActionOut = z.union([z.number(), z.array(z.number())]);
 
-/** The error codes of `server/errors.ts` (checked against `ErrorCode` in the unit test). */
-export const API_ERROR_CODES = ["VALIDATION", "UNPROCESSABLE", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
+/** The error codes (one list, with their statuses: contracts/errors.ts). */
+export { API_ERROR_CODES };
 const ZFieldErrors = z.record(z.string(), z.array(z.string())).describe("Messages per field; the key is the dotted path of the field (`_` for the whole body).");
 
 export const ZErrorBody = z.object({

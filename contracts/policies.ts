@@ -5,6 +5,11 @@
  * training data); the browser replays the same episodes.
  */
 export const EVAL_FIRST_SEED = 100_000;
+
+/** What trained a version: behaviour cloning on the dataset, or RL fine-tuning of an imitation policy. */
+export const POLICY_KINDS = ["imitation", "rl-finetune"] as const;
+export type TPolicyKind = (typeof POLICY_KINDS)[number];
+
 export interface TPolicyMetrics {
   meanReturn?: number;
   successRate?: number | null;
@@ -21,7 +26,7 @@ export interface TPolicySummary {
   training: Record<string, unknown>;
   metrics: TPolicyMetrics | null;
   /** `imitation`: trained on the dataset; `rl-finetune`: REINFORCE fine-tuning of the imitation version `parentVersion`. */
-  kind: "imitation" | "rl-finetune";
+  kind: TPolicyKind;
   parentVersion: number | null;
   /** The parent's metrics on the same seeded evaluation episodes (rl-finetune only). */
   parentMetrics: TPolicyMetrics | null;

@@ -1,5 +1,31 @@
-/** Observation/action spaces as they cross the API (the same plain shapes `envs/` uses). */
+/**
+ * Observation and action spaces: the one type and validator. Envs build them (`discreteSpace`/`boxSpace` in
+ * envs/spaces.ts), the trainer stores them in policy specs, the API receives them (external projects).
+ *
+ * Plain JSON-describable data — numbers, strings and arrays only — so `JSON.parse(JSON.stringify(space))` gives
+ * back an equal space; unbounded box limits are written as ±FLOAT32_MAX (envs/spaces.ts), never `Infinity`.
+ */
 import { z } from "zod";
+
+/** `n` choices, written as the integers `0 … n-1`. */
+export interface DiscreteSpace {
+  readonly type: "discrete";
+  readonly n: number;
+  /** Optional human-readable name per choice, e.g. `["push left", "push right"]`. */
+  readonly labels?: readonly string[];
+}
+
+/** A real vector of fixed `shape` (always 1-D here) with per-dimension bounds. */
+export interface BoxSpace {
+  readonly type: "box";
+  readonly shape: readonly [number];
+  readonly low: readonly number[];
+  readonly high: readonly number[];
+  /** Optional name per dimension, e.g. `["steering"]`. */
+  readonly labels?: readonly string[];
+}
+
+export type Space = DiscreteSpace | BoxSpace;
 
 export const ZDiscreteSpace = z.object({
   type: z.literal("discrete"),
@@ -16,8 +42,10 @@ export const ZBoxSpace = z
   })
   .refine((s) => s.low.length === s.shape[0] && s.high.length === s.shape[0], "low and high must match shape")
   .refine((s) => s.low.every((lo, i) => lo <= (s.high[i] ?? Number.NaN)), "low must be ≤ high");
-export const ZSpace = z.union([ZDiscreteSpace, ZBoxSpace]);
-export type TSpace = z.infer<typeof ZSpace>;
+/** Validates a space; what it returns is a `Space`. */
+export const ZSpace: z.ZodType<Space> = z.union([ZDiscreteSpace, ZBoxSpace]);
+/** The name the API contracts use for `Space`. */
+export type TSpace = Space;
 
 export type TAction = number | number[];
 

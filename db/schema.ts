@@ -23,10 +23,19 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { POLICY_KINDS } from "../contracts/policies";
+import { PROJECT_ROLES } from "../contracts/projects";
+import { ROLLOUT_SOURCES, ROUND_STATUSES } from "../contracts/rounds";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
+/**
+ * The values of the enum-like text columns come from `contracts/` (one list each), and so do their CHECK
+ * constraints: `inList` writes the list as SQL. The separators match the SQL of the migrations already applied
+ * (`', '` for roles, `','` elsewhere), so the generated SQL, and the migrations, are unchanged.
+ */
+const inList = (values: readonly string[], separator = ",") => sql.raw(values.map((v) => `'${v}'`).join(separator));
+
 export type ProjectRole = (typeof PROJECT_ROLES)[number];
 
 export const users = pgTable(
@@ -80,7 +89,7 @@ export const memberships = pgTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.userId] }),
     index("memberships_user_idx").on(t.userId),
-    check("memberships_role_check", sql`${t.role} in ('lead', 'labeler', 'viewer')`),
+    check("memberships_role_check", sql`${t.role} in (${inList(PROJECT_ROLES, ", ")})`),
   ],
 );
 
@@ -99,10 +108,8 @@ export const auditLog = pgTable(
   (t) => [index("audit_log_project_idx").on(t.projectId, t.createdAt)],
 );
 
-export const POLICY_KINDS = ["imitation", "rl-finetune"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
-export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published", "failed"] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
 
 export const apiTokens = pgTable(
@@ -144,7 +151,7 @@ export const policies = pgTable(
   },
   (t) => [
     uniqueIndex("policies_project_version_idx").on(t.projectId, t.version),
-    check("policies_kind_check", sql`${t.kind} in ('imitation','rl-finetune')`),
+    check("policies_kind_check", sql`${t.kind} in (${inList(POLICY_KINDS)})`),
   ],
 );
 
@@ -171,7 +178,7 @@ export const rounds = pgTable(
   },
   (t) => [
     uniqueIndex("rounds_project_index_idx").on(t.projectId, t.index),
-    check("rounds_status_check", sql`${t.status} in ('collecting','labeling','aggregating','training','evaluating','finetuning','published','failed')`),
+    check("rounds_status_check", sql`${t.status} in (${inList(ROUND_STATUSES)})`),
   ],
 );
 
@@ -182,7 +189,7 @@ export const rollouts = pgTable(
     projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
     roundId: uuid("round_id").notNull().references(() => rounds.id, { onDelete: "cascade" }),
     policyId: uuid("policy_id").references(() => policies.id, { onDelete: "set null" }),
-    source: text("source", { enum: ["policy", "expert", "teleop", "takeover", "external"] }).notNull(),
+    source: text("source", { enum: ROLLOUT_SOURCES }).notNull(),
     seed: integer("seed"),
     length: integer("length").notNull(),
     totalReturn: doublePrecision("total_return"),

@@ -1,33 +1,16 @@
 /**
- * Observation and action spaces as plain JSON-describable data, plus action validation.
+ * Building observation and action spaces (`discreteSpace`, `boxSpace`) and checking an env's actions.
  *
- * These types cross every boundary (trainer, server, UI), so they hold only numbers, strings and
- * arrays: `JSON.parse(JSON.stringify(space))` gives back an equal space. Unbounded box limits are
- * written as ±FLOAT32_MAX (as Gymnasium does), never as `Infinity`, which JSON cannot carry.
+ * The space types themselves — plain JSON-describable data — and their validator are defined once, in
+ * contracts/spaces.ts, and re-exported here for the envs. Unbounded box limits are written as ±FLOAT32_MAX
+ * (as Gymnasium does), never as `Infinity`, which JSON cannot carry.
  */
+import type { BoxSpace, DiscreteSpace, Space } from "../contracts/spaces";
+
+export type { BoxSpace, DiscreteSpace, Space } from "../contracts/spaces";
 
 /** Largest finite float32, used as the bound of an "unbounded" box dimension (Gymnasium's convention). */
 export const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** `n` choices, written as the integers `0 … n-1`. */
-export interface DiscreteSpace {
-  readonly type: "discrete";
-  readonly n: number;
-  /** Optional human-readable name per choice, e.g. `["push left", "push right"]`. */
-  readonly labels?: readonly string[];
-}
-
-/** A real vector of fixed `shape` (always 1-D here) with per-dimension bounds. */
-export interface BoxSpace {
-  readonly type: "box";
-  readonly shape: readonly [number];
-  readonly low: readonly number[];
-  readonly high: readonly number[];
-  /** Optional name per dimension, e.g. `["steering"]`. */
-  readonly labels?: readonly string[];
-}
-
-export type Space = DiscreteSpace | BoxSpace;
 
 /**
  * An action as stored and sent around: an integer for a discrete space, a vector for a box.

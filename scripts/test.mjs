@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: lint → typecheck → the Python client's unit tests (python3 with numpy; missing → fail) → build
+ * `npm test`: lint (ESLint, then no cycles between server/ folders) → typecheck → the Python client's unit tests (python3 with numpy; missing → fail) → build
  * the web app if stale → vitest (unit + integration on PGlite and PostgreSQL) → Playwright e2e in Debian's
  * Chromium. Stops at the first failing stage.
  */
@@ -14,6 +14,7 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PLAYWRIGHT_SKIP_BROW
 
 const stages = [
   ["lint", bin("eslint"), ["."]],
+  ["folder cycles", process.execPath, [path.join(root, "scripts", "check-folder-cycles.mjs"), root]],
   ["typecheck", bin("tsc"), ["--noEmit"]],
   // `-c "import numpy"` first: a machine without python3 or numpy fails here with a clear message instead of
   // the integration tests failing later on a missing interpreter.

@@ -4,7 +4,7 @@
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { loadOrCreateSecret, SecretFileError } from "./auth/secret-file";
+import { loadOrCreateSecret, SecretFileError } from "./secret-file";
 
 /**
  * Secrets that were ever published (the constant demo secret of earlier versions): anyone can sign a session

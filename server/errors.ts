@@ -2,19 +2,10 @@
  * The one error type of the domain layer. Services throw `AppError`s with a code; the HTTP and socket
  * edges map codes to statuses / acknowledgements in `server/http/respond.ts`, nowhere else.
  */
-export type ErrorCode =
-  | "VALIDATION"
-  | "UNPROCESSABLE"
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "CONFLICT"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "RATE_LIMITED"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+import type { TErrorCode } from "../contracts/errors";
+
+/** The codes are listed once, with their HTTP statuses, in contracts/errors.ts. */
+export type ErrorCode = TErrorCode;
 
 export type FieldErrors = Record<string, string[]>;
 

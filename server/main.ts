@@ -16,12 +16,12 @@ import { startBlobStore } from "./blobs/start-blob-store";
 import { discardStaleImports } from "./datasets/discard-import";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
-import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./http/client-ip";
+import { CLIENT_IP_HEADER, clientAddress, trustedProxyMatcher } from "./limits/client-ip";
 import { BASE_HEADERS, drainRequest, serveFastPath } from "./http/fast-path";
 import { onClientError, refuseMethod } from "./http/method-guard";
 import { trustedOrigins } from "./http/same-origin";
-import { JobRunner } from "./jobs/runner";
-import { attachRealtime } from "./realtime/attach-realtime";
+import { RoundRunner } from "./rounds/round-runner";
+import { attachRealtime } from "./http/attach-realtime";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   ctx.origins = trustedOrigins(config, port);
 
   // Training and simulation jobs run here unless this node is web-only (then `npm run trainer` elsewhere).
-  const runner = config.inProcessJobs ? new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
+  const runner = config.inProcessJobs ? new RoundRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {}) : undefined;
   runner?.start();
   const warmUp = new AbortController();
   if (demoProjectId && config.demoWarmUp) {

@@ -6,7 +6,7 @@
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseWorkerConfig, type WorkerConfig } from "./config";
-import { JobRunner } from "./jobs/runner";
+import { RoundRunner } from "./rounds/round-runner";
 import { startRealtimeRelay, stopRealtimeRelay } from "./realtime/start-relay";
 
 let config: WorkerConfig;
@@ -21,7 +21,7 @@ const database = await openDatabase({ url: config.databaseUrl, poolSize: config.
 await migrateDatabase(database.db);
 // The jobs' events (round status, training progress, policy published) reach the web nodes' sockets.
 const relay = await startRealtimeRelay(database, { listen: false });
-const runner = new JobRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {});
+const runner = new RoundRunner(database.db, config.jobLeaseMs ? { leaseMs: config.jobLeaseMs } : {});
 runner.start();
 console.log(`[trainer] ${runner.workerId} taking jobs from PostgreSQL`);
 const stop = async () => {

@@ -12,11 +12,12 @@
  * travel as transferable buffers.
  */
 import { z } from "zod";
-import { ZActionSpace, ZHeadConfig, ZNetworkConfig, ZPolicySpec, ZVision } from "./policy/spec";
+import { ZSpace } from "../contracts/spaces";
+import { ZHeadConfig, ZNetworkConfig, ZPolicySpec, ZVision } from "./policy/spec";
 import { ZReinforceOptions, ZReinforceProgress } from "./rl/options";
 
 export const ZTrainConfig = z.object({
-  actionSpace: ZActionSpace,
+  actionSpace: ZSpace,
   /** Default: categorical for discrete spaces, state-dependent Gaussian for boxes. */
   head: ZHeadConfig.optional(),
   network: ZNetworkConfig.default({ hidden: [64, 64], activation: "relu" }),

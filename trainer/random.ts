@@ -4,19 +4,17 @@
  *
  * Browser-safe.
  */
+import { Prng } from "../envs/prng";
 
 export type Rng = () => number;
 
-/** A uniform [0, 1) generator from an integer seed. */
+/**
+ * A uniform [0, 1) generator from an integer seed: the mulberry32 step of `envs/prng.ts` (one implementation),
+ * seeded from the integer the trainer's way (so streams, and every seeded result, stay what they were).
+ */
 export function mulberry32(seed: number): Rng {
-  let s = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = Prng.fromState((Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
+  return () => prng.next();
 }
 
 /** Standard normal draw (Box–Muller). */

@@ -6,16 +6,15 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { PAGES } from "@/contracts/routes";
-import type { TSpace } from "@/contracts/spaces";
 import type { LeadProject } from "@/app/_components/lead/types";
-import { getEnvSpec } from "@/envs/index";
-import type { SessionUser } from "@/server/auth/session";
+import type { Caller } from "@/server/auth/caller";
 import { getContext } from "@/server/context";
 import { getProject, type ProjectDetail } from "@/server/projects/get-project";
+import { projectSpec } from "@/server/projects/project-spec";
 import { orNotFound, requirePageUser } from "./page-auth";
 
 
-export type LeadPageResult = { ok: true; user: SessionUser; project: ProjectDetail; lead: LeadProject } | { ok: false; refusal: ReactNode };
+export type LeadPageResult = { ok: true; user: Caller; project: ProjectDetail; lead: LeadProject } | { ok: false; refusal: ReactNode };
 
 /** `what` completes "Only a project lead can …". */
 export async function loadLeadPage(projectId: string, returnTo: string, what: string): Promise<LeadPageResult> {
@@ -33,8 +32,8 @@ export async function loadLeadPage(projectId: string, returnTo: string, what: st
       ),
     };
   }
-  const config = (project.config ?? {}) as { external?: { observationSpace: TSpace; actionSpace: TSpace } };
-  const env = project.envId ? getEnvSpec(project.envId) : null;
+  // The spaces of the built-in env or the external project, as the round loop sees them.
+  const spec = projectSpec(project);
   const plain = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   return {
     ok: true,
@@ -44,8 +43,8 @@ export async function loadLeadPage(projectId: string, returnTo: string, what: st
       id: project.id,
       name: project.name,
       envId: project.envId,
-      actionSpace: plain((env?.actionSpace ?? config.external?.actionSpace) as TSpace),
-      observationSpace: plain((env?.observationSpace ?? config.external?.observationSpace) as TSpace),
+      actionSpace: plain(spec.actionSpace),
+      observationSpace: plain(spec.observationSpace),
     },
   };
 }

@@ -1,10 +1,11 @@
 import { notFound, redirect } from "next/navigation";
 import { PAGES } from "@/contracts/routes";
-import { currentUser, type SessionUser } from "@/server/auth/session";
+import type { Caller } from "@/server/auth/caller";
+import { currentUser } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 
 /** For pages: the signed-in user, or a redirect to sign-in that comes back here afterwards. */
-export async function requirePageUser(returnTo: string): Promise<SessionUser> {
+export async function requirePageUser(returnTo: string): Promise<Caller> {
   const user = await currentUser();
   if (!user) redirect(`${PAGES.signIn}?callbackUrl=${encodeURIComponent(returnTo)}`);
   return user;

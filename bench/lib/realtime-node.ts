@@ -8,7 +8,7 @@ import http from "node:http";
 import { openDatabase } from "../../db/client";
 import { parseConfig } from "../../server/config";
 import type { ProjectEvent } from "../../contracts/realtime";
-import { attachRealtime } from "../../server/realtime/attach-realtime";
+import { attachRealtime } from "../../server/http/attach-realtime";
 import { publish } from "../../server/realtime/bus";
 import { startRealtimeRelay, stopRealtimeRelay } from "../../server/realtime/start-relay";
 

@@ -7,18 +7,16 @@
 import { and, eq } from "drizzle-orm";
 import { ROLE_RANK, ZProjectId, type TProjectRole } from "../../contracts/projects";
 import type { Db } from "../../db/client";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import { memberships, projects } from "../../db/schema";
 import { AppError } from "../errors";
+import type { Caller } from "./caller";
 
 const PROJECT_NOT_FOUND = "Project not found";
 /** The one answer for a task that does not exist and a task in a project the caller is not a member of. */
 export const TASK_NOT_FOUND = "Task not found";
 
-export interface Caller {
-  id: string;
-  isAdmin: boolean;
-}
+export type { Caller } from "./caller";
 
 /**
  * `missing` is the not-found message, for a thing reached through a project (a task: "Task not found"), so that

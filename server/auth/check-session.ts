@@ -1,7 +1,7 @@
 /**
  * Is this session still good? Every path that accepts the session cookie — route handlers and pages
  * (`session.ts`), the custom server's fast path (`caller.ts`), socket.io handshakes and connected sockets
- * (`realtime/socket-auth.ts`), and next-auth's own `/api/auth/session` (`options.ts`) — asks here. A session is
+ * (`socket-auth.ts`), and next-auth's own `/api/auth/session` (`options.ts`) — asks here. A session is
  * good while its user exists and the epoch in the cookie equals the user's `session_epoch`; the user's name,
  * email and admin flag come from the same row, never from the cookie.
  *
@@ -14,7 +14,7 @@ import { inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
 import type { TSessionClaims } from "./session-claims";
-import type { SessionUser } from "./session";
+import type { Caller } from "./caller";
 
 export const SESSION_CHECK_TTL_MS = 5_000;
 export const SESSION_CACHE_MAX = 10_000;
@@ -40,7 +40,7 @@ function cacheFor(db: Db): Map<string, Entry> {
 }
 
 /** The user behind good claims, as the database has them now; null for a missing user or a revoked session. */
-export async function checkSession(db: Db, claims: TSessionClaims): Promise<SessionUser | null> {
+export async function checkSession(db: Db, claims: TSessionClaims): Promise<Caller | null> {
   const [row] = await sessionRows(db, [claims.sub]);
   return row && row.epoch === claims.epoch ? { id: claims.sub, email: row.email, name: row.name, isAdmin: row.isAdmin } : null;
 }

@@ -5,7 +5,7 @@
  *   {@link LOGIN_BACKOFF}.free are free, then 1 s, 2 s, 4 s … capped at 60 s; attempts during the wait are
  *   refused unchecked (429 + Retry-After) and do not count. Once the wait has passed the right password works
  *   again, from any address; success clears the count. At most ~60 guesses an hour reach an account.
- * - **per client address** (what `TRUSTED_PROXIES` makes of the peer, see server/http/client-ip.ts): at most
+ * - **per client address** (what `TRUSTED_PROXIES` makes of the peer, see server/limits/client-ip.ts): at most
  *   `LOGIN_ADDRESS_LIMIT` failures per 15 minutes, across accounts (password spraying).
  *
  * Counters live in the database (server/limits/rate-counter.ts), so they hold across restarts and processes.

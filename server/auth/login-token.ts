@@ -1,6 +1,6 @@
 import type { Db } from "../../db/client";
 import { AppError } from "../errors";
-import { createApiToken } from "../tokens/api-tokens";
+import { createApiToken } from "./api-tokens";
 import { verifyCredentials } from "./verify-credentials";
 
 /** `POST /api/v1/auth/login`: email + password → a new API token that expires in 12 hours (rate-limited like the sign-in page). */

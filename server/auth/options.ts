@@ -11,7 +11,7 @@ import { sameOriginUrl } from "../../contracts/redirects";
 import { PAGES } from "../../contracts/routes";
 import { getContext } from "../context";
 import { AppError } from "../errors";
-import { CLIENT_IP_HEADER } from "../http/client-ip";
+import { CLIENT_IP_HEADER } from "../limits/client-ip";
 import { checkSession, forgetSession, sessionRows } from "./check-session";
 import { sessionClaims } from "./session-claims";
 import { logRefusedCookie } from "./session-cookie";

@@ -12,7 +12,7 @@ import { SIGN_UP_ACCEPTED_MESSAGE, ZSignUp, type TSignUpAccepted } from "../../c
 import type { Db } from "../../db/client";
 import type { Limits } from "../config";
 import { AppError } from "../errors";
-import { redeemInvite, recordInviteUser } from "../invites/invite-token";
+import { redeemInvite, recordInviteUser } from "./invite-token";
 import { currentLimits } from "../limits/current-limits";
 import { hitWindow, windowWait } from "../limits/rate-counter";
 import { hashPassword } from "./password";

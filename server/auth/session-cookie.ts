@@ -7,7 +7,7 @@ import { decode } from "next-auth/jwt";
 import type { Db } from "../../db/client";
 import { checkSession } from "./check-session";
 import { sessionClaims } from "./session-claims";
-import type { SessionUser } from "./session";
+import type { Caller } from "./caller";
 
 export const SESSION_COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
 
@@ -55,13 +55,13 @@ export function logRefusedCookie(reason: string): void {
 }
 
 /** The signed-in user behind a `Cookie` header, or null: no cookie, an undecodable one, a revoked session or a missing user. */
-export async function userFromCookieHeader(db: Db, header: string | undefined, secret: string): Promise<SessionUser | null> {
+export async function userFromCookieHeader(db: Db, header: string | undefined, secret: string): Promise<Caller | null> {
   const user = await sessionFromCookieHeader(db, header, secret);
   return user?.user ?? null;
 }
 
 /** As userFromCookieHeader, with the session's epoch (sockets keep it to re-check later). */
-export async function sessionFromCookieHeader(db: Db, header: string | undefined, secret: string): Promise<{ user: SessionUser; epoch: number } | null> {
+export async function sessionFromCookieHeader(db: Db, header: string | undefined, secret: string): Promise<{ user: Caller; epoch: number } | null> {
   const token = sessionToken(parseCookies(header));
   if (!token) return null;
   const claims = await decodeSessionToken(token, secret);

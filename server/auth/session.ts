@@ -5,21 +5,15 @@
 import { headers } from "next/headers";
 import { getContext } from "../context";
 import { AppError } from "../errors";
+import type { Caller } from "./caller";
 import { userFromCookieHeader } from "./session-cookie";
 
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
-
-export async function currentUser(): Promise<SessionUser | null> {
+export async function currentUser(): Promise<Caller | null> {
   const { config, database } = getContext();
   return userFromCookieHeader(database.db, (await headers()).get("cookie") ?? undefined, config.authSecret);
 }
 
-export async function requireUser(): Promise<SessionUser> {
+export async function requireUser(): Promise<Caller> {
   const user = await currentUser();
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first");
   return user;

@@ -4,7 +4,7 @@ import { ZSetSiteAdmin } from "../../contracts/auth";
 import type { Db } from "../../db/client";
 import { auditLog, users } from "../../db/schema";
 import { AppError, notFound } from "../errors";
-import type { SessionUser } from "./session";
+import type { Caller } from "./caller";
 import { forgetSession } from "./check-session";
 import { revokeSessions } from "./revoke-sessions";
 import type { PublicUser } from "./sign-up";
@@ -15,7 +15,7 @@ import type { PublicUser } from "./sign-up";
  * from the database on every request anyway). An admin cannot demote themself: the last admin would lock the
  * site out of its own administration.
  */
-export async function setSiteAdmin(db: Db, caller: SessionUser, userId: string, input: unknown): Promise<PublicUser> {
+export async function setSiteAdmin(db: Db, caller: Caller, userId: string, input: unknown): Promise<PublicUser> {
   if (!caller.isAdmin) throw new AppError("FORBIDDEN", "Only a site admin can change who is a site admin");
   const { isAdmin } = ZSetSiteAdmin.parse(input);
   if (!z.uuid().safeParse(userId).success) throw notFound("User not found");

@@ -2,7 +2,7 @@ import { ZSignUp, type TSignUp } from "../../contracts/auth";
 import type { Db } from "../../db/client";
 import { auditLog, users } from "../../db/schema";
 import { AppError } from "../errors";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import { hashPassword } from "./password";
 
 export interface PublicUser {

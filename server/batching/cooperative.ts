@@ -15,7 +15,7 @@
  *
  * All-or-nothing is the caller's job (batches commit one by one): write into a state nobody reads yet and
  * make it visible in one short final transaction, deleting what was written if anything fails (see
- * server/datasets/import-dataset.ts). Used by the dataset import; meant for any bulk write (Parquet import).
+ * server/rounds/import-dataset.ts). Used by the dataset import; meant for any bulk write (Parquet import).
  */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

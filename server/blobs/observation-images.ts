@@ -10,17 +10,16 @@
  */
 import { inArray } from "drizzle-orm";
 import { decode } from "fast-png";
-import { cameraKeys, isImageSpace } from "../../contracts/spaces";
+import { cameraKeys, isImageSpace, type TObservationSpace } from "../../contracts/spaces";
 import type { Db } from "../../db/client";
 import { frames, states } from "../../db/schema";
 import { observationImages } from "../../envs/index";
-import type { ProjectSpec } from "../projects/project-spec";
 import { getBlobStore } from "./registry";
 
 export type ObservationImageLoader = (stateIds: readonly string[]) => Promise<Map<string, Record<string, Uint8Array>>>;
 
 /** A loader of the camera images of states of one project (a map state id → camera → pixels). */
-export function observationImageLoader(db: Db, spec: Pick<ProjectSpec, "envId" | "observation">): ObservationImageLoader {
+export function observationImageLoader(db: Db, spec: { envId: string | null; observation: TObservationSpace }): ObservationImageLoader {
   const cameras = cameraKeys(spec.observation);
   if (cameras.length === 0) throw new Error("this project's observations have no images");
   return async (stateIds) => {

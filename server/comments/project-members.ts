@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { memberships, users } from "../../db/schema";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 /** Members of a project by id (for @mentions and author names). */
 export async function projectMembers(db: DbOrTx, projectId: string): Promise<Map<string, { id: string; name: string; email: string }>> {

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { TDatasetVersionSummary, THistogram } from "../../contracts/datasets";
 import type { TSpace } from "../../contracts/spaces";
 import { datasetSamples, datasetVersions, rounds } from "../../db/schema";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 export const HISTOGRAM_BINS = 20;
 

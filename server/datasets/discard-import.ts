@@ -1,5 +1,5 @@
 /**
- * Undoing a dataset import that did not finish (server/datasets/import-dataset.ts): its staged samples are
+ * Undoing a dataset import that did not finish (server/rounds/import-dataset.ts): its staged samples are
  * deleted in short batches (never one long statement on the embedded database), then its reserved round.
  * Only rounds still marked `options.imported.staging` are touched, so a published import is never undone.
  */

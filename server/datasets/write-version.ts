@@ -12,7 +12,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { bulkInsert } from "../../db/bulk-insert";
 import { datasetSamples, datasetVersions } from "../../db/schema";
 import { createYielder } from "../batching/cooperative";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 
 export interface DatasetSampleInput {
   stateId: string | null;

@@ -31,7 +31,7 @@ export type WarmUpOutcome = "started-round-1" | "already-warm" | "round-0-failed
 
 export async function warmUpDemo(db: Db, projectId: string, opts: WarmUpOptions = {}): Promise<WarmUpOutcome> {
   const { pollMs = 250, timeoutMs = 10 * 60_000, signal, log = () => {} } = opts;
-  const [lead] = await db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(sql`lower(${users.email}) = ${DEMO_LEAD_EMAIL}`);
+  const [lead] = await db.select({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin }).from(users).where(sql`lower(${users.email}) = ${DEMO_LEAD_EMAIL}`);
   if (!lead) return "already-warm"; // the demo lead was removed: the demo is the admins' to run now
   const existing = await projectRounds(db, projectId);
   if (existing.length === 0) {

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../../db/client";
 import { requireCaller } from "../auth/caller";
-import type { SessionUser } from "../auth/session";
+import type { Caller } from "../auth/caller";
 import { getContext } from "../context";
 import type { HotHandler } from "./labelling-routes";
 import { readJson, route } from "./respond";
@@ -15,7 +15,7 @@ type Params = Record<string, string>;
 export interface ApiArgs<P extends Params> {
   req: Request;
   db: Db;
-  caller: SessionUser;
+  caller: Caller;
   params: P;
 }
 

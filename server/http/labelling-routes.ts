@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { TASK_NOT_FOUND } from "../auth/authorize-project";
-import type { SessionUser } from "../auth/session";
+import type { Caller } from "../auth/caller";
 import { notFound } from "../errors";
 import { claimNextTask, countWaitingTasks } from "../tasks/claim-next-task";
 import { claimTasks } from "../tasks/claim-tasks";
@@ -16,7 +16,7 @@ import { submitLabels } from "../tasks/submit-labels";
 
 export interface HotArgs {
   db: Db;
-  caller: SessionUser;
+  caller: Caller;
   params: Record<string, string>;
   body: unknown;
 }

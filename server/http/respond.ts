@@ -3,22 +3,10 @@
  */
 import { ZodError } from "zod";
 import { AppError, type ErrorCode, type FieldErrors } from "../errors";
+import { ERROR_HTTP_STATUS } from "../../contracts/errors";
 import type { AckError } from "../../contracts/realtime";
 
-const STATUS: Record<ErrorCode, number> = {
-  VALIDATION: 400,
-  UNPROCESSABLE: 422,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  RATE_LIMITED: 429,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
+const STATUS = ERROR_HTTP_STATUS;
 
 const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03", "08006", "08001"]);
 

@@ -15,7 +15,7 @@
  * The server's own origins come from configuration (`NEXTAUTH_URL`), never from the request's `Host` or
  * `X-Forwarded-Host`; without `NEXTAUTH_URL` they are the loopback origins (and `HOST`, when it names one
  * address) at the listening port. Bearer-token calls are not affected: a browser never attaches a token
- * on its own. Socket.io handshakes are checked with `originAllowed` (attach-realtime.ts).
+ * on its own. Socket.io handshakes are checked with `originAllowed` (http/attach-realtime.ts).
  */
 import type { Config } from "../config";
 import type { AppContext } from "../context";

@@ -2,13 +2,13 @@ import { sql } from "drizzle-orm";
 import { ZCreateInvite, type TInviteCreated } from "../../contracts/invites";
 import type { Db } from "../../db/client";
 import { auditLog, invitations } from "../../db/schema";
-import type { SessionUser } from "../auth/session";
+import type { Caller } from "../auth/caller";
 import { assertCanInvite } from "./can-invite";
-import { hashInviteToken, newInviteToken } from "./invite-token";
+import { hashInviteToken, newInviteToken } from "../auth/invite-token";
 import { inviteView } from "./list-invites";
 
 /** An admin or project lead creates a single-use invitation; the token is returned once, only its hash kept. */
-export async function createInvite(db: Db, caller: SessionUser, input: unknown): Promise<TInviteCreated> {
+export async function createInvite(db: Db, caller: Caller, input: unknown): Promise<TInviteCreated> {
   await assertCanInvite(db, caller);
   const { note, expiresInDays } = ZCreateInvite.parse(input);
   const token = newInviteToken();

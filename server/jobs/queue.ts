@@ -10,9 +10,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { jobs, type Job } from "../../db/schema";
-
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-export type DbOrTx = Db | Tx;
+import type { DbOrTx } from "../../db/tx";
 
 export const JOB_TYPES = ["collect", "aggregate", "train", "evaluate", "finetune"] as const;
 export type JobType = (typeof JOB_TYPES)[number];

@@ -1,6 +1,7 @@
 /**
- * The job runner: polls the `jobs` table, runs one job at a time, renews its lease while it works, and
- * turns a job that failed for good into a failed round (with the error kept for the lead and a retry).
+ * The job runner: claims a job (jobs/queue.ts), renews its lease while it works, dispatches it to the handler
+ * for its type, and marks it done or failed. What a job *does* is not its business: the handlers, and what
+ * happens to a job that failed for good, come from the caller — for rounds, server/rounds/round-runner.ts.
  * The web process runs one in-process (default); `npm run trainer` runs one in its own process.
  *
  * No idle gaps between a round's jobs: after a job the loop claims the next one at once, and a round status
@@ -9,20 +10,29 @@
  * another process (`npm run trainer`) still finds jobs by polling.
  */
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import type { ProjectEvent } from "../../contracts/realtime";
-import { rounds, type Job } from "../../db/schema";
-import { TrainerWorker } from "../../trainer/worker/client";
+import type { Job } from "../../db/schema";
 import { realtimeBus } from "../realtime/bus";
-import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
-import { runAggregation } from "../aggregation/run-aggregation";
-import { runCollect } from "./handlers/collect";
-import { runEvaluate } from "./handlers/evaluate";
-import { runFinetune } from "./handlers/finetune";
-import { runTrain } from "./handlers/train";
 import { JOB_TYPES, claimJob, completeJob, failJob, renewLease, type JobType } from "./queue";
+
+/** What a handler gets besides the job: a lease renewal that also stores its progress (long jobs call it). */
+export interface JobContext {
+  heartbeat: (progress: unknown) => Promise<void>;
+}
+
+export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
+
+/** What the runner dispatches to: one handler per job type, and the hooks around a failure. */
+export interface JobDispatch {
+  handlers: Record<JobType, JobHandler>;
+  /** The job failed for good (attempts exhausted, or its worker died on the last one). */
+  giveUp: (job: Job, error: string) => Promise<void>;
+  /** After any failed attempt (e.g. restart a worker thread the job may have wedged). */
+  afterFailure?: (job: Job) => Promise<void>;
+  /** When the runner stops (e.g. terminate that worker thread). */
+  stop?: () => Promise<void>;
+}
 
 export interface JobRunnerOptions {
   types?: readonly JobType[];
@@ -31,8 +41,6 @@ export interface JobRunnerOptions {
   /** Per-job time limit; a job running longer is failed (and retried while attempts remain). */
   jobTimeoutMs?: number;
   log?: (line: string) => void;
-  /** Extra environment for the trainer worker (e.g. TRAINER_BACKEND). */
-  trainerEnv?: Record<string, string>;
 }
 
 export class JobRunner {
@@ -45,17 +53,19 @@ export class JobRunner {
   private readonly onEvent = (e: ProjectEvent): void => {
     if (e.type === "round:status") this.poke();
   };
-  private trainer: Promise<TrainerWorker> | undefined;
-  private readonly opts: Required<Omit<JobRunnerOptions, "trainerEnv">> & { trainerEnv?: Record<string, string> };
+  private readonly opts: Required<JobRunnerOptions>;
 
-  constructor(private readonly db: Db, options: JobRunnerOptions = {}) {
+  constructor(
+    protected readonly db: Db,
+    private readonly dispatch: JobDispatch,
+    options: JobRunnerOptions = {},
+  ) {
     this.opts = {
       types: options.types ?? JOB_TYPES,
       pollMs: options.pollMs ?? 500,
       leaseMs: options.leaseMs ?? 30_000,
       jobTimeoutMs: options.jobTimeoutMs ?? 15 * 60_000,
       log: options.log ?? ((l) => console.log(l)),
-      ...(options.trainerEnv ? { trainerEnv: options.trainerEnv } : {}),
     };
   }
 
@@ -76,8 +86,7 @@ export class JobRunner {
     realtimeBus().off("event", this.onEvent);
     this.wake?.();
     await this.loop;
-    const trainer = await this.trainer?.catch(() => undefined);
-    await trainer?.terminate();
+    await this.dispatch.stop?.();
   }
 
   private async run(): Promise<void> {
@@ -102,7 +111,7 @@ export class JobRunner {
   /** Claims and runs at most one job; true if one ran. */
   async tick(): Promise<boolean> {
     const { job, exhausted } = await claimJob(this.db, this.workerId, this.opts.types, this.opts.leaseMs);
-    for (const dead of exhausted) await this.giveUp(dead, dead.error ?? "the worker running this job stopped responding");
+    for (const dead of exhausted) await this.dispatch.giveUp(dead, dead.error ?? "the worker running this job stopped responding");
     if (!job) return exhausted.length > 0;
     const started = Date.now();
     this.opts.log(`[jobs] ${job.type} round=${job.roundId ?? "-"} attempt ${job.attempts}/${job.maxAttempts}`);
@@ -113,65 +122,19 @@ export class JobRunner {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.opts.log(`[jobs] ${job.type} failed: ${message}`);
-      if (job.type === "train" || job.type === "finetune") await this.resetTrainer();
+      await this.dispatch.afterFailure?.(job);
       const status = await failJob(this.db, job, this.workerId, message);
-      if (status === "failed") await this.giveUp(job, message);
+      if (status === "failed") await this.dispatch.giveUp(job, message);
     } finally {
       clearInterval(beat);
     }
     return true;
   }
 
-  private async handle(job: Job): Promise<void> {
-    if (!job.roundId) throw new Error(`${job.type} job without a round`);
-    switch (job.type as JobType) {
-      case "collect":
-        return runCollect(this.db, job.roundId);
-      case "aggregate":
-        return runAggregation(this.db, job.roundId);
-      case "train":
-        return runTrain(this.db, job.roundId, {
-          trainer: () => this.trainerWorker(),
-          heartbeat: async (progress) => void (await renewLease(this.db, job.id, this.workerId, this.opts.leaseMs, progress)),
-        });
-      case "evaluate":
-        return runEvaluate(this.db, job.roundId);
-      case "finetune":
-        return runFinetune(this.db, job.roundId, {
-          trainer: () => this.trainerWorker(),
-          heartbeat: async (progress) => void (await renewLease(this.db, job.id, this.workerId, this.opts.leaseMs, progress)),
-        });
-      default:
-        throw new Error(`unknown job type ${job.type}`);
-    }
-  }
-
-  /** The job failed for good: its round goes to `failed` with the error kept (retry resumes it). */
-  private async giveUp(job: Job, error: string): Promise<void> {
-    if (!job.roundId) return;
-    await transactionWithEvents(this.db, async (tx, emit) => {
-      const [round] = await tx.select().from(rounds).where(eq(rounds.id, job.roundId!)).for("update");
-      if (!round || round.status === "published" || round.status === "failed") return;
-      emit((await transitionRound(tx, round, "failed", { error: `${job.type}: ${error}` })).event);
-    });
-  }
-
-  private trainerWorker(): Promise<TrainerWorker> {
-    this.trainer ??= (async () => {
-      const worker = TrainerWorker.start({ ...(this.opts.trainerEnv ? { env: this.opts.trainerEnv } : {}), onLog: (l) => this.opts.log(l) });
-      const backend = await worker.ready();
-      this.opts.log(`[trainer] backend: ${backend.name}`);
-      return worker;
-    })();
-    return this.trainer;
-  }
-
-  /** After a failed or timed-out training job the worker may be wedged: start a fresh one next time. */
-  private async resetTrainer(): Promise<void> {
-    const old = this.trainer;
-    this.trainer = undefined;
-    const worker = await old?.catch(() => undefined);
-    await worker?.terminate().catch(() => {});
+  private handle(job: Job): Promise<void> {
+    const handler = this.dispatch.handlers[job.type as JobType];
+    if (!handler) throw new Error(`unknown job type ${job.type}`);
+    return handler(job, { heartbeat: async (progress) => void (await renewLease(this.db, job.id, this.workerId, this.opts.leaseMs, progress)) });
   }
 }
 

@@ -1,9 +1,10 @@
-import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { policies } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
+import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "./latest-published";
 
 const meta = {
   id: policies.id,
@@ -60,8 +61,8 @@ export async function getLatestPolicy(db: Db, caller: Caller, projectId: string)
   const [row] = await db
     .select({ ...meta, blob: policies.blob })
     .from(policies)
-    .where(and(eq(policies.projectId, projectId), isNotNull(policies.publishedAt)))
-    .orderBy(desc(policies.publishedAt), desc(policies.version))
+    .where(isPublishedIn(projectId))
+    .orderBy(...LATEST_PUBLISHED_FIRST)
     .limit(1);
   if (!row) throw notFound("No published policy yet");
   const { blob, ...rest } = row;

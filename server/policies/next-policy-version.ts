@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import { policies } from "../../db/schema";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 /** The version a new policy of the project gets (one past the highest), read in the storing transaction. */
 export async function nextPolicyVersion(tx: DbOrTx, projectId: string): Promise<number> {

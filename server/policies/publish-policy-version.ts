@@ -6,13 +6,14 @@
  * An RL fine-tuned candidate (kind `rl-finetune`, evaluated but kept unpublished because it did not beat its
  * imitation parent, or because the project publishes candidates by hand) may be published here too.
  */
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { TPolicyPublished } from "../../contracts/policies";
 import type { Db } from "../../db/client";
 import { auditLog, policies, rounds } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
+import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "./latest-published";
 
 export async function publishPolicyVersion(db: Db, caller: Caller, projectId: string, version: number): Promise<TPolicyPublished> {
   await authorizeProject(db, caller, projectId, "lead");
@@ -25,8 +26,8 @@ export async function publishPolicyVersion(db: Db, caller: Caller, projectId: st
     const [current] = await tx
       .select({ id: policies.id, version: policies.version })
       .from(policies)
-      .where(and(eq(policies.projectId, projectId), isNotNull(policies.publishedAt)))
-      .orderBy(desc(policies.publishedAt), desc(policies.version))
+      .where(isPublishedIn(projectId))
+      .orderBy(...LATEST_PUBLISHED_FIRST)
       .limit(1);
     if (current?.id === target.id) throw new AppError("CONFLICT", `Version ${version} is already the published policy`);
     const [updated] = await tx.update(policies).set({ publishedAt: sql`now()` }).where(eq(policies.id, target.id)).returning({ publishedAt: policies.publishedAt });

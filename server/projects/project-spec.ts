@@ -9,7 +9,7 @@ import { STATE_KEY, type TObservationSpace, type TSpace } from "../../contracts/
 import { observationSpaceOf } from "../../envs/observation-space";
 import { projects, type Project } from "../../db/schema";
 import { notFound } from "../errors";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 export interface ProjectSpec {
   id: string;

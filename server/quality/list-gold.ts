@@ -6,9 +6,8 @@
  */
 import { sql } from "drizzle-orm";
 import type { TGoldEntry } from "../../contracts/quality";
-import type { Space } from "../../envs/index";
 import { sameAction } from "../aggregation/aggregate-state";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 import { loadProjectSpec } from "../projects/project-spec";
 
 export async function listGold(db: DbOrTx, projectId: string): Promise<TGoldEntry[]> {
@@ -32,7 +31,7 @@ export async function listGold(db: DbOrTx, projectId: string): Promise<TGoldEntr
     select l.state_id, l.action, l.cant_tell, t.gold_action as gold
     from labels l join tasks t on t.id = l.task_id
     where t.project_id = ${projectId} and t.is_gold and t.gold_action is not null`);
-  const space = spec.actionSpace as Space;
+  const space = spec.actionSpace;
   const tol = spec.settings.clusterTolerance;
   return pool.rows.map((r) => {
     const mine = answers.rows.filter((a) => a.state_id === r.state_id);

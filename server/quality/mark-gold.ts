@@ -13,7 +13,7 @@ import type { Db } from "../../db/client";
 import { auditLog, rollouts, rounds, states, tasks } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import { loadProjectSpec } from "../projects/project-spec";
 import { checkAction } from "../rollouts/validate-steps";
 import { listGold } from "./list-gold";

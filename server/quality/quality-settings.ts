@@ -7,7 +7,7 @@ import { ZQualitySettings, type TQualitySettings } from "../../contracts/quality
 import type { Db } from "../../db/client";
 import { auditLog, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 export async function readQualitySettings(db: DbOrTx, projectId: string): Promise<TQualitySettings> {
   const [p] = await db.select({ config: projects.config }).from(projects).where(eq(projects.id, projectId));

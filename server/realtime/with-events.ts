@@ -1,6 +1,6 @@
 import type { ProjectEvent } from "../../contracts/realtime";
 import type { Db } from "../../db/client";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import { publish } from "./bus";
 
 export type Emit = (event: ProjectEvent) => void;

@@ -9,7 +9,7 @@ import { transactionWithEvents } from "../realtime/with-events";
 import { insertRolloutOnce } from "./insert-rollout";
 import { cameraKeys, isImageSpace, observationProblem, pngImageProblem, STATE_KEY, type TDictSpace } from "../../contracts/spaces";
 import { getBlobStore } from "../blobs/registry";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import { checkAction, checkObservation } from "./validate-steps";
 
 /** A rollout from an external system (a robot, a simulator elsewhere) for the current collecting round. */

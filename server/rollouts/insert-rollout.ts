@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { bulkInsert } from "../../db/bulk-insert";
 import { rollouts, states } from "../../db/schema";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 
 export interface StepRow {
   observation: number[];

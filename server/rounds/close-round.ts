@@ -6,7 +6,7 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 import { loadProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
-import { createTasksForRound } from "../tasks/create-tasks";
+import { createTasksForRound } from "./create-tasks";
 import { transitionRound } from "./round-machine";
 import { findRound, toRoundView } from "./round-view";
 

@@ -4,7 +4,7 @@
  * tasks). Whatever commits while a recount is pending is included in it, so under any load a round gets at
  * most one count query and one event per `PROGRESS_EVERY_MS` per process, and the last label is always counted.
  */
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 import { publish } from "../realtime/bus";
 import { taskProgress } from "./round-view";
 

@@ -6,7 +6,7 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 import { enqueueJob } from "../jobs/queue";
 import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "./round-machine";
+import { stepOf, transitionRound } from "./round-machine";
 import { findRound, toRoundView } from "./round-view";
 
 /** Lead-only: a failed round resumes from the state it failed in, and that state's job runs again. */
@@ -20,7 +20,9 @@ export async function retryRound(db: Db, caller: Caller, projectId: string, inde
     }
     const to = round.failedFrom;
     const result = await transitionRound(tx, round, to, { actorId: caller.id, reason: "retry" });
-    if (to === "collecting") await enqueueJob(tx, "collect", { projectId, roundId: round.id });
+    // A step whose job is not enqueued on entry (collecting's) runs again here.
+    const step = stepOf(to);
+    if (step?.job && !step.onEntry) await enqueueJob(tx, step.job, { projectId, roundId: round.id });
     emit(result.event);
     return toRoundView(tx, result.round);
   });

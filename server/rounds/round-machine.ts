@@ -4,7 +4,10 @@
  * project option `rlFineTune` a round ≥ N goes evaluating → finetuning → published: evaluating publishes
  * the imitation policy, finetuning adds the REINFORCE version (and publishes it only if it evaluates better).
  *
- * `transitionRound` is the only code that changes a round's status. It runs inside the caller's
+ * This file is the whole state machine: `ALLOWED` says which moves exist, `STEPS` what each working state
+ * does (the step, and the job that runs it: server/rounds/steps/, dispatched by round-runner.ts), and
+ * `transitionRound` is the only code that changes a round's status. Rounds are created by `openRound`
+ * (open-round.ts) only. `transitionRound` runs inside the caller's
  * transaction, checks the move is allowed and that the round is still in `from` (a concurrent move makes it
  * a CONFLICT rather than a double move), writes an audit entry, enqueues the job that does the new state's
  * work, and returns the one realtime event to publish after commit.
@@ -13,7 +16,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { ProjectEvent } from "../../contracts/realtime";
 import { auditLog, rounds, type Round, type RoundStatus } from "../../db/schema";
 import { AppError } from "../errors";
-import { enqueueJob, type JobType, type Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
+import { enqueueJob, type JobType } from "../jobs/queue";
 
 export const ALLOWED: Record<RoundStatus, readonly RoundStatus[]> = {
   collecting: ["labeling", "aggregating", "failed"],
@@ -26,13 +30,43 @@ export const ALLOWED: Record<RoundStatus, readonly RoundStatus[]> = {
   failed: ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning"],
 };
 
-/** The job that does a state's work when the round enters it (collecting's job depends on the round). */
-export const JOB_FOR_STATUS: Partial<Record<RoundStatus, JobType>> = {
-  aggregating: "aggregate",
-  training: "train",
-  evaluating: "evaluate",
-  finetuning: "finetune",
+/** The states in which a round has work to do (the others are its ends). */
+export type WorkingStatus = Exclude<RoundStatus, "published" | "failed">;
+
+export interface Step {
+  /** The step's name (steps/<name>.ts does it). */
+  name: "collect" | "finish-labelling" | "aggregate" | "train" | "evaluate" | "finetune";
+  /** The job that runs it, if it runs as a job. */
+  job: JobType | null;
+  /** Enqueue that job as the round enters the state (`transitionRound`). */
+  onEntry: boolean;
+}
+
+/**
+ * What each working state does — the step that does the state's work and moves the round on:
+ * - collecting → `collect` (job): rollouts of the round's policy become states and label tasks → labeling, or
+ *   round 0's scripted demonstrations → aggregating. Enqueued by `openRound` (and a retry) only where the
+ *   server collects: external projects collect through the API until a lead closes the round (close-round.ts).
+ * - labeling → `finish-labelling`: no job; the commit of the last label runs it (tasks/submit-label.ts), or
+ *   a lead closing the round → aggregating.
+ * - aggregating → `aggregate` (job): labels and demonstrations become the next dataset version → training.
+ * - training → `train` (job): the dataset becomes a new policy version → evaluating.
+ * - evaluating → `evaluate` (job; or a client's evaluation, add-evaluation.ts) → published, or finetuning.
+ * - finetuning → `finetune` (job): REINFORCE from the imitation policy → published.
+ */
+export const STEPS: Record<WorkingStatus, Step> = {
+  collecting: { name: "collect", job: "collect", onEntry: false },
+  labeling: { name: "finish-labelling", job: null, onEntry: false },
+  aggregating: { name: "aggregate", job: "aggregate", onEntry: true },
+  training: { name: "train", job: "train", onEntry: true },
+  evaluating: { name: "evaluate", job: "evaluate", onEntry: true },
+  finetuning: { name: "finetune", job: "finetune", onEntry: true },
 };
+
+/** The step of a state, or null for the ends (published, failed). */
+export function stepOf(status: RoundStatus): Step | null {
+  return status === "published" || status === "failed" ? null : STEPS[status];
+}
 
 export interface TransitionOptions {
   actorId?: string | null;
@@ -69,8 +103,8 @@ export async function transitionRound(tx: Tx, round: Round, to: RoundStatus, opt
     targetId: round.id,
     data: { index: round.index, from, to, ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.error ? { error: opts.error } : {}) },
   });
-  const job = JOB_FOR_STATUS[to];
-  if (job && opts.enqueue !== false) await enqueueJob(tx, job, { projectId: round.projectId, roundId: round.id });
+  const step = stepOf(to);
+  if (step?.job && step.onEntry && opts.enqueue !== false) await enqueueJob(tx, step.job, { projectId: round.projectId, roundId: round.id });
   return {
     round: updated,
     event: { type: "round:status", projectId: round.projectId, roundIndex: round.index, status: to, error: updated.error },

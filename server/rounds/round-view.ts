@@ -3,7 +3,7 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { TRound, TRoundMetrics } from "../../contracts/rounds";
 import { labels, rollouts, rounds, states, tasks, type Round } from "../../db/schema";
 import { notFound } from "../errors";
-import type { DbOrTx } from "../jobs/queue";
+import type { DbOrTx } from "../../db/tx";
 
 /** Task counts of a round (one indexed scan of its tasks): what the live progress bar needs. */
 export async function taskProgress(db: DbOrTx, roundId: string) {

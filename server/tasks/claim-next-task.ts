@@ -9,6 +9,7 @@ import { checkRole, rolesAtLeast, type Caller } from "../auth/authorize-project"
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { LEASE_MS } from "./lease";
+import { frameUrl } from "./frame-url";
 
 export const ZClaimNext = z.object({ exclude: z.array(z.uuid()).max(20).default([]) }).strict();
 /** Steps of the rollout sent before the state, for replay with temporal context. */
@@ -21,8 +22,6 @@ export function labellableBy(caller: Caller, exclude: string[]) {
     and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
     ${excludeSql}`;
 }
-
-const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
 
 type Json = number | number[] | null;
 /** The caller's role and the labelling round, with the claimed task and its context (null columns when none). */

@@ -5,11 +5,10 @@ import { rollouts, rounds, states, tasks } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { transactionWithEvents } from "../realtime/with-events";
 import { LEASE_MS } from "./lease";
+import { frameUrl } from "./frame-url";
 
 /** Steps replayed before the first leased state, so the ride starts with some context. */
 export const RIDE_LEAD_IN = 20;
-
-const frameUrl = (projectId: string, frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
 
 /**
  * Ride-along: leases the open tasks of ONE rollout of the labelling round (the one with most tasks the

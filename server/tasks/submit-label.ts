@@ -7,10 +7,8 @@ import { checkRole, TASK_NOT_FOUND, type Caller } from "../auth/authorize-projec
 import { AppError, notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
 import { scheduleRoundProgress } from "../rounds/progress-ticker";
-import { transactionWithEvents } from "../realtime/with-events";
 import { checkAction } from "../rollouts/validate-steps";
-import { transitionRound } from "../rounds/round-machine";
-import { taskProgress } from "../rounds/round-view";
+import { finishLabellingIfDone } from "../rounds/steps/finish-labelling";
 
 export interface SubmittedLabel {
   id: string;
@@ -29,7 +27,7 @@ export interface SubmittedLabel {
  * by another labeller"). A task nobody holds — never claimed, released, or its lease expired — takes the label
  * of any labeller of the project while it still needs labels, so a late label after an expired lease still
  * counts unless someone else has claimed the task since. Otherwise 409 with the reason.
- * With auto-advance, the label that completes the round moves it on to aggregating (see advanceIfLabelled).
+ * With auto-advance, the label that completes the round moves it on to aggregating (server/rounds/steps/finish-labelling.ts).
  */
 export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<SubmittedLabel> {
   const body = ZSubmitLabel.parse(input);
@@ -84,7 +82,7 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
   if (!out.inserted) return explainRefusal(db, caller, taskId, body.id, task, out);
   scheduleRoundProgress(db, { id: task.round_id, projectId: task.project_id, index: task.index });
   // open_tasks counts this task as open still (the statement does not see its own update).
-  if (out.open_tasks !== null && out.open_tasks - 1 <= NEAR_END) await advanceIfLabelled(db, taskId);
+  if (out.open_tasks !== null && out.open_tasks - 1 <= NEAR_END) await finishLabellingIfDone(db, taskId);
   return view(out.inserted, false);
 }
 
@@ -143,25 +141,8 @@ export interface WriteResult extends Record<string, unknown> {
   open_tasks: number | null;
 }
 
-/**
- * Concurrent label transactions cannot see each other's uncommitted counts, so the move to aggregating
- * happens after commit, in its own transaction that locks the round and recounts. Every label committed
- * near the end of a round runs it, so the last one to commit always sees all tasks done.
- */
+/** Labels committed this close to the end of a round run the finish-labelling step (see its comment). */
 export const NEAR_END = 64;
-
-export async function advanceIfLabelled(db: Db, taskId: string): Promise<void> {
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [task] = await tx.select({ roundId: tasks.roundId }).from(tasks).where(eq(tasks.id, taskId));
-    if (!task) return;
-    const [round] = await tx.select().from(rounds).where(eq(rounds.id, task.roundId)).for("update");
-    if (!round || round.status !== "labeling") return;
-    const progress = await taskProgress(tx, round.id);
-    if (progress.tasksTotal > 0 && progress.tasksDone === progress.tasksTotal) {
-      emit((await transitionRound(tx, round, "aggregating", { reason: "all tasks labelled" })).event);
-    }
-  });
-}
 
 export function view(l: LabelJson, duplicate: boolean): SubmittedLabel {
   return { id: l.id, taskId: l.task_id, action: l.action ?? null, cantTell: l.cant_tell, createdAt: new Date(l.created_at).toISOString(), duplicate };

@@ -10,7 +10,8 @@ import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { scheduleRoundProgress } from "../rounds/progress-ticker";
 import { checkAction } from "../rollouts/validate-steps";
 import { uuidArray } from "./claim-tasks";
-import { advanceIfLabelled, explainRefusal, NEAR_END, submitLabel, view, type LabelJson, type LockedTask, type SubmittedLabel } from "./submit-label";
+import { explainRefusal, NEAR_END, submitLabel, view, type LabelJson, type LockedTask, type SubmittedLabel } from "./submit-label";
+import { finishLabellingIfDone } from "../rounds/steps/finish-labelling";
 
 interface HeadRow extends Record<string, unknown> {
   task_id: string;
@@ -190,6 +191,6 @@ async function writeBatch(
   for (const r of done.values()) {
     scheduleRoundProgress(db, { id: r.round.round_id, projectId: r.round.project_id, index: r.round.index });
     // open counts this batch's tasks as open still (the statement does not see its own updates).
-    if (r.autoAdvance && r.open - r.inserted <= NEAR_END) await advanceIfLabelled(db, r.taskId);
+    if (r.autoAdvance && r.open - r.inserted <= NEAR_END) await finishLabellingIfDone(db, r.taskId);
   }
 }

@@ -3,16 +3,16 @@
  * Call inside the `describeEngines` callback (it registers an `afterEach`).
  */
 import { afterEach } from "vitest";
-import { JobRunner, type JobRunnerOptions } from "../../server/jobs/runner";
+import { RoundRunner, type RoundRunnerOptions } from "../../server/rounds/round-runner";
 import type { EngineHandle } from "./engines";
 
-export function useJobRunners(h: EngineHandle): (opts?: JobRunnerOptions) => JobRunner {
-  const runners: JobRunner[] = [];
+export function useJobRunners(h: EngineHandle): (opts?: RoundRunnerOptions) => RoundRunner {
+  const runners: RoundRunner[] = [];
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.stop();
   });
   return (opts = {}) => {
-    const r = new JobRunner(h.database.db, { pollMs: 50, log: () => {}, ...opts });
+    const r = new RoundRunner(h.database.db, { pollMs: 50, log: () => {}, ...opts });
     runners.push(r);
     r.start();
     return r;

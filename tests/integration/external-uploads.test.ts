@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { datasetSamples, frames, rollouts, rounds, states, tasks } from "../../db/schema";
-import { runAggregation } from "../../server/aggregation/run-aggregation";
+import { runAggregation } from "../../server/rounds/steps/aggregate";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { createProject } from "../../server/projects/create-project";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";

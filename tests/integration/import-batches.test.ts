@@ -1,5 +1,5 @@
 /**
- * The batched dataset import (server/datasets/import-dataset.ts) stays all-or-nothing although its samples
+ * The batched dataset import (server/rounds/import-dataset.ts) stays all-or-nothing although its samples
  * commit batch by batch: a failure after the reservation removes what was staged, and an import whose process
  * died is discarded once its heartbeat is stale.
  */
@@ -9,7 +9,7 @@ import { bulkInsert } from "../../db/bulk-insert";
 import { auditLog, datasetSamples, datasetVersions, rounds } from "../../db/schema";
 import { inBatches } from "../../server/batching/cooperative";
 import { discardStaleImports } from "../../server/datasets/discard-import";
-import { importDataset } from "../../server/datasets/import-dataset";
+import { importDataset } from "../../server/rounds/import-dataset";
 import { createProject } from "../../server/projects/create-project";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";

@@ -16,7 +16,7 @@ import type { PublicUser } from "../../server/auth/sign-up";
 import { exportDatasetJsonl } from "../../server/datasets/export-dataset";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
-import { importDataset } from "../../server/datasets/import-dataset";
+import { importDataset } from "../../server/rounds/import-dataset";
 import { listDatasetSamples } from "../../server/datasets/list-dataset-samples";
 import { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "../../server/datasets/list-dataset-versions";
 import { addToChecksum, EMPTY_CHECKSUM, writeVersion } from "../../server/datasets/write-version";

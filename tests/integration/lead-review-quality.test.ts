@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { aggregatedLabels, auditLog, labels, policies, rounds, states, tasks, type Round } from "../../db/schema";
-import { runAggregation } from "../../server/aggregation/run-aggregation";
+import { runAggregation } from "../../server/rounds/steps/aggregate";
 import { listAuditLog } from "../../server/audit/list-audit-log";
 import type { PublicUser } from "../../server/auth/sign-up";
 import { listDatasetVersions } from "../../server/datasets/list-dataset-versions";

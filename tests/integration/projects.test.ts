@@ -77,7 +77,7 @@ describeEngines("demo seed", (h) => {
     expect(second).toEqual({ created: false, projectId: first.projectId });
     const lead = DEMO_USERS.find((u) => u.role === "lead");
     expect(lead).toBeDefined();
-    const project = await getProject(h.database.db, { id: "00000000-0000-0000-0000-000000000000", isAdmin: true }, first.projectId);
+    const project = await getProject(h.database.db, { id: "00000000-0000-0000-0000-000000000000", email: "admin@example.test", name: "Admin", isAdmin: true }, first.projectId);
     expect(project.members.map((m) => [m.email, m.role]).sort()).toEqual([
       ["labeler1@corrective.local", "labeler"],
       ["labeler2@corrective.local", "labeler"],

@@ -6,7 +6,7 @@ import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } f
 import { parseConfig } from "../../server/config";
 import type { AppContext } from "../../server/context";
 import type { PublicUser } from "../../server/auth/sign-up";
-import { attachRealtime, type RealtimeServer } from "../../server/realtime/attach-realtime";
+import { attachRealtime, type RealtimeServer } from "../../server/http/attach-realtime";
 import { describeEngines } from "../helpers/engines";
 import { users } from "../../db/schema";
 import { SESSION_CHECK_TTL_MS } from "../../server/auth/check-session";

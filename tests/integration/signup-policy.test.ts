@@ -6,7 +6,7 @@ import { register } from "../../server/auth/register";
 import { verifyCredentials } from "../../server/auth/verify-credentials";
 import { AppError } from "../../server/errors";
 import { createInvite } from "../../server/invites/create-invite";
-import { hashInviteToken } from "../../server/invites/invite-token";
+import { hashInviteToken } from "../../server/auth/invite-token";
 import { listInvites } from "../../server/invites/list-invites";
 import { revokeInvite } from "../../server/invites/revoke-invite";
 import { describeEngines } from "../helpers/engines";

@@ -26,8 +26,8 @@ type Role = "lead" | "labeler" | "viewer";
 async function makeCallers(db: Db, n: number, prefix: string): Promise<Caller[]> {
   const tag = randomBytes(4).toString("hex");
   const rows = Array.from({ length: n }, (_, i) => ({ email: `${prefix}-${i}-${tag}@example.test`, name: `${prefix} ${i}`, passwordHash: "unused" }));
-  const created = await db.insert(users).values(rows).returning({ id: users.id });
-  return created.map((u) => ({ id: u.id, isAdmin: false }));
+  const created = await db.insert(users).values(rows).returning({ id: users.id, email: users.email, name: users.name });
+  return created.map((u) => ({ ...u, isAdmin: false }));
 }
 
 interface Seeded {

@@ -6,7 +6,7 @@ import { AppError } from "../../server/errors";
 import { LOGIN_TOKEN_HOURS, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from "../../contracts/tokens";
 import { requireCallerFromHeaders } from "../../server/auth/caller";
 import { loginForToken } from "../../server/auth/login-token";
-import { TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, userForToken } from "../../server/tokens/api-tokens";
+import { TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, userForToken } from "../../server/auth/api-tokens";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
 

@@ -14,7 +14,7 @@ import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } from "../../contracts/realtime";
 import { SESSION_CHECK_TTL_MS } from "../../server/auth/check-session";
-import { SECRET_FILE_NAME } from "../../server/auth/secret-file";
+import { SECRET_FILE_NAME } from "../../server/secret-file";
 import { ApiClient } from "../helpers/api-client";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { startServer, type ServerProcess } from "../helpers/server-process";

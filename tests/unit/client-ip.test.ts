@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../server/config";
-import { clientAddress, trustedProxyMatcher } from "../../server/http/client-ip";
+import { clientAddress, trustedProxyMatcher } from "../../server/limits/client-ip";
 
 describe("client address and TRUSTED_PROXIES", () => {
   it("ignores X-Forwarded-For entirely when no proxy is trusted (the default)", () => {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../server/config";
-import { SECRET_FILE_NAME } from "../../server/auth/secret-file";
+import { SECRET_FILE_NAME } from "../../server/secret-file";
 import { OLD_DEMO_SECRET } from "../helpers/session-cookie";
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "corrective-config-"));

@@ -66,7 +66,7 @@ import type { ProjectDetail } from "@/server/projects/get-project";
 import { ZClaimNext } from "@/server/tasks/claim-next-task";
 import type { RetractedLabel } from "@/server/tasks/retract-label";
 import type { SubmittedLabel } from "@/server/tasks/submit-label";
-import type { createApiToken, listApiTokens } from "@/server/tokens/api-tokens";
+import type { createApiToken, listApiTokens } from "@/server/auth/api-tokens";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const doc = buildOpenApiDocument();

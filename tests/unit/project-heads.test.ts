@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { HEADS, RL_HEADS, ZProjectSettings } from "../../contracts/settings";
-import { reinforceOptions } from "../../server/jobs/handlers/finetune";
+import { reinforceOptions } from "../../server/rounds/steps/finetune";
 import { rlFineTuneProblem } from "../../server/projects/check-rl-fine-tune";
 import { ZReinforceOptions } from "../../trainer/rl/options";
 import type { Project } from "../../db/schema";
-import { headConfig } from "../../server/jobs/handlers/train";
+import { headConfig } from "../../server/rounds/steps/train";
 import { projectSpec } from "../../server/projects/project-spec";
 import { ZHeadConfig, checkHeadFits } from "../../trainer/policy/spec";
 

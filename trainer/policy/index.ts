@@ -23,7 +23,6 @@ export {
   type TPolicyBlobHeader,
 } from "./blob";
 export {
-  ZActionSpace,
   ZCamera,
   ZConvEncoder,
   ZHeadConfig,

@@ -2,26 +2,13 @@
  * What a policy is, as validated plain data: the action space, the head, the network and the
  * normalisation constants. Stored in the header of every policy blob and sent in training requests.
  *
- * Browser-safe (zod only). The platform will move these schemas into `contracts/`.
+ * Browser-safe (zod only).
  */
 import { z } from "zod";
+import { ZSpace, type Space } from "../../contracts/spaces";
 
-/** Mirrors `envs/spaces.ts` `Space` (kept here as a schema so it can be validated at boundaries). */
-export const ZActionSpace = z.discriminatedUnion("type", [
-  z.object({
-    type: z.literal("discrete"),
-    n: z.number().int().min(1),
-    labels: z.array(z.string()).readonly().optional(),
-  }),
-  z.object({
-    type: z.literal("box"),
-    shape: z.tuple([z.number().int().min(1)]).readonly(),
-    low: z.array(z.number()).readonly(),
-    high: z.array(z.number()).readonly(),
-    labels: z.array(z.string()).readonly().optional(),
-  }),
-]);
-export type TActionSpace = z.infer<typeof ZActionSpace>;
+/** A policy's action space: the platform's one space type and validator (contracts/spaces.ts). */
+export type TActionSpace = Space;
 
 /**
  * The policy's output distribution, all trained by maximum likelihood on (observation, action):
@@ -136,7 +123,7 @@ export const ZPolicySpec = z.object({
    * camera-only policy — a state-only policy needs at least one element).
    */
   obsDim: z.number().int().min(0),
-  actionSpace: ZActionSpace,
+  actionSpace: ZSpace,
   head: ZHeadConfig,
   network: ZNetworkConfig,
   /** Members of the ensemble (1 = a single network). Members are trained on bootstrap resamples. */

@@ -30,7 +30,7 @@ import { createHead, type PolicyHead } from "../policy/heads";
 import { buildMlp, saveArtifacts } from "../policy/mlp";
 import { computeNormalization, denormalizeAction, normalizeObservations } from "../policy/normalize";
 import { Policy } from "../policy/policy";
-import { ZHeadConfig, ZNetworkConfig, actionDim, defaultHead, type TActionSpace, type TPolicySpec } from "../policy/spec";
+import { ZHeadConfig, ZNetworkConfig, actionDim, defaultHead, type TPolicySpec } from "../policy/spec";
 import { createTfMembers, disposeTfMembers, loadTfMembers, serializeTfMembers, trainableVariables, type TfMember } from "../policy/tf-members";
 import { mulberry32, subSeed } from "../random";
 import { ZReinforceOptions, type ReinforceProgress, type TReinforceOptionsInput } from "./options";
@@ -107,7 +107,7 @@ export async function createInitialPolicy(
   options: { head?: z.input<typeof ZHeadConfig>; network?: z.input<typeof ZNetworkConfig>; seed?: number; episodes?: number } = {},
 ): Promise<Uint8Array> {
   const spec0 = getEnvSpec(envId);
-  const space = spec0.actionSpace as TActionSpace;
+  const space = spec0.actionSpace;
   const env = createEnv(envId);
   const rng = mulberry32(subSeed(options.seed ?? 0, 21));
   const obs: number[][] = [];

@@ -11,7 +11,7 @@ import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type Serve
 import { FRAME_BATCH_MIME, ROUND_STATUSES, type TExternalRollout, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
 import { API } from "../../../contracts/routes";
 import type { ZCreateProject, ZProjectSettings } from "../../../contracts/settings";
-import { actionProblem, type TSpace } from "../../../contracts/spaces";
+import { actionProblem, type TObservationSpace, type TSpace } from "../../../contracts/spaces";
 import { Policy } from "../../../trainer/policy/index";
 import { mulberry32 } from "../../../trainer/random";
 import { chunkBySteps, frameId, rolloutId, runEpisode, type Action, type Actor, type Episode, type GymEnv } from "./collect";
@@ -22,7 +22,7 @@ import { encodePng, isImage } from "./png";
 type TProjectDetail = z.infer<typeof ZProjectDetailView>;
 type TLogin = z.infer<typeof ZLoginResult>;
 /** Create-project input as the API takes it (unset settings take their defaults). */
-export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace; actionSpace: TSpace; settings?: Partial<z.input<typeof ZProjectSettings>> };
+export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace | TObservationSpace; actionSpace: TSpace; settings?: Partial<z.input<typeof ZProjectSettings>> };
 
 /** Request sizes: well under the server's 32 MiB bodies and 1,000 frames a batch. */
 const MAX_STEPS_PER_REQUEST = 20_000;
@@ -58,7 +58,8 @@ export class CorrectiveClient {
     const body: z.input<typeof ZCreateProject> = {
       name: input.name,
       description: input.description ?? "",
-      external: { observationSpace: input.observationSpace, actionSpace: input.actionSpace },
+      // A Space is readonly data and the schema's input type is mutable; the server validates the JSON either way.
+      external: { observationSpace: input.observationSpace as TObservationSpace, actionSpace: input.actionSpace },
       settings: input.settings ?? {},
     };
     const created = await this.http.json<{ id: string }>("POST", API.projects, body);

@@ -5,21 +5,20 @@
 import type { TSpace } from "@/contracts/spaces";
 import { getEnvSpec } from "@/envs/index";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
-import type { SessionUser } from "@/server/auth/session";
+import type { Caller } from "@/server/auth/caller";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
+import { projectSpec } from "@/server/projects/project-spec";
 import { latestRound, userLabelCount } from "@/server/rounds/round-view";
 import { orNotFound } from "../../../_lib/page-auth";
 
 export type { WorkspaceProject };
 
-export async function loadWorkspaceProject(user: SessionUser, projectId: string): Promise<WorkspaceProject> {
+export async function loadWorkspaceProject(user: Caller, projectId: string): Promise<WorkspaceProject> {
   const db = getContext().database.db;
   const project = await orNotFound(() => getProject(db, user, projectId));
   const env = project.envId ? getEnvSpec(project.envId) : null;
-  const external = (project.config as { external?: { observationSpace: TSpace; actionSpace: TSpace } } | null)?.external;
-  const actionSpace = (env?.actionSpace ?? external?.actionSpace) as TSpace;
-  const observationSpace = (env?.observationSpace ?? external?.observationSpace) as TSpace;
+  const { actionSpace, observationSpace } = projectSpec(project);
   const round = await latestRound(db, projectId);
   const labeling = round?.status === "labeling" ? round : null;
   return {

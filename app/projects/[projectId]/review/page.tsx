@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { LEAD_PAGES } from "@/contracts/lead-routes";
 import type { TSpace } from "@/contracts/spaces";
 import { getEnvSpec } from "@/envs/index";
+import { projectSpec } from "@/server/projects/project-spec";
 import { loadLeadPage } from "../../../_lib/lead-page";
 import { ReviewQueue } from "./ReviewQueue";
 
@@ -13,7 +14,6 @@ export default async function ReviewPage({ params }: { params: Promise<{ project
   if (!page.ok) return page.refusal;
   const { project } = page;
   const env = project.envId ? getEnvSpec(project.envId) : null;
-  const external = (project.config as { external?: { actionSpace: TSpace } } | null)?.external;
-  const actionSpace = JSON.parse(JSON.stringify(env?.actionSpace ?? external?.actionSpace)) as TSpace;
+  const actionSpace = JSON.parse(JSON.stringify(projectSpec(project).actionSpace)) as TSpace;
   return <ReviewQueue project={{ id: project.id, name: project.name, envId: project.envId, actionSpace, dt: env?.dt ?? 0.05 }} />;
 }

@@ -1,6 +1,6 @@
 import { loginForToken } from "@/server/auth/login-token";
 import { getContext } from "@/server/context";
-import { CLIENT_IP_HEADER } from "@/server/http/client-ip";
+import { CLIENT_IP_HEADER } from "@/server/limits/client-ip";
 import { readJson, route } from "@/server/http/respond";
 
 export const POST = route(async (req: Request) => {

@@ -1,6 +1,6 @@
 import { register } from "@/server/auth/register";
 import { getContext } from "@/server/context";
-import { CLIENT_IP_HEADER } from "@/server/http/client-ip";
+import { CLIENT_IP_HEADER } from "@/server/limits/client-ip";
 import { readJson, route } from "@/server/http/respond";
 
 /** 202 with one body whether the email was new or taken (see server/auth/register.ts). */

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/server/http/api-route";
-import { revokeApiToken } from "@/server/tokens/api-tokens";
+import { revokeApiToken } from "@/server/auth/api-tokens";
 
 export const DELETE = apiRoute<{ tokenId: string }>(async ({ db, caller, params }) => {
   await revokeApiToken(db, caller.id, params.tokenId);

@@ -1,4 +1,5 @@
-import { importDataset, parseFormat } from "@/server/datasets/import-dataset";
+import { parseFormat } from "@/server/datasets/open-import";
+import { importDataset } from "@/server/rounds/import-dataset";
 import { apiRoute, json } from "@/server/http/api-route";
 import { readTextInSlices } from "@/server/http/read-text";
 import { MAX_IMPORT_BYTES, readBody } from "@/server/http/respond";

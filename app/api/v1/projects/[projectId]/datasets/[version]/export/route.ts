@@ -1,4 +1,4 @@
-import { parseFormat } from "@/server/datasets/import-dataset";
+import { parseFormat } from "@/server/datasets/open-import";
 import { exportDatasetJsonl } from "@/server/datasets/export-dataset";
 import { exportDatasetLeRobot } from "@/server/datasets/export-dataset-lerobot";
 import { resolveDatasetVersion } from "@/server/datasets/resolve-dataset-version";

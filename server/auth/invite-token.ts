@@ -7,7 +7,7 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { INVITE_PREFIX } from "../../contracts/invites";
 import { invitations } from "../../db/schema";
 import { unprocessable } from "../errors";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 
 export const newInviteToken = () => `${INVITE_PREFIX}${randomBytes(24).toString("base64url")}`;
 export const hashInviteToken = (token: string) => createHash("sha256").update(token).digest("hex");

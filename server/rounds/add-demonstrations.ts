@@ -6,8 +6,9 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 import { loadProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
-import { insertRolloutOnce } from "./insert-rollout";
-import { checkAction, checkObservation } from "./validate-steps";
+import { insertRolloutOnce } from "../rollouts/insert-rollout";
+import { checkAction, checkObservation } from "../rollouts/validate-steps";
+import { openRound } from "./open-round";
 
 /**
  * Demonstrations (expert-labelled episodes: uploaded, teleoperated in the browser, or takeover segments).
@@ -29,10 +30,9 @@ export async function addDemonstrations(db: Db, caller: Caller, projectId: strin
     let [round] = await tx.select().from(rounds).where(eq(rounds.projectId, projectId)).orderBy(desc(rounds.index)).limit(1).for("update");
     if (!round) {
       if (role !== "lead") throw new AppError("CONFLICT", "No round is open; a lead must start round 0 first");
-      [round] = await tx.insert(rounds).values({ projectId, index: 0, status: "collecting", beta: 1 }).returning();
-      if (!round) throw new Error("round insert returned nothing");
-      await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: "round.started", targetType: "round", targetId: round.id, data: { index: 0, reason: "demonstrations uploaded" } });
-      emit({ type: "round:status", projectId, roundIndex: 0, status: "collecting" });
+      const opened = await openRound(tx, { projectId, index: 0, status: "collecting", beta: 1, audit: { actorId: caller.id, data: { index: 0, reason: "demonstrations uploaded" } } });
+      round = opened.round;
+      emit(opened.event);
     }
     // Takeover segments may arrive while the round is labelling (the labeller corrected a live policy).
     const open = round.status === "collecting" || (data.source === "takeover" && round.status === "labeling");

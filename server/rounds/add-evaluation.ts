@@ -8,7 +8,7 @@
  * otherwise it stays a candidate (the lead may still publish it) and the next round rolls out the current one.
  * Either way the round is then `published` (done). Later evaluations of the same version replace its metrics.
  */
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { TEvaluationResult, TPolicyMetrics } from "../../contracts/policies";
 import { ZPostEvaluation, type TPostEvaluation } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
@@ -16,7 +16,8 @@ import { auditLog, policies, rounds } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
+import { transitionRound } from "./round-machine";
+import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
 
 export function evaluationMetrics(body: TPostEvaluation): TEvaluationResult["metrics"] {
   const n = body.episodes.length;
@@ -43,8 +44,8 @@ export async function addEvaluation(db: Db, caller: Caller, projectId: string, v
     const [current] = await tx
       .select({ id: policies.id, version: policies.version, metrics: policies.metrics })
       .from(policies)
-      .where(and(eq(policies.projectId, projectId), isNotNull(policies.publishedAt)))
-      .orderBy(desc(policies.publishedAt), desc(policies.version))
+      .where(isPublishedIn(projectId))
+      .orderBy(...LATEST_PUBLISHED_FIRST)
       .limit(1);
     const [round] = await tx.select().from(rounds).where(eq(rounds.resultPolicyId, policy.id)).for("update");
     let published = false;

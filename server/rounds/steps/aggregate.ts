@@ -4,15 +4,14 @@
  * One transaction; idempotent (a round no longer `aggregating` is left alone).
  */
 import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from "drizzle-orm";
-import type { Space } from "../../envs/index";
-import { bulkInsert } from "../../db/bulk-insert";
-import type { Db } from "../../db/client";
-import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../db/schema";
-import { writeVersion, type DatasetSampleInput } from "../datasets/write-version";
-import { loadProjectSpec } from "../projects/project-spec";
-import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
-import { aggregateState, sameAction } from "./aggregate-state";
+import { bulkInsert } from "../../../db/bulk-insert";
+import type { Db } from "../../../db/client";
+import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../../db/schema";
+import { writeVersion, type DatasetSampleInput } from "../../datasets/write-version";
+import { loadProjectSpec } from "../../projects/project-spec";
+import { transactionWithEvents } from "../../realtime/with-events";
+import { transitionRound } from "../round-machine";
+import { aggregateState, sameAction } from "../../aggregation/aggregate-state";
 
 type Sample = DatasetSampleInput;
 
@@ -21,7 +20,7 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
     const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
     if (!round || round.status !== "aggregating") return;
     const spec = await loadProjectSpec(tx, round.projectId);
-    const space = spec.actionSpace as Space;
+    const space = spec.actionSpace;
     const samples: Sample[] = [];
     const episodeOf = new Map<string, number>();
     const episode = (rolloutId: string) => episodeOf.get(rolloutId) ?? episodeOf.set(rolloutId, episodeOf.size).size - 1;

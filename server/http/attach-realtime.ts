@@ -17,16 +17,16 @@ import {
 } from "../../contracts/realtime";
 import type { AppContext } from "../context";
 import { authorizeProject } from "../auth/authorize-project";
-import type { SessionUser } from "../auth/session";
-import { toAck } from "../http/respond";
-import { originAllowed, originsOf } from "../http/same-origin";
-import { realtimeBus } from "./bus";
-import { ClusterPresence, mergePresence } from "./cluster-presence";
-import type { PostgresRelay } from "./postgres-relay";
-import { handshakeSession, recheckSockets, tokenSession, watchSocketSessions } from "./socket-auth";
+import type { Caller } from "../auth/caller";
+import { toAck } from "./respond";
+import { originAllowed, originsOf } from "./same-origin";
+import { realtimeBus } from "../realtime/bus";
+import { ClusterPresence, mergePresence } from "../realtime/cluster-presence";
+import type { PostgresRelay } from "../realtime/postgres-relay";
+import { handshakeSession, recheckSockets, tokenSession, watchSocketSessions } from "../auth/socket-auth";
 
 interface SocketData {
-  user: SessionUser;
+  user: Caller;
   /** The session epoch of the handshake's cookie (socket-auth.ts re-checks it); null for a token socket. */
   epoch: number | null;
   /** The API token a robot's socket connected with (re-checked like the cookie: revoked or expired → disconnected). */

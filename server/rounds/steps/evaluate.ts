@@ -4,14 +4,13 @@
  * the project fine-tunes with RL from this round on (`settings.rlFineTune`), it moves on to `finetuning`.
  */
 import { eq, sql } from "drizzle-orm";
+import { EVAL_FIRST_SEED } from "../../../contracts/policies";
 import type { Db } from "../../../db/client";
 import { policies, rounds } from "../../../db/schema";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { transactionWithEvents } from "../../realtime/with-events";
-import { transitionRound } from "../../rounds/round-machine";
-import { simulateEvaluation } from "../../training/simulate";
-
-export const EVAL_FIRST_SEED = 100_000;
+import { transitionRound } from "../round-machine";
+import { simulateEvaluation } from "../../simulation/simulate";
 
 export async function runEvaluate(db: Db, roundId: string): Promise<void> {
   const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));

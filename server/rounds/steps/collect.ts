@@ -9,9 +9,9 @@ import { policies, rounds } from "../../../db/schema";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { transactionWithEvents } from "../../realtime/with-events";
 import { insertRollout } from "../../rollouts/insert-rollout";
-import { transitionRound } from "../../rounds/round-machine";
-import { simulateRollouts } from "../../training/simulate";
-import { createTasksForRound } from "../../tasks/create-tasks";
+import { transitionRound } from "../round-machine";
+import { simulateRollouts } from "../../simulation/simulate";
+import { createTasksForRound } from "../create-tasks";
 
 const MAX_STEPS_PER_ROUND = 50_000;
 

@@ -10,7 +10,7 @@ import { LOGIN_TOKEN_HOURS, ZCreateToken } from "../../contracts/tokens";
 import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
 import { apiTokens, auditLog, users } from "../../db/schema";
-import type { SessionUser } from "../auth/session";
+import type { Caller } from "./caller";
 import { AppError, notFound } from "../errors";
 
 export const TOKEN_PREFIX = "crv_";
@@ -80,7 +80,7 @@ function touchToken(db: Db, tokenId: string): void {
 }
 
 /** The user behind a bearer token; `{ expiredAt }` for an expired one; null for an unknown or revoked one. */
-export async function userForToken(db: Db, token: string): Promise<SessionUser | { expiredAt: Date } | null> {
+export async function userForToken(db: Db, token: string): Promise<Caller | { expiredAt: Date } | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   // Every API request runs this: a prepared statement on PostgreSQL (db/prepared.ts).
   const res = await executeHot<{ token_id: string; id: string; email: string; name: string; is_admin: boolean; expires_at: string | Date; expired: boolean }>(db, "user_for_token", sql`

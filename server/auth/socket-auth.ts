@@ -5,16 +5,16 @@
  * user was deleted is disconnected within that window, and a demoted admin's socket loses admin rights.
  */
 import type { Db } from "../../db/client";
-import { SESSION_CHECK_TTL_MS, sessionRows } from "../auth/check-session";
-import type { SessionUser } from "../auth/session";
-import { sessionFromCookieHeader } from "../auth/session-cookie";
-import { userForToken } from "../tokens/api-tokens";
+import { SESSION_CHECK_TTL_MS, sessionRows } from "./check-session";
+import type { Caller } from "./caller";
+import { sessionFromCookieHeader } from "./session-cookie";
+import { userForToken } from "./api-tokens";
 
-export { parseCookies } from "../auth/session-cookie";
+export { parseCookies } from "./session-cookie";
 
 /** What a socket keeps about its session. */
 export interface SocketSession {
-  user: SessionUser;
+  user: Caller;
   /** The session epoch of the cookie it connected with; null for a socket that connected with an API token. */
   epoch: number | null;
   /** The API token it connected with (robots and API clients send `auth: { token }`). */

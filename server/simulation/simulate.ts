@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { SimEvaluation, SimReply, SimRequest, SimTrajectory } from "./sim-protocol";
+import type { SimEvaluation, SimReply, SimRequest, SimTrajectory } from "../../contracts/simulation";
 
 /** Runs one simulation request in a fresh worker thread and resolves with its reply. */
 function runInWorker(req: SimRequest): Promise<SimReply> {

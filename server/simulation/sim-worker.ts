@@ -7,7 +7,7 @@ import { createExpert, getEnvSpec, type Action } from "../../envs/index";
 import { evaluatePolicy } from "../../trainer/evaluate";
 import { Policy } from "../../trainer/policy/policy";
 import { rollout } from "../../trainer/rollout";
-import type { SimReply, SimRequest } from "./sim-protocol";
+import type { SimReply, SimRequest } from "../../contracts/simulation";
 
 const plain = (a: Action): number | number[] => (typeof a === "number" ? a : Array.from(a));
 

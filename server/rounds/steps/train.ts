@@ -14,7 +14,7 @@ import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
 import { publish } from "../../realtime/bus";
 import { transactionWithEvents } from "../../realtime/with-events";
-import { transitionRound } from "../../rounds/round-machine";
+import { transitionRound } from "../round-machine";
 
 export function headConfig(spec: ProjectSpec): THeadConfig {
   switch (spec.head) {

@@ -23,8 +23,8 @@
  * Any failure after step 1 deletes the staged samples and the round again (`discardImport`); an import whose
  * process died is discarded by the next import or start-up once its heartbeat is stale.
  */
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
-import { DATASET_FORMATS, type TDatasetFormat, type TDatasetImportResult } from "../../contracts/datasets";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { TDatasetFormat, TDatasetImportResult } from "../../contracts/datasets";
 import { bulkInsert } from "../../db/bulk-insert";
 import type { Db } from "../../db/client";
 import { auditLog, datasetSamples, datasetVersions, policies, projects, rounds, type Round } from "../../db/schema";
@@ -33,48 +33,17 @@ import { inBatches } from "../batching/cooperative";
 import { AppError } from "../errors";
 import { projectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
-import { transitionRound } from "../rounds/round-machine";
-import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "./discard-import";
-import { parseDataset, type Spaces } from "./parse-dataset-file";
-import { openLeRobotTar } from "./parse-lerobot-tar";
-import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "./write-version";
-
-export function parseFormat(value: string | null): TDatasetFormat {
-  const format = value ?? "jsonl";
-  if (!(DATASET_FORMATS as readonly string[]).includes(format)) {
-    throw new AppError("VALIDATION", `Unknown dataset format "${format}"; use ${DATASET_FORMATS.join(" or ")}`, { fieldErrors: { format: [`must be ${DATASET_FORMATS.join(" or ")}`] } });
-  }
-  return format as TDatasetFormat;
-}
+import { openRound } from "./open-round";
+import { transitionRound } from "./round-machine";
+import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "../datasets/discard-import";
+import { openImport } from "../datasets/open-import";
+import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
+import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
 
 interface ImportInfo {
   format: TDatasetFormat;
   samples: number;
   episodes: number;
-}
-
-/** The samples of an import, validated, and how to read them again in pages for the insert. */
-interface ImportSource {
-  samples: number;
-  episodes: number;
-  batches: () => AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>;
-}
-
-const JSONL_PAGE = 5000;
-
-async function openImport(format: TDatasetFormat, body: Uint8Array | string, spaces: Spaces): Promise<ImportSource> {
-  if (format === "lerobot") {
-    const source = await openLeRobotTar(typeof body === "string" ? new TextEncoder().encode(body) : body, spaces);
-    return { samples: source.samples, episodes: source.episodes, batches: source.pages };
-  }
-  const { samples, episodes } = await parseDataset(typeof body === "string" ? body : new TextDecoder().decode(body), spaces);
-  return {
-    samples: samples.length,
-    episodes,
-    *batches() {
-      for (let i = 0; i < samples.length; i += JSONL_PAGE) yield samples.slice(i, i + JSONL_PAGE);
-    },
-  };
 }
 
 export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string): Promise<TDatasetImportResult> {
@@ -118,14 +87,11 @@ async function reserveRound(db: Db, projectId: string, info: ImportInfo): Promis
     const [current] = await tx
       .select({ id: policies.id })
       .from(policies)
-      .where(and(eq(policies.projectId, projectId), isNotNull(policies.publishedAt)))
-      .orderBy(desc(policies.publishedAt), desc(policies.version))
+      .where(isPublishedIn(projectId))
+      .orderBy(...LATEST_PUBLISHED_FIRST)
       .limit(1);
-    const [round] = await tx
-      .insert(rounds)
-      .values({ projectId, index, status: "aggregating", policyId: current?.id ?? null, beta: index === 0 ? 1 : 0, datasetVersion: null, options: { imported: { ...info, staging: true } } })
-      .returning();
-    if (!round) throw new Error("round insert returned nothing");
+    // The `round.started` entry is written when the import becomes visible (publishImport).
+    const { round } = await openRound(tx, { projectId, index, status: "aggregating", policyId: current?.id ?? null, beta: index === 0 ? 1 : 0, options: { imported: { ...info, staging: true } }, audit: null });
     return round;
   });
 }

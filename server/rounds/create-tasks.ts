@@ -7,7 +7,7 @@ import { createExpert } from "../../envs/index";
 import { rollouts, states, tasks, type Round } from "../../db/schema";
 import { selectStates } from "../../trainer/dagger/select";
 import { mulberry32, permutation } from "../../trainer/random";
-import type { Tx } from "../jobs/queue";
+import type { Tx } from "../../db/tx";
 import type { ProjectSpec } from "../projects/project-spec";
 
 const SEED_SALT = 0x5eed;

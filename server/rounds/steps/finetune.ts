@@ -11,7 +11,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { nextPolicyVersion } from "../../policies/next-policy-version";
-import type { TPolicyMetrics } from "../../../contracts/policies";
+import { EVAL_FIRST_SEED, type TPolicyMetrics } from "../../../contracts/policies";
 import type { TRlFineTune } from "../../../contracts/settings";
 import type { Db } from "../../../db/client";
 import { auditLog, policies, rounds } from "../../../db/schema";
@@ -20,9 +20,8 @@ import { rlFineTuneProblem } from "../../projects/check-rl-fine-tune";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { publish } from "../../realtime/bus";
 import { transactionWithEvents } from "../../realtime/with-events";
-import { transitionRound } from "../../rounds/round-machine";
-import { simulateEvaluation } from "../../training/simulate";
-import { EVAL_FIRST_SEED } from "./evaluate";
+import { transitionRound } from "../round-machine";
+import { simulateEvaluation } from "../../simulation/simulate";
 import type { TrainDeps } from "./train";
 
 /** The trainer options a project's `rlFineTune` setting stands for. */

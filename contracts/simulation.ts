@@ -1,4 +1,4 @@
-/** Requests and replies of the simulation worker (rollouts and evaluation off the event loop). */
+/** Requests and replies of the simulation worker thread (server/simulation/: rollouts and evaluation off the event loop). */
 export type SimRequest =
   | {
       kind: "rollout";

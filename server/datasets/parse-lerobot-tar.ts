@@ -11,7 +11,8 @@
  * (`data/chunk-000/file-000.parquet row 17: action …`); `pages()` reads it again for the insert, so at most
  * one page of samples is in memory as objects.
  */
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { gunzipSync } from "node:zlib";
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from "hyparquet";
 import tar from "tar-stream";
 import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
@@ -20,6 +21,12 @@ import type { DatasetSampleInput } from "./write-version";
 
 /** Rows decoded and validated per turn of the event loop. */
 export const ROW_PAGE = 2000;
+
+/**
+ * Codecs beyond hyparquet's built-in Snappy: GZIP (what Corrective's export writes, and a pyarrow option),
+ * through Node's native zlib.
+ */
+const COMPRESSORS: Compressors = { GZIP: (input) => new Uint8Array(gunzipSync(input)) };
 
 const COLUMNS = ["observation.state", "action", "episode_index", "frame_index", "corrective.source", "corrective.exact"] as const;
 
@@ -103,7 +110,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
       const columns = COLUMNS.filter((c) => present.has(c));
       const rows = Number(metadata.num_rows);
       for (let start = 0; start < rows; start += ROW_PAGE) {
-        const objects = await parquetReadObjects({ file, metadata, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
+        const objects = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
         yield objects.map((raw, i) => toSample(`${path} row ${start + i + 1}`, raw, spaces));
         await new Promise<void>((resolve) => setImmediate(resolve));
       }

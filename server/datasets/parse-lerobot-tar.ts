@@ -16,11 +16,15 @@ import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compre
 import tar from "tar-stream";
 import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
+import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
 import type { DatasetSampleInput } from "./write-version";
 
-/** Rows decoded and validated per turn of the event loop. */
-export const ROW_PAGE = 2000;
+/**
+ * The most rows decoded at once (one row group of Corrective's export is 5,000); validation then gives way
+ * to other requests every ~10 ms (server/batching/cooperative.ts).
+ */
+export const ROW_PAGE = 5000;
 
 /**
  * Codecs beyond hyparquet's built-in Snappy: GZIP (what Corrective's export writes, and a pyarrow option),
@@ -103,16 +107,22 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
   }
 
   async function* pages(): AsyncGenerator<DatasetSampleInput[]> {
+    const maybeYield = createYielder();
     for (const path of dataFiles) {
       const file = toArrayBuffer(files.get(path) as Uint8Array);
       const metadata = metas.get(path) as FileMetaData;
       const present = new Set(metadata.schema.map((s) => s.name));
       const columns = COLUMNS.filter((c) => present.has(c));
-      const rows = Number(metadata.num_rows);
-      for (let start = 0; start < rows; start += ROW_PAGE) {
-        const objects = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
-        yield objects.map((raw, i) => toSample(`${path} row ${start + i + 1}`, raw, spaces));
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const [start, end] of readRanges(metadata)) {
+        const objects = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [...columns], rowStart: start, rowEnd: end });
+        await yieldToEventLoop();
+        const page: DatasetSampleInput[] = new Array(objects.length);
+        for (let i = 0; i < objects.length; i++) {
+          page[i] = toSample(`${path} row ${start + i + 1}`, objects[i] as Record<string, unknown>, spaces);
+          if (i % 64 === 0) await maybeYield();
+        }
+        yield page;
+        await yieldToEventLoop();
       }
     }
   }
@@ -126,6 +136,23 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
   }
   if (samples === 0) throw badLine(dataFiles[0] as string, "the dataset has no rows");
   return { codebaseVersion: version, samples, episodes: episodes.size, pages };
+}
+
+/**
+ * Row ranges to decode one at a time: whole row groups (hyparquet decodes a row group's column chunks in
+ * full for any range inside it, so a range that splits a group decodes it again), a group larger than
+ * {@link ROW_PAGE} rows cut into slices of that size (memory stays bounded; pyarrow writes groups of up
+ * to a million rows).
+ */
+function readRanges(metadata: FileMetaData): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const end = start + Number(group.num_rows);
+    for (let at = start; at < end; at += ROW_PAGE) ranges.push([at, Math.min(end, at + ROW_PAGE)]);
+    start = end;
+  }
+  return ranges;
 }
 
 /** hyparquet's AsyncBuffer over the extracted bytes, without copying the whole file (only the slices it reads). */

@@ -11,12 +11,12 @@
  *
  * Streaming: samples are read from the database in pages (sample-pages.ts) and each page is appended to
  * the Parquet files on disk as a row group (hyparquet-writer's incremental writer) by a worker thread
- * (lerobot-data-writer.ts: the encoding is CPU work that would otherwise stall every other request), so
+ * (lerobot-data-writer.mjs: the encoding is CPU work that would otherwise stall every other request), so
  * memory holds two pages, never the dataset; the `.tar` is then streamed from those files and the folder
  * removed.
  * Episodes are numbered globally in (dataset version, episode) order; rows within by frame index.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,14 +24,14 @@ import { and, eq } from "drizzle-orm";
 import { Worker } from "node:worker_threads";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import tar from "tar-stream";
-import { LEROBOT_PATHS } from "../../contracts/datasets";
+import { LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
 import type { Db } from "../../db/client";
 import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
-import type { DataWriterOptions, DataWriterSummary } from "./lerobot-data-writer";
-import { dataFeatures, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
+import type { DataWriterOptions, DataWriterSummary } from "./lerobot-data-writer.mjs";
+import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
 import type { WriterReply, WriterRequest } from "./lerobot-writer-protocol";
 import { firstFrame, samplePages, type SamplePage } from "./sample-pages";
 
@@ -83,7 +83,17 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
 
     // data/ and meta/episodes/ Parquet files, page by page, encoded in a worker thread while this one
     // fetches the next page.
-    const writer = startDataWriter({ dataFile: path(LEROBOT_PATHS.data), episodesFile: path(LEROBOT_PATHS.episodes), features, fps, task });
+    const writer = startDataWriter({
+      dataFile: path(LEROBOT_PATHS.data),
+      episodesFile: path(LEROBOT_PATHS.episodes),
+      features,
+      dataSchema: parquetSchema(features, new Set([LEROBOT_IMAGE_KEY])),
+      episodesSchema: episodesSchema(EPISODE_STAT_COLUMNS),
+      episodeStatColumns: EPISODE_STAT_COLUMNS,
+      imageKey: LEROBOT_IMAGE_KEY,
+      fps,
+      task,
+    });
     let summary: DataWriterSummary;
     try {
       for await (const page of samplePages(db, projectId, version, { withFrames: image !== null, pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE })) await writer.write(page);
@@ -108,9 +118,20 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
   }
 }
 
-/** The writer worker (lerobot-writer-worker.ts), with at most {@link IN_FLIGHT} pages sent and not yet written. */
+/**
+ * The worker's entry file, from the app's root (the working directory of `npm start` and of the tests;
+ * `CORRECTIVE_ROOT` overrides). Not `new URL("./…", import.meta.url)`: Next.js bundles route handlers, and
+ * webpack would bundle the worker too (and its path would point into .next/).
+ */
+function writerEntry(): string {
+  const entry = join(process.env.CORRECTIVE_ROOT ?? process.cwd(), "server/datasets/lerobot-writer-worker.mjs");
+  if (!existsSync(entry)) throw new Error(`LeRobot writer entry ${entry} not found: start the app from its root folder (or set CORRECTIVE_ROOT)`);
+  return entry;
+}
+
+/** The writer worker (lerobot-writer-worker.mjs), with at most {@link IN_FLIGHT} pages sent and not yet written. */
 function startDataWriter(options: DataWriterOptions): { write: (page: SamplePage) => Promise<void>; finish: () => Promise<DataWriterSummary>; close: () => void } {
-  const worker = new Worker(new URL("./lerobot-writer-bootstrap.mjs", import.meta.url), { workerData: options, execArgv: [] });
+  const worker = new Worker(writerEntry(), { workerData: options, execArgv: [] });
   const waiting: Array<{ resolve: (r: WriterReply) => void; reject: (e: Error) => void }> = [];
   let failure: Error | null = null;
   let closed = false;

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The CPU half of the LeRobot export: sample pages (sample-pages.ts) in, `data/chunk-000/file-000.parquet`
  * (one row group per page, hyparquet-writer's incremental writer on a file) and

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Worker thread of the LeRobot export (export-dataset-lerobot.ts): receives sample pages, appends each to
  * the data file (lerobot-data-writer.mjs), acknowledges it; on `finish` closes the files and answers the

@@ -11,7 +11,7 @@
  * stall other requests, see bench/export.ts).
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { isEmbedded, type Db } from "../../db/client";
 
 /** One page of samples, column by column (what crosses to the worker thread: plain arrays and strings). */
 export interface SamplePage {
@@ -29,8 +29,17 @@ export interface SamplePage {
   frame: Array<Uint8Array | null>;
 }
 
-/** Rows per page: 5,000 rows of a 4–64-d sample are a few MB (more with frames: pass a smaller `pageSize`). */
+/** The most rows per page: 5,000 rows of a 4–64-d sample are a few MB (more with frames: pass a smaller `pageSize`). */
 export const SAMPLE_PAGE_SIZE = 5000;
+/**
+ * On PGlite pages adapt their size so that one query takes about this long (ms): the query runs in the
+ * server's own thread (WASM), so a 5,000-row page stalled every other request for its whole duration
+ * (0.1–0.4 s measured under load). PostgreSQL pages are always the maximum: the query runs elsewhere, and
+ * smaller pages only add round trips (measured: shrinking them there under load halved the throughput).
+ */
+const PAGE_TARGET_MS = 15;
+const FIRST_PAGE = 500;
+const MIN_PAGE = 100;
 
 interface PageRow extends Record<string, unknown> {
   id: string | number;
@@ -47,10 +56,13 @@ interface PageRow extends Record<string, unknown> {
 }
 
 export async function* samplePages(db: Db, projectId: string, version: number, options: { withFrames?: boolean; pageSize?: number } = {}): AsyncGenerator<SamplePage> {
-  const pageSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
+  const maxSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
+  const adaptive = isEmbedded(db);
+  let pageSize = adaptive ? Math.min(maxSize, FIRST_PAGE) : maxSize;
   const frames = options.withFrames === true;
   let after: [number, number, number, number] = [-1, -1, -1, -1];
   for (;;) {
+    const started = performance.now();
     const rows = await pageQuery<PageRow>(
       db,
       sql`
@@ -65,6 +77,10 @@ export async function* samplePages(db: Db, projectId: string, version: number, o
       LIMIT ${pageSize}`,
     );
     if (rows.length === 0) return;
+    const tookMs = Math.max(0.5, performance.now() - started);
+    const full = rows.length === pageSize;
+    // Halfway towards the size that would have taken PAGE_TARGET_MS (damped: timings are noisy under load).
+    if (adaptive) pageSize = Math.round(Math.min(maxSize, Math.max(Math.min(MIN_PAGE, maxSize), (pageSize + (rows.length * PAGE_TARGET_MS) / tookMs) / 2)));
     const page: SamplePage = {
       length: rows.length,
       version: rows.map((r) => r.version),
@@ -81,7 +97,7 @@ export async function* samplePages(db: Db, projectId: string, version: number, o
     const last = rows[rows.length - 1]!;
     after = [last.version, last.episode, last.frame_index, Number(last.id)];
     yield page;
-    if (rows.length < pageSize) return;
+    if (!full) return;
   }
 }
 

@@ -37,6 +37,8 @@ interface Row {
   healthP99Ms: number;
   healthIdleMaxMs: number;
   rssGrowthMiB: number | null;
+  /** 1-minute load average at the end of the operation (2 cores; other work on the machine skews timings). */
+  load1m: number;
 }
 
 /** Requests `/api/health` back to back until stopped; returns every response time (ms). */
@@ -108,6 +110,7 @@ async function measure(server: ServerProcess, engine: string, operation: string,
     healthP99Ms: Math.round(s.p99 * 10) / 10,
     healthIdleMaxMs: idleMax,
     rssGrowthMiB: before !== null && peak !== null ? Math.max(0, peak - before) : null,
+    load1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
   };
   console.log(`[bench:export] ${engine} ${operation}: ${row.samplesPerSecond} samples/s, /api/health max ${row.healthMaxMs} ms (idle ${idleMax} ms), RSS +${row.rssGrowthMiB} MiB`);
   return row;
@@ -167,6 +170,20 @@ async function benchEngine(engine: "postgres" | "pglite", dataset: Uint8Array): 
   }
 }
 
+/** The issue's goals, met or MISSED, from the rows (the stall next to the idle figure: load shows up in both). */
+function goals(rows: Row[]): string[] {
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  const parquet = rows.find((r) => r.engine === "postgres" && r.operation.startsWith("export LeRobot"));
+  const rss = Math.max(...rows.map((r) => r.rssGrowthMiB ?? 0));
+  const stall = Math.max(...rows.map((r) => r.healthMaxMs));
+  const idle = Math.max(...rows.map((r) => r.healthIdleMaxMs));
+  return [
+    parquet ? `Goal export ≥ 50k samples/s (PostgreSQL, Parquet): ${parquet.samplesPerSecond} — ${verdict(parquet.samplesPerSecond >= 50_000)} (load ${parquet.load1m}).` : "Goal export ≥ 50k samples/s: not measured (PostgreSQL unreachable).",
+    `Goal RSS growth ≤ 100 MiB: at most ${rss} MiB — ${verdict(rss <= 100)}.`,
+    `Goal /api/health stall ≤ 100 ms during exports and imports: at most ${stall} ms (idle before any work: up to ${idle} ms) — ${verdict(stall <= 100)}.`,
+  ];
+}
+
 async function main(): Promise<void> {
   console.log(`[bench:export] ${SAMPLES} samples (${OBS_DIM}-d observation, ${ACT_DIM}-d action, ${EPISODE}-step episodes)`);
   const dataset = jsonlDataset(SAMPLES);
@@ -182,6 +199,7 @@ async function main(): Promise<void> {
       "healthMaxMs: the longest /api/health response during the operation (requests sent back to back); healthIdleMaxMs: the same over 2 s before any work.",
       "rssGrowthMiB: the server's peak RSS during the operation (sampled every 20 ms) minus its RSS before.",
       "Goals: export ≥ 50k samples/s to Parquet on PostgreSQL; RSS growth ≤ 100 MiB; /api/health stall ≤ 100 ms. Server, database and load generator share this machine.",
+      ...goals(rows),
     ],
   });
 }

@@ -37,6 +37,11 @@ interface Row {
   healthP99Ms: number;
   healthIdleMaxMs: number;
   rssGrowthMiB: number | null;
+  /** CPU time the server process (all its threads) spent on the operation, and samples per such second. */
+  serverCpuMs: number | null;
+  samplesPerServerCpuSecond: number | null;
+  /** 1-minute load average at the end of the operation (2 cores; other work on the machine skews timings). */
+  load1m: number;
 }
 
 /** Requests `/api/health` back to back until stopped; returns every response time (ms). */
@@ -58,6 +63,18 @@ function probe(base: string): { stop: () => Promise<number[]> } {
       return times;
     },
   };
+}
+
+/** User + system CPU time of process `pid` (all threads), in ms, from /proc (Linux); null elsewhere. */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 100 Hz ticks
+  } catch {
+    return null;
+  }
 }
 
 /** Samples the server's RSS every 20 ms; returns the peak. */
@@ -89,11 +106,13 @@ function jsonlDataset(n: number): Uint8Array {
 async function measure(server: ServerProcess, engine: string, operation: string, idleMax: number, run: () => Promise<{ samples: number; bytes: number }>): Promise<Row> {
   const pid = server.proc.pid;
   const before = await rssMiB(pid);
+  const cpuBefore = cpuMs(pid);
   const p = probe(server.url);
   const r = rssPeak(pid);
   const t0 = performance.now();
   const { samples, bytes } = await run();
   const wallMs = performance.now() - t0;
+  const cpuAfter = cpuMs(pid);
   const peak = await r.stop();
   const times = (await p.stop()).sort((a, b) => a - b);
   const s = summarize(times);
@@ -108,6 +127,9 @@ async function measure(server: ServerProcess, engine: string, operation: string,
     healthP99Ms: Math.round(s.p99 * 10) / 10,
     healthIdleMaxMs: idleMax,
     rssGrowthMiB: before !== null && peak !== null ? Math.max(0, peak - before) : null,
+    serverCpuMs: cpuBefore !== null && cpuAfter !== null ? Math.round(cpuAfter - cpuBefore) : null,
+    samplesPerServerCpuSecond: cpuBefore !== null && cpuAfter !== null && cpuAfter > cpuBefore ? Math.round(samples / ((cpuAfter - cpuBefore) / 1000)) : null,
+    load1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
   };
   console.log(`[bench:export] ${engine} ${operation}: ${row.samplesPerSecond} samples/s, /api/health max ${row.healthMaxMs} ms (idle ${idleMax} ms), RSS +${row.rssGrowthMiB} MiB`);
   return row;
@@ -167,6 +189,20 @@ async function benchEngine(engine: "postgres" | "pglite", dataset: Uint8Array): 
   }
 }
 
+/** The issue's goals, met or MISSED, from the rows (the stall next to the idle figure: load shows up in both). */
+function goals(rows: Row[]): string[] {
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  const parquet = rows.find((r) => r.engine === "postgres" && r.operation.startsWith("export LeRobot"));
+  const rss = Math.max(...rows.map((r) => r.rssGrowthMiB ?? 0));
+  const stall = Math.max(...rows.map((r) => r.healthMaxMs));
+  const idle = Math.max(...rows.map((r) => r.healthIdleMaxMs));
+  return [
+    parquet ? `Goal export ≥ 50k samples/s (PostgreSQL, Parquet): ${parquet.samplesPerSecond} — ${verdict(parquet.samplesPerSecond >= 50_000)} (load ${parquet.load1m}).` : "Goal export ≥ 50k samples/s: not measured (PostgreSQL unreachable).",
+    `Goal RSS growth ≤ 100 MiB: at most ${rss} MiB — ${verdict(rss <= 100)}.`,
+    `Goal /api/health stall ≤ 100 ms during exports and imports: at most ${stall} ms (idle before any work: up to ${idle} ms) — ${verdict(stall <= 100)}.`,
+  ];
+}
+
 async function main(): Promise<void> {
   console.log(`[bench:export] ${SAMPLES} samples (${OBS_DIM}-d observation, ${ACT_DIM}-d action, ${EPISODE}-step episodes)`);
   const dataset = jsonlDataset(SAMPLES);
@@ -181,7 +217,9 @@ async function main(): Promise<void> {
       "samplesPerSecond: samples over the wall time of the HTTP request (export: until the last byte of the download; import: until the 201).",
       "healthMaxMs: the longest /api/health response during the operation (requests sent back to back); healthIdleMaxMs: the same over 2 s before any work.",
       "rssGrowthMiB: the server's peak RSS during the operation (sampled every 20 ms) minus its RSS before.",
+      "serverCpuMs: CPU time of the server process (all threads, /proc) during the operation, which includes answering the /api/health probe; samplesPerServerCpuSecond: samples over it — what one otherwise idle core would give the server, load aside (the database's own CPU, another process, not counted). load1m: the 1-minute load average after the operation (2 cores).",
       "Goals: export ≥ 50k samples/s to Parquet on PostgreSQL; RSS growth ≤ 100 MiB; /api/health stall ≤ 100 ms. Server, database and load generator share this machine.",
+      ...goals(rows),
     ],
   });
 }

@@ -69,9 +69,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   const pool = createPool(url, 1, options.connectionTimeoutMs ?? 30_000);
+  const db = drizzle(pool, { schema });
+  embedded.add(db);
   return {
     engine: "pglite",
-    db: drizzle(pool, { schema }),
+    db,
     pool,
     url,
     async close() {
@@ -80,6 +82,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await lite.close();
     },
   };
+}
+
+const embedded = new WeakSet<object>();
+
+/**
+ * Whether `db` is embedded PGlite, whose queries execute in this very thread (WASM): long statements stall
+ * every other request for their duration, so bulk readers keep them short (server/datasets/sample-pages.ts).
+ */
+export function isEmbedded(db: Db): boolean {
+  return embedded.has(db);
 }
 
 function createPool(url: string, max: number, connectionTimeoutMillis = 5_000): pg.Pool {

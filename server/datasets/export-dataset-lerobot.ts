@@ -10,16 +10,19 @@
  *   data/chunk-000/file-000.parquet             one row per sample, episodes contiguous
  *
  * Streaming: samples are read from the database in pages (sample-pages.ts) and each page is appended to
- * the Parquet files on disk as a row group (hyparquet-writer's incremental writer), so memory holds one
- * page, never the dataset; the `.tar` is then streamed from those files and the folder removed.
+ * the Parquet files on disk as a row group (hyparquet-writer's incremental writer) by a worker thread
+ * (lerobot-data-writer.mjs: the encoding is CPU work that would otherwise stall every other request), so
+ * memory holds two pages, never the dataset; the `.tar` is then streamed from those files and the folder
+ * removed.
  * Episodes are numbered globally in (dataset version, episode) order; rows within by frame index.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { and, eq } from "drizzle-orm";
-import { fileWriter, ParquetWriter, type ColumnSource } from "hyparquet-writer";
+import { Worker } from "node:worker_threads";
+import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import tar from "tar-stream";
 import { LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
 import type { Db } from "../../db/client";
@@ -27,10 +30,11 @@ import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
-import { FeatureStats } from "./feature-stats";
-import { dataFeatures, imageShape, infoJson, pandasTaskMetadata, parquetSchema, type LeRobotFeature } from "./lerobot-layout";
-import { withRenderedFrames } from "./rendered-frames";
-import { firstFrame, sampleRows, type SampleRow } from "./sample-pages";
+import type { DataWriterOptions, DataWriterSummary } from "./lerobot-data-writer.mjs";
+import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
+import type { WriterReply, WriterRequest } from "./lerobot-writer-protocol";
+import { renderedFramePng } from "./rendered-frames";
+import { firstFrame, samplePages, type SamplePage } from "./sample-pages";
 
 export interface LeRobotExport {
   stream: ReadableStream<Uint8Array>;
@@ -40,23 +44,19 @@ export interface LeRobotExport {
 }
 
 /**
- * Rows per page (one Parquet row group): writing a page is synchronous, ~10 µs a row for an 8-d state
- * (hyparquet-writer's LIST encoding), so 2,000 rows keep each turn of the event loop near 20 ms.
- * Pages with frames are smaller still: 2,000 100 kB images would be 200 MB.
+ * Rows per page (one Parquet row group). The pages are encoded in a worker thread, so their size only
+ * weighs on this thread through the query's rows (~5 ms per 5,000 on PostgreSQL); pages with frames are
+ * smaller (5,000 100 kB images would be 500 MB).
  */
-const PAGE_SIZE = 2000;
+const PAGE_SIZE = 5000;
 const FRAME_PAGE_SIZE = 256;
-/** Float columns skip the dictionary attempt (measured: halves the time of a LIST<FLOAT> column). */
-const plainEncoding = (f: LeRobotFeature) => f.dtype === "float32" || f.dtype === "float64";
-
-interface EpisodeMeta {
-  index: number;
-  round: number;
-  from: number;
-  length: number;
-  obs: FeatureStats;
-  act: FeatureStats;
-}
+/**
+ * The worker's heap: a small young generation makes it collect each page's garbage promptly instead of
+ * letting the process grow (the issue's goal: ≤ 100 MiB RSS growth during a 100k export).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+/** Pages sent to the worker and not yet written: one being encoded while the next is fetched. */
+const IN_FLIGHT = 2;
 
 export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: string, version: number): Promise<LeRobotExport> {
   await authorizeProject(db, caller, projectId, "viewer");
@@ -89,137 +89,103 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
     await mkdir(dirname(path(LEROBOT_PATHS.data)), { recursive: true });
     await mkdir(dirname(path(LEROBOT_PATHS.episodes)), { recursive: true });
 
-    // data/chunk-000/file-000.parquet, page by page.
-    const data = new ParquetWriter({ writer: fileWriter(path(LEROBOT_PATHS.data)), schema: parquetSchema(features, new Set([LEROBOT_IMAGE_KEY])), createdBy: "corrective" });
-    const stats = new Map(features.filter(([, f]) => f.dtype !== "string" && f.dtype !== "image").map(([k]) => [k, new FeatureStats()]));
-    const episodes: EpisodeMeta[] = [];
-    let current = null as (EpisodeMeta & { key: string }) | null;
-    let index = 0;
-    const pages = sampleRows(db, projectId, version, { withFrames: image !== null && !camera, withEnvState: camera !== null, pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE });
-    for await (const page of camera ? withRenderedFrames(pages, spec.env!.id, camera.name) : pages) {
-      const cols = new Map<string, unknown[]>(features.map(([k]) => [k, []]));
-      const push = (k: string, value: unknown) => (cols.get(k) as unknown[]).push(value);
-      for (const s of page) {
-        const key = `${s.version}:${s.episode}`;
-        if (current?.key !== key) {
-          current = { key, index: episodes.length, round: s.version, from: index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
-          episodes.push(current);
-        }
-        current.length++;
-        const act = Array.isArray(s.action) ? s.action : [s.action];
-        const row = rowValues(s, act, current.index, index, fps);
-        for (const [k, f] of features) {
-          const value = row[k];
-          push(k, columnValue(f, value));
-          stats.get(k)?.add(toNumbers(value));
-        }
-        current.obs.add(s.observation);
-        current.act.add(act);
-        index++;
-      }
-      await data.write({ columnData: features.map(([name, f]) => ({ name, data: cols.get(name) as ColumnSource["data"], nullable: f.dtype === "image", ...(plainEncoding(f) ? { encoding: "PLAIN" as const } : {}) })), rowGroupSize: page.length });
+    // data/ and meta/episodes/ Parquet files, page by page, encoded in a worker thread while this one
+    // fetches the next page.
+    const writer = startDataWriter({
+      dataFile: path(LEROBOT_PATHS.data),
+      episodesFile: path(LEROBOT_PATHS.episodes),
+      features,
+      dataSchema: parquetSchema(features, new Set([LEROBOT_IMAGE_KEY])),
+      episodesSchema: episodesSchema(EPISODE_STAT_COLUMNS),
+      episodeStatColumns: EPISODE_STAT_COLUMNS,
+      imageKey: LEROBOT_IMAGE_KEY,
+      fps,
+      task,
+    });
+    let summary: DataWriterSummary;
+    try {
+      const pages = samplePages(db, projectId, version, {
+        withFrames: image !== null && !camera,
+        ...(camera ? { renderFrame: (envState: number[]) => renderedFramePng(spec.env!.id, camera.name, envState) } : {}),
+        pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE,
+      });
+      for await (const page of pages) await writer.write(page);
+      summary = await writer.finish();
+    } finally {
+      writer.close();
     }
-    await data.finish();
-
-    await writeEpisodes(path(LEROBOT_PATHS.episodes), episodes, task);
+    const { episodes, frames, stats } = summary;
     await writeTasks(path(LEROBOT_PATHS.tasks), task);
-    await writeFile(path(LEROBOT_PATHS.info), JSON.stringify(infoJson({ fps, robotType: spec.envId ?? "external", episodes: episodes.length, frames: index, features }), null, 2));
-    await writeFile(path(LEROBOT_PATHS.stats), JSON.stringify(Object.fromEntries([...stats].map(([k, s]) => [k, s.toJSON()])), null, 2));
+    await writeFile(path(LEROBOT_PATHS.info), JSON.stringify(infoJson({ fps, robotType: spec.envId ?? "external", episodes, frames, features }), null, 2));
+    await writeFile(path(LEROBOT_PATHS.stats), JSON.stringify(stats, null, 2));
     const counts = v.counts as { bySource?: Record<string, number> };
     await writeFile(
       path("meta/corrective.json"),
       JSON.stringify({ projectId, projectName: project.name, datasetVersion: version, sampleCount: v.sampleCount, checksum: v.checksum, bySource: counts.bySource ?? {}, observationSpace: spec.observation, actionSpace: spec.actionSpace }, null, 2),
     );
     const files = [LEROBOT_PATHS.info, LEROBOT_PATHS.stats, LEROBOT_PATHS.tasks, LEROBOT_PATHS.episodes, "meta/corrective.json", LEROBOT_PATHS.data];
-    return { stream: tarStream(dir, files), sampleCount: v.sampleCount, checksum: v.checksum, episodes: episodes.length };
+    return { stream: tarStream(dir, files), sampleCount: v.sampleCount, checksum: v.checksum, episodes };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-function rowValues(s: SampleRow, act: number[], episode: number, index: number, fps: number): Record<string, unknown> {
-  return {
-    "observation.state": s.observation,
-    [LEROBOT_IMAGE_KEY]: s.frame ? { bytes: new Uint8Array(s.frame.buffer, s.frame.byteOffset, s.frame.byteLength), path: null } : null,
-    action: act,
-    timestamp: s.frameIndex / fps,
-    frame_index: s.frameIndex,
-    episode_index: episode,
-    index,
-    task_index: 0,
-    "corrective.source": s.source,
-    "corrective.round": s.version,
-    "corrective.labellers": s.labelCount ?? 0,
-    "corrective.agreement": s.agreement ?? Number.NaN,
-    "corrective.state_id": s.stateId ?? "",
-    // The exact values as JSON `[observation, action]`: float32 columns round them, and a float64 LIST
-    // column costs as much to write as the float32 one (bench:export), a string column almost nothing.
-    "corrective.exact": JSON.stringify([s.observation, s.action]),
+/**
+ * The worker's entry file, from the app's root (the working directory of `npm start` and of the tests;
+ * `CORRECTIVE_ROOT` overrides). Not `new URL("./…", import.meta.url)`: Next.js bundles route handlers, and
+ * webpack would bundle the worker too (and its path would point into .next/).
+ */
+function writerEntry(): string {
+  const entry = join(process.env.CORRECTIVE_ROOT ?? process.cwd(), "server/datasets/lerobot-writer-worker.mjs");
+  if (!existsSync(entry)) throw new Error(`LeRobot writer entry ${entry} not found: start the app from its root folder (or set CORRECTIVE_ROOT)`);
+  return entry;
+}
+
+/** The writer worker (lerobot-writer-worker.mjs), with at most {@link IN_FLIGHT} pages sent and not yet written. */
+function startDataWriter(options: DataWriterOptions): { write: (page: SamplePage) => Promise<void>; finish: () => Promise<DataWriterSummary>; close: () => void } {
+  const worker = new Worker(writerEntry(), { workerData: options, execArgv: [], resourceLimits: WORKER_LIMITS });
+  const waiting: Array<{ resolve: (r: WriterReply) => void; reject: (e: Error) => void }> = [];
+  let failure: Error | null = null;
+  let closed = false;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const w of waiting.splice(0)) w.reject(failure);
   };
-}
-
-/** A value as its Parquet column holds it: int64 as bigint, a `[1]`-shaped vector as its one element. */
-function columnValue(f: LeRobotFeature, value: unknown): unknown {
-  if (f.dtype === "image" || f.dtype === "string") return value;
-  const scalar = f.shape.length === 1 && f.shape[0] === 1;
-  const v = scalar && Array.isArray(value) ? value[0] : value;
-  if (f.dtype === "int64") return Array.isArray(v) ? v.map((x) => BigInt(Math.round(x as number))) : BigInt(Math.round(v as number));
-  return v;
-}
-
-const toNumbers = (value: unknown): number[] => (Array.isArray(value) ? (value as number[]) : typeof value === "number" ? [value] : []);
-
-async function writeEpisodes(file: string, episodes: EpisodeMeta[], task: string): Promise<void> {
-  const list = (): LeRobotFeature => ({ dtype: "float64", shape: [2], names: null });
-  const int = (): LeRobotFeature => ({ dtype: "int64", shape: [1], names: null });
-  const statCols = ["observation.state", "action"].flatMap((f) => ["min", "max", "mean", "std", "count"].map((s) => `stats/${f}/${s}`));
-  const features: Array<[string, LeRobotFeature]> = [
-    ["episode_index", int()],
-    ["tasks", { dtype: "string", shape: [2], names: null }],
-    ["length", int()],
-    ["data/chunk_index", int()],
-    ["data/file_index", int()],
-    ["dataset_from_index", int()],
-    ["dataset_to_index", int()],
-    ["meta/episodes/chunk_index", int()],
-    ["meta/episodes/file_index", int()],
-    ["corrective.round", int()],
-    ...statCols.map((c): [string, LeRobotFeature] => [c, c.endsWith("/count") ? { dtype: "int64", shape: [2], names: null } : list()]),
-  ];
-  const schema = parquetSchema(features.filter(([k]) => k !== "tasks")).slice(1);
-  // `tasks` is a list of strings (LeRobot's episodes table): a LIST of UTF8.
-  const tasksSchema = [
-    { name: "tasks", repetition_type: "REQUIRED" as const, converted_type: "LIST" as const, num_children: 1 },
-    { name: "list", repetition_type: "REPEATED" as const, num_children: 1 },
-    { name: "element", type: "BYTE_ARRAY" as const, converted_type: "UTF8" as const, repetition_type: "REQUIRED" as const },
-  ];
-  const fullSchema = [{ name: "root", num_children: features.length }, ...schema.slice(0, 1), ...tasksSchema, ...schema.slice(1)];
-  const writer = new ParquetWriter({ writer: fileWriter(file), schema: fullSchema, createdBy: "corrective" });
-  const big = (n: number) => BigInt(n);
-  const statsOf = (e: EpisodeMeta, f: string) => (f === "observation.state" ? e.obs : e.act).toJSON();
-  const PAGE = 10_000;
-  for (let at = 0; at < Math.max(episodes.length, 1); at += PAGE) {
-    const page = episodes.slice(at, at + PAGE);
-    const columns: ColumnSource[] = [
-      { name: "episode_index", data: page.map((e) => big(e.index)) },
-      { name: "tasks", data: page.map(() => [task]) },
-      { name: "length", data: page.map((e) => big(e.length)) },
-      { name: "data/chunk_index", data: page.map(() => 0n) },
-      { name: "data/file_index", data: page.map(() => 0n) },
-      { name: "dataset_from_index", data: page.map((e) => big(e.from)) },
-      { name: "dataset_to_index", data: page.map((e) => big(e.from + e.length)) },
-      { name: "meta/episodes/chunk_index", data: page.map(() => 0n) },
-      { name: "meta/episodes/file_index", data: page.map(() => 0n) },
-      { name: "corrective.round", data: page.map((e) => big(e.round)) },
-      ...statCols.map((c) => {
-        const [, f, s] = c.split("/") as [string, string, "min" | "max" | "mean" | "std" | "count"];
-        return { name: c, data: page.map((e) => (s === "count" ? statsOf(e, f).count.map(big) : statsOf(e, f)[s])) };
-      }),
-    ];
-    await writer.write({ columnData: columns, rowGroupSize: Math.max(page.length, 1) });
-  }
-  await writer.finish();
+  worker.on("message", (reply: WriterReply) => {
+    if (reply.type === "ready") return;
+    if (reply.type === "error") fail(new Error(`LeRobot writer: ${reply.message}`));
+    else waiting.shift()?.resolve(reply);
+  });
+  worker.on("error", fail);
+  worker.on("exit", (code) => {
+    if (!closed) fail(new Error(`LeRobot writer exited with code ${code}`));
+  });
+  const request = (req: WriterRequest): Promise<WriterReply> =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure);
+      waiting.push({ resolve, reject });
+      worker.postMessage(req);
+    });
+  const inFlight: Array<Promise<WriterReply>> = [];
+  return {
+    async write(page) {
+      const sent = request({ type: "page", page });
+      sent.catch(() => {}); // awaited below or in finish(); never an unhandled rejection meanwhile
+      inFlight.push(sent);
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+    },
+    async finish() {
+      for (const sent of inFlight.splice(0)) await sent;
+      const reply = await request({ type: "finish" });
+      if (reply.type !== "done") throw new Error(`LeRobot writer answered ${reply.type} to finish`);
+      return reply.summary;
+    },
+    close() {
+      closed = true;
+      void worker.terminate();
+    },
+  };
 }
 
 async function writeTasks(file: string, task: string): Promise<void> {

@@ -74,6 +74,39 @@ export function dataFeatures(o: DataFeatureOptions): Array<[string, LeRobotFeatu
   ];
 }
 
+/** The episodes table's statistics columns, `stats/<feature>/<stat>`, in schema order. */
+export const EPISODE_STAT_COLUMNS = ["observation.state", "action"].flatMap((f) => ["min", "max", "mean", "std", "count"].map((s) => `stats/${f}/${s}`));
+
+/**
+ * The schema of `meta/episodes/chunk-000/file-000.parquet` (LeRobot's episodes table): one row per episode
+ * with its length, its rows' index range in the data file, its task list and per-episode statistics
+ * (`stats/<feature>/<min|max|mean|std|count>`, as LeRobot's aggregate writes them). Column order is the
+ * writer's (lerobot-data-writer.mjs).
+ */
+export function episodesSchema(statColumns: readonly string[] = EPISODE_STAT_COLUMNS): SchemaElement[] {
+  const int = (): LeRobotFeature => ({ dtype: "int64", shape: [1], names: null });
+  const before: Array<[string, LeRobotFeature]> = [["episode_index", int()]];
+  const after: Array<[string, LeRobotFeature]> = [
+    ["length", int()],
+    ["data/chunk_index", int()],
+    ["data/file_index", int()],
+    ["dataset_from_index", int()],
+    ["dataset_to_index", int()],
+    ["meta/episodes/chunk_index", int()],
+    ["meta/episodes/file_index", int()],
+    ["corrective.round", int()],
+    ...statColumns.map((c): [string, LeRobotFeature] => [c, { dtype: c.endsWith("/count") ? "int64" : "float64", shape: [2], names: null }]),
+  ];
+  // `tasks` is a list of strings: a LIST of UTF8.
+  const tasks: SchemaElement[] = [
+    { name: "tasks", repetition_type: "REQUIRED", converted_type: "LIST", num_children: 1 },
+    { name: "list", repetition_type: "REPEATED", num_children: 1 },
+    { name: "element", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+  ];
+  const leaves = (features: Array<[string, LeRobotFeature]>) => features.flatMap(([name, f]) => featureSchema(name, f));
+  return [{ name: "root", num_children: before.length + 1 + after.length }, ...leaves(before), ...tasks, ...leaves(after)];
+}
+
 /** `meta/info.json`. Every feature carries the dataset's fps, as LeRobot's v2.1→v3.0 conversion writes. */
 export function infoJson(o: { fps: number; robotType: string; episodes: number; frames: number; features: Array<[string, LeRobotFeature]> }) {
   return {

@@ -17,7 +17,7 @@ export function parseFormat(value: string | null): TDatasetFormat {
   return format as TDatasetFormat;
 }
 
-/** The samples of an import, validated, and how to read them again in pages for the insert. */
+/** The samples of an import and how to read them in pages for the insert (LeRobot rows are validated as they are read). */
 export interface ImportSource {
   samples: number;
   episodes: number;
@@ -29,7 +29,14 @@ const JSONL_PAGE = 5000;
 export async function openImport(format: TDatasetFormat, body: Uint8Array | string, spaces: Spaces): Promise<ImportSource> {
   if (format === "lerobot") {
     const source = await openLeRobotTar(typeof body === "string" ? new TextEncoder().encode(body) : body, spaces);
-    return { samples: source.samples, episodes: source.episodes, batches: source.pages };
+    return {
+      samples: source.samples,
+      // Counted as the rows are read (the rows are validated while they are staged): final after batches().
+      get episodes() {
+        return source.episodes;
+      },
+      batches: source.pages,
+    };
   }
   const { samples, episodes } = await parseDataset(typeof body === "string" ? body : new TextDecoder().decode(body), spaces);
   return {

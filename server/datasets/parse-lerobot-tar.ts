@@ -7,26 +7,41 @@
  * (JSON `[observation, action]`) and `corrective.source` columns carry the exact values and the source
  * (so the checksum survives the round trip).
  *
- * `validate()` reads everything once and throws a 422 naming the first bad row
- * (`data/chunk-000/file-000.parquet row 17: action …`); `pages()` reads it again for the insert, so at most
- * one page of samples is in memory as objects.
+ * The archive and the Parquet metadata are checked up front; the rows are validated as `pages()` reads
+ * them for the insert — one pass, at most one page of samples in memory as objects — and the first bad row
+ * throws a 422 naming it (`data/chunk-000/file-000.parquet row 17: action …`), upon which the import
+ * deletes what it staged (import-dataset.ts: nothing was visible). Reading everything twice, to validate
+ * first, doubled the import's CPU and garbage (bench:export).
  */
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { gunzipSync } from "node:zlib";
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from "hyparquet";
 import tar from "tar-stream";
 import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
+import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
 import type { DatasetSampleInput } from "./write-version";
 
-/** Rows decoded and validated per turn of the event loop. */
-export const ROW_PAGE = 2000;
+/**
+ * The most rows decoded at once (one row group of Corrective's export is 5,000); validation then gives way
+ * to other requests every ~10 ms (server/batching/cooperative.ts).
+ */
+export const ROW_PAGE = 5000;
+
+/**
+ * Codecs beyond hyparquet's built-in Snappy: GZIP (what Corrective's export writes, and a pyarrow option),
+ * through Node's native zlib.
+ */
+const COMPRESSORS: Compressors = { GZIP: (input) => new Uint8Array(gunzipSync(input)) };
 
 const COLUMNS = ["observation.state", "action", "episode_index", "frame_index", "corrective.source", "corrective.exact"] as const;
 
 export interface LeRobotSource {
   codebaseVersion: string;
+  /** Rows of the data files, from their Parquet metadata. */
   samples: number;
-  episodes: number;
+  /** Distinct episodes among the rows `pages()` has read so far (all of them once it is done). */
+  readonly episodes: number;
   pages(): AsyncGenerator<DatasetSampleInput[]>;
 }
 
@@ -95,30 +110,64 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
     }
   }
 
+  const episodes = new Set<number>();
   async function* pages(): AsyncGenerator<DatasetSampleInput[]> {
+    const maybeYield = createYielder();
     for (const path of dataFiles) {
       const file = toArrayBuffer(files.get(path) as Uint8Array);
       const metadata = metas.get(path) as FileMetaData;
       const present = new Set(metadata.schema.map((s) => s.name));
       const columns = COLUMNS.filter((c) => present.has(c));
-      const rows = Number(metadata.num_rows);
-      for (let start = 0; start < rows; start += ROW_PAGE) {
-        const objects = await parquetReadObjects({ file, metadata, columns: [...columns], rowStart: start, rowEnd: Math.min(start + ROW_PAGE, rows) });
-        yield objects.map((raw, i) => toSample(`${path} row ${start + i + 1}`, raw, spaces));
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const [start, end] of readRanges(metadata)) {
+        // Column by column, with a turn of the event loop after each: a 5,000-row group of six columns
+        // decoded in one go was the longest stall of an import.
+        const objects: Array<Record<string, unknown>> = Array.from({ length: end - start }, () => ({}));
+        for (const column of columns) {
+          const values = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [column], rowStart: start, rowEnd: end });
+          for (let i = 0; i < values.length && i < objects.length; i++) (objects[i] as Record<string, unknown>)[column] = (values[i] as Record<string, unknown>)[column];
+          await yieldToEventLoop();
+        }
+        const page: DatasetSampleInput[] = new Array(objects.length);
+        for (let i = 0; i < objects.length; i++) {
+          const sample = toSample(`${path} row ${start + i + 1}`, objects[i] as Record<string, unknown>, spaces);
+          episodes.add(sample.episode);
+          page[i] = sample;
+          if (i % 64 === 0) await maybeYield();
+        }
+        yield page;
+        await yieldToEventLoop();
       }
     }
   }
 
-  let samples = 0;
-  const episodes = new Set<number>();
-  for await (const page of pages()) {
-    samples += page.length;
-    if (samples > MAX_IMPORT_SAMPLES) throw badLine("data/", `more than ${MAX_IMPORT_SAMPLES} samples`);
-    for (const s of page) episodes.add(s.episode);
-  }
+  const samples = dataFiles.reduce((n, path) => n + Number((metas.get(path) as FileMetaData).num_rows), 0);
+  if (samples > MAX_IMPORT_SAMPLES) throw badLine("data/", `more than ${MAX_IMPORT_SAMPLES} samples`);
   if (samples === 0) throw badLine(dataFiles[0] as string, "the dataset has no rows");
-  return { codebaseVersion: version, samples, episodes: episodes.size, pages };
+  return {
+    codebaseVersion: version,
+    samples,
+    get episodes() {
+      return episodes.size;
+    },
+    pages,
+  };
+}
+
+/**
+ * Row ranges to decode one at a time: whole row groups (hyparquet decodes a row group's column chunks in
+ * full for any range inside it, so a range that splits a group decodes it again), a group larger than
+ * {@link ROW_PAGE} rows cut into slices of that size (memory stays bounded; pyarrow writes groups of up
+ * to a million rows).
+ */
+function readRanges(metadata: FileMetaData): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const end = start + Number(group.num_rows);
+    for (let at = start; at < end; at += ROW_PAGE) ranges.push([at, Math.min(end, at + ROW_PAGE)]);
+    start = end;
+  }
+  return ranges;
 }
 
 /** hyparquet's AsyncBuffer over the extracted bytes, without copying the whole file (only the slices it reads). */

@@ -265,6 +265,44 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     expect(c!.checksum).toBe(a!.checksum);
   });
 
+  it("a dataset of several pages exports as several row groups, in episode order, and re-imports with the same checksum", async () => {
+    const db = h.database.db;
+    // 6,000 samples: more than one page of the export (5,000 on PostgreSQL, adaptive on PGlite) and more
+    // than one row group for the import to read.
+    const rows = samples(6_000, 5);
+    const projectG = await newProject("Datasets G");
+    const imported = await importDataset(db, lead, projectG, "jsonl", jsonl(rows));
+    const out = await exportDatasetLeRobot(db, lead, projectG, 0);
+    expect(out).toMatchObject({ sampleCount: rows.length, episodes: rows.length / 10, checksum: imported.checksum });
+    const files = await untar(await readBytes(out.stream));
+    const dir = await mkdtemp(join(tmpdir(), "lerobot-pages-"));
+    try {
+      const file = join(dir, "data.parquet");
+      await writeFile(file, files.get("data/chunk-000/file-000.parquet")!);
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const q = async (text: string) => (await duck.runAndReadAll(text)).getRowObjectsJson();
+      const [groups] = await q(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${file}')`);
+      expect(Number(groups!.n)).toBeGreaterThan(1);
+      const [summary] = await q(`SELECT count(*) AS n, min(index) AS lo, max(index) AS hi, count(DISTINCT episode_index) AS episodes FROM '${file}'`);
+      expect(summary).toEqual({ n: String(rows.length), lo: "0", hi: String(rows.length - 1), episodes: String(rows.length / 10) });
+      // Episodes stay contiguous and in order across the pages: index order is (episode, frame) order.
+      const [disorder] = await q(
+        `SELECT count(*) AS n FROM (SELECT episode_index, frame_index, lag(episode_index) OVER (ORDER BY index) AS pe, lag(frame_index) OVER (ORDER BY index) AS pf FROM '${file}') WHERE pe IS NOT NULL AND (episode_index < pe OR (episode_index = pe AND frame_index <= pf))`,
+      );
+      expect(disorder).toEqual({ n: "0" });
+      const [row] = await q(`SELECT "corrective.exact" AS exact, episode_index, frame_index FROM '${file}' WHERE index = 5555`);
+      const expected = rows[5555]!;
+      expect(JSON.parse(row!.exact as string)).toEqual([expected.observation, expected.action]);
+      expect([Number(row!.episode_index), Number(row!.frame_index)]).toEqual([expected.episode_index, expected.frame_index]);
+      duck.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const projectH = await newProject("Datasets H");
+    const again = await importDataset(db, lead, projectH, "lerobot", await readBytes((await exportDatasetLeRobot(db, lead, projectG, 0)).stream));
+    expect(again).toMatchObject({ samples: rows.length, episodes: rows.length / 10, checksum: imported.checksum });
+  });
+
   it("frames become an image column: the stored PNG bytes, shape from the PNG header", async () => {
     const db = h.database.db;
     const projectF = await newProject("Datasets F");

@@ -155,6 +155,32 @@ export function cachedImages(
 }
 
 /**
+ * {@link cachedImages} over a loader keyed by sample keys — e.g. the blob store's
+ * `observationImageLoader(db, spec)`, which maps state ids to `{ <camera>: pixels }`: sample `i` is
+ * `keys[i]` (a state id per dataset row). A key the loader does not return is reported as missing.
+ */
+export function keyedImages(
+  cameras: readonly TCamera[],
+  keys: readonly string[],
+  load: (keys: readonly string[]) => Promise<ReadonlyMap<string, SampleImages>>,
+  options: { maxBytes: number },
+): CachedImageSource {
+  return cachedImages(
+    cameras,
+    async (indices) => {
+      const wanted = indices.map((i) => {
+        const key = keys[i];
+        if (key === undefined) throw new Error(`image of sample ${i}: no key (${keys.length} keys)`);
+        return key;
+      });
+      const got = await load([...new Set(wanted)]);
+      return wanted.map((k) => got.get(k) ?? {});
+    },
+    options,
+  );
+}
+
+/**
  * The pixels of samples `indices` from one camera as `[b × H × W × C]` int32 (tfjs has no uint8 tensor;
  * the graph divides by 255). With `shift > 0`, each image is translated by a random whole-pixel offset
  * in `[-shift, shift]²` with its border pixels replicated — DrQ's "pad by `shift`, replicate, random

@@ -57,7 +57,7 @@ const ZBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: "
 export const ZDatasetMessage = z
   .object({
     n: z.number().int().min(1),
-    obsDim: z.number().int().min(1),
+    obsDim: z.number().int().min(0),
     actDim: z.number().int().min(1),
     observations: ZFloat32Array,
     actions: ZFloat32Array,

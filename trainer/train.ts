@@ -65,6 +65,7 @@ export async function trainPolicy(
   const backend = hooks.backend ?? (await selectBackend({ expectedBatchSize: config.batchSize }));
   checkDataset(dataset, config);
   const images = checkImages(dataset, config.vision);
+  if (dataset.obsDim === 0 && images === null) throw new Error("a state-only policy needs observations with at least one element");
   const model = await prepareModel(dataset, config, hooks.warmStart);
 
   let data: TrainingData | null = null;

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainingCancelledError } from "../../trainer/errors";
-import { cachedImages, inMemoryImages, loadImageBatch, makeImageDataset, materializeImages } from "../../trainer/images";
+import { cachedImages, inMemoryImages, keyedImages, loadImageBatch, makeImageDataset, materializeImages } from "../../trainer/images";
 import { convEncoderFromArtifacts } from "../../trainer/policy/conv";
 import { saveArtifacts } from "../../trainer/policy/mlp";
 import { Policy } from "../../trainer/policy/policy";
@@ -195,6 +195,7 @@ describe("image policies", () => {
     expect(() => policy.act({ state: [0] })).toThrow(/"image" is missing/);
     expect(() => policy.act({ state: [0], image: new Uint8Array(10) })).toThrow(/"image" has 10 values, expected 24×24×3/);
     expect(() => policy.act([0.5])).toThrow(/not a Dict/);
+    expect(() => policy.act({ image: new Uint8Array(24 * 24 * 3) })).toThrow(/"state" is missing/);
     // Nested [H][W][C] arrays work like flat bytes.
     const { samples, states } = blobDataset(1, 24, "quadrant", 5);
     const flat = samples[0]!.pixels;
@@ -262,6 +263,19 @@ describe("image policies", () => {
     expect(() => Policy.fromBlob(r.blob).act({ state: states[0]!, image: samples[0]!.pixels })).toThrow(/"wrist" is missing/);
   });
 
+  it("camera-only policies (no state vector, as a Dict space without `state`) train and act", async () => {
+    const { dataset, samples } = blobDataset(48, 16, "quadrant", 13);
+    const before = tf.memory().numTensors;
+    const r = await trainPolicy({ ...dataset, obsDim: 0, observations: new Float32Array(0) }, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, epochs: 2, batchSize: 16, seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.spec.obsDim).toBe(0);
+    const policy = Policy.fromBlob(r.blob);
+    const out = policy.actBatch(samples.slice(0, 3).map((sm) => ({ image: sm.pixels })));
+    expect(out.actions).toHaveLength(3);
+    expect(policy.act({ image: samples[0]!.pixels })).toEqual(policy.act({ image: samples[0]!.pixels, state: [] }));
+    await expect(trainPolicy({ ...dataset, obsDim: 0, observations: new Float32Array(0), images: undefined }, { actionSpace: QUADRANTS, epochs: 1 })).rejects.toThrow(/at least one element/);
+  });
+
   it("an image that cannot be read ends training with its error and no leaked tensors", async () => {
     const { dataset } = blobDataset(32, 16, "quadrant", 4);
     const broken = cachedImages([camera(16)], async (ids) => ids.map((i) => ({ image: i === 5 ? new Uint8Array(7) : (dataset.images!.load(i, 0) as Uint8Array) })), { maxBytes: 1 << 20 });
@@ -315,6 +329,16 @@ describe("image sources", () => {
     expect(source.stats().misses).toBe(5);
     await expect(source.load(99, 0)).rejects.toThrow(/sample 99, camera "image": 5 bytes, expected 192/);
     await expect(source.load(98, 0)).rejects.toThrow(/sample 98, camera "image": missing/);
+    // Keyed by state id, as the blob store's loader is: duplicates are read once, an unknown key is named.
+    const asked: string[][] = [];
+    const keyed = keyedImages([cam], ["s1", "s2", "s1", "gone"], async (ids) => {
+      asked.push([...ids]);
+      return new Map(ids.filter((id) => id !== "gone").map((id) => [id, { image: new Uint8Array(size).fill(Number(id.slice(1))) }]));
+    }, { maxBytes: 1 << 20 });
+    await keyed.prefetch([0, 1, 2]);
+    expect([(await keyed.load(0, 0))[0], (await keyed.load(1, 0))[0], (await keyed.load(2, 0))[0]]).toEqual([1, 2, 1]);
+    expect(asked).toEqual([["s1", "s2"]]);
+    await expect(keyed.load(3, 0)).rejects.toThrow(/sample 3, camera "image": missing/);
     const all = await materializeImages(cachedImages([cam], async (ids) => ids.map((i) => ({ image: new Uint8Array(size).fill(i + 1) })), { maxBytes: size }), 4);
     expect(Array.from(all.pixels[0]!.filter((_, j) => j % size === 0))).toEqual([1, 2, 3, 4]);
   });

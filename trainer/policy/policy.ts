@@ -132,13 +132,15 @@ export class Policy {
   actBatch(observations: ReadonlyArray<ObservationInput> | Float32Array, options: ActOptions = {}): PolicyBatch {
     let images: Uint8Array[] = [];
     let flat: Float32Array;
+    let batch: number;
     if (this.spec.vision !== undefined) {
       if (observations instanceof Float32Array) throw new Error("actBatch: this policy sees images; pass Dict observations { state, <camera>: pixels }");
       ({ state: flat, images } = splitDictObservations(this.spec, observations));
+      batch = observations.length;
     } else {
       flat = observations instanceof Float32Array ? observations : flatten(observations as ReadonlyArray<ArrayLike<number>>, this.obsDim);
+      batch = flat.length / this.obsDim;
     }
-    const batch = flat.length / this.obsDim;
     if (!Number.isInteger(batch)) throw new Error(`actBatch: ${flat.length} values is not a multiple of obsDim ${this.obsDim}`);
     if (batch === 0) return { actions: [], uncertainty: new Float32Array(0), spread: new Float32Array(0) };
     const deterministic = options.deterministic ?? true;
@@ -224,11 +226,14 @@ export function splitDictObservations(spec: Pick<TPolicySpec, "obsDim" | "vision
   const state = new Float32Array(batch * spec.obsDim);
   const images = cameras.map((c) => new Uint8Array(batch * c.shape[0] * c.shape[1] * c.shape[2]));
   rows.forEach((row, i) => {
-    if (typeof row !== "object" || row === null || ArrayBuffer.isView(row) || !("state" in row)) throw new Error(`actBatch: observation ${i} is not a Dict with a "state" key`);
+    if (typeof row !== "object" || row === null || ArrayBuffer.isView(row) || Array.isArray(row)) throw new Error(`actBatch: observation ${i} is not a Dict { state, <camera>: pixels }`);
     const dict = row as DictObservation;
-    const s = flatNumbers(dict["state"], `observation ${i} "state"`);
-    if (s.length !== spec.obsDim) throw new Error(`actBatch: observation ${i} "state" has ${s.length} elements, expected ${spec.obsDim}`);
-    state.set(s, i * spec.obsDim);
+    // Camera-only policies (obsDim 0) need no `state` key.
+    if (spec.obsDim > 0 || dict["state"] !== undefined) {
+      const s = flatNumbers(dict["state"], `observation ${i} "state"`);
+      if (s.length !== spec.obsDim) throw new Error(`actBatch: observation ${i} "state" has ${s.length} elements, expected ${spec.obsDim}`);
+      state.set(s, i * spec.obsDim);
+    }
     cameras.forEach((camera, c) => {
       const size = camera.shape[0] * camera.shape[1] * camera.shape[2];
       const px = flatNumbers(dict[camera.name], `observation ${i} "${camera.name}"`);

@@ -131,8 +131,11 @@ export type TVision = z.output<typeof ZVision>;
 export type TVisionInput = z.input<typeof ZVision>;
 
 export const ZPolicySpec = z.object({
-  /** Length of the state vector (for image policies: the `state` key of the observation). */
-  obsDim: z.number().int().min(1),
+  /**
+   * Length of the state vector (for image policies: the `state` key of the observation; 0 for a
+   * camera-only policy — a state-only policy needs at least one element).
+   */
+  obsDim: z.number().int().min(0),
   actionSpace: ZActionSpace,
   head: ZHeadConfig,
   network: ZNetworkConfig,

@@ -44,7 +44,11 @@ export function createTfMembers(spec: TPolicySpec, seed: number): { head: Policy
 export function memberInputs(spec: TPolicySpec, member: TfMember, state: tf.Tensor2D, images: readonly tf.Tensor4D[]): tf.Tensor2D {
   if (spec.vision === undefined) return state;
   const pooling = spec.vision.encoder.pooling;
-  return tf.tidy(() => tf.concat([...member.encoders.map((e, c) => encodeImages(e, pooling, images[c] as tf.Tensor4D)), state], 1) as tf.Tensor2D);
+  return tf.tidy(() => {
+    const parts = member.encoders.map((e, c) => encodeImages(e, pooling, images[c] as tf.Tensor4D));
+    if (state.shape[1] > 0) parts.push(state); // camera-only policies have no state
+    return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
+  });
 }
 
 /** All trainable variables of the members (for the optimizer's var list). */

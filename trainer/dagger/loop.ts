@@ -10,23 +10,22 @@
  * Every policy is evaluated on held-out seeds; returns are normalised with the expert's and a random
  * policy's returns on those same seeds.
  *
+ * The steps live beside this file: collect.ts (roll out, select states), arm.ts (label with the simulated
+ * labellers, aggregate — aggregate.ts —, retrain, evaluate, report); this file composes them into rounds.
+ *
  * Training is injected (`hooks.train`) so the CLI can use the worker and tests can train in-process.
  * Browser-safe apart from what the injected trainer does.
  */
 import { z } from "zod";
-import { createExpert, getEnvSpec, type Action, type Expert } from "../../envs/index";
-import { makeDataset, type Dataset } from "../dataset";
-import { EVAL_FIRST_SEED, evaluatePolicy, measureReferences, type EvaluationSummary, type ReferenceReturns } from "../evaluate";
-import { Policy } from "../policy/policy";
+import { createExpert, getEnvSpec } from "../../envs/index";
+import type { Dataset } from "../dataset";
+import { EVAL_FIRST_SEED, measureReferences, type ReferenceReturns } from "../evaluate";
 import { ZHeadConfig, ZNetworkConfig, defaultHead, type THeadConfig } from "../policy/spec";
 import type { TTrainConfigInput, TTrainProgress, TTrainResult } from "../protocol";
 import { mulberry32, subSeed } from "../random";
-import { rollout, type RolloutStep } from "../rollout";
+import { addLabels, armReport, createArmLabeller, emitPhase, evaluateArm, goldAnswersOf, labelStates, trainArm, type ArmState, type DaggerRun } from "./arm";
 import { ZBetaSchedule, betaForRound } from "./beta";
-import { consensus, createNoisyLabeler } from "./labels";
-import { createCrowd, type PersonLabel } from "./labeller-model";
-import { estimateReliability, type ReliabilityItem } from "./reliability";
-import { selectStates, type SelectionCandidate } from "./select";
+import { createStateCollector } from "./collect";
 
 export const ZDaggerConfig = z.object({
   envId: z.string(),
@@ -166,34 +165,37 @@ export interface DaggerHooks {
   readonly isCancelled?: () => boolean;
 }
 
-interface LabelledBatch {
-  accepted: number;
-  review: number;
-  agreementSum: number;
-}
-
-/** Labels of one state, kept so that the arm's dataset can be re-aggregated (reliability re-estimates). */
-interface LabelledState {
-  readonly observation: number[];
-  readonly item: ReliabilityItem;
-}
-
-interface ArmLabeller {
-  label(state: readonly number[], k: number, history?: readonly (readonly number[])[]): PersonLabel[];
-  readonly labelsGiven: number;
-}
-
-/** States kept before each labelled state, for a ride-along labeller's reaction delay. */
-const HISTORY_STEPS = 10;
-
-/** Seed ranges, so data collection never reuses evaluation episodes. */
-const EXPERT_SEEDS = 1_000;
-const BC_EXPERT_SEEDS = 20_000;
-const POLICY_SEEDS = 50_000;
-
+/**
+ * Runs the loop: round 0 learns from demonstrations, every later round runs the DAgger arm (and the BC
+ * arm), each round is reported as it ends.
+ */
 export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): Promise<DaggerReport> {
   const t0 = performance.now();
-  const config = ZDaggerConfig.parse(input);
+  const run = startRun(ZDaggerConfig.parse(input), hooks);
+  const rounds: DaggerRoundReport[] = [];
+  for (let round = 0; round < run.config.rounds; round++) {
+    if (hooks.isCancelled?.()) break;
+    const report = round === 0 ? await demonstrationRound(run) : await daggerRound(run, round, rounds[0]);
+    rounds.push(report);
+    hooks.onRound?.(report);
+  }
+  return {
+    env: run.config.envId,
+    backend: run.backend,
+    expertReturn: run.references.expert,
+    randomReturn: run.references.random,
+    references: run.references,
+    config: run.config,
+    head: run.head,
+    ensembleSize: run.ensembleSize,
+    rounds,
+    wallMs: performance.now() - t0,
+    ...(run.arms.dagger.blob ? { finalPolicy: run.arms.dagger.blob } : {}),
+  };
+}
+
+/** Checks the config, measures the reference returns, and sets up the labellers and the collector. */
+function startRun(config: TDaggerConfig, hooks: DaggerHooks): DaggerRun {
   const spec = getEnvSpec(config.envId);
   if (!spec.hasExpert) throw new Error(`${config.envId} has no scripted expert`);
   const space = spec.actionSpace;
@@ -206,304 +208,57 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const k = config.labelsPerState;
   const statesPerRound = Math.floor(config.labelsPerRound / k);
   if (statesPerRound < 1) throw new Error(`labelsPerRound (${config.labelsPerRound}) < labelsPerState (${k})`);
-  const envOptions = config.envOptions ? { envOptions: config.envOptions } : {};
-  const emit = (e: DaggerEvent): void => hooks.onEvent?.(e);
   const rng = mulberry32(subSeed(config.seed, 31));
-
+  const envOptions = config.envOptions ? { envOptions: config.envOptions } : {};
   const references = measureReferences({ envId: config.envId, episodes: config.evalEpisodes, firstSeed: EVAL_FIRST_SEED, ...envOptions });
-  const makeLabeller = (seed: number): ArmLabeller => {
-    if (config.labeller === "people") {
-      return createCrowd({ expert: createExpert(config.envId), space, size: config.crowd.size, noisyFraction: config.crowd.noisyFraction, seed });
-    }
-    const scripted = createNoisyLabeler({ expert: createExpert(config.envId), space, noise: config.labelNoise, seed });
-    return {
-      label: (state, k) => scripted.label(state, k).map((action, person) => ({ person, action })),
-      get labelsGiven() {
-        return scripted.labelsGiven;
-      },
-    };
-  };
   if (config.labeller === "people" && k > config.crowd.size) throw new Error(`labelsPerState (${k}) > crowd size (${config.crowd.size})`);
-  const labelers: Record<DaggerArm, ArmLabeller> = { dagger: makeLabeller(subSeed(config.seed, 1)), bc: makeLabeller(subSeed(config.seed, 2)) };
-  const goldExpert: Expert = createExpert(config.envId);
-  /** Gold answers of a state: the clean expert's, every side of a multimodal expert. */
-  const goldAnswers = (state: readonly number[]): Action[] => {
-    const sided = goldExpert as Expert & { setSide?: (side: -1 | 1) => void };
-    if (typeof sided.setSide !== "function") return [goldExpert.act(state)];
-    return ([-1, 1] as const).map((side) => {
-      sided.setSide?.(side);
-      return goldExpert.act(state);
-    });
-  };
-  const histories = new WeakMap<RolloutStep, number[][]>();
-  const recordHistory = (steps: readonly RolloutStep[]): void => {
-    steps.forEach((step, i) => {
-      histories.set(step, steps.slice(Math.max(0, i - HISTORY_STEPS), i).flatMap((s) => (s.state ? [s.state] : [])));
-    });
-  };
-  const demoExpert: Expert = createExpert(config.envId);
-  const seedCursor: Record<string, number> = { expert: EXPERT_SEEDS, bc: BC_EXPERT_SEEDS, policy: POLICY_SEEDS };
+  const arm = (labellerSeed: number): ArmState => ({ labeller: createArmLabeller(config, space, labellerSeed), items: [], data: { observations: [], actions: [] }, policy: null });
+  const arms = { dagger: arm(subSeed(config.seed, 1)), bc: arm(subSeed(config.seed, 2)) };
+  const goldAnswers = goldAnswersOf(createExpert(config.envId));
+  const collector = createStateCollector({ config, statesPerRound, expert: createExpert(config.envId), rng });
+  return { config, hooks, space, head, ensembleSize, multimodal, statesPerRound, rng, references, arms, collector, goldAnswers, backend: "" };
+}
 
-  /**
-   * Demonstrations as one stream of expert episodes (seeds EXPERT_SEEDS, EXPERT_SEEDS+1, …): round 0
-   * takes the first `statesPerRound` steps, each BC round the next ones — like a person who keeps
-   * demonstrating.
-   */
-  const demoStream = { seed: EXPERT_SEEDS, buffer: [] as RolloutStep[], episodes: 0 };
-  const takeDemo = (n: number): { steps: RolloutStep[]; episodes: number } => {
-    const steps: RolloutStep[] = [];
-    const before = demoStream.episodes;
-    while (steps.length < n) {
-      if (demoStream.buffer.length === 0) {
-        const [tr] = rollout({ envId: config.envId, ...envOptions, expert: demoExpert, beta: 1, episodes: 1, firstSeed: demoStream.seed++ });
-        demoStream.buffer = [...(tr as { steps: RolloutStep[] }).steps];
-        recordHistory(demoStream.buffer);
-        demoStream.episodes++;
-      }
-      steps.push(...demoStream.buffer.splice(0, n - steps.length));
-    }
-    return { steps, episodes: Math.max(demoStream.episodes - before, 1) };
-  };
+/** Round 0: label expert demonstrations and train π₀ (behaviour cloning) — the start of both arms. */
+async function demonstrationRound(run: DaggerRun): Promise<DaggerRoundReport> {
+  emitPhase(run, 0, "dagger", "collect", "expert demonstrations");
+  const demo = run.collector.collect("dagger", 0, null, 1);
+  emitPhase(run, 0, "dagger", "label");
+  const labelled = labelStates(run, "dagger", demo.steps);
+  // The BC arm starts from the very same demonstrations and labels.
+  const batch = addLabels(run, "dagger", labelled);
+  addLabels(run, "bc", labelled);
+  const { policy, result } = await trainArm(run, "dagger", 0);
+  run.arms.bc.blob = result.blob;
+  run.arms.bc.policy = policy;
+  const evaluation = evaluateArm(run, "dagger", 0, policy);
+  const rep = armReport(run, "dagger", { evaluation, batch, statesLabeled: demo.steps.length, beta: 1, episodes: demo.episodes, result });
+  return { round: 0, totalLabels: rep.totalLabels, dagger: rep, ...(run.config.compareBC ? { bc: rep } : {}) };
+}
 
-  /** Roll out (expert or policy), pool the visited steps, pick `statesPerRound` of them. */
-  const collect = (arm: DaggerArm, round: number, policy: Policy | null, beta: number): { steps: RolloutStep[]; episodes: number } => {
-    if (policy === null && config.demos === "episodes") return takeDemo(statesPerRound);
-    const cursorKey = policy === null ? (arm === "bc" && round > 0 ? "bc" : "expert") : "policy";
-    const firstSeed = seedCursor[cursorKey] as number;
-    const trajectories = rollout({
-      envId: config.envId,
-      ...envOptions,
-      ...(policy === null ? {} : { policy }),
-      expert: demoExpert,
-      beta: policy === null ? 1 : beta,
-      episodes: config.maxRolloutEpisodes,
-      firstSeed,
-      seed: subSeed(config.seed, round, arm === "dagger" ? 1 : 2),
-      maxTotalSteps: Math.max(statesPerRound * config.poolFactor, 1),
-    });
-    // Top up to the minimum number of episodes (cheap) for diversity of starts.
-    let all = trajectories;
-    if (all.length < config.minRolloutEpisodes) {
-      all = all.concat(
-        rollout({
-          envId: config.envId,
-          ...envOptions,
-          ...(policy === null ? {} : { policy }),
-          expert: demoExpert,
-          beta: policy === null ? 1 : beta,
-          episodes: config.minRolloutEpisodes - all.length,
-          firstSeed: firstSeed + all.length,
-          seed: subSeed(config.seed, round, arm === "dagger" ? 3 : 4),
-        }).map((t) => ({ ...t, episode: t.episode + trajectories.length })),
-      );
-    }
-    seedCursor[cursorKey] = firstSeed + all.length;
-    const candidates: SelectionCandidate[] = [];
-    const pool: RolloutStep[] = [];
-    for (const tr of all) {
-      recordHistory(tr.steps);
-      const failed = tr.success === false;
-      for (const step of tr.steps) {
-        const risk = failed && step.t >= tr.length - config.riskHorizon ? 1 : 0;
-        candidates.push({ trajectory: tr.episode, t: step.t, uncertainty: step.uncertainty, risk });
-        pool.push(step);
-      }
-    }
-    const strategy = policy === null ? "uniform" : config.select;
-    const picked = selectStates(candidates, statesPerRound, strategy, rng);
-    return { steps: picked.map((i) => pool[i] as RolloutStep), episodes: all.length };
-  };
-
-  /** Labels the states (people riding along see the states before each one: reaction delay). */
-  const label = (arm: DaggerArm, steps: readonly RolloutStep[]): LabelledState[] =>
-    steps.map((step) => {
-      const state = step.state as number[];
-      const labels = labelers[arm].label(state, k, config.labeller === "people" ? histories.get(step) : undefined);
-      const gold = config.aggregation === "reliability" && rng() < config.goldFraction;
-      return { observation: step.observation, item: gold ? { labels, gold: goldAnswers(state) } : { labels } };
-    });
-
-  const items: Record<DaggerArm, LabelledState[]> = { dagger: [], bc: [] };
-  const data: Record<DaggerArm, { observations: number[][]; actions: Action[] }> = {
-    dagger: { observations: [], actions: [] },
-    bc: { observations: [], actions: [] },
-  };
-  /**
-   * Rebuilds the arm's dataset from every labelled state (reliability re-estimates the labellers'
-   * accuracies from everything so far) and returns the newest `fresh` states' statistics.
-   */
-  const aggregate = (arm: DaggerArm, fresh: number): LabelledBatch => {
-    const all = items[arm];
-    const out: LabelledBatch = { accepted: 0, review: 0, agreementSum: 0 };
-    const observations: number[][] = [];
-    const actions: Action[] = [];
-    const reliability = config.aggregation === "reliability" ? estimateReliability(all.map((s) => s.item), { space, multimodal }) : null;
-    all.forEach((s, i) => {
-      const given = s.item.labels.flatMap((l) => (l.action === null ? [] : [l.action]));
-      let targets: Action[];
-      let accepted: boolean;
-      let agreement: number;
-      if (reliability !== null) {
-        const r = reliability.items[i] as (typeof reliability.items)[number];
-        accepted = r.status === "accepted";
-        targets = r.actions;
-        agreement = r.confidence;
-      } else if (config.aggregation === "all") {
-        accepted = given.length > 0;
-        targets = given;
-        agreement = given.length / Math.max(1, s.item.labels.length);
-      } else {
-        const c = consensus(given, { space, multimodal });
-        accepted = c.status === "accepted";
-        targets = c.actions;
-        agreement = c.agreement;
-      }
-      if (i >= all.length - fresh) {
-        out.agreementSum += agreement;
-        if (accepted) out.accepted++;
-        else out.review++;
-      }
-      if (!accepted) return;
-      for (const a of targets) {
-        observations.push(s.observation);
-        actions.push(a);
-      }
-    });
-    data[arm] = { observations, actions };
-    return out;
-  };
-  const blobs: Partial<Record<DaggerArm, Uint8Array>> = {};
-  let backend = "";
-
-  const trainArm = async (arm: DaggerArm, round: number): Promise<{ policy: Policy; result: TTrainResult }> => {
-    const { observations, actions } = data[arm];
-    if (observations.length < 2) throw new Error(`round ${round} (${arm}): fewer than 2 accepted labels to train on`);
-    const dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
-    const trainConfig: TTrainConfigInput = {
-      actionSpace: space,
-      head,
-      ...(config.network ? { network: config.network } : {}),
-      ensembleSize,
-      seed: subSeed(config.seed, round, arm === "dagger" ? 5 : 6),
-      envId: config.envId,
-      ...config.training,
-    };
-    const warm = config.warmStart ? blobs[arm] : undefined;
-    const result = await hooks.train(dataset, trainConfig, {
-      ...(warm === undefined ? {} : { warmStart: warm }),
-      onProgress: (p) => emit({ round, rounds: config.rounds, arm, phase: "train", fraction: p.epoch / p.epochs, message: `epoch ${p.epoch} loss ${p.loss.toFixed(3)}${p.valLoss === null ? "" : ` val ${p.valLoss.toFixed(3)}`}` }),
-    });
-    backend = result.backend.detail;
-    blobs[arm] = result.blob;
-    return { policy: Policy.fromBlob(result.blob), result };
-  };
-
-  const evaluate = (arm: DaggerArm, round: number, policy: Policy): EvaluationSummary => {
-    emit({ round, rounds: config.rounds, arm, phase: "evaluate", fraction: 0 });
-    return evaluatePolicy(policy, { envId: config.envId, ...envOptions, episodes: config.evalEpisodes, firstSeed: EVAL_FIRST_SEED, references });
-  };
-
-  const armReport = (
-    arm: DaggerArm,
-    evalSummary: EvaluationSummary,
-    batch: LabelledBatch,
-    statesLabeled: number,
-    beta: number,
-    episodes: number,
-    result: TTrainResult,
-  ): ArmRoundReport => ({
-    meanReturn: evalSummary.meanReturn,
-    normalizedReturn: evalSummary.normalizedReturn,
-    successRate: evalSummary.successRate,
-    totalLabels: labelers[arm].labelsGiven,
-    datasetSize: data[arm].observations.length,
-    statesLabeled,
-    statesAccepted: batch.accepted,
-    statesToReview: batch.review,
-    meanAgreement: statesLabeled === 0 ? 1 : batch.agreementSum / statesLabeled,
-    beta,
-    rolloutEpisodes: episodes,
-    meanUncertaintyEval: evalSummary.meanUncertainty,
-    training: {
-      epochsRun: result.epochsRun,
-      stopReason: result.stopReason,
-      bestValLoss: result.bestValLoss,
-      trainMs: result.timings.trainMs,
-      samplesPerSec: result.samplesPerSec,
-    },
-  });
-
-  const rounds: DaggerRoundReport[] = [];
-  let current: Record<DaggerArm, Policy | null> = { dagger: null, bc: null };
-  for (let round = 0; round < config.rounds; round++) {
-    if (hooks.isCancelled?.()) break;
-    if (round === 0) {
-      emit({ round, rounds: config.rounds, arm: "dagger", phase: "collect", fraction: 0, message: "expert demonstrations" });
-      const demo = collect("dagger", 0, null, 1);
-      emit({ round, rounds: config.rounds, arm: "dagger", phase: "label", fraction: 0 });
-      const labelled = label("dagger", demo.steps);
-      // The BC arm starts from the very same demonstrations and labels.
-      items.dagger.push(...labelled);
-      items.bc.push(...labelled);
-      const batch = aggregate("dagger", labelled.length);
-      aggregate("bc", labelled.length);
-      const { policy, result } = await trainArm("dagger", 0);
-      blobs.bc = result.blob;
-      current = { dagger: policy, bc: policy };
-      const ev = evaluate("dagger", 0, policy);
-      const rep = armReport("dagger", ev, batch, demo.steps.length, 1, demo.episodes, result);
-      const report: DaggerRoundReport = {
-        round,
-        totalLabels: rep.totalLabels,
-        dagger: rep,
-        ...(config.compareBC ? { bc: rep } : {}),
-      };
-      rounds.push(report);
-      hooks.onRound?.(report);
-      continue;
-    }
-    const beta = betaForRound(config.beta, round);
-    // DAgger arm: states the current policy visits.
-    emit({ round, rounds: config.rounds, arm: "dagger", phase: "collect", fraction: 0, message: `β=${beta.toFixed(2)}` });
-    const visited = collect("dagger", round, current.dagger, beta);
-    emit({ round, rounds: config.rounds, arm: "dagger", phase: "label", fraction: 0 });
-    const labelled = label("dagger", visited.steps);
-    items.dagger.push(...labelled);
-    const batch = aggregate("dagger", labelled.length);
-    const d = await trainArm("dagger", round);
-    current.dagger = d.policy;
-    const dEval = evaluate("dagger", round, d.policy);
-    const daggerRep = armReport("dagger", dEval, batch, visited.steps.length, beta, visited.episodes, d.result);
-
-    let bcRep: ArmRoundReport | undefined;
-    if (config.compareBC && !hooks.isCancelled?.()) {
-      emit({ round, rounds: config.rounds, arm: "bc", phase: "collect", fraction: 0 });
-      const demo = collect("bc", round, null, 1);
-      emit({ round, rounds: config.rounds, arm: "bc", phase: "label", fraction: 0 });
-      const bcLabelled = label("bc", demo.steps);
-      items.bc.push(...bcLabelled);
-      const bcBatch = aggregate("bc", bcLabelled.length);
-      const b = await trainArm("bc", round);
-      current.bc = b.policy;
-      const bEval = evaluate("bc", round, b.policy);
-      // The BC arm's labels include round 0's, which the DAgger labeller paid for.
-      bcRep = { ...armReport("bc", bEval, bcBatch, demo.steps.length, 1, demo.episodes, b.result), totalLabels: labelers.bc.labelsGiven + (rounds[0]?.dagger.totalLabels ?? 0) };
-    }
-    const report: DaggerRoundReport = { round, totalLabels: daggerRep.totalLabels, dagger: daggerRep, ...(bcRep ? { bc: bcRep } : {}) };
-    rounds.push(report);
-    hooks.onRound?.(report);
+/** Round r ≥ 1: the DAgger arm, then (unless cancelled meanwhile) the BC arm with the same label budget. */
+async function daggerRound(run: DaggerRun, round: number, first: DaggerRoundReport | undefined): Promise<DaggerRoundReport> {
+  const beta = betaForRound(run.config.beta, round);
+  const daggerRep = await armRound(run, "dagger", round, beta);
+  let bcRep: ArmRoundReport | undefined;
+  if (run.config.compareBC && !run.hooks.isCancelled?.()) {
+    const rep = await armRound(run, "bc", round, 1);
+    // The BC arm's labels include round 0's, which the DAgger labeller paid for.
+    bcRep = { ...rep, totalLabels: run.arms.bc.labeller.labelsGiven + (first?.dagger.totalLabels ?? 0) };
   }
-  return {
-    env: config.envId,
-    backend,
-    expertReturn: references.expert,
-    randomReturn: references.random,
-    references,
-    config,
-    head,
-    ensembleSize,
-    rounds,
-    wallMs: performance.now() - t0,
-    ...(blobs.dagger ? { finalPolicy: blobs.dagger } : {}),
-  };
+  return { round, totalLabels: daggerRep.totalLabels, dagger: daggerRep, ...(bcRep ? { bc: bcRep } : {}) };
+}
+
+/**
+ * One arm's round: collect states (DAgger: the current policy β-mixed with the expert; BC: fresh expert
+ * demonstrations), label them, aggregate, retrain, evaluate.
+ */
+async function armRound(run: DaggerRun, arm: DaggerArm, round: number, beta: number): Promise<ArmRoundReport> {
+  emitPhase(run, round, arm, "collect", arm === "dagger" ? `β=${beta.toFixed(2)}` : undefined);
+  const visited = run.collector.collect(arm, round, arm === "dagger" ? run.arms.dagger.policy : null, beta);
+  emitPhase(run, round, arm, "label");
+  const batch = addLabels(run, arm, labelStates(run, arm, visited.steps));
+  const { policy, result } = await trainArm(run, arm, round);
+  const evaluation = evaluateArm(run, arm, round, policy);
+  return armReport(run, arm, { evaluation, batch, statesLabeled: visited.steps.length, beta, episodes: visited.episodes, result });
 }

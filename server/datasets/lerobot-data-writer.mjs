@@ -84,6 +84,8 @@ export class LeRobotDataWriter {
     const actFeature = /** @type {{dtype: string, shape: number[]}} */ (feature.get("action"));
     const actScalar = isScalar(actFeature);
     const actInt = actFeature.dtype === "int64";
+    // A one-number state (CarTrackPixels-v0: the speed) is a scalar column, like a one-number action.
+    const obsScalar = isScalar(/** @type {{dtype: string, shape: number[]}} */ (feature.get("observation.state")));
     const image = cols.get(this.o.imageKey);
     const [obsCol, actCol, timestamp, frameCol, episodeCol, indexCol, task, source, round, labellersCol, agreementCol, stateId, exact] = [
       "observation.state",
@@ -122,7 +124,7 @@ export class LeRobotDataWriter {
       const ts = frameIndex / this.o.fps;
       const labellers = page.labelCount[i] ?? 0;
       const agreement = page.agreement[i] ?? Number.NaN;
-      obsCol[i] = observation;
+      obsCol[i] = obsScalar ? observation[0] : observation;
       actCol[i] = actInt ? (actScalar ? BigInt(Math.round(act[0])) : act.map((x) => BigInt(Math.round(x)))) : actScalar ? act[0] : act;
       if (image) {
         const bytes = page.frame[i];

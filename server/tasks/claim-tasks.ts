@@ -55,7 +55,7 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
         order by k, label_count desc, created_at, id limit ${count})
       returning id, state_id, lease_expires_at, required, label_count, created_at),
     claimed as (
-      select p.id as task_id, p.lease_expires_at, p.required, p.label_count, p.created_at,
+      select p.id as task_id, p.lease_expires_at, p.required, p.label_count, p.created_at, p.id in (select id from own) as mine,
         s.id as state_id, s.t as state_t, s.rollout_id, ro.length as rollout_length,
         c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
       from picked p
@@ -63,7 +63,7 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
       join ${rollouts} ro on ro.id = s.rollout_id
       join ${states} c on c.rollout_id = s.rollout_id and c.t between greatest(0, s.t - ${CONTEXT_STEPS}) and s.t)
     select h.role, h.round_id, h.round_index, claimed.* from head h left join claimed on true
-    order by claimed.label_count desc, claimed.created_at, claimed.task_id, claimed.t`);
+    order by claimed.mine desc, claimed.label_count desc, claimed.created_at, claimed.task_id, claimed.t`);
   const rows = res.rows;
   const head = rows[0];
   checkRole(caller, head ?? null, "labeler");

@@ -24,7 +24,7 @@ import pg from "pg";
 import { openDatabase } from "../db/client";
 import { ApiClient, waitFor } from "../tests/helpers/api-client";
 import { createScratchPostgres, postgresReachable } from "../tests/helpers/engines";
-import { startServer, type ServerProcess } from "../tests/helpers/server-process";
+import { startServer } from "../tests/helpers/server-process";
 import type { LoadJob, LoadResult } from "./lib/api-load";
 import { saveResults } from "./lib/results";
 import { cpuMs, rssMiB } from "./lib/stats";
@@ -42,6 +42,8 @@ const PACED = { concurrency: 100, thinkMs: 800, seconds: Number(process.env.BENC
 const PACED_MAX_LABELS = Math.ceil((PACED.concurrency * PACED.seconds * 1000) / PACED.thinkMs);
 const OBS_DIM = 4;
 const PG_POOL = Number(process.env.BENCH_DB_POOL_SIZE ?? 10);
+/** The fixes the "before" paced row switches off (server/http/bench-metrics.ts `benchOff`); empty: no before row. */
+const BEFORE = process.env.BENCH_BEFORE ?? "token-cache";
 
 /** Cores for the server and the load generator, or null where `taskset` or a second core is missing. */
 const PIN = (() => {
@@ -79,6 +81,8 @@ interface Level {
   serverCpuMsPerLabel: number | null;
   postgresCpuMsPerLabel: number | null;
   loadCpuMsPerLabel: number;
+  /** Requests the load generator sent again after a connection reset. */
+  resets: number;
 }
 
 /** Runs one load job in a child process (pinned away from the server where possible); its JSON result. */
@@ -168,24 +172,31 @@ async function serverMetrics(base: string): Promise<Metrics> {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
-  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + PACED_MAX_LABELS + 1000;
+  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + PACED_MAX_LABELS * (BEFORE ? 2 : 1) + 1000;
   const maxC = Math.max(...CONCURRENCY, PACED.concurrency, BATCH.concurrency);
-  let server: ServerProcess;
   let rawUrl: string;
   let cleanup: () => Promise<void>;
-  const env = { NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", CORRECTIVE_BENCH_METRICS: "1", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) };
+  const env: Record<string, string> = { NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", CORRECTIVE_BENCH_METRICS: "1", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) };
   if (engine === "postgres") {
     const scratch = await createScratchPostgres();
-    server = await startServer({ ...env, DATABASE_URL: scratch.url, DB_POOL_SIZE: String(PG_POOL) });
+    Object.assign(env, { DATABASE_URL: scratch.url, DB_POOL_SIZE: String(PG_POOL) });
     rawUrl = scratch.url;
     cleanup = scratch.drop;
   } else {
-    server = await startServer({ ...env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-")) });
+    Object.assign(env, { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-")) });
     const ref = await openDatabase({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-ref-")) });
     rawUrl = ref.url;
     cleanup = () => ref.close();
   }
-  if (PIN && server.proc.pid) execFileSync("taskset", ["-a", "-p", "-c", PIN.server, String(server.proc.pid)], { stdio: "ignore" });
+  /** (Re)starts the server on the same database, with the listed fixes switched off (bench-metrics.ts `benchOff`). */
+  let off = "";
+  const start = async (fixesOff: string) => {
+    off = fixesOff;
+    const s = await startServer({ ...env, CORRECTIVE_BENCH_OFF: fixesOff });
+    if (PIN && s.proc.pid) execFileSync("taskset", ["-a", "-p", "-c", PIN.server, String(s.proc.pid)], { stdio: "ignore" });
+    return s;
+  };
+  let server = await start("");
   try {
     console.log(`[bench:api] ${engine}: setting up ${tasks} tasks and ${maxC} labellers…${PIN ? ` (server on core ${PIN.server}, load on core ${PIN.load})` : ""}`);
     const { projectId, tokens } = await setUp(server.url, tasks, maxC);
@@ -193,9 +204,15 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
     const runs = [
       ...CONCURRENCY.map((c) => ({ mode: "flat-out", c, thinkMs: 0, batch: 0, total: LABELS_PER_LEVEL, limitMs: TIME_LIMIT_MS })),
       { mode: `batched ${BATCH.size} flat-out`, c: BATCH.concurrency, thinkMs: 0, batch: BATCH.size, total: BATCH.labels, limitMs: TIME_LIMIT_MS },
+      // Before/after in one run: the paced level again with the measured fixes switched off (server restarted on the same data).
+      ...(BEFORE ? [{ mode: `paced ${PACED.thinkMs / 1000} s, before (off: ${BEFORE})`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, fixesOff: BEFORE }] : []),
       { mode: `paced ${PACED.thinkMs / 1000} s`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000 },
     ];
-    for (const { mode, c, thinkMs, batch, total, limitMs } of runs) {
+    for (const { mode, c, thinkMs, batch, total, limitMs, fixesOff = "" } of runs as ((typeof runs)[number] & { fixesOff?: string })[]) {
+      if (fixesOff !== off) {
+        await server.stop();
+        server = await start(fixesOff);
+      }
       console.log(`[bench:api] ${engine} ${mode} c=${c}: driving (server pid ${server.proc.pid})`);
       await serverMetrics(server.url); // a fresh window
       const cpu0 = cpuMs(server.proc.pid);
@@ -235,6 +252,7 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
         postgresCpuMsPerLabel: engine === "postgres" && pg0 !== null && pg1 !== null ? Math.round(((pg1 - pg0) / Math.max(1, run.labels)) * 100) / 100 : null,
         serverCpuMsPerLabel: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / Math.max(1, run.labels)) * 100) / 100 : null,
         loadCpuMsPerLabel: Math.round((run.loadCpuMs / Math.max(1, run.labels)) * 100) / 100,
+        resets: run.resets,
       };
       console.log(`[bench:api] ${engine} ${mode} c=${c}: ${JSON.stringify(level)}`);
       levels.push(level);
@@ -255,7 +273,7 @@ if (ENGINES.includes("postgres")) {
 }
 if (ENGINES.includes("pglite")) rows.push(...(await benchEngine("pglite")));
 const batched = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("batched"));
-const paced = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("paced"));
+const paced = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("paced") && !r.mode.includes("before"));
 const mark = (ok: boolean) => (ok ? "met" : "MISSED");
 const md = saveResults("api", {
   title: "Labelling API: claim → label through the full stack vs raw pg inserts",

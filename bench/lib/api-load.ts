@@ -24,11 +24,34 @@ export interface LoadResult {
   /** The server's `Server-Timing` total of the same requests. */
   server: { label: ReturnType<typeof summarize>; claim: ReturnType<typeof summarize> };
   loadCpuMs: number;
+  /** Requests sent again after a connection reset. */
+  resets: number;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
 
-function post(base: URL, path: string, token: string, body: unknown): Promise<{ status: number; json: any; serverMs: number }> {
+// The answers' shapes are the API's; the generator reads a few fields and checks statuses.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/**
+ * A keep-alive connection the server closed just as a request went out answers ECONNRESET: sent again on a new one
+ * (safe — a claim returns the caller's own lease, a label resubmitted with its id is stored once), counted.
+ */
+let resets = 0;
+async function post(base: URL, path: string, token: string, body: unknown): Promise<{ status: number; json: Json; serverMs: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await postOnce(base, path, token, body);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 2 || (code !== "ECONNRESET" && code !== "EPIPE")) throw err;
+      resets++;
+    }
+  }
+}
+
+function postOnce(base: URL, path: string, token: string, body: unknown): Promise<{ status: number; json: Json; serverMs: number }> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -49,7 +72,7 @@ function post(base: URL, path: string, token: string, body: unknown): Promise<{ 
   });
 }
 
-async function labels(job: Extract<LoadJob, { kind: "labels" }>): Promise<Omit<LoadResult, "loadCpuMs">> {
+async function labels(job: Extract<LoadJob, { kind: "labels" }>): Promise<Omit<LoadResult, "loadCpuMs" | "resets">> {
   const base = new URL(job.base);
   const label: number[] = [];
   const claim: number[] = [];
@@ -107,7 +130,7 @@ async function labels(job: Extract<LoadJob, { kind: "labels" }>): Promise<Omit<L
   };
 }
 
-async function raw(job: Extract<LoadJob, { kind: "raw" }>): Promise<Omit<LoadResult, "loadCpuMs">> {
+async function raw(job: Extract<LoadJob, { kind: "raw" }>): Promise<Omit<LoadResult, "loadCpuMs" | "resets">> {
   const pool = new pg.Pool({ connectionString: job.url, max: job.poolSize });
   await Promise.all(Array.from({ length: job.poolSize }, async () => (await pool.connect()).release()));
   await pool.query(`create table if not exists bench_labels (id uuid primary key, task_id uuid not null, state_id uuid not null, user_id uuid not null, action jsonb, cant_tell boolean not null default false, duration_ms integer, created_at timestamptz not null default now())`);
@@ -144,5 +167,5 @@ if (!job) throw new Error("BENCH_LOAD is not set");
 const cpu0 = process.cpuUsage();
 const out = job.kind === "raw" ? await raw(job) : await labels(job);
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ ...out, loadCpuMs: Math.round((cpu.user + cpu.system) / 1000) } satisfies LoadResult)}\n`);
+process.stdout.write(`${JSON.stringify({ ...out, loadCpuMs: Math.round((cpu.user + cpu.system) / 1000), resets } satisfies LoadResult)}\n`);
 agent.destroy();

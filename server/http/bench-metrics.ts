@@ -17,6 +17,12 @@ import type pg from "pg";
 export const BENCH_METRICS_PATH = "/__bench/metrics";
 export const benchMetricsEnabled = () => process.env.CORRECTIVE_BENCH_METRICS === "1";
 
+/**
+ * A measured fix switched off, for bench:api's before/after rows in one run: CORRECTIVE_BENCH_OFF lists them
+ * (e.g. `token-cache`). Honoured only with bench metrics on; a normal server always runs with every fix.
+ */
+export const benchOff = (fix: string) => benchMetricsEnabled() && (process.env.CORRECTIVE_BENCH_OFF ?? "").split(",").includes(fix);
+
 interface Window {
   started: number;
   routes: Map<string, { total: number[]; auth: number[] }>;

@@ -6,7 +6,7 @@ import { AppError } from "../../server/errors";
 import { LOGIN_TOKEN_HOURS, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from "../../contracts/tokens";
 import { requireCallerFromHeaders } from "../../server/auth/caller";
 import { loginForToken } from "../../server/auth/login-token";
-import { TOKEN_CHECK_TTL_MS, TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, revokeApiToken, userForToken } from "../../server/tokens/api-tokens";
+import { TOKEN_CHECK_MAX_AGE_MS, TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, revokeApiToken, userForToken } from "../../server/tokens/api-tokens";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
 
@@ -66,8 +66,8 @@ describeEngines("API tokens", (h) => {
     const t = await createApiToken(db, user.id, { name: "lapsing", expiresInDays: 1 });
     await expect(requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789")).resolves.toMatchObject({ id: user.id });
     await db.update(apiTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(apiTokens.id, t.id));
-    // A change made behind this process's back (here, straight in the table) is seen once its cached check lapses.
-    await new Promise((r) => setTimeout(r, TOKEN_CHECK_TTL_MS));
+    // A change made behind this process's back (here, straight in the table) is seen once its cached check is too old to use.
+    await new Promise((r) => setTimeout(r, TOKEN_CHECK_MAX_AGE_MS));
     expect(await userForToken(db, t.token)).toMatchObject({ expiredAt: expect.any(Date) });
     const err = await requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/^This API token expired on \d{4}-\d{2}-\d{2}; create a new one$/) });

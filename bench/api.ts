@@ -44,6 +44,10 @@ const OBS_DIM = 4;
 const PG_POOL = Number(process.env.BENCH_DB_POOL_SIZE ?? 10);
 /** The fixes the "before" paced row switches off (server/http/bench-metrics.ts `benchOff`); empty: no before row. */
 const BEFORE = process.env.BENCH_BEFORE ?? "token-cache";
+/** Whether to add a paced row with the server unpinned (attribution of the tail to core contention). */
+const UNPINNED_ROW = process.env.BENCH_UNPINNED_ROW !== "0";
+/** Where to write a CPU profile of the server per level (V8 .cpuprofile), if set. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
 /** Cores for the server and the load generator, or null where `taskset` or a second core is missing. */
 const PIN = (() => {
@@ -172,7 +176,7 @@ async function serverMetrics(base: string): Promise<Metrics> {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
-  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + PACED_MAX_LABELS * (BEFORE ? 2 : 1) + 1000;
+  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + PACED_MAX_LABELS * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) + 1000;
   const maxC = Math.max(...CONCURRENCY, PACED.concurrency, BATCH.concurrency);
   let rawUrl: string;
   let cleanup: () => Promise<void>;
@@ -190,13 +194,15 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
   }
   /** (Re)starts the server on the same database, with the listed fixes switched off (bench-metrics.ts `benchOff`). */
   let off = "";
-  const start = async (fixesOff: string) => {
+  let pinned = true;
+  const start = async (fixesOff: string, pinServer: boolean) => {
     off = fixesOff;
+    pinned = pinServer;
     const s = await startServer({ ...env, CORRECTIVE_BENCH_OFF: fixesOff });
-    if (PIN && s.proc.pid) execFileSync("taskset", ["-a", "-p", "-c", PIN.server, String(s.proc.pid)], { stdio: "ignore" });
+    if (PIN && pinServer && s.proc.pid) execFileSync("taskset", ["-a", "-p", "-c", PIN.server, String(s.proc.pid)], { stdio: "ignore" });
     return s;
   };
-  let server = await start("");
+  let server = await start("", true);
   try {
     console.log(`[bench:api] ${engine}: setting up ${tasks} tasks and ${maxC} labellers…${PIN ? ` (server on core ${PIN.server}, load on core ${PIN.load})` : ""}`);
     const { projectId, tokens } = await setUp(server.url, tasks, maxC);
@@ -207,18 +213,23 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
       // Before/after in one run: the paced level again with the measured fixes switched off (server restarted on the same data).
       ...(BEFORE ? [{ mode: `paced ${PACED.thinkMs / 1000} s, before (off: ${BEFORE})`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, fixesOff: BEFORE }] : []),
       { mode: `paced ${PACED.thinkMs / 1000} s`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000 },
+      // Attribution: the same with the server free to run on either core (only the load generator pinned).
+      ...(PIN && UNPINNED_ROW ? [{ mode: `paced ${PACED.thinkMs / 1000} s, server unpinned`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, pinServer: false }] : []),
     ];
-    for (const { mode, c, thinkMs, batch, total, limitMs, fixesOff = "" } of runs as ((typeof runs)[number] & { fixesOff?: string })[]) {
-      if (fixesOff !== off) {
+    for (const { mode, c, thinkMs, batch, total, limitMs, fixesOff = "", pinServer = true } of runs as ((typeof runs)[number] & { fixesOff?: string; pinServer?: boolean })[]) {
+      if (fixesOff !== off || pinServer !== pinned) {
         await server.stop();
-        server = await start(fixesOff);
+        server = await start(fixesOff, pinServer);
       }
       console.log(`[bench:api] ${engine} ${mode} c=${c}: driving (server pid ${server.proc.pid})`);
       await serverMetrics(server.url); // a fresh window
       const cpu0 = cpuMs(server.proc.pid);
       const pids = engine === "postgres" ? await backendPids(rawUrl) : [];
       const pg0 = sumCpu(pids);
+      const profile = PROFILE_DIR ? path.join(PROFILE_DIR, `api-${engine}-${mode.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`) : null;
+      if (profile) await fetch(`${server.url}/__bench/metrics?profile=start`);
       const run = await runLoad({ kind: "labels", base: server.url, projectId, tokens, concurrency: c, total, thinkMs, timeLimitMs: limitMs, batch });
+      if (profile) await fetch(`${server.url}/__bench/metrics?profile=${encodeURIComponent(profile)}`);
       const cpu1 = cpuMs(server.proc.pid);
       const after = engine === "postgres" ? await backendPids(rawUrl) : [];
       const pg1 = sumCpu([...new Set([...pids, ...after])]);
@@ -273,7 +284,7 @@ if (ENGINES.includes("postgres")) {
 }
 if (ENGINES.includes("pglite")) rows.push(...(await benchEngine("pglite")));
 const batched = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("batched"));
-const paced = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("paced") && !r.mode.includes("before"));
+const paced = rows.find((r) => r.engine === "postgres" && r.mode === `paced ${PACED.thinkMs / 1000} s`);
 const mark = (ok: boolean) => (ok ? "met" : "MISSED");
 const md = saveResults("api", {
   title: "Labelling API: claim → label through the full stack vs raw pg inserts",

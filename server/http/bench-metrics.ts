@@ -97,3 +97,26 @@ export function benchSnapshot(reset: boolean) {
   }
   return out;
 }
+
+/** A V8 CPU profile of the server over one level (bench:api with BENCH_PROFILE_DIR): started, then written to `file`. */
+let profiler: import("node:inspector/promises").Session | undefined;
+export async function benchProfile(stopInto: string | null): Promise<{ profiling: boolean }> {
+  const { Session } = await import("node:inspector/promises");
+  if (stopInto === null) {
+    if (!profiler) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.setSamplingInterval", { interval: 200 });
+      await profiler.post("Profiler.start");
+    }
+    return { profiling: true };
+  }
+  if (!profiler) return { profiling: false };
+  const { profile } = await profiler.post("Profiler.stop");
+  const fs = await import("node:fs");
+  fs.writeFileSync(stopInto, JSON.stringify(profile));
+  profiler.disconnect();
+  profiler = undefined;
+  return { profiling: false };
+}

@@ -11,7 +11,7 @@ import type { AppContext } from "../context";
 import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
-import { BENCH_METRICS_PATH, benchMetricsEnabled, benchSnapshot, recordRoute, startBenchMetrics } from "./bench-metrics";
+import { BENCH_METRICS_PATH, benchMetricsEnabled, benchProfile, benchSnapshot, recordRoute, startBenchMetrics } from "./bench-metrics";
 import { claimNextRoute, claimTasksRoute, heartbeatRoute, submitLabelRoute, submitLabelsRoute, type HotHandler } from "./labelling-routes";
 import { MAX_FRAME_BATCH_BYTES } from "../rollouts/frames";
 import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
@@ -55,7 +55,13 @@ const BODY_LIMITS: [RegExp, number][] = [
 /** Answers the request and returns true when it is one of the fast routes, or a body declared over its route's limit; false leaves it to Next.js. */
 export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
   if (bench && req.method === "GET" && req.url?.startsWith(BENCH_METRICS_PATH)) {
-    void send(req, res, { status: 200, headers: {}, body: benchSnapshot(req.url.includes("reset=1")) });
+    const url = new URL(req.url, "http://bench");
+    const profile = url.searchParams.get("profile");
+    if (profile !== null) {
+      void benchProfile(profile === "start" ? null : profile).then((body) => send(req, res, { status: 200, headers: {}, body }));
+      return true;
+    }
+    void send(req, res, { status: 200, headers: {}, body: benchSnapshot(url.searchParams.get("reset") === "1") });
     return true;
   }
   if (!req.url || (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH")) return false;

@@ -18,6 +18,18 @@ export interface Labeller {
   pendingBatch?: { taskId: string; id: string; action: number }[];
 }
 
+/**
+ * A request, sent again while the server answers 503 (no database connection free within its wait — a machine
+ * this busy, or a restart under way), as the Python and TypeScript clients do; null when the connection died.
+ */
+async function retryUnavailable<T extends { status: number }>(send: () => Promise<T>): Promise<T | null> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await send().catch(() => null);
+    if (!res || res.status !== 503 || attempt >= 20) return res;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Every label in flight (sent, not acknowledged): label id → task id. */
 export function inFlight(labellers: Labeller[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -42,7 +54,7 @@ export interface Acks {
 export async function labelLoop(api: ApiClient, projectId: string, l: Labeller, acks: Acks, onAck: () => void = () => {}, batch = 0): Promise<"done" | "lost"> {
   if (batch > 0) return batchLoop(api, projectId, l, acks, onAck, batch);
   const send = async (p: NonNullable<Labeller["pending"]>, resubmission: boolean) => {
-    const res = await api.post(`/api/v1/tasks/${p.taskId}/labels`, p.body).catch(() => null);
+    const res = await retryUnavailable(() => api.post(`/api/v1/tasks/${p.taskId}/labels`, p.body));
     if (!res) return "lost" as const;
     if (res.status !== 201 && res.status !== 200) throw new Error(`label → ${res.status} ${JSON.stringify(res.body)}`);
     if (res.status === 200 && resubmission) acks.recovered++;
@@ -54,7 +66,7 @@ export async function labelLoop(api: ApiClient, projectId: string, l: Labeller, 
   };
   if (l.pending && (await send(l.pending, true)) === "lost") return "lost";
   for (;;) {
-    const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`).catch(() => null);
+    const next = await retryUnavailable(() => api.post(`/api/v1/projects/${projectId}/tasks/next`));
     if (!next) return "lost";
     if (tasksWaiting(next)) {
       await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +84,7 @@ export async function labelLoop(api: ApiClient, projectId: string, l: Labeller, 
 /** `labelLoop` through the batched routes: claim `batch` tasks (POST …/tasks/claim), label them in one POST /api/v1/labels. */
 async function batchLoop(api: ApiClient, projectId: string, l: Labeller, acks: Acks, onAck: () => void, batch: number): Promise<"done" | "lost"> {
   const send = async (labels: NonNullable<Labeller["pendingBatch"]>, resubmission: boolean) => {
-    const res = await api.post("/api/v1/labels", { labels }).catch(() => null);
+    const res = await retryUnavailable(() => api.post("/api/v1/labels", { labels }));
     if (!res) return "lost" as const;
     if (res.status !== 200) throw new Error(`labels → ${res.status} ${JSON.stringify(res.body)}`);
     const results = res.body.data.results as { id: string; taskId: string; status: number }[];
@@ -88,7 +100,7 @@ async function batchLoop(api: ApiClient, projectId: string, l: Labeller, acks: A
   };
   if (l.pendingBatch && (await send(l.pendingBatch, true)) === "lost") return "lost";
   for (;;) {
-    const claim = await api.post(`/api/v1/projects/${projectId}/tasks/claim`, { count: batch }).catch(() => null);
+    const claim = await retryUnavailable(() => api.post(`/api/v1/projects/${projectId}/tasks/claim`, { count: batch }));
     if (!claim) return "lost";
     if (claim.status !== 200) throw new Error(`tasks/claim → ${claim.status} ${JSON.stringify(claim.body)}`);
     const { tasks, waiting } = claim.body.data as { tasks: { task: { id: string }; state: { envState: number[] } }[]; waiting: number };

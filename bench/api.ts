@@ -286,6 +286,10 @@ if (ENGINES.includes("pglite")) rows.push(...(await benchEngine("pglite")));
 const batched = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("batched"));
 const paced = rows.find((r) => r.engine === "postgres" && r.mode === `paced ${PACED.thinkMs / 1000} s`);
 const mark = (ok: boolean) => (ok ? "met" : "MISSED");
+const before = rows.find((r) => r.engine === "postgres" && r.mode.includes("before"));
+const unpinned = rows.find((r) => r.engine === "postgres" && r.mode.includes("unpinned"));
+const single = rows.find((r) => r.engine === "postgres" && r.mode === "flat-out" && r.concurrency === 100);
+const vs = (a: Level, b: Level, keys: (keyof Level)[]) => keys.map((k) => `${k} ${String(a[k])} → ${String(b[k])}`).join(", ");
 const md = saveResults("api", {
   title: "Labelling API: claim → label through the full stack vs raw pg inserts",
   rows: rows as unknown as Record<string, number | string | null>[],
@@ -298,6 +302,9 @@ const md = saveResults("api", {
     "eventLoopP99Ms/MaxMs: the server's event-loop delay (monitorEventLoopDelay, 10 ms resolution); gcMsPerS/gcMaxMs: GC time per second and the longest pause; poolWaitMax: most requests waiting for a database connection (sampled every 10 ms).",
     "rawInsertsPerSecond: the same label rows inserted with raw pg (one transaction each, same concurrency, pool 10; PGlite pool 1), in the same run (flat-out rows only).",
     "serverCpuMsPerLabel / postgresCpuMsPerLabel / loadCpuMsPerLabel: CPU time of the server process, of the PostgreSQL backends serving it, and of the load generator, per label.",
+    ...(before && paced ? [`Token checks from the in-process cache (before: one database read per request, fixes off: ${BEFORE}; after: all fixes), paced, same run: ${vs(before, paced, ["p99Ms", "claimP99Ms", "serverP99Ms", "serverClaimP99Ms", "authP99Ms", "poolWaitMax", "serverCpuMsPerLabel", "postgresCpuMsPerLabel"])}.`] : []),
+    ...(unpinned && paced ? [`Server pinned to one core vs free on both (load generator pinned either way), paced, same run: ${vs(paced, unpinned, ["p99Ms", "claimP99Ms", "serverP99Ms", "eventLoopP99Ms", "eventLoopMaxMs"])}.`] : []),
+    ...(single && batched ? [`Batching, flat-out at 100 clients, same run: labels/s ${single.labelsPerSecond} → ${batched.labelsPerSecond}; server CPU per label ${String(single.serverCpuMsPerLabel)} → ${String(batched.serverCpuMsPerLabel)} ms; PostgreSQL CPU per label ${String(single.postgresCpuMsPerLabel)} → ${String(batched.postgresCpuMsPerLabel)} ms.`] : []),
     "Goals (PostgreSQL): batched ratio ≥ 0.40" +
       (batched?.ratio != null ? ` → ${batched.ratio} ${mark(batched.ratio >= 0.4)}` : "") +
       "; paced label p99 ≤ 25 ms and claim p99 ≤ 25 ms" +

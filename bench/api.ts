@@ -40,6 +40,8 @@ const TIME_LIMIT_MS = 60_000;
  */
 const PACED = { concurrency: 100, thinkMs: 800, seconds: Number(process.env.BENCH_PACED_SECONDS ?? 30) };
 const PACED_MAX_LABELS = Math.ceil((PACED.concurrency * PACED.seconds * 1000) / PACED.thinkMs);
+/** After a restart (the before/after rows): paced load for a few seconds before measuring. */
+const WARM_UP = { ms: 8_000, labels: 1_000 };
 const OBS_DIM = 4;
 const PG_POOL = Number(process.env.BENCH_DB_POOL_SIZE ?? 10);
 /** The fixes the "before" paced row switches off (server/http/bench-metrics.ts `benchOff`); empty: no before row. */
@@ -176,7 +178,7 @@ async function serverMetrics(base: string): Promise<Metrics> {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
-  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + PACED_MAX_LABELS * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) + 1000;
+  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + (PACED_MAX_LABELS + WARM_UP.labels) * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) + 1000;
   const maxC = Math.max(...CONCURRENCY, PACED.concurrency, BATCH.concurrency);
   let rawUrl: string;
   let cleanup: () => Promise<void>;
@@ -220,6 +222,9 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
       if (fixesOff !== off || pinServer !== pinned) {
         await server.stop();
         server = await start(fixesOff, pinServer);
+        // A fresh process compiles its hot paths and fills its caches and prepared statements under the first load;
+        // the rows measure steady state, as the first rows (after set-up) do: a warm-up at the paced rate first.
+        await runLoad({ kind: "labels", base: server.url, projectId, tokens, concurrency: PACED.concurrency, total: WARM_UP.labels, thinkMs: PACED.thinkMs, timeLimitMs: WARM_UP.ms, batch: 0 });
       }
       console.log(`[bench:api] ${engine} ${mode} c=${c}: driving (server pid ${server.proc.pid})`);
       await serverMetrics(server.url); // a fresh window
@@ -297,7 +302,8 @@ const md = saveResults("api", {
     `Load generator: a child process (bench/lib/api-load.ts) over keep-alive HTTP${PIN ? `, pinned with taskset to core ${PIN.load}; the server pinned to core ${PIN.server}; PostgreSQL unpinned` : ", unpinned (no taskset or one core)"}; the raw reference runs in the same kind of child.`,
     "mode: flat-out — each labeller claims again the moment its label is stored (a throughput test; latency is mostly queueing); " +
       `batched — ${BATCH.concurrency} clients each claiming ${BATCH.size} tasks (POST …/tasks/claim) and sending their ${BATCH.size} labels in one POST /api/v1/labels; ` +
-      `paced — ${PACED.concurrency} labellers thinking ${PACED.thinkMs} ms on average (uniform ±50%) between single-label calls, the pace bench:ui measured for a keyboard labeller, for ${PACED.seconds} s.`,
+      `paced — ${PACED.concurrency} labellers thinking ${PACED.thinkMs} ms on average (uniform ±50%) between single-label calls, the pace bench:ui measured for a keyboard labeller, for ${PACED.seconds} s. ` +
+      `Rows that need another server configuration restart it on the same database and warm it up (${WARM_UP.ms / 1000} s at the paced rate, not measured) first.`,
     "p50Ms/p99Ms: client-side latency of the label request (a batch of 20 in batched mode); claimP50Ms/claimP99Ms: of the claim. serverP99Ms/serverClaimP99Ms: the server's own time for them (Server-Timing, from reading the body to the answer); authP99Ms: of that, the caller check.",
     "eventLoopP99Ms/MaxMs: the server's event-loop delay (monitorEventLoopDelay, 10 ms resolution); gcMsPerS/gcMaxMs: GC time per second and the longest pause; poolWaitMax: most requests waiting for a database connection (sampled every 10 ms).",
     "rawInsertsPerSecond: the same label rows inserted with raw pg (one transaction each, same concurrency, pool 10; PGlite pool 1), in the same run (flat-out rows only).",

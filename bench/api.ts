@@ -1,52 +1,112 @@
 /**
- * `npm run bench:api` — simulated labellers doing claim → label → next through the full stack (HTTP, token
- * auth, validation, lease check, transaction) at 10, 50 and 100 concurrency, against real PostgreSQL and
- * against embedded PGlite. Reference, measured in the same run from this process: raw `pg` inserts of the
- * same label rows at the same concurrency. Goals: ≥ 40% of the raw insert rate through the stack, and
- * p99 ≤ 25 ms at 100 labellers on PostgreSQL.
+ * `npm run bench:api` — simulated labellers through the full stack (HTTP, token auth, validation, lease check,
+ * the label statement) against real PostgreSQL and embedded PGlite:
  *
+ * - flat-out, single-label calls (claim → label → claim …) at each BENCH_CONCURRENCY (default 100);
+ * - batched flat-out: 100 clients claiming 20 tasks and sending their 20 labels in one request each;
+ * - paced: 100 labellers at a person's pace (0.8 s think time), single-label calls — the latency goal.
+ *
+ * An honest load generator: the labellers run in a child process (bench/lib/api-load.ts), pinned with `taskset`
+ * to the other core than the server where the machine has two or more; the reference — raw `pg` inserts of the
+ * same label rows at the same concurrency — runs in the same kind of child, in the same run. The server runs
+ * with CORRECTIVE_BENCH_METRICS=1 (server/http/bench-metrics.ts): each level records the server's own timings
+ * next to the client's, the event-loop delay, the GC time and pool waits, so that a miss can be attributed.
+ *
+ * Goals (PostgreSQL): batched labels/s ≥ 40% of raw single-row inserts; paced label p99 ≤ 25 ms and claim p99 ≤ 25 ms.
  * Loopback only; every loop is bounded by a label count and a time limit.
  */
-import { randomUUID } from "node:crypto";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { openDatabase } from "../db/client";
 import { ApiClient, waitFor } from "../tests/helpers/api-client";
 import { createScratchPostgres, postgresReachable } from "../tests/helpers/engines";
-import { startServer, type ServerProcess } from "../tests/helpers/server-process";
+import { startServer } from "../tests/helpers/server-process";
+import type { LoadJob, LoadResult } from "./lib/api-load";
 import { saveResults } from "./lib/results";
-import { cpuMs, rssMiB, summarize } from "./lib/stats";
+import { cpuMs, rssMiB } from "./lib/stats";
 
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "10,50,100").split(",").map(Number);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "100").split(",").map(Number);
 const LABELS_PER_LEVEL = Number(process.env.BENCH_LABELS ?? 3000);
+const BATCH = { size: 20, concurrency: 100, labels: Number(process.env.BENCH_BATCH_LABELS ?? 12_000) };
 const TIME_LIMIT_MS = 60_000;
 /**
  * The paced run: 100 labellers at a person's pace. bench:ui measured a keyboard labeller at 72 labels/min
  * (≈ 830 ms a label, answer included), so each simulated labeller thinks 0.8 s on average between labels.
  */
-const PACED = { concurrency: 100, thinkMs: 800, seconds: 30 };
+const PACED = { concurrency: 100, thinkMs: 800, seconds: Number(process.env.BENCH_PACED_SECONDS ?? 30) };
 const PACED_MAX_LABELS = Math.ceil((PACED.concurrency * PACED.seconds * 1000) / PACED.thinkMs);
+/** After a restart (the before/after rows): paced load for a few seconds before measuring. */
+const WARM_UP = { ms: 8_000, labels: 1_000 };
 const OBS_DIM = 4;
+const PG_POOL = Number(process.env.BENCH_DB_POOL_SIZE ?? 10);
+/** The fixes the "before" paced row switches off (server/http/bench-metrics.ts `benchOff`); empty: no before row. */
+const BEFORE = process.env.BENCH_BEFORE ?? "token-cache";
+/** Whether to add a paced row with the server unpinned (attribution of the tail to core contention). */
+const UNPINNED_ROW = process.env.BENCH_UNPINNED_ROW !== "0";
+/** Where to write a CPU profile of the server per level (V8 .cpuprofile), if set. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+
+/** Cores for the server and the load generator, or null where `taskset` or a second core is missing. */
+const PIN = (() => {
+  if (os.cpus().length < 2 || process.env.BENCH_NO_PIN === "1") return null;
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+    return { server: "0", load: String(os.cpus().length - 1) };
+  } catch {
+    return null;
+  }
+})();
 
 interface Level {
   engine: string;
-  /** flat-out: every labeller claims again the moment its label is stored; paced: a think time between labels. */
   mode: string;
   concurrency: number;
   labels: number;
   labelsPerSecond: number;
   rawInsertsPerSecond: number | null;
   ratio: number | null;
+  /** Client-side latency of the label request (a batch of 20 in batched mode). */
   p50Ms: number;
-  p95Ms: number;
   p99Ms: number;
+  claimP50Ms: number;
   claimP99Ms: number;
+  /** The server's own time for the same requests (Server-Timing). */
+  serverP99Ms: number;
+  serverClaimP99Ms: number;
+  authP99Ms: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  gcMsPerS: number;
+  gcMaxMs: number;
+  poolWaitMax: number;
   serverCpuMsPerLabel: number | null;
   postgresCpuMsPerLabel: number | null;
-  postgresCpuMsPerRawInsert: number | null;
-  serverRssMiB: number | null;
+  loadCpuMsPerLabel: number;
+  /** Requests the load generator sent again after a connection reset. */
+  resets: number;
+}
+
+/** Runs one load job in a child process (pinned away from the server where possible); its JSON result. */
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  const args = ["--import", "tsx", path.join(ROOT, "bench/lib/api-load.ts")];
+  const [cmd, argv] = PIN ? ["taskset", ["-c", PIN.load, process.execPath, ...args]] : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd as string, argv as string[], { cwd: ROOT, env: { ...process.env, BENCH_LOAD: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    proc.once("exit", (code) => {
+      const line = out.trim().split("\n").at(-1);
+      if (code !== 0 || !line) reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
+      else resolve(JSON.parse(line) as LoadResult);
+    });
+  });
 }
 
 /** An external project in labeling with `tasks` tasks, k = 1, and `users` labellers with tokens. */
@@ -61,7 +121,7 @@ async function setUp(base: string, tasks: number, users: number) {
   const obs = () => Array.from({ length: OBS_DIM }, () => Math.random() * 2 - 1);
   await lead.ok("POST", `/api/v1/projects/${project.id}/demonstrations`, { episodes: [{ steps: Array.from({ length: 50 }, (_, t) => ({ observation: obs(), action: t % 2 })) }] });
   await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/0/close`);
-  await waitFor("round 0 published", async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/0`)).status === "published", 180_000);
+  await waitFor("round 0 published", async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/0`)).status === "published", 300_000);
   await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`);
   for (let sent = 0; sent < tasks; sent += 1000) {
     await lead.ok("POST", `/api/v1/projects/${project.id}/rollouts`, { steps: Array.from({ length: Math.min(1000, tasks - sent) }, () => ({ observation: obs(), policyAction: 0 })) });
@@ -78,70 +138,7 @@ async function setUp(base: string, tasks: number, users: number) {
     }
     labelers.push(...batch);
   }
-  return { projectId: project.id as string, labelers };
-}
-
-/** `concurrency` labellers loop claim → label until `total` labels are in or the time limit passes. */
-async function drive(projectId: string, labelers: ApiClient[], concurrency: number, total: number, thinkMs = 0, timeLimitMs = TIME_LIMIT_MS) {
-  const cycle: number[] = [];
-  const claims: number[] = [];
-  let done = 0;
-  const deadline = Date.now() + timeLimitMs;
-  const started = performance.now();
-  await Promise.all(
-    labelers.slice(0, concurrency).map(async (api) => {
-      while (done < total && Date.now() < deadline) {
-        const t0 = performance.now();
-        const next = await api.post(`/api/v1/projects/${projectId}/tasks/next`);
-        const t1 = performance.now();
-        if (next.status === 204) return;
-        if (next.status !== 200) throw new Error(`claim → ${next.status} ${JSON.stringify(next.body)}`);
-        const res = await api.post(`/api/v1/tasks/${next.body.data.task.id}/labels`, { id: randomUUID(), action: 1, durationMs: 500 });
-        if (res.status !== 201) throw new Error(`label → ${res.status} ${JSON.stringify(res.body)}`);
-        const t2 = performance.now();
-        claims.push(t1 - t0);
-        cycle.push(t2 - t1);
-        done++;
-        // A person looks at the next state before answering: think time with jitter, so labellers do not march in step.
-        if (thinkMs > 0) await new Promise((r) => setTimeout(r, thinkMs * (0.5 + Math.random())));
-      }
-    }),
-  );
-  return { labels: done, seconds: (performance.now() - started) / 1000, label: summarize(cycle), claim: summarize(claims) };
-}
-
-/** Reference: the same label rows inserted with raw `pg` at the same concurrency, one transaction each. */
-async function rawInserts(url: string, concurrency: number, total: number, poolSize: number): Promise<{ rate: number; backendCpuMs: number | null }> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // Open every connection first, so the backends whose CPU is read are the ones that do the inserts.
-  const held = await Promise.all(Array.from({ length: poolSize }, () => pool.connect()));
-  const pids = await Promise.all(held.map(async (c) => Number((await c.query("select pg_backend_pid() as pid")).rows[0].pid)));
-  for (const c of held) c.release();
-  await pool.query(`create table if not exists bench_labels (id uuid primary key, task_id uuid not null, state_id uuid not null, user_id uuid not null, action jsonb, cant_tell boolean not null default false, duration_ms integer, created_at timestamptz not null default now())`);
-  await pool.query("truncate bench_labels");
-  let done = 0;
-  const cpu0 = sumCpu(pids);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (done < total) {
-        done++;
-        const c = await pool.connect();
-        try {
-          await c.query("begin");
-          await c.query("insert into bench_labels (id, task_id, state_id, user_id, action, duration_ms) values ($1, $2, $3, $4, $5, $6)", [randomUUID(), randomUUID(), randomUUID(), randomUUID(), JSON.stringify(1), 500]);
-          await c.query("commit");
-        } finally {
-          c.release();
-        }
-      }
-    }),
-  );
-  const rate = total / ((performance.now() - started) / 1000);
-  const cpu1 = sumCpu(pids);
-  await pool.query("drop table bench_labels");
-  await pool.end();
-  return { rate, backendCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null };
+  return { projectId: project.id as string, tokens: labelers.map((l) => l.token!) };
 }
 
 /** Total CPU ms of these processes, or null when /proc cannot tell (PGlite runs in the server's process). */
@@ -167,67 +164,116 @@ async function backendPids(url: string): Promise<number[]> {
   }
 }
 
+interface Metrics {
+  routes: Record<string, { total: { p99: number }; auth: { p99: number } }>;
+  eventLoopDelayMs: { p99: number; max: number };
+  gc: { msPerSecond: number; maxMs: number };
+  poolWaiting: { max: number };
+}
+async function serverMetrics(base: string): Promise<Metrics> {
+  const res = await fetch(`${base}/__bench/metrics?reset=1`);
+  return (await res.json()) as Metrics;
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
 async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
-  const maxC = Math.max(...CONCURRENCY, PACED.concurrency);
-  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + PACED_MAX_LABELS + maxC * 2;
-  let server: ServerProcess;
+  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + (PACED_MAX_LABELS + WARM_UP.labels) * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) + 1000;
+  const maxC = Math.max(...CONCURRENCY, PACED.concurrency, BATCH.concurrency);
   let rawUrl: string;
   let cleanup: () => Promise<void>;
+  const env: Record<string, string> = { NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", CORRECTIVE_BENCH_METRICS: "1", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) };
   if (engine === "postgres") {
     const scratch = await createScratchPostgres();
-    server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", DB_POOL_SIZE: "10", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) });
+    Object.assign(env, { DATABASE_URL: scratch.url, DB_POOL_SIZE: String(PG_POOL) });
     rawUrl = scratch.url;
     cleanup = scratch.drop;
   } else {
-    server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-")) });
+    Object.assign(env, { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-")) });
     const ref = await openDatabase({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-ref-")) });
     rawUrl = ref.url;
     cleanup = () => ref.close();
   }
+  /** (Re)starts the server on the same database, with the listed fixes switched off (bench-metrics.ts `benchOff`). */
+  let off = "";
+  let pinned = true;
+  const start = async (fixesOff: string, pinServer: boolean) => {
+    off = fixesOff;
+    pinned = pinServer;
+    const s = await startServer({ ...env, CORRECTIVE_BENCH_OFF: fixesOff });
+    if (PIN && pinServer && s.proc.pid) execFileSync("taskset", ["-a", "-p", "-c", PIN.server, String(s.proc.pid)], { stdio: "ignore" });
+    return s;
+  };
+  let server = await start("", true);
   try {
-    console.log(`[bench:api] ${engine}: setting up ${tasks} tasks and ${maxC} labellers…`);
-    const { projectId, labelers } = await setUp(server.url, tasks, maxC);
+    console.log(`[bench:api] ${engine}: setting up ${tasks} tasks and ${maxC} labellers…${PIN ? ` (server on core ${PIN.server}, load on core ${PIN.load})` : ""}`);
+    const { projectId, tokens } = await setUp(server.url, tasks, maxC);
     const levels: Level[] = [];
     const runs = [
-      ...CONCURRENCY.map((c) => ({ mode: "flat-out", c, thinkMs: 0, total: LABELS_PER_LEVEL, limitMs: TIME_LIMIT_MS })),
-      { mode: `paced ${PACED.thinkMs / 1000} s`, c: PACED.concurrency, thinkMs: PACED.thinkMs, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000 },
+      ...CONCURRENCY.map((c) => ({ mode: "flat-out", c, thinkMs: 0, batch: 0, total: LABELS_PER_LEVEL, limitMs: TIME_LIMIT_MS })),
+      { mode: `batched ${BATCH.size} flat-out`, c: BATCH.concurrency, thinkMs: 0, batch: BATCH.size, total: BATCH.labels, limitMs: TIME_LIMIT_MS },
+      // Before/after in one run: the paced level again with the measured fixes switched off (server restarted on the same data).
+      ...(BEFORE ? [{ mode: `paced ${PACED.thinkMs / 1000} s, before (off: ${BEFORE})`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, fixesOff: BEFORE }] : []),
+      { mode: `paced ${PACED.thinkMs / 1000} s`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000 },
+      // Attribution: the same with the server free to run on either core (only the load generator pinned).
+      ...(PIN && UNPINNED_ROW ? [{ mode: `paced ${PACED.thinkMs / 1000} s, server unpinned`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, pinServer: false }] : []),
     ];
-    for (const { mode, c, thinkMs, total, limitMs } of runs) {
-      const paced = thinkMs > 0;
+    for (const { mode, c, thinkMs, batch, total, limitMs, fixesOff = "", pinServer = true } of runs as ((typeof runs)[number] & { fixesOff?: string; pinServer?: boolean })[]) {
+      if (fixesOff !== off || pinServer !== pinned) {
+        await server.stop();
+        server = await start(fixesOff, pinServer);
+        // A fresh process compiles its hot paths and fills its caches and prepared statements under the first load;
+        // the rows measure steady state, as the first rows (after set-up) do: a warm-up at the paced rate first.
+        await runLoad({ kind: "labels", base: server.url, projectId, tokens, concurrency: PACED.concurrency, total: WARM_UP.labels, thinkMs: PACED.thinkMs, timeLimitMs: WARM_UP.ms, batch: 0 });
+      }
       console.log(`[bench:api] ${engine} ${mode} c=${c}: driving (server pid ${server.proc.pid})`);
+      await serverMetrics(server.url); // a fresh window
       const cpu0 = cpuMs(server.proc.pid);
-      // The backends serving the server (pool, job runner, realtime listener): their CPU before and after the run;
-      // a backend opened during the run counts whole.
       const pids = engine === "postgres" ? await backendPids(rawUrl) : [];
       const pg0 = sumCpu(pids);
-      const run = await drive(projectId, labelers, c, total, thinkMs, limitMs);
+      const profile = PROFILE_DIR ? path.join(PROFILE_DIR, `api-${engine}-${mode.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`) : null;
+      if (profile) await fetch(`${server.url}/__bench/metrics?profile=start`);
+      const run = await runLoad({ kind: "labels", base: server.url, projectId, tokens, concurrency: c, total, thinkMs, timeLimitMs: limitMs, batch });
+      if (profile) await fetch(`${server.url}/__bench/metrics?profile=${encodeURIComponent(profile)}`);
       const cpu1 = cpuMs(server.proc.pid);
       const after = engine === "postgres" ? await backendPids(rawUrl) : [];
       const pg1 = sumCpu([...new Set([...pids, ...after])]);
-      // The raw reference is a throughput: it is measured beside the flat-out runs only.
-      const rawCount = Math.min(LABELS_PER_LEVEL, 5000);
-      const { rate: raw, backendCpuMs: pgRaw } = paced ? { rate: null, backendCpuMs: null } : await rawInserts(rawUrl, c, rawCount, engine === "pglite" ? 1 : 10);
+      const m = await serverMetrics(server.url);
+      const labelRoute = m.routes[batch ? "labelBatch" : "label"];
+      const claimRoute = m.routes[batch ? "claimBatch" : "claim"];
+      // The raw reference is a throughput: measured beside the flat-out runs only, at the same concurrency.
+      const raw = thinkMs > 0 ? null : await runLoad({ kind: "raw", url: rawUrl, concurrency: c, total: Math.min(LABELS_PER_LEVEL, 5000), poolSize: engine === "pglite" ? 1 : PG_POOL });
       const rate = run.labels / run.seconds;
+      const rawRate = raw ? raw.labels / raw.seconds : null;
       const level: Level = {
         engine,
         mode,
         concurrency: c,
         labels: run.labels,
         labelsPerSecond: Math.round(rate),
-        rawInsertsPerSecond: raw === null ? null : Math.round(raw),
-        ratio: raw === null ? null : Math.round((rate / raw) * 1000) / 1000,
-        p50Ms: Math.round(run.label.p50 * 10) / 10,
-        p95Ms: Math.round(run.label.p95 * 10) / 10,
-        p99Ms: Math.round(run.label.p99 * 10) / 10,
-        claimP99Ms: Math.round(run.claim.p99 * 10) / 10,
+        rawInsertsPerSecond: rawRate === null ? null : Math.round(rawRate),
+        ratio: rawRate === null ? null : Math.round((rate / rawRate) * 1000) / 1000,
+        p50Ms: r1(run.requests.label.p50),
+        p99Ms: r1(run.requests.label.p99),
+        claimP50Ms: r1(run.requests.claim.p50),
+        claimP99Ms: r1(run.requests.claim.p99),
+        serverP99Ms: r1(labelRoute?.total.p99 ?? Number.NaN),
+        serverClaimP99Ms: r1(claimRoute?.total.p99 ?? Number.NaN),
+        authP99Ms: r1(Math.max(labelRoute?.auth.p99 ?? 0, claimRoute?.auth.p99 ?? 0)),
+        eventLoopP99Ms: r1(m.eventLoopDelayMs.p99),
+        eventLoopMaxMs: r1(m.eventLoopDelayMs.max),
+        gcMsPerS: r1(m.gc.msPerSecond),
+        gcMaxMs: r1(m.gc.maxMs),
+        poolWaitMax: m.poolWaiting.max,
         postgresCpuMsPerLabel: engine === "postgres" && pg0 !== null && pg1 !== null ? Math.round(((pg1 - pg0) / Math.max(1, run.labels)) * 100) / 100 : null,
-        postgresCpuMsPerRawInsert: engine === "postgres" && pgRaw !== null ? Math.round((pgRaw / rawCount) * 100) / 100 : null,
         serverCpuMsPerLabel: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / Math.max(1, run.labels)) * 100) / 100 : null,
-        serverRssMiB: await rssMiB(server.proc.pid),
+        loadCpuMsPerLabel: Math.round((run.loadCpuMs / Math.max(1, run.labels)) * 100) / 100,
+        resets: run.resets,
       };
-      console.log(`[bench:api] ${engine} ${mode} c=${c}: ${level.labelsPerSecond} labels/s (raw ${level.rawInsertsPerSecond}/s, ratio ${level.ratio}), label p50/p95/p99 ${level.p50Ms}/${level.p95Ms}/${level.p99Ms} ms, server CPU ${level.serverCpuMsPerLabel} ms/label, postgres CPU ${level.postgresCpuMsPerLabel} ms/label vs ${level.postgresCpuMsPerRawInsert} ms/raw insert`);
+      console.log(`[bench:api] ${engine} ${mode} c=${c}: ${JSON.stringify(level)}`);
       levels.push(level);
     }
+    console.log(`[bench:api] ${engine}: server RSS ${await rssMiB(server.proc.pid)} MiB`);
     return levels;
   } finally {
     await server.stop();
@@ -242,22 +288,34 @@ if (ENGINES.includes("postgres")) {
   else console.warn("[bench:api] PostgreSQL unreachable: skipping it");
 }
 if (ENGINES.includes("pglite")) rows.push(...(await benchEngine("pglite")));
-const pg100 = rows.find((r) => r.engine === "postgres" && r.mode === "flat-out" && r.concurrency === 100);
-const pgPaced = rows.find((r) => r.engine === "postgres" && r.mode !== "flat-out");
+const batched = rows.find((r) => r.engine === "postgres" && r.mode.startsWith("batched"));
+const paced = rows.find((r) => r.engine === "postgres" && r.mode === `paced ${PACED.thinkMs / 1000} s`);
 const mark = (ok: boolean) => (ok ? "met" : "MISSED");
+const before = rows.find((r) => r.engine === "postgres" && r.mode.includes("before"));
+const unpinned = rows.find((r) => r.engine === "postgres" && r.mode.includes("unpinned"));
+const single = rows.find((r) => r.engine === "postgres" && r.mode === "flat-out" && r.concurrency === 100);
+const vs = (a: Level, b: Level, keys: (keyof Level)[]) => keys.map((k) => `${k} ${String(a[k])} → ${String(b[k])}`).join(", ");
 const md = saveResults("api", {
-  title: "Labelling API throughput: claim → label through the full stack vs raw pg inserts",
+  title: "Labelling API: claim → label through the full stack vs raw pg inserts",
   rows: rows as unknown as Record<string, number | string | null>[],
   notes: [
-    "labelsPerSecond: completed claim+label cycles per second through HTTP, bearer-token auth, zod validation, lease check and the label statement; server, PostgreSQL and load generator share this 2-core machine.",
-    "mode: flat-out — each labeller claims again the moment its label is stored (a throughput test: with 100 of them, latency is mostly queueing, by Little's law ≈ concurrency ÷ throughput); " +
-      `paced — ${PACED.concurrency} labellers thinking ${PACED.thinkMs} ms on average (uniform ±50%) between labels, the pace bench:ui measured for a keyboard labeller, for ${PACED.seconds} s.`,
-    "p50/p95/p99: latency of the label submission (POST /api/v1/tasks/{id}/labels); claimP99Ms: of POST …/tasks/next.",
-    "rawInsertsPerSecond: the same label rows inserted with raw pg (one transaction each, same concurrency, pool 10; PGlite pool 1) from the benchmark process, in the same run (flat-out rows only).",
-    "serverCpuMsPerLabel / postgresCpuMsPerLabel: CPU time (/proc) of the server process and of the PostgreSQL backends serving it, per claim+label cycle; postgresCpuMsPerRawInsert: of the raw inserts' backends per insert.",
-    "Goal: ratio ≥ 0.40 and p99 ≤ 25 ms at 100 labellers on PostgreSQL." +
-      (pg100 && pg100.ratio !== null ? ` Flat-out at 100: ratio ${pg100.ratio} → ratio ${mark(pg100.ratio >= 0.4)}; p99 ${pg100.p99Ms} ms → ${mark(pg100.p99Ms <= 25)}.` : "") +
-      (pgPaced ? ` Paced at ${pgPaced.concurrency}: p99 ${pgPaced.p99Ms} ms (claim p99 ${pgPaced.claimP99Ms} ms) → ${mark(pgPaced.p99Ms <= 25)}.` : ""),
+    `Load generator: a child process (bench/lib/api-load.ts) over keep-alive HTTP${PIN ? `, pinned with taskset to core ${PIN.load}; the server pinned to core ${PIN.server}; PostgreSQL unpinned` : ", unpinned (no taskset or one core)"}; the raw reference runs in the same kind of child.`,
+    "mode: flat-out — each labeller claims again the moment its label is stored (a throughput test; latency is mostly queueing); " +
+      `batched — ${BATCH.concurrency} clients each claiming ${BATCH.size} tasks (POST …/tasks/claim) and sending their ${BATCH.size} labels in one POST /api/v1/labels; ` +
+      `paced — ${PACED.concurrency} labellers thinking ${PACED.thinkMs} ms on average (uniform ±50%) between single-label calls, the pace bench:ui measured for a keyboard labeller, for ${PACED.seconds} s. ` +
+      `Rows that need another server configuration restart it on the same database and warm it up (${WARM_UP.ms / 1000} s at the paced rate, not measured) first.`,
+    "p50Ms/p99Ms: client-side latency of the label request (a batch of 20 in batched mode); claimP50Ms/claimP99Ms: of the claim. serverP99Ms/serverClaimP99Ms: the server's own time for them (Server-Timing, from reading the body to the answer); authP99Ms: of that, the caller check.",
+    "eventLoopP99Ms/MaxMs: the server's event-loop delay (monitorEventLoopDelay, 10 ms resolution); gcMsPerS/gcMaxMs: GC time per second and the longest pause; poolWaitMax: most requests waiting for a database connection (sampled every 10 ms).",
+    "rawInsertsPerSecond: the same label rows inserted with raw pg (one transaction each, same concurrency, pool 10; PGlite pool 1), in the same run (flat-out rows only).",
+    "serverCpuMsPerLabel / postgresCpuMsPerLabel / loadCpuMsPerLabel: CPU time of the server process, of the PostgreSQL backends serving it, and of the load generator, per label.",
+    ...(before && paced ? [`Token checks from the in-process cache (before: one database read per request, fixes off: ${BEFORE}; after: all fixes), paced, same run: ${vs(before, paced, ["p99Ms", "claimP99Ms", "serverP99Ms", "serverClaimP99Ms", "authP99Ms", "poolWaitMax", "serverCpuMsPerLabel", "postgresCpuMsPerLabel"])}.`] : []),
+    ...(unpinned && paced ? [`Server pinned to one core vs free on both (load generator pinned either way), paced, same run: ${vs(paced, unpinned, ["p99Ms", "claimP99Ms", "serverP99Ms", "eventLoopP99Ms", "eventLoopMaxMs"])}.`] : []),
+    ...(single && batched ? [`Batching, flat-out at 100 clients, same run: labels/s ${single.labelsPerSecond} → ${batched.labelsPerSecond}; server CPU per label ${String(single.serverCpuMsPerLabel)} → ${String(batched.serverCpuMsPerLabel)} ms; PostgreSQL CPU per label ${String(single.postgresCpuMsPerLabel)} → ${String(batched.postgresCpuMsPerLabel)} ms.`] : []),
+    "Goals (PostgreSQL): batched ratio ≥ 0.40" +
+      (batched?.ratio != null ? ` → ${batched.ratio} ${mark(batched.ratio >= 0.4)}` : "") +
+      "; paced label p99 ≤ 25 ms and claim p99 ≤ 25 ms" +
+      (paced ? ` → label ${paced.p99Ms} ms ${mark(paced.p99Ms <= 25)}, claim ${paced.claimP99Ms} ms ${mark(paced.claimP99Ms <= 25)}` : "") +
+      ".",
   ],
 });
 console.log(md);

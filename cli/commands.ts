@@ -8,7 +8,7 @@ import { chunkBySteps } from "../clients/typescript/src/collect";
 import { LEAD_API } from "../contracts/lead-routes";
 import type { TEvaluationResult } from "../contracts/policies";
 import { API } from "../contracts/routes";
-import { ROUND_STATUSES, type TExternalRollout, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedRollouts } from "../contracts/rounds";
+import { MAX_BATCH, ROUND_STATUSES, type TBatchLabel, type TClaimedTasks, type TExternalRollout, type TLabelResult, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedRollouts } from "../contracts/rounds";
 import { DATASET_FORMATS, POLICY_FORMATS } from "../contracts/datasets";
 import { PROJECT_ROLES, type TProjectSummary } from "../contracts/projects";
 import { ApiClient, CliError } from "./http-client";
@@ -37,7 +37,7 @@ export interface Command {
 }
 
 /** Options each command may take (besides the global --url, --token, --json, --help). All take a value. */
-export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out", "format", "external", "return-range"] as const;
+export const COMMAND_OPTIONS = ["email", "password", "name", "env", "description", "settings", "project", "role", "file", "source", "scripted-demos", "index", "wait", "timeout", "interval", "version", "out", "format", "external", "return-range", "count"] as const;
 
 const str = (opts: OptionValues, name: string) => opts[name] as string;
 
@@ -278,6 +278,52 @@ export const COMMANDS: Command[] = [
       }
       const steps = rollouts.reduce((n, r) => n + r.steps.length, 0);
       result({ roundIndex, rollouts: stored, duplicates, steps }, `uploaded ${stored} rollouts (${steps} steps) to round ${roundIndex}${duplicates ? `; ${duplicates} were already there` : ""}`);
+    },
+  },
+  {
+    name: "tasks claim",
+    summary: "Lease up to N labelling tasks at once (each with its state and replay context); --out writes them as JSONL",
+    usage: "--project ID [--count N (1-100, default 20)] [--out tasks.jsonl]",
+    options: ["project", "count", "out"],
+    required: ["project"],
+    auth: true,
+    async run({ client, opts, result }) {
+      const count = intOption(opts, "count", 1) ?? 20;
+      if (count > MAX_BATCH) throw new CliError(`--count must be at most ${MAX_BATCH}, got ${count}`, 2);
+      const data = (await client.request<TClaimedTasks>("POST", API.claimTasks(str(opts, "project")), { count }))!;
+      if (opts.out !== undefined) fs.writeFileSync(str(opts, "out"), data.tasks.map((t) => JSON.stringify(t)).join("\n") + (data.tasks.length ? "\n" : ""));
+      const human = data.tasks.length
+        ? table([["TASK", "STATE t", "OBSERVATION", "LEASE UNTIL"], ...data.tasks.map((t) => [t.task.id, String(t.state.t), JSON.stringify(t.state.observation), t.task.leaseExpiresAt])])
+        : data.waiting > 0
+          ? `no task free right now: ${data.waiting} you may label are held by others; ask again shortly`
+          : "nothing left to label for you";
+      result(data, opts.out !== undefined ? `leased ${data.tasks.length} tasks → ${str(opts, "out")}` : human);
+    },
+  },
+  {
+    name: "labels submit",
+    summary: "Submit labels from a JSONL file (one {\"taskId\",\"action\"|\"cantTell\":true,\"id\"?,\"durationMs\"?} per line), 100 per request; safe to re-run",
+    usage: "--file labels.jsonl",
+    options: ["file"],
+    required: ["file"],
+    auth: true,
+    async run({ client, opts, result, progress }) {
+      // A line without an id gets one derived from its text, so re-running the same file stores each label once.
+      const all = readJsonLines<Partial<TBatchLabel>>(str(opts, "file")).map(({ value, line, text }) => ({ ...value, id: value.id ?? lineId(text, line) }));
+      const results: TLabelResult[] = [];
+      for (let i = 0; i < all.length; i += MAX_BATCH) {
+        const data = (await client.request<{ results: TLabelResult[] }>("POST", API.labels, { labels: all.slice(i, i + MAX_BATCH) }))!;
+        results.push(...data.results);
+        progress(`sent ${results.length}/${all.length} labels`);
+      }
+      const stored = results.filter((r) => r.status === 201).length;
+      const duplicates = results.filter((r) => r.status === 200).length;
+      const refused = results.filter((r) => r.status >= 400);
+      result(
+        { stored, duplicates, refused: refused.length, results },
+        [`stored ${stored} labels${duplicates ? `; ${duplicates} were already there` : ""}${refused.length ? `; ${refused.length} refused:` : ""}`, ...refused.map((r) => `  task ${r.taskId} label ${r.id}: ${r.status} ${r.error?.message ?? ""}`)].join("\n"),
+      );
+      if (refused.length) throw new CliError(`${refused.length} of ${results.length} labels were refused`, 1);
     },
   },
   {

@@ -4,6 +4,7 @@ import { ZSetSiteAdmin } from "../../contracts/auth";
 import type { Db } from "../../db/client";
 import { auditLog, users } from "../../db/schema";
 import { AppError, notFound } from "../errors";
+import { forgetTokenChecks } from "./api-tokens";
 import type { Caller } from "./caller";
 import { forgetSession } from "./check-session";
 import { revokeSessions } from "./revoke-sessions";
@@ -36,5 +37,6 @@ export async function setSiteAdmin(db: Db, caller: Caller, userId: string, input
     return after;
   });
   forgetSession(db, userId);
+  forgetTokenChecks(db); // the admin flag of a token's user is cached too
   return user;
 }

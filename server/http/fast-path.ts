@@ -11,6 +11,7 @@ import type { AppContext } from "../context";
 import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
 import { AppError } from "../errors";
+import { BENCH_METRICS_PATH, benchMetricsEnabled, benchProfile, benchSnapshot, recordRoute, startBenchMetrics } from "./bench-metrics";
 import { claimNextRoute, claimTasksRoute, heartbeatRoute, submitLabelRoute, submitLabelsRoute, type HotHandler } from "./labelling-routes";
 import { MAX_FRAME_BATCH_BYTES } from "../rollouts/frames";
 import { errorPayload, MAX_IMPORT_BYTES, MAX_JSON_BYTES, MAX_ROLLOUT_JSON_BYTES, parseJsonBody, tooLarge } from "./respond";
@@ -18,6 +19,8 @@ import { checkSameOrigin, originsOf, requestFacts } from "./same-origin";
 import SECURITY_HEADERS from "./security-headers.json";
 
 interface FastRoute {
+  /** The route's name in bench metrics. */
+  name: string;
   pattern: RegExp;
   /** The path parameter the pattern's one group captures (none for a path without parameters). */
   param?: string;
@@ -25,11 +28,11 @@ interface FastRoute {
 }
 
 const ROUTES: FastRoute[] = [
-  { pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/next$/, param: "projectId", handler: claimNextRoute },
-  { pattern: /^\/api\/v1\/tasks\/([^/]+)\/labels$/, param: "taskId", handler: submitLabelRoute },
-  { pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
-  { pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/claim$/, param: "projectId", handler: claimTasksRoute },
-  { pattern: /^\/api\/v1\/labels$/, handler: submitLabelsRoute },
+  { name: "claim", pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/next$/, param: "projectId", handler: claimNextRoute },
+  { name: "label", pattern: /^\/api\/v1\/tasks\/([^/]+)\/labels$/, param: "taskId", handler: submitLabelRoute },
+  { name: "heartbeat", pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
+  { name: "claimBatch", pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/claim$/, param: "projectId", handler: claimTasksRoute },
+  { name: "labelBatch", pattern: /^\/api\/v1\/labels$/, handler: submitLabelsRoute },
 ];
 
 /** The headers every answer of the custom server itself carries (Next's get the same from next.config.mjs). */
@@ -51,6 +54,16 @@ const BODY_LIMITS: [RegExp, number][] = [
 
 /** Answers the request and returns true when it is one of the fast routes, or a body declared over its route's limit; false leaves it to Next.js. */
 export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
+  if (bench && req.method === "GET" && req.url?.startsWith(BENCH_METRICS_PATH)) {
+    const url = new URL(req.url, "http://bench");
+    const profile = url.searchParams.get("profile");
+    if (profile !== null) {
+      void benchProfile(profile === "start" ? null : profile).then((body) => send(req, res, { status: 200, headers: {}, body }));
+      return true;
+    }
+    void send(req, res, { status: 200, headers: {}, body: benchSnapshot(url.searchParams.get("reset") === "1") });
+    return true;
+  }
   if (!req.url || (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH")) return false;
   const q = req.url.indexOf("?");
   const pathname = q < 0 ? req.url : req.url.slice(0, q);
@@ -70,7 +83,17 @@ export function serveFastPath(req: http.IncomingMessage, res: http.ServerRespons
   return false;
 }
 
+/** Bench metrics (bench-metrics.ts): only with CORRECTIVE_BENCH_METRICS=1. */
+const bench = benchMetricsEnabled();
+let benchStarted = false;
+
 async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext, r: FastRoute, raw: string): Promise<void> {
+  const t0 = bench ? performance.now() : 0;
+  let authMs = 0;
+  if (bench && !benchStarted) {
+    benchStarted = true;
+    startBenchMetrics(ctx.database.pool);
+  }
   let reply: Reply;
   try {
     let param: string;
@@ -82,6 +105,7 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     const db = ctx.database.db;
     const authorization = header(req, "authorization");
     const caller = await requireCallerFromHeaders(db, authorization, header(req, "cookie"), ctx.config.authSecret);
+    if (bench) authMs = performance.now() - t0;
     if (!authorization) {
       checkSameOrigin(requestFacts(req.method ?? "", (h) => header(req, h)), originsOf(ctx));
     }
@@ -90,6 +114,11 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     reply = { status: out.status, headers: out.headers ?? {}, body: out.data === undefined ? undefined : { data: out.data } };
   } catch (err) {
     reply = errorPayload(err);
+  }
+  if (bench) {
+    const total = performance.now() - t0;
+    recordRoute(r.name, total, authMs);
+    reply.headers["server-timing"] = `auth;dur=${authMs.toFixed(2)}, handler;dur=${(total - authMs).toFixed(2)}, total;dur=${total.toFixed(2)}`;
   }
   await send(req, res, reply);
 }

@@ -1,45 +1,11 @@
 /**
  * The single place where domain errors become HTTP responses and socket acknowledgements.
  */
-import { ZodError } from "zod";
-import { AppError, type ErrorCode, type FieldErrors } from "../errors";
+import { AppError, toAppError, type ErrorCode, type FieldErrors } from "../errors";
 import { ERROR_HTTP_STATUS } from "../../contracts/errors";
 import type { AckError } from "../../contracts/realtime";
 
 const STATUS = ERROR_HTTP_STATUS;
-
-const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P03", "08006", "08001"]);
-
-/** Normalises anything thrown into an AppError: validation, database outages and bugs included. */
-export function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof ZodError) return new AppError("VALIDATION", "Invalid input", { fieldErrors: zodFieldErrors(err) });
-  if (isDatabaseUnavailable(err)) return new AppError("UNAVAILABLE", "The database is unavailable; try again shortly");
-  console.error("[error]", err);
-  return new AppError("INTERNAL", "Internal error");
-}
-
-/**
- * A lost or refused database connection, wherever it surfaces: pg's own errors, or wrapped by drizzle
- * ("Failed query: …" with the connection error as its `cause`), or several at once (AggregateError).
- */
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  if (!(err instanceof Error) || depth > 5) return false;
-  const code = (err as { code?: string }).code;
-  if (code && CONNECTION_ERRORS.has(code)) return true;
-  if (/timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|connection error and is not queryable|Connection ended/i.test(err.message)) return true;
-  if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
-  return isDatabaseUnavailable(err.cause, depth + 1);
-}
-
-export function zodFieldErrors(err: ZodError): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of err.issues) {
-    const key = issue.path.join(".") || "_";
-    (out[key] ??= []).push(issue.message);
-  }
-  return out;
-}
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; fieldErrors?: FieldErrors; details?: { fieldErrors: FieldErrors } };

@@ -4,8 +4,8 @@ import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
 import { labels, memberships, projects, rounds, tasks } from "../../db/schema";
 import { checkRole, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
-import { AppError } from "../errors";
-import { errorPayload, zodFieldErrors } from "../http/respond";
+import { ERROR_HTTP_STATUS } from "../../contracts/errors";
+import { AppError, toAppError, zodFieldErrors } from "../errors";
 import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { scheduleRoundProgress } from "../rounds/progress-ticker";
 import { checkAction } from "../rollouts/validate-steps";
@@ -47,8 +47,8 @@ export async function submitLabels(db: Db, caller: Caller, input: unknown): Prom
   const { labels: raw } = ZSubmitLabelsEnvelope.parse(input);
   const results: (TLabelResult | undefined)[] = raw.map(() => undefined);
   const refuse = (i: number, err: unknown) => {
-    const { status, body } = errorPayload(err);
-    results[i] = { id: raw[i]!.id, taskId: raw[i]!.taskId, status: status as TLabelResult["status"], error: { code: body.error.code, message: body.error.message } };
+    const e = toAppError(err);
+    results[i] = { id: raw[i]!.id, taskId: raw[i]!.taskId, status: ERROR_HTTP_STATUS[e.code] as TLabelResult["status"], error: { code: e.code, message: e.message } };
   };
   const accept = (i: number, l: SubmittedLabel) => {
     results[i] = { ...l, status: l.duplicate ? 200 : 201 };

@@ -11,7 +11,7 @@ import type { Db } from "../../db/client";
 import { labels, memberships, projects, rollouts, rounds, states, tasks, users } from "../../db/schema";
 import type { Caller } from "../../server/auth/authorize-project";
 import { AppError } from "../../server/errors";
-import { toAppError } from "../../server/http/respond";
+import { toAppError } from "../../server/errors";
 import { claimNextTask } from "../../server/tasks/claim-next-task";
 import { claimTasks } from "../../server/tasks/claim-tasks";
 import { submitLabels } from "../../server/tasks/submit-labels";
@@ -417,7 +417,15 @@ describeEngines("labelling tasks: leases, idempotent labels, errors", (h) => {
     const firstIds = first.flatMap((b) => b.tasks.map((t) => t.task.id));
     expect(firstIds).toHaveLength(N);
     expect(new Set(firstIds).size).toBe(N);
-    for (const b of first) for (const t of b.tasks) expect(t.context.before.at(-1)?.t).toBe(t.state.t);
+    // Each task carries its own replay context, exactly as tasks/next gives it: the 60 steps before its state and the state.
+    for (const b of first) {
+      for (const t of b.tasks) {
+        const from = Math.max(0, t.state.t - 60);
+        expect(t.context.before.map((x) => x.t)).toEqual(Array.from({ length: t.state.t - from + 1 }, (_, k) => from + k));
+        expect(t.context.before.map((x) => x.observation[0])).toEqual(t.context.before.map((x) => x.t / 100));
+        expect(t).toMatchObject({ state: { observation: [t.state.t / 100, t.state.t / 100, t.state.t / 100, t.state.t / 100], envState: null, frameUrl: null }, policyAction: 0, context: { rolloutLength: N } });
+      }
+    }
 
     const holder = new Map<string, string>();
     const violations: string[] = [];

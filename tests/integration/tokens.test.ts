@@ -6,7 +6,7 @@ import { AppError } from "../../server/errors";
 import { LOGIN_TOKEN_HOURS, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from "../../contracts/tokens";
 import { requireCallerFromHeaders } from "../../server/auth/caller";
 import { loginForToken } from "../../server/auth/login-token";
-import { TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, userForToken } from "../../server/auth/api-tokens";
+import { TOKEN_CHECK_MAX_AGE_MS, TOKEN_CREATION_LIMIT, createApiToken, listApiTokens, revokeApiToken, userForToken } from "../../server/auth/api-tokens";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
 
@@ -66,10 +66,36 @@ describeEngines("API tokens", (h) => {
     const t = await createApiToken(db, user.id, { name: "lapsing", expiresInDays: 1 });
     await expect(requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789")).resolves.toMatchObject({ id: user.id });
     await db.update(apiTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(apiTokens.id, t.id));
+    // A change made behind this process's back (here, straight in the table) is seen once its cached check is too old to use.
+    await new Promise((r) => setTimeout(r, TOKEN_CHECK_MAX_AGE_MS));
     expect(await userForToken(db, t.token)).toMatchObject({ expiredAt: expect.any(Date) });
     const err = await requireCallerFromHeaders(db, `Bearer ${t.token}`, undefined, "unused-secret-0123456789").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/^This API token expired on \d{4}-\d{2}-\d{2}; create a new one$/) });
     await expect(requireCallerFromHeaders(db, "Bearer crv_unknown", undefined, "unused-secret-0123456789")).rejects.toMatchObject({ message: "Invalid or revoked API token" });
+  });
+
+  it("a revoked token stops working at once in the process that revoked it, and within 5 s in any other", async () => {
+    const db = h.database.db;
+    const user = await makeUser(db, "Revoker");
+    const here = await createApiToken(db, user.id, { name: "revoked here" });
+    const there = await createApiToken(db, user.id, { name: "revoked elsewhere" });
+    for (const t of [here, there]) expect(await userForToken(db, t.token)).toMatchObject({ id: user.id });
+    // Both checks are cached now. Revoked through this process: refused on the very next request.
+    await revokeApiToken(db, user.id, here.id);
+    expect(await userForToken(db, here.token)).toBeNull();
+    // Revoked by another process (straight in the table, as another web node would): refused within 5 s.
+    const stamp = Date.now();
+    await db.update(apiTokens).set({ revokedAt: sql`now()` }).where(eq(apiTokens.id, there.id));
+    let refusedAfter = Number.POSITIVE_INFINITY;
+    while (Date.now() - stamp < 6_000) {
+      if ((await userForToken(db, there.token)) === null) {
+        refusedAfter = Date.now() - stamp;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusedAfter).toBeLessThanOrEqual(5_000);
+    expect(await requireCallerFromHeaders(db, `Bearer ${there.token}`, undefined, "unused-secret-0123456789").catch((e: unknown) => e)).toMatchObject({ code: "UNAUTHENTICATED" });
   });
 
   it(`a token minted by signing in lives ${LOGIN_TOKEN_HOURS} hours, not forever`, async () => {

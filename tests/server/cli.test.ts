@@ -159,6 +159,28 @@ describe("corrective CLI against the real server", () => {
     expect(await ok(["eval", "post", "--project", projectId, "--version", "1", "--file", episodes, "--return-range", "0,50"], auth)).toBe("v1: mean return 30.00 (normalised 0.600) over 2 episodes · round 0 · live policy stays v1");
     const bad = await cli(["eval", "post", "--project", projectId, "--version", "1", "--file", episodes, "--return-range", "0"], auth);
     expect(bad.code).toBe(2);
+
+    // Labelling in bulk: lease a batch of tasks, label them from a file (re-run: stored once), one bad label refused alone.
+    await ok(["round", "close", "--project", projectId, "--index", "1"], auth);
+    expect(await ok(["round", "status", "--project", projectId, "--wait", "labeling", "--timeout", "60"], auth, 80_000)).toMatch(/^round 1: labeling/);
+    const tasksFile = path.join(tmp, "tasks.jsonl");
+    expect(await ok(["tasks", "claim", "--project", projectId, "--count", "4", "--out", tasksFile], auth)).toBe(`leased 4 tasks → ${tasksFile}`);
+    const leased = fs.readFileSync(tasksFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { task: { id: string }; state: { observation: number[] }; context: { before: unknown[] } });
+    expect(new Set(leased.map((t) => t.task.id)).size).toBe(4);
+    for (const t of leased) expect(t.context.before.length).toBeGreaterThan(0);
+    const labelsFile = path.join(tmp, "labels.jsonl");
+    fs.writeFileSync(labelsFile, leased.slice(0, 3).map((t, i) => JSON.stringify(i === 2 ? { taskId: t.task.id, cantTell: true } : { taskId: t.task.id, action: i % 2 })).join("\n"));
+    expect(await ok(["labels", "submit", "--file", labelsFile], auth)).toBe("stored 3 labels");
+    expect(await ok(["labels", "submit", "--file", labelsFile], auth)).toBe("stored 0 labels; 3 were already there");
+    fs.writeFileSync(labelsFile, JSON.stringify({ taskId: leased[3]!.task.id, action: 7 }));
+    const refused = await cli(["labels", "submit", "--file", labelsFile, "--json"], auth);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ stored: 0, refused: 1, results: [{ taskId: leased[3]!.task.id, status: 422 }] });
+    expect(refused.stderr).toMatch(/1 of 1 labels were refused/);
+    const more = JSON.parse(await ok(["tasks", "claim", "--project", projectId, "--count", "100", "--json"], auth)) as { tasks: { task: { id: string } }[] };
+    // The unlabelled task is still the lead's (its lease comes back first); the labelled ones never come back.
+    expect(more.tasks[0]?.task.id).toBe(leased[3]!.task.id);
+    expect(more.tasks.map((t) => t.task.id)).not.toContain(leased[0]!.task.id);
   }, 300_000);
 
   it("a bad token exits non-zero with the server's message and nothing on stdout", async () => {

@@ -1,6 +1,6 @@
 /**
  * Crash soak: the real server is killed with SIGKILL at (seeded) random moments while 50 simulated labellers
- * work on one round, and again at random moments while the round aggregates, trains and evaluates — at
+ * work on one round (half of them one task a request, half through the batched claim and labels routes), and again at random moments while the round aggregates, trains and evaluates — at
  * least 20 times in all on PostgreSQL (8 on embedded PGlite, whose restarts are slow) — on both engines. After every kill, with the server dead,
  * the database is read directly:
  *   - every label the server acknowledged is stored exactly once, on its task; any other stored label is one
@@ -21,12 +21,14 @@ import { openDatabase } from "../../db/client";
 import { auditLog, datasetSamples, labels, rounds, tasks } from "../../db/schema";
 import { createExpert } from "../../envs/index";
 import { ApiClient, waitFor } from "../helpers/api-client";
-import { labelLoop, type Acks, type Labeller } from "../helpers/crash-labeller";
+import { inFlight, labelLoop, type Acks, type Labeller } from "../helpers/crash-labeller";
 import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
 const ENV_ID = "CartPole-v1";
 const LABELLERS = 50;
+/** Tasks per batch for the labellers on the batched routes (every other one). */
+const BATCH = 5;
 /** Kills per engine. Embedded PGlite restarts (and is re-opened for each check) slowly: fewer there by default. */
 const KILLS_FOR = { pglite: Number(process.env.CRASH_KILLS ?? 8), postgres: Number(process.env.CRASH_KILLS ?? 20) };
 const SETTINGS = { statesPerRound: 300, labelsPerState: 2, rolloutEpisodes: 4, evalEpisodes: 2, selection: "uniform", epochs: 30, batchSize: 32, hiddenUnits: [32] };
@@ -114,9 +116,9 @@ describe.each(ENGINES)("crash soak: SIGKILLs under 50 labellers [$name]", ({ nam
         const roundTasks = await db.select().from(tasks).where(eq(tasks.roundId, r1.id));
         const stored = roundTasks.length ? await db.select().from(labels).where(inArray(labels.taskId, roundTasks.map((t) => t.id))) : [];
         const storedIds = new Map(stored.map((l) => [l.id, l.taskId]));
-        const inFlight = new Map(labellers.filter((l) => l.pending).map((l) => [l.pending!.body.id, l.pending!.taskId]));
+        const sent = inFlight(labellers);
         const missing = [...acks.byId].filter(([id, taskId]) => storedIds.get(id) !== taskId);
-        const unexplained = stored.filter((l) => !acks.byId.has(l.id) && inFlight.get(l.id) !== l.taskId);
+        const unexplained = stored.filter((l) => !acks.byId.has(l.id) && sent.get(l.id) !== l.taskId);
         expect({ after, missing, unexplained, duplicates: stored.length - storedIds.size }).toEqual({ after, missing: [], unexplained: [], duplicates: 0 });
         for (const t of roundTasks) {
           expect(t.labelCount).toBe(stored.filter((l) => l.taskId === t.id).length);
@@ -146,10 +148,11 @@ describe.each(ENGINES)("crash soak: SIGKILLs under 50 labellers [$name]", ({ nam
       const target = acks.byId.size + 5 + Math.floor(random() * 36);
       let killed: Promise<void> | undefined;
       const outcome = await Promise.all(
-        labellers.map((l) =>
+        // Every other labeller works through the batched routes (5 tasks claimed, 5 labels sent per request).
+        labellers.map((l, i) =>
           labelLoop(new ApiClient(server!.url, l.token), project.id, l, acks, () => {
             if (kills < KILLS && acks.byId.size >= target) killed ??= kill();
-          }),
+          }, i % 2 ? BATCH : 0),
         ),
       );
       await killed;

@@ -1,6 +1,6 @@
 /** Which errors mean "the database is away" (→ 503 with a clear message) rather than a bug (→ 500). */
 import { describe, expect, it } from "vitest";
-import { isDatabaseUnavailable, toAppError } from "../../server/http/respond";
+import { isDatabaseUnavailable, toAppError } from "../../server/errors";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

@@ -21,6 +21,7 @@ STATUS_ORDER = ["collecting", "labeling", "aggregating", "training", "evaluating
 MAX_STEPS_PER_REQUEST = 20_000
 MAX_FRAMES_PER_REQUEST = 500
 MAX_FRAME_BYTES_PER_REQUEST = 16 * 1024 * 1024
+MAX_BATCH = 100  # tasks per claim, labels per request (contracts/rounds.ts)
 
 
 def _p(segment: Union[str, int]) -> str:
@@ -31,6 +32,7 @@ class Routes:
     """The API paths this client calls (the server's are in contracts/routes.ts and contracts/lead-routes.ts)."""
     login = "/api/v1/auth/login"
     projects = "/api/v1/projects"
+    labels = "/api/v1/labels"
 
     @staticmethod
     def project(pid: str) -> str:
@@ -202,6 +204,42 @@ class Project:
         if return_range is not None:
             body["returnRange"] = [float(return_range[0]), float(return_range[1])]
         return self.http.json("POST", Routes.sub(self.id, "policies", version, "evaluations"), body)
+
+    # --- labelling from a script ----------------------------------------------------------------------------
+    def claim_tasks(self, count: int = 20, exclude: Sequence[str] = ()) -> Dict[str, Any]:
+        """Leases up to `count` (1–100) tasks of the labelling round at once: `{"tasks": [...], "waiting": n}`, each task
+        with its state and replay context (`task`, `state`, `context`, `policyAction`). `exclude` skips task ids you
+        already hold. No task leased: `waiting` > 0 means others hold tasks you may label (ask again shortly), 0 that
+        nothing is left for you."""
+        if not 1 <= int(count) <= MAX_BATCH:
+            raise ValueError(f"count must be between 1 and {MAX_BATCH}, got {count}")
+        return self.http.json("POST", Routes.sub(self.id, "tasks", "claim"), {"count": int(count), "exclude": list(exclude)})
+
+    def submit_labels(self, labels: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Submits labels (`{"taskId", "action"}` or `{"taskId", "cantTell": True}`, optionally `"id"`, `"durationMs"`),
+        100 per request; returns one result per label, in order, each with its `status`: 201 stored, 200 already
+        stored (`duplicate`), 4xx refused with `error` — one refused label never undoes the others. Labels without
+        an `id` get a random UUID first, so a retried request stores each label once. Actions may be numpy values."""
+        body = []
+        for label in labels:
+            item = dict(label)
+            item.setdefault("id", str(uuid.uuid4()))
+            if "action" in item and item["action"] is not None:
+                item["action"] = _plain(item["action"])
+            body.append(item)
+        out: List[Dict[str, Any]] = []
+        for i in range(0, len(body), MAX_BATCH):
+            out += self.http.json("POST", Routes.labels, {"labels": body[i:i + MAX_BATCH]})["results"]
+        return out
+
+
+def _plain(action: Any) -> Any:
+    """A numpy scalar or array as JSON's number or list of numbers."""
+    if isinstance(action, np.ndarray):
+        return action.tolist()
+    if isinstance(action, np.generic):
+        return action.item()
+    return action
 
 
 class Round:

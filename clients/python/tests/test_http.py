@@ -4,7 +4,10 @@ import threading
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import numpy as np
+
 import corrective
+from corrective.client import Client, Project
 from corrective.http import Transport
 
 
@@ -36,6 +39,14 @@ class Handler(BaseHTTPRequestHandler):
                 Handler.flaky["left"] -= 1
                 return self._send(503, {"error": {"code": "UNAVAILABLE", "message": "db down"}})
             return self._send(201, {"data": {"ok": True}})
+        if self.path == "/api/v1/projects/p1/tasks/claim":
+            return self._send(200, {"data": {"tasks": [{"task": {"id": f"t{i}"}} for i in range(body["count"])], "waiting": 0}})
+        if self.path == "/api/v1/labels":
+            if Handler.flaky["left"] > 0:
+                Handler.flaky["left"] -= 1
+                return self._send(503, {"error": {"code": "UNAVAILABLE", "message": "db down"}})
+            results = [{"id": l["id"], "taskId": l["taskId"], "status": 422 if l.get("action") == 7 else 201} for l in body["labels"]]
+            return self._send(200, {"data": {"results": results}})
         if self.path == "/conflict":
             return self._send(409, {"error": {"code": "CONFLICT", "message": "Round 1 is labeling"}})
         if self.path == "/space":
@@ -83,6 +94,27 @@ class HttpTest(unittest.TestCase):
         Handler.flaky["left"] = 5
         with self.assertRaises(corrective.Unavailable):
             Transport(self.url, retries=1, backoff=0.01).json("POST", "/flaky", {})
+
+    def test_batched_claim_and_labels(self):
+        project = Project(Client(Transport(self.url, "crv_x", retries=2, backoff=0.01)), {"id": "p1", "name": "p"})
+        self.assertEqual([t["task"]["id"] for t in project.claim_tasks(3)["tasks"]], ["t0", "t1", "t2"])
+        self.assertEqual(Handler.calls[-1][2], {"count": 3, "exclude": []})
+        with self.assertRaises(ValueError):
+            project.claim_tasks(101)
+        # 250 labels: three requests of ≤ 100; a 503 on the first is retried with the same generated ids.
+        Handler.calls.clear()
+        Handler.flaky["left"] = 1
+        labels = [{"taskId": f"t{i}", "action": np.int64(7 if i == 5 else i % 2)} for i in range(250)]
+        results = project.submit_labels(labels)
+        self.assertEqual(len(results), 250)
+        self.assertEqual([r["status"] for r in results[:6]], [201, 201, 201, 201, 201, 422])
+        sent = [c[2]["labels"] for c in Handler.calls if c[0] == "/api/v1/labels"]
+        self.assertEqual([len(b) for b in sent], [100, 100, 100, 50])
+        self.assertEqual(sent[0], sent[1])  # the retry resent the very same ids
+        ids = [l["id"] for b in sent[1:] for l in b]
+        self.assertEqual(len(set(ids)), 250)
+        self.assertEqual(sent[1][1]["action"], 1)
+        self.assertIsInstance(sent[1][1]["action"], int)
 
     def test_unreachable_server_is_unavailable(self):
         with self.assertRaises(corrective.Unavailable):

@@ -8,7 +8,7 @@ import type { TEvaluationResult, TPolicySummary } from "../../../contracts/polic
 import { LEAD_API } from "../../../contracts/lead-routes";
 import type { ZLoginResult, ZProjectDetailView } from "../../../contracts/openapi";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../../contracts/realtime";
-import { FRAME_BATCH_MIME, ROUND_STATUSES, type TExternalRollout, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
+import { FRAME_BATCH_MIME, MAX_BATCH, ROUND_STATUSES, type TClaimedTasks, type TExternalRollout, type TLabelResult, type ZBatchLabel, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
 import { API } from "../../../contracts/routes";
 import type { ZCreateProject, ZProjectSettings } from "../../../contracts/settings";
 import { actionProblem, type TObservationSpace, type TSpace } from "../../../contracts/spaces";
@@ -20,6 +20,8 @@ import { Http, sleep } from "./http";
 import { encodePng, isImage } from "./png";
 
 type TProjectDetail = z.infer<typeof ZProjectDetailView>;
+/** One label to submit: `action`, or `cantTell: true`; `id` (a UUID) is generated when missing. */
+export type LabelInput = Omit<z.input<typeof ZBatchLabel>, "id"> & { id?: string };
 type TLogin = z.infer<typeof ZLoginResult>;
 /** Create-project input as the API takes it (unset settings take their defaults). */
 export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace | TObservationSpace; actionSpace: TSpace; settings?: Partial<z.input<typeof ZProjectSettings>> };
@@ -224,6 +226,29 @@ export class Project {
 
   postEvaluation(version: number, body: TPostEvaluation): Promise<TEvaluationResult> {
     return this.http.json<TEvaluationResult>("POST", LEAD_API.policyEvaluations(this.id, version), body);
+  }
+
+  /**
+   * Leases up to `count` (1–100) tasks of the labelling round at once, each with its state and replay context,
+   * skipping the task ids in `exclude` (those you already hold). None leased: `waiting` > 0 means others hold
+   * tasks you may label (ask again shortly), 0 that nothing is left for you.
+   */
+  claimTasks(count = 20, exclude: string[] = []): Promise<TClaimedTasks> {
+    return this.http.json<TClaimedTasks>("POST", API.claimTasks(this.id), { count, exclude });
+  }
+
+  /**
+   * Submits labels, 100 per request, each answered on its own (`status` 201 stored, 200 already stored, 4xx
+   * refused with `error`), in the order given. Labels without an `id` get a random UUID before the first
+   * request, so a retried request (a lost answer) stores each label once.
+   */
+  async submitLabels(labels: LabelInput[]): Promise<TLabelResult[]> {
+    const withIds = labels.map((l) => ({ ...l, id: l.id ?? crypto.randomUUID() }));
+    const out: TLabelResult[] = [];
+    for (let i = 0; i < withIds.length; i += MAX_BATCH) {
+      out.push(...(await this.http.json<{ results: TLabelResult[] }>("POST", API.labels, { labels: withIds.slice(i, i + MAX_BATCH) })).results);
+    }
+    return out;
   }
 }
 

@@ -10,6 +10,7 @@ import type { Limits } from "../config";
 import { unprocessable } from "../errors";
 import { currentLimits } from "../limits/current-limits";
 import { ZProjectSettings } from "../../contracts/settings";
+import { assertAggregationRule } from "./check-aggregation";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { assertWithinBudget } from "./training-budget";
 
@@ -40,6 +41,7 @@ export async function createProject(
   const actionSpace = data.envId ? getEnvSpec(data.envId).actionSpace : data.external!.actionSpace;
   const observationSpace = data.envId ? getEnvSpec(data.envId).observationSpace : data.external!.observationSpace;
   assertRlFineTunable({ envId: data.envId ?? null, actionSpace, settings }, settings.rlFineTune !== null, "settings.rlFineTune");
+  assertAggregationRule(settings.aggregation, actionSpace, settings, "settings.aggregation");
   assertWithinBudget(observationSpace, actionSpace, settings, limits.trainingBudget);
   return db.transaction(async (tx) => {
     if (!caller.isAdmin && limits.projectQuota > 0) {

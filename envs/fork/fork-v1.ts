@@ -9,23 +9,30 @@
  * every observation stands for two mirror states, the labels there split ±1, and their mean (what a
  * unimodal Gaussian learns) is 0 — straight ahead, into the obstacle, until it is too late.
  *
- * What says the side is the agent's **indicator**: it shows −1 / +1 once the agent has steered hard
- * (|action| ≥ 0.5) that way and stays on until the episode ends (a latch, like a turn signal), and the
- * demonstrators keep to the indicated side while it is still reachable. A head that can represent both
- * modes (mixture, autoregressive, CVAE, diffusion) picks one at the start, steers hard, and from then on
- * the modes are separate. A head that averages the modes outputs ≈ 0, never sets the indicator, and
- * meets the same split labels at every state on its way into the obstacle. (An earlier version
- * observed the raw lateral velocity: any small bias of the averaged action then fed back through it and
- * grew into a commitment, so a Gaussian escaped in 73–88 % of episodes.)
+ * Steering is **decisive**: a lateral command moves the agent only at |action| ≥ 0.5 (a dead band, like
+ * an actuator's static friction or a lane change that needs a clear input); below it the agent goes
+ * straight. What says the side is the agent's **indicator**: it shows −1 / +1 once the agent has
+ * steered that way (|action| ≥ 0.5) and stays on until the episode ends (a latch, like a turn signal),
+ * and the demonstrators keep to the indicated side while it is still reachable. A head that can
+ * represent both modes (mixture, autoregressive, CVAE, diffusion) picks one at the start, steers, and
+ * from then on the modes are separate. A head that averages the modes outputs ≈ 0: it neither moves
+ * nor sets the indicator, and meets the same split labels at every state on its way into the obstacle.
+ *
+ * Why both: an earlier version observed the raw lateral velocity, and a Gaussian's small bias fed back
+ * through it into a commitment (73–88 % success). With the latch but without the dead band, DAgger
+ * broke the symmetry instead: a slight drift to one side makes the learner visit that side's states,
+ * where near the obstacle only that side is still reachable, so their labels push the drift further —
+ * the Gaussian learned a slow ramp and escaped in up to 85 % of episodes. With the dead band, an
+ * undecided policy does not drift at all, the states it visits stay mirror-balanced, and so do their
+ * labels.
  *
  * Coordinates as Fork-v0 (`x` lateral, `y` forward, metres). Deterministic given the seed.
  */
 import { numberOption } from "../env";
 import type { EnvOptions, EnvSpec, ResetOptions } from "../env";
-import type { ActionInput } from "../spaces";
 import type { Prng } from "../prng";
-import { boxSpace } from "../spaces";
-import { COURSE } from "./course";
+import { boxSpace, checkBoxAction, type ActionInput } from "../spaces";
+import { COURSE, CONTACT_DISTANCE } from "./course";
 import { ForkEnv } from "./fork";
 
 export const COURSE_V1 = {
@@ -42,13 +49,13 @@ export const COURSE_V1 = {
 const ACTION_SPACE = boxSpace([-1], [1], ["lateral velocity"]);
 const OBSERVATION_FIELDS = ["obstacle_offset", "obstacle_dy", "goal_dy", "indicator"];
 export const FORK_V1_STATE_FIELDS = ["x", "y", "obstacle_x", "obstacle_y", "indicator"] as const;
-/** |action| at or above which the indicator latches to the action's sign. */
-export const INDICATOR_THRESHOLD = 0.5;
+/** |action| below which the agent does not move sideways (the dead band); at or above it the indicator latches to its sign. */
+export const STEER_THRESHOLD = 0.5;
 
 export const FORK_V1_SPEC: EnvSpec = {
   id: "Fork-v1",
   description:
-    "Fork with a wide aligned band: from any start either way round is right and demonstrators mix them; the average goes straight into the obstacle. The agent sees its offset (not the side) and a latched turn indicator. +1 at the goal, −1 on contact.",
+    "Fork with a wide aligned band: from any start either way round is right and demonstrators mix them; the average goes straight into the obstacle. Steering needs |action| ≥ 0.5; the agent sees its offset (not the side) and a latched turn indicator. +1 at the goal, −1 on contact.",
   source: "corrective",
   observationSpace: boxSpace(
     [0, -COURSE.goalY, 0, -1],
@@ -89,10 +96,21 @@ export class ForkV1Env extends ForkEnv {
     this.reachedGoal = false;
   }
 
+  /** Fork-v0's step with the dead band: |action| < STEER_THRESHOLD moves straight ahead. */
   protected override advance(action: ActionInput): number {
-    const reward = super.advance(action);
-    if (Math.abs(this.lateral) >= INDICATOR_THRESHOLD) this.indicator = this.lateral > 0 ? 1 : -1;
-    return reward;
+    const a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
+    const clipped = a < -1 ? -1 : a > 1 ? 1 : a;
+    const lateral = Math.abs(clipped) >= STEER_THRESHOLD ? clipped : 0;
+    this.lateral = lateral;
+    if (lateral !== 0) this.indicator = lateral > 0 ? 1 : -1;
+    const limit = COURSE.halfWidth - COURSE.agentRadius;
+    const x = this.x + lateral * COURSE.lateralSpeed * COURSE.dt;
+    this.x = x < -limit ? -limit : x > limit ? limit : x;
+    this.y += COURSE.forwardSpeed * COURSE.dt;
+    this.collided = Math.hypot(this.x - this.obstacleX, this.y - this.obstacleY) < CONTACT_DISTANCE;
+    this.reachedGoal = !this.collided && this.y >= COURSE.goalY;
+    this.terminatedFlag = this.collided || this.reachedGoal;
+    return this.collided ? -1 : this.reachedGoal ? 1 : 0;
   }
 
   override observe(): number[] {

@@ -92,6 +92,19 @@ describe("Fork-v1", () => {
     }
   });
 
+  it("steering is decisive: |action| < 0.5 goes straight ahead, at or above it the agent moves sideways", () => {
+    const env = createEnv("Fork-v1");
+    env.reset(3, { obstacle_x: 0, obstacle_y: 5, start_dx: 0.1 });
+    const x0 = env.getState()[0] as number;
+    env.step([0.49]);
+    env.step([-0.3]);
+    expect(env.getState()[0]).toBe(x0);
+    env.step([0.5]);
+    expect(env.getState()[0]).toBeCloseTo(x0 + 0.5 * 1.5 * 0.1, 12);
+    env.step([-1]);
+    expect(env.getState()[0]).toBeCloseTo(x0 + 0.5 * 1.5 * 0.1 - 1.5 * 0.1, 12);
+  });
+
   it("the indicator latches to the side of the first hard steer (|action| ≥ 0.5) and not before", () => {
     const env = createEnv("Fork-v1");
     env.reset(3, { obstacle_x: 0, obstacle_y: 5, start_dx: 0 });

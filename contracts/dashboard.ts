@@ -34,12 +34,36 @@ export interface TDashboardRound {
   updatedAt: string;
 }
 
+/** One reference curve of `npm run bench:efficacy` (bench/results/efficacy-reference.json). */
+export interface TReferenceCurve {
+  envId: string;
+  /** The benchmark experiment, e.g. "A. CarTrack-v1: DAgger vs BC (same labels)". */
+  experiment: string;
+  /** The arm, e.g. "CarTrack-v1 DAgger". */
+  label: string;
+  seeds: number;
+  /** Labels spent (x), mean normalised return over seeds and its 95 % CI half-width (y), per round. */
+  labels: number[];
+  mean: number[];
+  ci95: number[];
+}
+
+/** The reference curves for a project's env, with where they came from. */
+export interface TReferenceCurves {
+  source: string;
+  date: string;
+  /** Whether they come from a `--quick` run (fewer seeds and rounds). */
+  quick: boolean;
+  curves: TReferenceCurve[];
+}
+
 export interface TDashboard {
   project: { id: string; name: string; envId: string | null; hasExpert: boolean; external: boolean };
   rounds: TDashboardRound[];
   curve: {
     /** Evaluation normalised return per published round (1.0 = the scripted expert, 0 = random). */
-    points: { round: number; normalizedReturn: number }[];
+    /** `samples`: the size of the round's dataset version (labels, demonstrations and gold so far), the x of the reference comparison. */
+    points: { round: number; normalizedReturn: number; samples: number | null }[];
     expert: number;
     /** Round 0's score: behaviour cloning on the demonstrations alone. */
     bc: number | null;
@@ -50,4 +74,6 @@ export interface TDashboard {
   lastLossCurve: { round: number; points: { epoch: number; loss: number; valLoss?: number | null }[] } | null;
   reviewPending: number;
   publishedPolicyVersion: number | null;
+  /** `npm run bench:efficacy`'s curves for the project's env; null when there are none (other envs, external projects). */
+  references: TReferenceCurves | null;
 }

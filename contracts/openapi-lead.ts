@@ -50,7 +50,7 @@ export const ZDashboardView = z.object({
     }),
   ),
   curve: z.object({
-    points: z.array(z.object({ round: z.number(), normalizedReturn: z.number() })),
+    points: z.array(z.object({ round: z.number(), normalizedReturn: z.number(), samples: z.number().nullable().describe("Size of the round's dataset version: the x of the reference comparison.") })),
     expert: z.number().describe("The scripted expert's normalised return: 1."),
     bc: z.number().nullable().describe("Round 0 (behaviour cloning) normalised return."),
     interventionRates: z.array(z.object({ round: z.number(), rate: z.number() })).describe("Intervention rate per round with external rollouts."),
@@ -58,6 +58,17 @@ export const ZDashboardView = z.object({
   lastLossCurve: z.object({ round: z.number(), points: z.array(z.object({ epoch: z.number(), loss: z.number(), valLoss: z.number().nullable().optional() })) }).nullable(),
   reviewPending: z.number(),
   publishedPolicyVersion: z.number().nullable(),
+  references: z
+    .object({
+      source: z.string(),
+      date: z.string(),
+      quick: z.boolean(),
+      curves: z.array(
+        z.object({ envId: z.string(), experiment: z.string(), label: z.string(), seeds: z.number(), labels: z.array(z.number()), mean: z.array(z.number()), ci95: z.array(z.number()) }),
+      ),
+    })
+    .nullable()
+    .describe("`npm run bench:efficacy` reference curves (normalised return against labels, mean and 95% CI over seeds) for the project's env; null when there are none."),
 });
 
 const ZReplayStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZAction.nullable() });
@@ -238,7 +249,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
   {
     method: "get", path: path(LEAD_API.dashboard(P)), operationId: "getRoundsDashboard", tag: "lead", auth: "caller", role: "lead",
     summary: "Rounds dashboard and learning curve",
-    description: "Every round with its progress, mean agreement, dataset size, training time and backend; the learning curve (evaluation normalised return per published round) with the expert (1.0) and behaviour-cloning (round 0) references; the latest loss curve.",
+    description: "Every round with its progress, mean agreement, dataset size, training time and backend; the learning curve (evaluation normalised return per published round) with the expert (1.0) and behaviour-cloning (round 0) references; the latest loss curve; the efficacy benchmark's reference curves for the project's env (`references`, null when none).",
     responses: { 200: { description: "The dashboard.", data: "Dashboard" } },
     errors: [403, 404],
   },

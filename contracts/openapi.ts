@@ -568,7 +568,7 @@ export const OPERATIONS: OperationSpec[] = [
   {
     method: "patch", path: template(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
     summary: "Rename or re-describe a project, or set its RL fine-tuning option",
-    description: "`rlFineTune` turns \"fine-tune with RL after round N\" on (or changes it) or off (`null`); 422 on the field for an external environment, a head without an exact log-likelihood, or an ensemble.",
+    description: "`rlFineTune` turns \"fine-tune with RL after round N\" on (or changes it) or off (`null`); 422 on the field for an external environment, a head without an exact log-likelihood, or an ensemble. `aggregation` picks how each state's labels are aggregated from the next round on (`mode-aware`, `majority`, `reliability`); 422 for `majority` with a multimodal head on continuous actions.",
     body: { schema: "UpdateProject", required: true },
     responses: { 200: { description: "The updated project.", data: "ProjectDetail" } },
     errors: [403, 404, 422],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZRlFineTune } from "./settings";
+import { AGGREGATION_RULES, ZRlFineTune } from "./settings";
 
 export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
 export const ZProjectRole = z.enum(PROJECT_ROLES);
@@ -28,7 +28,9 @@ export const ZUpdateProject = z
     description: z.string().trim().max(2000, "Description is too long").optional(),
     /** Turn RL fine-tuning on (or change it), or off with `null`; applies from the next round that publishes. */
     rlFineTune: ZRlFineTune.nullable().optional(),
+    /** The aggregation rule (`mode-aware`, `majority`, `reliability`); applies from the next round that aggregates. */
+    aggregation: z.enum(AGGREGATION_RULES).optional(),
   })
   .strict()
-  .refine((v) => v.name !== undefined || v.description !== undefined || v.rlFineTune !== undefined, "Nothing to update");
+  .refine((v) => v.name !== undefined || v.description !== undefined || v.rlFineTune !== undefined || v.aggregation !== undefined, "Nothing to update");
 export type TUpdateProject = z.infer<typeof ZUpdateProject>;

@@ -3,6 +3,20 @@ import { z } from "zod";
 import { ZObservationSpace, ZSpace } from "./spaces";
 
 export const SELECTIONS = ["all", "stride", "uniform", "uncertainty"] as const;
+
+/**
+ * How a state's labels become training targets (server/aggregation):
+ * - `mode-aware` (default): cluster the labels first; one dominant cluster gives its median, several
+ *   well-supported clusters are kept as separate samples for a multimodal head (review for a unimodal
+ *   one). Never averages two modes.
+ * - `majority`: discrete majority vote / per-dimension median of every label — the plain rule. On a
+ *   continuous multimodal task it lands between the modes, so it is refused for a multimodal head.
+ * - `reliability`: Dawid–Skene one-coin weighting — each labeller's accuracy is estimated from gold
+ *   states and agreement over the round, labels are weighted by it (mode-aware clusters; a lone label
+ *   counts from a trusted labeller; people estimated below 0.6 are left out).
+ */
+export const AGGREGATION_RULES = ["mode-aware", "majority", "reliability"] as const;
+export type TAggregationRule = (typeof AGGREGATION_RULES)[number];
 export const HEADS = ["categorical", "gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
 export type THeadName = (typeof HEADS)[number];
 
@@ -84,6 +98,8 @@ export const ZProjectSettings = z
     clusterTolerance: z.number().positive().max(2).default(0.1),
     /** Ensemble members (disagreement = uncertainty); `uncertainty` selection needs ≥ 2. 0 = auto (5 with uncertainty selection, else 1). */
     ensembleSize: z.int().min(0).max(16).default(0),
+    /** How each state's labels are aggregated (see AGGREGATION_RULES). */
+    aggregation: z.enum(AGGREGATION_RULES).default("mode-aware"),
     /** Discrete agreement share (or continuous cluster share) below which a state goes to review. */
     minAgreement: z.number().min(0).max(1).default(0.5),
     /**

@@ -45,7 +45,7 @@ export interface ForkExpert extends Expert {
 }
 
 export function createForkExpert(options: { seed?: number } = {}): ForkExpert {
-  return createSidedExpert("Fork-v0", forkExpertAction, options.seed ?? 0, {
+  return createSidedExpert("Fork-v0", forkExpertAction, options.seed ?? 0, drawSide, {
     metric: "success rate",
     value: 1,
     episodes: 20,
@@ -54,14 +54,17 @@ export function createForkExpert(options: { seed?: number } = {}): ForkExpert {
   });
 }
 
-/** A Fork expert whose per-episode coin flip picks the side `act(state, side)` passes on. */
+/** Fork-v0's coin flip: the side of episode seed `s`. */
+const drawSide = (s: number): ForkSide => (new Prng(s).next() < 0.5 ? -1 : 1);
+
+/** A Fork expert whose per-episode side (`draw(seed)`) picks the side `act(state, side)` passes on. */
 export function createSidedExpert(
   envId: string,
   act: (state: readonly number[], side: ForkSide) => number[],
   seed: number,
+  draw: (seed: number) => ForkSide,
   score: ExpertScore,
 ): ForkExpert {
-  const draw = (s: number): ForkSide => (new Prng(s).next() < 0.5 ? -1 : 1);
   let side: ForkSide = draw(seed);
   return {
     envId,

@@ -11,6 +11,7 @@ import type { Limits } from "../config";
 import { unprocessable } from "../errors";
 import { currentLimits } from "../limits/current-limits";
 import { ZProjectSettings } from "../../contracts/settings";
+import { assertAggregationRule } from "./check-aggregation";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { assertWithinBudget } from "./training-budget";
 
@@ -43,6 +44,7 @@ export async function createProject(
   // The budget counts the vector part (an image policy's encoder is the trainer's to size).
   const observationSpace = (observation.type === "dict" ? observation.spaces.state : observation) as TSpace;
   assertRlFineTunable({ envId: data.envId ?? null, actionSpace, settings }, settings.rlFineTune !== null, "settings.rlFineTune");
+  assertAggregationRule(settings.aggregation, actionSpace, settings, "settings.aggregation");
   assertWithinBudget(observationSpace, actionSpace, settings, limits.trainingBudget);
   return db.transaction(async (tx) => {
     if (!caller.isAdmin && limits.projectQuota > 0) {

@@ -6,15 +6,16 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import type { Limits } from "../config";
 import { notFound } from "../errors";
 import { currentLimits } from "../limits/current-limits";
+import { assertAggregationRule } from "./check-aggregation";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { getProject, type ProjectDetail } from "./get-project";
 import { projectSpec } from "./project-spec";
 import { assertWithinBudget } from "./training-budget";
 
 /**
- * Lead-only: rename or re-describe a project, or change its RL fine-tuning option (`rlFineTune`, stored
- * with the other settings in `projects.config.settings`; 422 where the project cannot use it). One
- * transaction with its audit entry.
+ * Lead-only: rename or re-describe a project, or change its RL fine-tuning option (`rlFineTune`) or its
+ * aggregation rule (`aggregation`), both stored with the other settings in `projects.config.settings`
+ * (422 where the project cannot use them). One transaction with its audit entry.
  */
 export async function updateProject(
   db: Db,
@@ -24,7 +25,7 @@ export async function updateProject(
   limits: Pick<Limits, "trainingBudget"> = currentLimits(),
 ): Promise<ProjectDetail> {
   await authorizeProject(db, caller, projectId, "lead");
-  const { rlFineTune, ...patch } = ZUpdateProject.parse(input);
+  const { rlFineTune, aggregation, ...patch } = ZUpdateProject.parse(input);
   await db.transaction(async (tx) => {
     const [project] = await tx.select().from(projects).where(eq(projects.id, projectId)).for("update");
     if (!project) throw notFound("Project not found");
@@ -36,6 +37,12 @@ export async function updateProject(
       const stored = (project.config ?? {}) as { settings?: Record<string, unknown> };
       config = { ...stored, settings: { ...stored.settings, rlFineTune } };
     }
+    if (aggregation !== undefined) {
+      const spec = projectSpec(project);
+      assertAggregationRule(aggregation, spec.actionSpace, spec.settings, "aggregation");
+      const stored = (config ?? {}) as { settings?: Record<string, unknown> };
+      config = { ...stored, settings: { ...stored.settings, aggregation } };
+    }
     await tx.update(projects).set({ ...patch, config, updatedAt: sql`now()` }).where(eq(projects.id, projectId));
     await tx.insert(auditLog).values({
       projectId,
@@ -43,7 +50,7 @@ export async function updateProject(
       action: "project.updated",
       targetType: "project",
       targetId: projectId,
-      data: { ...patch, ...(rlFineTune === undefined ? {} : { rlFineTune }) },
+      data: { ...patch, ...(rlFineTune === undefined ? {} : { rlFineTune }), ...(aggregation === undefined ? {} : { aggregation }) },
     });
   });
   return getProject(db, caller, projectId);

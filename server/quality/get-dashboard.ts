@@ -1,7 +1,8 @@
 /**
  * Lead-only: the rounds dashboard — every round with its progress, agreement, dataset size, training time
  * and backend, the learning curve (evaluation normalised return per round) with its reference lines (the
- * scripted expert = 1.0, behaviour cloning = round 0), and the latest loss curve.
+ * scripted expert = 1.0, behaviour cloning = round 0), the latest loss curve, and the efficacy benchmark's
+ * reference curves for the project's env (reference-curves.ts).
  */
 import { desc, eq, sql } from "drizzle-orm";
 import type { TDashboard, TDashboardRound } from "../../contracts/dashboard";
@@ -11,6 +12,7 @@ import { datasetVersions, policies, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { projectSpec } from "../projects/project-spec";
 import { listRoundRows } from "../rounds/round-view";
+import { referenceCurvesFor } from "./reference-curves";
 
 interface StoredTraining {
   epoch?: number;
@@ -95,7 +97,9 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
     };
   });
 
-  const points = rounds.filter((r) => r.status === "published" && r.normalizedReturn !== null).map((r) => ({ round: r.index, normalizedReturn: r.normalizedReturn as number }));
+  const points = rounds
+    .filter((r) => r.status === "published" && r.normalizedReturn !== null)
+    .map((r) => ({ round: r.index, normalizedReturn: r.normalizedReturn as number, samples: r.datasetSize }));
   const latest = policyRows[0];
   const latestCurve = (latest?.training as PolicyTraining | undefined)?.lossCurve;
   const published = policyRows.filter((p) => p.publishedAt).sort((x, y) => (y.publishedAt as Date).getTime() - (x.publishedAt as Date).getTime() || y.version - x.version)[0];
@@ -111,5 +115,6 @@ export async function getDashboard(db: Db, caller: Caller, projectId: string): P
     lastLossCurve: latest && latestCurve ? { round: roundRows.find((r) => r.resultPolicyId === latest.id)?.index ?? -1, points: latestCurve } : null,
     reviewPending: rounds.reduce((s, r) => s + r.inReview, 0),
     publishedPolicyVersion: published?.version ?? null,
+    references: referenceCurvesFor(project.envId),
   };
 }

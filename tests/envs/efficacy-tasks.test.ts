@@ -67,14 +67,14 @@ describe("Fork-v1", () => {
       expect(forkV1ExpertAction(state, -1)[0]).toBeLessThan(-0.9);
       expect(forkV1ExpertAction(state, 1)[0]).toBeGreaterThan(0.9);
     }
-    // A manoeuvre under way is continued; where one side is out of reach, only the other is labelled.
+    // The indicated side is kept; where one side is out of reach, only the other is labelled.
     expect(forkV1ExpertAction([0.2, 0, 0, 5, -1], 1)[0]).toBeLessThan(0);
     expect(forkV1ExpertAction([0.3, 3.2, 0, 5, 0], -1)[0]).toBeGreaterThan(0);
   });
 
   it("the best unimodal answer — the mean label of each observation — drives into the obstacle", () => {
-    // An observation (|obstacle_dx|, dy, goal_dy, velocity) at rest stands for two mirror states; the
-    // mean over both states and both coin sides is what a least-squares Gaussian head converges to.
+    // An observation (|obstacle_dx|, dy, goal_dy, indicator) with the indicator off stands for two mirror
+    // states; the mean over both states and both sides is what a least-squares Gaussian head converges to.
     const env = createEnv("Fork-v1");
     for (let seed = 0; seed < 20; seed++) {
       env.reset(seed);
@@ -92,7 +92,46 @@ describe("Fork-v1", () => {
     }
   });
 
-  it("observes no side while at rest: mirror states look the same", () => {
+  it("steering is decisive: |action| < 0.5 goes straight ahead, at or above it the agent moves sideways", () => {
+    const env = createEnv("Fork-v1");
+    env.reset(3, { obstacle_x: 0, obstacle_y: 5, start_dx: 0.1 });
+    const x0 = env.getState()[0] as number;
+    env.step([0.49]);
+    env.step([-0.3]);
+    expect(env.getState()[0]).toBe(x0);
+    env.step([0.5]);
+    expect(env.getState()[0]).toBeCloseTo(x0 + 0.5 * 1.5 * 0.1, 12);
+    env.step([-1]);
+    expect(env.getState()[0]).toBeCloseTo(x0 + 0.5 * 1.5 * 0.1 - 1.5 * 0.1, 12);
+  });
+
+  it("the indicator latches to the side of the first hard steer (|action| ≥ 0.5) and not before", () => {
+    const env = createEnv("Fork-v1");
+    env.reset(3, { obstacle_x: 0, obstacle_y: 5, start_dx: 0 });
+    expect(env.observe()[3]).toBe(0);
+    env.step([0.45]);
+    expect(env.observe()[3]).toBe(0);
+    env.step([-0.5]);
+    expect(env.observe()[3]).toBe(-1);
+    env.step([0.2]);
+    expect(env.observe()[3]).toBe(-1);
+    env.step([1]);
+    expect(env.observe()[3]).toBe(1);
+    env.reset(4);
+    expect(env.observe()[3]).toBe(0);
+  });
+
+  it("demonstrations over consecutive seeds split evenly between the sides (an evenly split crowd)", () => {
+    const expert = createForkV1Expert();
+    const sides = Array.from({ length: 40 }, (_, seed) => {
+      expert.reset(seed + 1000);
+      return expert.side;
+    });
+    expect(sides.filter((s) => s === 1)).toHaveLength(20);
+    for (let i = 1; i < sides.length; i++) expect(sides[i]).not.toBe(sides[i - 1]);
+  });
+
+  it("observes no side while the indicator is off: mirror states look the same", () => {
     const env = createEnv("Fork-v1");
     env.setState([0.4, 1, 0.1, 5, 0]);
     const a = env.observe();

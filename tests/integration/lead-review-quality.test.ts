@@ -224,8 +224,23 @@ describeEngines("lead review, quality, gold, rollback, dashboard and audit", (h)
     // Mean over the four non-gold states as aggregated (before review): 1, ½ (0 vs 1), ½ (one can't tell), 1.
     expect(d.rounds[1]!.agreement).toBeCloseTo(0.75, 6);
     expect(d.rounds[1]!.inReview).toBe(0);
-    expect(d.curve).toEqual({ points: [{ round: 0, normalizedReturn: 0.3 }, { round: 1, normalizedReturn: 0.7 }, { round: 2, normalizedReturn: 0.95 }], expert: 1, bc: 0.3, interventionRates: [] }); // no external steps, so no intervention rate
+    expect(d.curve).toEqual({
+      points: [
+        { round: 0, normalizedReturn: 0.3, samples: 5 },
+        { round: 1, normalizedReturn: 0.7, samples: 9 },
+        { round: 2, normalizedReturn: 0.95, samples: 10 },
+      ],
+      expert: 1,
+      bc: 0.3,
+      interventionRates: [], // no external steps, so no intervention rate
+    });
     expect(d.publishedPolicyVersion).toBe(1);
+    // The efficacy benchmark has no CartPole reference curves; a CarTrack-v1 project gets CarTrack-v1's.
+    expect(d.references).toBeNull();
+    const car = await createProject(db(), lead, { name: "Car v1", envId: "CarTrack-v1" });
+    const refs = (await getDashboard(db(), lead, car.id)).references;
+    expect(refs?.curves.length).toBeGreaterThan(0);
+    expect(new Set(refs?.curves.map((c) => c.envId))).toEqual(new Set(["CarTrack-v1"]));
     await expect(getDashboard(db(), a, projectId)).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 

@@ -1,9 +1,11 @@
 /**
  * The `aggregate` job: a round's labels (and demonstrations) become dataset version `round.index`
  * = version i−1 ∪ the accepted samples of round i (plus review decisions taken since the last version).
- * One transaction; idempotent (a round no longer `aggregating` is left alone).
+ * One transaction; idempotent (a round no longer `aggregating` is left alone). Each state's labels are
+ * aggregated by the project's `aggregation` rule (mode-aware, majority or reliability-weighted).
  */
 import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import type { Space } from "../../../contracts/spaces";
 import { bulkInsert } from "../../../db/bulk-insert";
 import type { Db } from "../../../db/client";
 import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../../db/schema";
@@ -12,6 +14,7 @@ import { loadProjectSpec } from "../../projects/project-spec";
 import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
 import { aggregateState, sameAction } from "../../aggregation/aggregate-state";
+import { aggregateRoundByReliability } from "../../aggregation/reliability-rule";
 
 type Sample = DatasetSampleInput;
 
@@ -85,9 +88,18 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
     const stats = new Map<string, { labels: number; goldTotal: number; goldCorrect: number; consensusTotal: number; consensusAgree: number; totalDurationMs: number }>();
     const stat = (userId: string) => stats.get(userId) ?? stats.set(userId, { labels: 0, goldTotal: 0, goldCorrect: 0, consensusTotal: 0, consensusAgree: 0, totalDurationMs: 0 }).get(userId)!;
     const tol = spec.settings.clusterTolerance;
+    const rule = spec.settings.aggregation;
+    // The reliability rule estimates every labeller's accuracy over the whole round first (gold included).
+    const byReliability =
+      rule === "reliability"
+        ? aggregateRoundByReliability(
+            roundTasks.map((t) => ({ labels: byTask.get(t.id) ?? [], gold: t.isGold ? t.goldAction : null })),
+            { space, multimodal: spec.multimodalHead, tolerance: tol },
+          ).aggregates
+        : null;
     const aggregateRows: (typeof aggregatedLabels.$inferInsert)[] = [];
 
-    for (const task of roundTasks) {
+    for (const [taskIndex, task] of roundTasks.entries()) {
       const ls = byTask.get(task.id) ?? [];
       const state = stateById.get(task.stateId);
       if (ls.length === 0 || !state) continue;
@@ -106,7 +118,8 @@ export async function runAggregation(db: Db, roundId: string): Promise<void> {
         samples.push({ stateId: task.stateId, observation: state.observation, action: task.goldAction, source: "gold", episode: episode(state.rolloutId), frameIndex: state.t });
         continue;
       }
-      const agg = aggregateState(ls, { space, multimodal: spec.multimodalHead, tolerance: tol, minAgreement: spec.settings.minAgreement });
+      const agg =
+        byReliability?.[taskIndex] ?? aggregateState(ls, { space, multimodal: spec.multimodalHead, tolerance: tol, minAgreement: spec.settings.minAgreement, rule: rule === "majority" ? "majority" : "mode-aware" });
       aggregateRows.push({ roundId: round.id, stateId: task.stateId, actions: agg.actions, agreement: agg.agreement, spread: agg.spread, labelCount: ls.length, status: agg.status, reason: agg.reason });
       if (agg.status === "accepted") {
         for (const a of agg.actions) samples.push({ stateId: task.stateId, observation: state.observation, action: a, source: "label", episode: episode(state.rolloutId), frameIndex: state.t });

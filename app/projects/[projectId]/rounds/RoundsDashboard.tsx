@@ -3,7 +3,8 @@
 /**
  * The lead's rounds dashboard: the round actions (start / close / retry, each behind a confirmation), a live
  * training panel (progress bar and loss curve from `training:progress`), the learning curve with the expert
- * and behaviour-cloning reference lines, and one table row per round. Data comes from the dashboard API;
+ * and behaviour-cloning reference lines (and, behind a toggle, the efficacy benchmark's reference curves for
+ * the same env), and one table row per round. Data comes from the dashboard API;
  * realtime events refresh it (no polling).
  */
 import Link from "next/link";
@@ -18,6 +19,7 @@ import { apiData, errorMessage } from "@/app/_components/api-client";
 import { STATUS_TEXT } from "@/app/_components/labeling/queries";
 import { LearningCurve, LossCurve, type LossPoint } from "@/app/_components/lead/charts";
 import { leadKeys, useDashboard } from "@/app/_components/lead/queries";
+import { ReferencePanel } from "@/app/_components/lead/ReferenceChart";
 import { ProjectRealtimeProvider, useProjectEvents, useRealtime } from "@/app/_components/realtime/ProjectRealtime";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead-rounds.css";
@@ -47,6 +49,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
   const live = useRealtime((s) => s.status);
   const [lossByRound, setLossByRound] = useState<Record<number, LossPoint[]>>({});
   const [rlByRound, setRlByRound] = useState<Record<number, RlPoint>>({});
+  const [showReference, setShowReference] = useState(false);
 
   const onEvent = useCallback(
     (e: ProjectEvent) => {
@@ -131,6 +134,11 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
           </>
         )}
         {d.curve.interventionRates.length > 0 && <InterventionRates points={d.curve.interventionRates} />}
+        <label className="row small" style={{ gap: 6, marginTop: 8 }}>
+          <input type="checkbox" checked={showReference} onChange={(e) => setShowReference(e.target.checked)} data-testid="reference-toggle" />
+          Compare with the reference curves of the efficacy benchmark
+        </label>
+        {showReference && <ReferencePanel envId={d.project.envId} points={d.curve.points} references={d.references} />}
       </section>
 
       <section className="panel" aria-labelledby="rounds-heading">

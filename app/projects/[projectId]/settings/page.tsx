@@ -3,7 +3,9 @@ import { PAGES } from "@/contracts/routes";
 import { getContext } from "@/server/context";
 import { getProject } from "@/server/projects/get-project";
 import { rlFineTuneSetting } from "@/server/projects/check-rl-fine-tune";
+import { projectSpec } from "@/server/projects/project-spec";
 import { orNotFound, requirePageUser } from "../../../_lib/page-auth";
+import { AggregationForm } from "./AggregationForm";
 import { RlFineTuneForm } from "./RlFineTuneForm";
 import { SettingsForm } from "./SettingsForm";
 
@@ -25,6 +27,7 @@ export default async function ProjectSettingsPage({ params }: { params: Promise<
     <>
       <h1>Settings · {project.name}</h1>
       <SettingsForm projectId={project.id} name={project.name} description={project.description} />
+      <AggregationForm projectId={project.id} value={projectSpec(project).settings.aggregation} />
       <RlFineTuneForm projectId={project.id} value={rl.value} unavailable={rl.problem} />
     </>
   );

@@ -5,7 +5,6 @@
  * aggregated by the project's `aggregation` rule (mode-aware, majority or reliability-weighted).
  */
 import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt } from "drizzle-orm";
-import type { Space } from "../../../contracts/spaces";
 import { bulkInsert } from "../../../db/bulk-insert";
 import type { Db } from "../../../db/client";
 import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../../db/schema";

@@ -40,7 +40,7 @@ export type {
   StepResult,
 } from "./env";
 export type { Action, ActionInput, BoxSpace, DiscreteSpace, Space } from "./spaces";
-export { FLOAT32_MAX, checkAction, clipAction, spaceSize } from "./spaces";
+export { FLOAT32_MAX, checkStepAction, clipAction, spaceSize } from "./spaces";
 export { Prng } from "./prng";
 export {
   createRandomPolicy,

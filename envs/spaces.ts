@@ -95,8 +95,12 @@ export function checkBoxAction(envId: string, space: BoxSpace, action: unknown):
   return vec;
 }
 
-/** Validates any action against a space (see the two checks above). */
-export function checkAction(envId: string, space: Space, action: unknown): void {
+/**
+ * What an env's `step` accepts (see the two checks above): a box action of the right length and finite, even
+ * outside its bounds — envs clip it, as Gymnasium's do. Not to be confused with validating a person's or a
+ * client's action, which must lie within the bounds: `actionProblem` in contracts/spaces.ts.
+ */
+export function checkStepAction(envId: string, space: Space, action: unknown): void {
   if (space.type === "discrete") checkDiscreteAction(envId, space, action);
   else checkBoxAction(envId, space, action);
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ENV_IDS,
-  checkAction,
+  checkStepAction,
   createEnv,
   createExpert,
   createRandomPolicy,
@@ -203,7 +203,7 @@ describe.each(ENV_IDS)("%s", (id) => {
       const copy = [...state];
       const label = expert.act(state);
       expect(state).toEqual(copy);
-      expect(() => checkAction(id, env.spec.actionSpace, label)).not.toThrow();
+      expect(() => checkStepAction(id, env.spec.actionSpace, label)).not.toThrow();
       const r = env.step(policy(obs, state));
       obs = r.observation;
       if (r.terminated || r.truncated) obs = env.reset();

@@ -46,6 +46,25 @@ export interface ClaimedRow extends Record<string, unknown> {
 }
 
 /**
+ * The `head` CTE of the claim statements (single and batched): the caller's role in the project and the round
+ * labelling now (none → no row matches `round_id`).
+ */
+export const labellingHead = (caller: Caller, projectId: string) => sql`head as (
+      select m.role, r.id as round_id, r.index as round_index
+      from ${projects} p
+      left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
+      left join lateral (
+        select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
+      ) r on true
+      where p.id = ${projectId})`;
+
+/** Whether the caller (by the `head` CTE's role) may label: a labeller or more, or a site admin. */
+export function mayLabel(caller: Caller) {
+  const roles = rolesAtLeast("labeler");
+  return caller.isAdmin ? sql`true` : sql`(select role from head) in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
+}
+
+/**
  * Leases the next task the caller may label in the project's labelling round, or null when none is left.
  * `FOR UPDATE SKIP LOCKED` makes concurrent claims take different tasks; a task is offered only while it needs
  * labels, is free (or its lease expired, or it is already the caller's), and the caller has not labelled it.
@@ -60,18 +79,10 @@ export interface ClaimedRow extends Record<string, unknown> {
 export async function claimNextTask(db: Db, caller: Caller, projectId: string, input: unknown = {}): Promise<TNextTask | null> {
   if (!ZProjectId.safeParse(projectId).success) throw notFound("Project not found");
   const { exclude } = ZClaimNext.parse(input ?? {});
-  const roles = rolesAtLeast("labeler");
-  const allowed = caller.isAdmin ? sql`true` : sql`(select role from head) in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
+  const allowed = mayLabel(caller);
   const open = sql`t.round_id = (select round_id from head) and ${labellableBy(caller, exclude)}`;
   const res = await executeHot<ClaimedRow>(db, "claim_next_task", sql`
-    with head as (
-      select m.role, r.id as round_id, r.index as round_index
-      from ${projects} p
-      left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
-      left join lateral (
-        select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
-      ) r on true
-      where p.id = ${projectId}),
+    with ${labellingHead(caller, projectId)},
     picked as (
       update ${tasks} set lease_owner = ${caller.id}, lease_expires_at = now() + (${LEASE_MS} * interval '1 millisecond')
       where ${allowed} and id = coalesce(

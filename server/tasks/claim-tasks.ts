@@ -3,11 +3,11 @@ import { ZClaimTasks, type TClaimedTasks, type TNextTask } from "../../contracts
 import { ZProjectId } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
-import { memberships, projects, rollouts, rounds, states, tasks } from "../../db/schema";
-import { checkRole, rolesAtLeast, type Caller } from "../auth/authorize-project";
+import { rollouts, states, tasks } from "../../db/schema";
+import { checkRole, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
-import { CONTEXT_STEPS, countWaitingExcept } from "./claim-next-task";
+import { CONTEXT_STEPS, countWaitingExcept, labellingHead, mayLabel } from "./claim-next-task";
 import { LEASE_MS } from "./lease";
 
 type Json = number | number[] | null;
@@ -47,20 +47,12 @@ export const uuidArray = (ids: readonly string[]) => `{${ids.join(",")}}`;
 export async function claimTasks(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TClaimedTasks> {
   if (!ZProjectId.safeParse(projectId).success) throw notFound("Project not found");
   const { count, exclude } = ZClaimTasks.parse(input ?? {});
-  const roles = rolesAtLeast("labeler");
-  const allowed = caller.isAdmin ? sql`true` : sql`(select role from head) in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
+  const allowed = mayLabel(caller);
   const open = sql`t.round_id = (select round_id from head) and t.label_count < t.required
     and not exists (select 1 from labels l where l.task_id = t.id and l.user_id = ${caller.id})
     and t.id <> all(${uuidArray(exclude)}::uuid[])`;
   const res = await executeHot<HeadRow>(db, "claim_tasks", sql`
-    with head as (
-      select m.role, r.id as round_id, r.index as round_index
-      from ${projects} p
-      left join ${memberships} m on m.project_id = p.id and m.user_id = ${caller.id}
-      left join lateral (
-        select id, index from ${rounds} where project_id = p.id and status = 'labeling' order by index desc limit 1
-      ) r on true
-      where p.id = ${projectId}),
+    with ${labellingHead(caller, projectId)},
     own as (
       select t.id, t.label_count, t.created_at from ${tasks} t where ${open} and t.lease_owner = ${caller.id}
       order by t.created_at, t.id limit ${count} for update skip locked),

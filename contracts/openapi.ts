@@ -554,6 +554,13 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 422],
   },
   {
+    method: "delete", path: template(API.project, "projectId"), operationId: "deleteProject", tag: "projects", auth: "caller", role: "lead",
+    summary: "Delete a project and everything in it",
+    description: "Rounds, rollouts, frames, labels, datasets and policies go with it; the images only this project referenced are removed from the blob store. Cannot be undone.",
+    responses: { 204: { description: "Deleted." } },
+    errors: [403, 404],
+  },
+  {
     method: "post", path: template(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",
     summary: "Add a member or change their role",
     description: "The account must exist (404 with a field error on `email` otherwise).",

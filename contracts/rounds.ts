@@ -6,6 +6,8 @@ export type TRoundStatus = (typeof ROUND_STATUSES)[number];
 
 const ZVector = z.array(z.number().finite()).min(1).max(65_536);
 const ZActionValue = z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)]);
+/** An image observation as uploaded: the `state` vector and, per camera, the id of an uploaded PNG frame. */
+const ZImageObservation = z.record(z.string().max(64), z.union([z.uuid(), ZVector])).refine((o) => Object.keys(o).length <= 9, "at most 8 cameras and a state");
 
 export const ZStartRound = z
   .object({
@@ -41,7 +43,8 @@ export const ZExternalRollout = z
       .array(
         z
           .object({
-            observation: ZVector,
+            /** A vector, or for a `Dict` observation space `{ state: [...], <camera>: <frame id> }` (contracts/spaces.ts). */
+            observation: z.union([ZVector, ZImageObservation]),
             state: ZVector.optional(),
             policyAction: ZActionValue.optional(),
             uncertainty: z.number().finite().min(0).optional(),

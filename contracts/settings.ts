@@ -1,6 +1,6 @@
 /** Project settings: environment, policy head, training and round settings, all with defaults. */
 import { z } from "zod";
-import { ZSpace } from "./spaces";
+import { ZObservationSpace, ZSpace } from "./spaces";
 
 export const SELECTIONS = ["all", "stride", "uniform", "uncertainty"] as const;
 export const HEADS = ["categorical", "gaussian", "mog", "autoregressive", "cvae", "diffusion"] as const;
@@ -99,7 +99,15 @@ export const ZProjectSettings = z
   .strict();
 export type TProjectSettings = z.infer<typeof ZProjectSettings>;
 
-export const ZExternalEnv = z.object({ observationSpace: ZSpace, actionSpace: ZSpace }).strict();
+export const ZExternalEnv = z
+  .object({ observationSpace: ZObservationSpace, actionSpace: ZSpace })
+  .strict()
+  // Every policy has a state input (robomimic and LeRobot policies fuse images with proprioception); a robot
+  // with none sends a constant one-element state.
+  .refine((e) => e.observationSpace.type !== "dict" || e.observationSpace.spaces.state !== undefined, {
+    path: ["observationSpace", "spaces", "state"],
+    message: "an image observation needs a `state` vector (send a constant [0] if there is none)",
+  });
 
 export const ZCreateProject = z
   .object({

@@ -194,13 +194,37 @@ export const rollouts = pgTable(
   (t) => [index("rollouts_round_idx").on(t.roundId), uniqueIndex("rollouts_project_client_idx").on(t.projectId, t.clientId)],
 );
 
-export const frames = pgTable("frames", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
-  mime: text("mime").notNull(),
-  bytes: bytea("bytes").notNull(),
+/**
+ * Metadata of a content-addressed blob (server/blobs/): the bytes live in the blob store (files under
+ * `DATA_DIR/blobs` by default), never here. Its references are `frames` rows; a blob no frame references is
+ * garbage (server/blobs/collect-garbage.ts), freed when its last project is deleted.
+ */
+export const blobs = pgTable("blobs", {
+  /** SHA-256 of the bytes, lower-case hex: the blob's name in the store. */
+  hash: text("hash").primaryKey(),
+  size: integer("size").notNull(),
+  mediaType: text("media_type").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const frames = pgTable(
+  "frames",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    mime: text("mime").notNull(),
+    /** The image in the blob store. Null only for a frame from before the blob store not yet moved out. */
+    blobHash: text("blob_hash").references(() => blobs.hash),
+    /** Legacy: the bytes of a frame stored before the blob store; moved out at start-up (server/blobs/move-legacy-frames.ts). */
+    bytes: bytea("bytes"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("frames_blob_hash_idx").on(t.blobHash),
+    index("frames_legacy_idx").on(t.id).where(sql`${t.blobHash} IS NULL`),
+    check("frames_has_bytes", sql`${t.blobHash} IS NOT NULL OR ${t.bytes} IS NOT NULL`),
+  ],
+);
 
 export const states = pgTable(
   "states",
@@ -217,6 +241,11 @@ export const states = pgTable(
     uncertainty: doublePrecision("uncertainty"),
     reward: doublePrecision("reward"),
     frameId: uuid("frame_id").references(() => frames.id, { onDelete: "set null" }),
+    /**
+     * For image observations (a `Dict` space): camera key → frame id of the image the policy saw. `frameId` is the
+     * first camera's (what labellers see); `observation` holds the `state` vector.
+     */
+    images: jsonb("images").$type<Record<string, string> | null>(),
     /** A person took over at this step (HG-DAgger): `action` is what they did, and it is a label as it stands. */
     intervention: boolean("intervention").notNull().default(false),
   },

@@ -17,6 +17,11 @@ export interface EnvSpec {
   readonly observationSpace: BoxSpace;
   /** Names of the observation vector's elements, in order. */
   readonly observationFields: readonly string[];
+  /**
+   * Cameras, for envs observed through images (Gymnasium `Dict`): each `Box(0, 255, [H, W, C], uint8)` under its
+   * name, with `observationSpace` as the `state` key. Absent for vector-only envs. See `observationImages`.
+   */
+  readonly cameras?: readonly EnvCamera[];
   readonly actionSpace: Space;
   /** Names of the `getState()` vector's elements, in order. */
   readonly stateFields: readonly string[];
@@ -34,6 +39,12 @@ export interface EnvSpec {
   readonly referenceReturns: { readonly random: number; readonly expert: number | null };
   /** Gymnasium's `reward_threshold` where it has one ("solved"). */
   readonly rewardThreshold: number | null;
+}
+
+/** One camera of an env's observation: `shape` is `[height, width, channels]` of uint8 pixels, row major. */
+export interface EnvCamera {
+  readonly name: string;
+  readonly shape: readonly [number, number, number];
 }
 
 /** The result of one `step`. */
@@ -91,6 +102,8 @@ export interface Env {
   step(action: ActionInput): StepResult;
   /** The current observation (a fresh array). */
   observe(): number[];
+  /** The current images, one per `spec.cameras` entry (envs with cameras only). */
+  observeImages?(): Record<string, Uint8Array>;
   /** The full internal state (a fresh array, layout `spec.stateFields`): enough to continue exactly. */
   getState(): number[];
   /**

@@ -20,6 +20,7 @@ import {
 import { PendulumEnv, PENDULUM_SPEC, createPendulumExpert } from "./classic/pendulum";
 import { CarTrackEnv, CARTRACK_SPEC, CARTRACK_V1, CARTRACK_V1_SPEC } from "./cartrack/cartrack";
 import { createCarTrackExpert, createCarTrackV1Expert } from "./cartrack/expert";
+import { CarTrackPixelsEnv, CARTRACK_PIXELS_SPEC, carTrackPixelsImages } from "./cartrack-pixels/cartrack-pixels";
 import type { Env, EnvOptions, EnvSpec, Expert } from "./env";
 import { createForkExpert } from "./fork/expert";
 import { createForkV1Expert } from "./fork/expert-v1";
@@ -28,6 +29,7 @@ import { ForkV1Env, FORK_V1_SPEC } from "./fork/fork-v1";
 
 export type {
   Env,
+  EnvCamera,
   EnvOptions,
   EnvSpec,
   Expert,
@@ -65,6 +67,8 @@ interface Registration {
   readonly spec: EnvSpec;
   readonly create: (options?: EnvOptions) => Env;
   readonly createExpert?: (options: ExpertOptions) => Expert;
+  /** For envs with cameras: the images of a state (a pure function, identical in Node and the browser). */
+  readonly images?: (state: readonly number[]) => Record<string, Uint8Array>;
 }
 
 const REGISTRY: readonly Registration[] = [
@@ -82,6 +86,12 @@ const REGISTRY: readonly Registration[] = [
   // Harder variants where the arms of the efficacy benchmark separate (issue 20, docs/ENVIRONMENTS.md).
   { spec: CARTRACK_V1_SPEC, create: (o) => new CarTrackEnv(o, CARTRACK_V1), createExpert: createCarTrackV1Expert },
   { spec: FORK_V1_SPEC, create: (o) => new ForkV1Env(o), createExpert: createForkV1Expert },
+  {
+    spec: CARTRACK_PIXELS_SPEC,
+    create: (o) => new CarTrackPixelsEnv(o),
+    createExpert: () => ({ ...createCarTrackExpert(), envId: CARTRACK_PIXELS_SPEC.id }),
+    images: carTrackPixelsImages,
+  },
 ];
 
 /** Every registered env id, in listing order. */
@@ -122,3 +132,14 @@ export function createExpert(id: string, options: ExpertOptions = {}): Expert {
   if (entry.createExpert === undefined) throw new Error(`Environment "${id}" has no scripted expert`);
   return entry.createExpert(options);
 }
+
+/**
+ * The images an env's observation holds in `state` (its `getState()` vector), one per camera: what the policy
+ * sees there, computed by the same code in Node and the browser. An empty record for an env without cameras.
+ */
+export function observationImages(id: string, state: readonly number[]): Record<string, Uint8Array> {
+  return lookup(id).images?.(state) ?? {};
+}
+
+export { carTrackPixelsImages } from "./cartrack-pixels/cartrack-pixels";
+export { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, rasteriseCarTrack } from "./cartrack-pixels/rasterise";

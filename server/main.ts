@@ -12,6 +12,7 @@ import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, publicHostOf, type Config } from "./config";
 import { setContext, type AppContext } from "./context";
+import { startBlobStore } from "./blobs/start-blob-store";
 import { discardStaleImports } from "./datasets/discard-import";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from "./demo/seed-demo";
 import { warmUpDemo } from "./demo/warm-up-demo";
@@ -63,6 +64,10 @@ async function main(): Promise<void> {
   const discarded = await discardStaleImports(database.db);
   if (discarded) console.log(`[import] discarded ${discarded} dataset import(s) interrupted by a stop`);
   console.log(`[db] ${database.engine === "pglite" ? `embedded PGlite at ${config.dataDir}` : "PostgreSQL"}; migrations applied`);
+  // Frames and images live in the blob store (server/blobs/); frames from before it move out in the background.
+  const blobMove = new AbortController();
+  const blobStart = await startBlobStore(database.db, config.dataDir, { log: (line) => console.log(line), signal: blobMove.signal });
+  console.log(`[blobs] ${blobStart.store.describe}`);
   const demoProjectId = config.demo ? await announceDemo(database) : undefined;
 
   const ctx: AppContext = { config, database, version: readVersion(), startedAt: new Date() };
@@ -132,7 +137,9 @@ async function main(): Promise<void> {
     },
     closeRest: async () => {
       warmUp.abort();
+      blobMove.abort();
       await runner?.stop();
+      await blobStart.legacyMove;
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await stopRealtimeRelay(relay);
       await database.close();

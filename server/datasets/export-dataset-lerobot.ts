@@ -29,6 +29,7 @@ import { notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
 import { FeatureStats } from "./feature-stats";
 import { dataFeatures, imageShape, infoJson, pandasTaskMetadata, parquetSchema, type LeRobotFeature } from "./lerobot-layout";
+import { withRenderedFrames } from "./rendered-frames";
 import { firstFrame, sampleRows, type SampleRow } from "./sample-pages";
 
 export interface LeRobotExport {
@@ -68,8 +69,10 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
   const discrete = spec.actionSpace.type === "discrete";
   const obsDim = spec.observationSpace.type === "box" ? (spec.observationSpace.shape[0] as number) : 1;
   const actDim = spec.actionSpace.type === "box" ? (spec.actionSpace.shape[0] as number) : 1;
-  const frame = await firstFrame(db, projectId, version);
-  const image = frame ? imageShape(frame) : null;
+  // A built-in env with a camera (CarTrackPixels-v0) stores no frames: its images are rendered from the env state.
+  const camera = spec.env?.cameras?.[0] ?? null;
+  const frame = camera ? null : await firstFrame(db, projectId, version);
+  const image = camera ? ([...camera.shape] as [number, number, number]) : frame ? imageShape(frame) : null;
   const features = dataFeatures({
     obsDim,
     actDim,
@@ -92,7 +95,8 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
     const episodes: EpisodeMeta[] = [];
     let current = null as (EpisodeMeta & { key: string }) | null;
     let index = 0;
-    for await (const page of sampleRows(db, projectId, version, { withFrames: image !== null, pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE })) {
+    const pages = sampleRows(db, projectId, version, { withFrames: image !== null && !camera, withEnvState: camera !== null, pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE });
+    for await (const page of camera ? withRenderedFrames(pages, spec.env!.id, camera.name) : pages) {
       const cols = new Map<string, unknown[]>(features.map(([k]) => [k, []]));
       const push = (k: string, value: unknown) => (cols.get(k) as unknown[]).push(value);
       for (const s of page) {
@@ -124,7 +128,7 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
     const counts = v.counts as { bySource?: Record<string, number> };
     await writeFile(
       path("meta/corrective.json"),
-      JSON.stringify({ projectId, projectName: project.name, datasetVersion: version, sampleCount: v.sampleCount, checksum: v.checksum, bySource: counts.bySource ?? {}, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace }, null, 2),
+      JSON.stringify({ projectId, projectName: project.name, datasetVersion: version, sampleCount: v.sampleCount, checksum: v.checksum, bySource: counts.bySource ?? {}, observationSpace: spec.observation, actionSpace: spec.actionSpace }, null, 2),
     );
     const files = [LEROBOT_PATHS.info, LEROBOT_PATHS.stats, LEROBOT_PATHS.tasks, LEROBOT_PATHS.episodes, "meta/corrective.json", LEROBOT_PATHS.data];
     return { stream: tarStream(dir, files), sampleCount: v.sampleCount, checksum: v.checksum, episodes: episodes.length };

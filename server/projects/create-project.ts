@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { getEnvSpec } from "../../envs/index";
+import type { TSpace } from "../../contracts/spaces";
 import { ZCreateProject } from "../../contracts/settings";
 import type { TProjectSummary } from "../../contracts/projects";
 import type { Db } from "../../db/client";
@@ -38,7 +39,9 @@ export async function createProject(
   const settings = ZProjectSettings.parse(data.settings);
   if (settings.head === "categorical" && data.external?.actionSpace.type === "box") throw unprocessable("settings.head", "categorical needs a discrete action space");
   const actionSpace = data.envId ? getEnvSpec(data.envId).actionSpace : data.external!.actionSpace;
-  const observationSpace = data.envId ? getEnvSpec(data.envId).observationSpace : data.external!.observationSpace;
+  const observation = data.envId ? getEnvSpec(data.envId).observationSpace : data.external!.observationSpace;
+  // The budget counts the vector part (an image policy's encoder is the trainer's to size).
+  const observationSpace = (observation.type === "dict" ? observation.spaces.state : observation) as TSpace;
   assertRlFineTunable({ envId: data.envId ?? null, actionSpace, settings }, settings.rlFineTune !== null, "settings.rlFineTune");
   assertWithinBudget(observationSpace, actionSpace, settings, limits.trainingBudget);
   return db.transaction(async (tx) => {

@@ -7,6 +7,9 @@ import { AppError, unprocessable } from "../errors";
 import { loadProjectSpec, type ProjectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
 import { insertRolloutOnce } from "./insert-rollout";
+import { cameraKeys, isImageSpace, observationProblem, pngImageProblem, STATE_KEY, type TDictSpace } from "../../contracts/spaces";
+import { getBlobStore } from "../blobs/registry";
+import type { Tx } from "../jobs/queue";
 import { checkAction, checkObservation } from "./validate-steps";
 
 /** A rollout from an external system (a robot, a simulator elsewhere) for the current collecting round. */
@@ -31,7 +34,12 @@ export async function addExternalRollouts(db: Db, caller: Caller, projectId: str
 
 function checkSteps(spec: ProjectSpec, rollout: TExternalRollout, prefix: string): void {
   rollout.steps.forEach((s, t) => {
-    checkObservation(spec.observationSpace, s.observation, `${prefix}steps.${t}.observation`);
+    const field = `${prefix}steps.${t}.observation`;
+    if (spec.observation.type === "dict") {
+      const problem = observationProblem(spec.observation, s.observation);
+      if (problem) throw unprocessable(problem[0] ? `${field}.${problem[0]}` : field, problem[1]);
+    } else if (!Array.isArray(s.observation)) throw unprocessable(field, `must be an array of numbers (this project's observations have no images)`);
+    else checkObservation(spec.observationSpace, s.observation, field);
     if (s.policyAction !== undefined) checkAction(spec.actionSpace, s.policyAction, `${prefix}steps.${t}.policyAction`);
     if (s.intervention) checkAction(spec.actionSpace, s.intervention.action, `${prefix}steps.${t}.intervention.action`);
   });
@@ -48,6 +56,7 @@ async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TE
     if (!round || round.status !== "collecting" || round.index === 0) {
       throw new AppError("CONFLICT", round ? `Round ${round.index} is ${round.status}; external rollouts join a collecting round after round 0` : "No round is open");
     }
+    if (spec.observation.type === "dict") await checkImageFrames(tx, projectId, spec.observation, list, field);
     const frameIds = [...new Set(list.flatMap((r) => r.steps.flatMap((s) => (s.frameId ? [s.frameId] : []))))];
     if (frameIds.length) {
       const found = new Set<string>();
@@ -69,13 +78,12 @@ async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TE
         meta: { uploadedBy: caller.id },
         clientId: data.id ?? null,
         steps: data.steps.map((s) => ({
-          observation: s.observation,
+          ...splitObservation(spec.observation.type === "dict" ? spec.observation : null, s.observation, s.frameId),
           envState: s.state ?? null,
           action: s.intervention ? s.intervention.action : null,
           policyAction: s.policyAction ?? null,
           uncertainty: s.uncertainty ?? null,
           reward: s.reward ?? null,
-          frameId: s.frameId ?? null,
           intervention: Boolean(s.intervention),
         })),
       });
@@ -88,4 +96,52 @@ async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TE
     }
     return { roundIndex: round.index, rollouts: out };
   });
+}
+
+/**
+ * An image observation is stored as its `state` vector (`states.observation`) and its cameras' frames
+ * (`states.images`); the first camera's frame is the state's `frameId`, the image its labellers see — the very
+ * image the policy saw. A step's own `frameId` (an extra picture for people) takes precedence for display.
+ */
+function splitObservation(space: TDictSpace | null, observation: TExternalRollout["steps"][number]["observation"], frameId: string | undefined) {
+  if (!space || Array.isArray(observation)) return { observation: observation as number[], frameId: frameId ?? null };
+  const cameras = cameraKeys(space);
+  const images = Object.fromEntries(cameras.map((k) => [k, observation[k] as string]));
+  return { observation: (observation[STATE_KEY] as number[] | undefined) ?? [], frameId: frameId ?? images[cameras[0]!]!, images };
+}
+
+/**
+ * Every camera frame the upload references must be one of the project's frames and a PNG of exactly the camera's
+ * `[H, W, C]` — checked on the stored bytes (their header), so a wrong or non-image frame is refused here, naming
+ * the first step that uses it, instead of failing a training run later.
+ */
+async function checkImageFrames(tx: Tx, projectId: string, space: TDictSpace, list: TExternalRollout[], field: string): Promise<void> {
+  const uses = new Map<string, { camera: string; at: string }>();
+  list.forEach((r, i) =>
+    r.steps.forEach((s, t) => {
+      if (Array.isArray(s.observation)) return;
+      for (const camera of cameraKeys(space)) {
+        const id = s.observation[camera] as string;
+        if (!uses.has(id)) uses.set(id, { camera, at: `${field ? `${field}${i}.` : ""}steps.${t}.observation.${camera}` });
+      }
+    }),
+  );
+  const ids = [...uses.keys()];
+  const store = getBlobStore();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await tx
+      .select({ id: frames.id, blobHash: frames.blobHash, bytes: frames.bytes })
+      .from(frames)
+      .where(and(eq(frames.projectId, projectId), inArray(frames.id, ids.slice(i, i + 1000))));
+    const found = new Map(rows.map((r) => [r.id, r]));
+    for (const id of ids.slice(i, i + 1000)) {
+      const use = uses.get(id)!;
+      const row = found.get(id);
+      if (!row) throw unprocessable(use.at, `unknown frame ${id} (upload the images before the rollouts that reference them)`);
+      const bytes = row.blobHash ? await store.get(row.blobHash) : row.bytes;
+      const sub = space.spaces[use.camera];
+      const problem = bytes && isImageSpace(sub) ? pngImageProblem(sub, bytes) : "is missing";
+      if (problem) throw unprocessable(use.at, `frame ${id} ${problem}`);
+    }
+  }
 }

@@ -3,6 +3,8 @@ import { MAX_FRAMES_PER_BATCH, type TUploadedFrames } from "../../contracts/roun
 import type { Db } from "../../db/client";
 import { frames } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { storeBlobs } from "../blobs/blob-refs";
+import { getBlobStore } from "../blobs/registry";
 import { AppError, notFound, unprocessable } from "../errors";
 
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -19,22 +21,37 @@ export function imageType(bytes: Uint8Array): string | null {
   return null;
 }
 
-/** Stores one PNG/JPEG frame (≤ 2 MiB, checked by the route before buffering) in Postgres. */
+/**
+ * Stores one PNG/JPEG frame (≤ 2 MiB, checked by the route before buffering): the bytes in the blob store, the
+ * frame (a reference to them) in Postgres — one transaction, see server/blobs/blob-refs.ts.
+ */
 export async function uploadFrame(db: Db, caller: Caller, projectId: string, bytes: Uint8Array): Promise<{ id: string; mime: string; size: number }> {
   await authorizeProject(db, caller, projectId, "labeler");
   if (bytes.byteLength > MAX_FRAME_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", "Frames are limited to 2 MiB");
   const mime = imageType(bytes);
   if (!mime) throw new AppError("UNPROCESSABLE", "A frame must be a PNG or JPEG image", { fieldErrors: { body: ["not a PNG or JPEG image"] } });
-  const [row] = await db.insert(frames).values({ projectId, mime, bytes: Buffer.from(bytes) }).returning({ id: frames.id });
-  if (!row) throw new Error("frame insert returned nothing");
-  return { id: row.id, mime, size: bytes.byteLength };
+  const store = getBlobStore();
+  const id = await db.transaction(async (tx) => {
+    const [blobHash] = await storeBlobs(tx, store, [{ bytes, mediaType: mime }]);
+    const [row] = await tx.insert(frames).values({ projectId, mime, blobHash }).returning({ id: frames.id });
+    if (!row) throw new Error("frame insert returned nothing");
+    return row.id;
+  });
+  return { id, mime, size: bytes.byteLength };
 }
 
 export async function getFrame(db: Db, caller: Caller, projectId: string, frameId: string): Promise<{ mime: string; bytes: Buffer }> {
   await authorizeProject(db, caller, projectId, "viewer");
-  const [row] = await db.select({ mime: frames.mime, bytes: frames.bytes }).from(frames).where(and(eq(frames.id, frameId), eq(frames.projectId, projectId)));
+  const [row] = await db
+    .select({ mime: frames.mime, blobHash: frames.blobHash, bytes: frames.bytes })
+    .from(frames)
+    .where(and(eq(frames.id, frameId), eq(frames.projectId, projectId)));
   if (!row) throw notFound("Frame not found");
-  return row;
+  // A frame from before the blob store that the start-up move has not reached yet still has its bytes here.
+  if (!row.blobHash) return { mime: row.mime, bytes: row.bytes! };
+  const bytes = await getBlobStore().get(row.blobHash);
+  if (!bytes) throw new Error(`frame ${frameId}: blob ${row.blobHash} is missing from the blob store`);
+  return { mime: row.mime, bytes };
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -87,11 +104,11 @@ export async function uploadFrameBatch(db: Db, caller: Caller, projectId: string
     if (other) throw new AppError("CONFLICT", `Frame id ${other.id} is taken; generate a new id`);
     const have = new Set(existing.map((f) => f.id));
     const fresh = typed.filter((r) => !have.has(r.id));
-    // bytea rows by drizzle's multi-values insert (db/bulk-insert.ts does not carry bytea), 100 frames a statement.
-    for (let i = 0; i < fresh.length; i += 100) {
+    const hashes = await storeBlobs(tx, getBlobStore(), fresh.map((r) => ({ bytes: r.bytes, mediaType: r.mime })));
+    for (let i = 0; i < fresh.length; i += 1000) {
       await tx
         .insert(frames)
-        .values(fresh.slice(i, i + 100).map((r) => ({ id: r.id, projectId, mime: r.mime, bytes: Buffer.from(r.bytes) })))
+        .values(fresh.slice(i, i + 1000).map((r, j) => ({ id: r.id, projectId, mime: r.mime, blobHash: hashes[i + j]! })))
         .onConflictDoNothing();
     }
     return { frames: typed.map((r) => ({ id: r.id, mime: r.mime, size: r.bytes.byteLength, duplicate: have.has(r.id) })) };

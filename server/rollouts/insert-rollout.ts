@@ -11,6 +11,8 @@ export interface StepRow {
   uncertainty?: number | null;
   reward?: number | null;
   frameId?: string | null;
+  /** Image observations: camera key → frame id (see `states.images`). */
+  images?: Record<string, string> | null;
   /** A person took over at this step; `action` is what they did. */
   intervention?: boolean;
 }
@@ -76,6 +78,7 @@ export async function insertRolloutOnce(tx: Tx, r: RolloutInsert): Promise<{ id:
       uncertainty: s.uncertainty ?? null,
       reward: s.reward ?? null,
       frameId: s.frameId ?? null,
+      images: s.images ?? undefined,
       intervention: s.intervention ?? false,
     })),
   );

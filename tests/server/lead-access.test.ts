@@ -13,7 +13,8 @@ import { OPERATIONS } from "../../contracts/openapi";
 import { ApiClient } from "../helpers/api-client";
 import { startServer, type ServerProcess } from "../helpers/server-process";
 
-const LEAD_OPS = OPERATIONS.filter((op) => op.role === "lead");
+/** Deleting the project goes last: every other lead route still finds it. */
+const LEAD_OPS = OPERATIONS.filter((op) => op.role === "lead").sort((a, b) => Number(a.operationId === "deleteProject") - Number(b.operationId === "deleteProject"));
 
 function concrete(template: string, projectId: string): string {
   const values: Record<string, string> = { projectId, index: "0", version: "0", policyVersion: "1", itemId: randomUUID(), stateId: randomUUID() };

@@ -113,7 +113,7 @@ describe("OpenAPI document: complete", () => {
   it("found the route files (sanity check of the walk)", () => {
     expect(ROUTES.length).toBeGreaterThanOrEqual(26);
     expect(ROUTES.find((r) => r.path === "/api/v1/projects/{projectId}/rounds/{index}/close")?.methods).toEqual(["POST"]);
-    expect(ROUTES.find((r) => r.path === "/api/v1/projects/{projectId}")?.methods).toEqual(["GET", "PATCH"]);
+    expect(ROUTES.find((r) => r.path === "/api/v1/projects/{projectId}")?.methods).toEqual(["DELETE", "GET", "PATCH"]);
     expect(ROUTES.find((r) => r.path === "/api/v1/tokens/{tokenId}")?.methods).toEqual(["DELETE"]);
   });
 

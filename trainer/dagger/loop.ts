@@ -14,11 +14,12 @@
  * Browser-safe apart from what the injected trainer does.
  */
 import { z } from "zod";
-import { createExpert, getEnvSpec, type Action, type Expert } from "../../envs/index";
+import { createExpert, getEnvSpec, observationImages, type Action, type Expert } from "../../envs/index";
 import { makeDataset, type Dataset } from "../dataset";
+import { imageSize, inMemoryImages } from "../images";
 import { EVAL_FIRST_SEED, evaluatePolicy, measureReferences, type EvaluationSummary, type ReferenceReturns } from "../evaluate";
 import { Policy } from "../policy/policy";
-import { ZHeadConfig, ZNetworkConfig, defaultHead, type THeadConfig } from "../policy/spec";
+import { ZHeadConfig, ZNetworkConfig, ZVision, defaultHead, type THeadConfig } from "../policy/spec";
 import type { TTrainConfigInput, TTrainProgress, TTrainResult } from "../protocol";
 import { mulberry32, subSeed } from "../random";
 import { rollout, type RolloutStep } from "../rollout";
@@ -175,6 +176,8 @@ interface LabelledBatch {
 /** Labels of one state, kept so that the arm's dataset can be re-aggregated (reliability re-estimates). */
 interface LabelledState {
   readonly observation: number[];
+  /** A camera env's images of the state (rendered once, when labelled), by camera name. */
+  readonly images?: Record<string, Uint8Array>;
   readonly item: ReliabilityItem;
 }
 
@@ -209,6 +212,8 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const envOptions = config.envOptions ? { envOptions: config.envOptions } : {};
   const emit = (e: DaggerEvent): void => hooks.onEvent?.(e);
   const rng = mulberry32(subSeed(config.seed, 31));
+  // A camera env (CarTrackPixels-v0) trains image policies: the env's cameras, the default ConvNet encoder.
+  const vision = spec.cameras && spec.cameras.length > 0 ? ZVision.parse({ cameras: spec.cameras.map((c) => ({ name: c.name, shape: [...c.shape] })) }) : undefined;
 
   const references = measureReferences({ envId: config.envId, episodes: config.evalEpisodes, firstSeed: EVAL_FIRST_SEED, ...envOptions });
   const makeLabeller = (seed: number): ArmLabeller => {
@@ -320,13 +325,14 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
       const state = step.state as number[];
       const labels = labelers[arm].label(state, k, config.labeller === "people" ? histories.get(step) : undefined);
       const gold = config.aggregation === "reliability" && rng() < config.goldFraction;
-      return { observation: step.observation, item: gold ? { labels, gold: goldAnswers(state) } : { labels } };
+      const images = vision ? { images: observationImages(config.envId, state) } : {};
+      return { observation: step.observation, ...images, item: gold ? { labels, gold: goldAnswers(state) } : { labels } };
     });
 
   const items: Record<DaggerArm, LabelledState[]> = { dagger: [], bc: [] };
-  const data: Record<DaggerArm, { observations: number[][]; actions: Action[] }> = {
-    dagger: { observations: [], actions: [] },
-    bc: { observations: [], actions: [] },
+  const data: Record<DaggerArm, { observations: number[][]; actions: Action[]; images: Record<string, Uint8Array>[] }> = {
+    dagger: { observations: [], actions: [], images: [] },
+    bc: { observations: [], actions: [], images: [] },
   };
   /**
    * Rebuilds the arm's dataset from every labelled state (reliability re-estimates the labellers'
@@ -337,6 +343,7 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
     const out: LabelledBatch = { accepted: 0, review: 0, agreementSum: 0 };
     const observations: number[][] = [];
     const actions: Action[] = [];
+    const images: Record<string, Uint8Array>[] = [];
     const reliability = config.aggregation === "reliability" ? estimateReliability(all.map((s) => s.item), { space, multimodal }) : null;
     all.forEach((s, i) => {
       const given = s.item.labels.flatMap((l) => (l.action === null ? [] : [l.action]));
@@ -367,9 +374,10 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
       for (const a of targets) {
         observations.push(s.observation);
         actions.push(a);
+        if (s.images) images.push(s.images);
       }
     });
-    data[arm] = { observations, actions };
+    data[arm] = { observations, actions, images };
     return out;
   };
   const blobs: Partial<Record<DaggerArm, Uint8Array>> = {};
@@ -378,9 +386,20 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const trainArm = async (arm: DaggerArm, round: number): Promise<{ policy: Policy; result: TTrainResult }> => {
     const { observations, actions } = data[arm];
     if (observations.length < 2) throw new Error(`round ${round} (${arm}): fewer than 2 accepted labels to train on`);
-    const dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
+    let dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
+    if (vision) {
+      // Fresh buffers each time: a worker trainer may take (transfer) them.
+      const pixels = vision.cameras.map((cam) => {
+        const size = imageSize(cam);
+        const out = new Uint8Array(dataset.n * size);
+        data[arm].images.forEach((im, i) => out.set(im[cam.name] as Uint8Array, i * size));
+        return out;
+      });
+      dataset = { ...dataset, images: inMemoryImages(vision.cameras, pixels, dataset.n) };
+    }
     const trainConfig: TTrainConfigInput = {
       actionSpace: space,
+      ...(vision ? { vision } : {}),
       head,
       ...(config.network ? { network: config.network } : {}),
       ensembleSize,

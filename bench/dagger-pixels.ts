@@ -44,6 +44,13 @@ const rows = reports.flatMap((r) =>
     runWallS: r.wallMs / 1000,
   })),
 );
+// Wall time of round r: a run of r + 1 rounds minus a run of r rounds with the same seed and budget (the loop is
+// deterministic per seed, so both share rounds 0..r−1 exactly — their figures are identical).
+const roundWalls = reports.flatMap((r) => {
+  const shorter = reports.find((o) => o.config.seed === r.config.seed && o.config.labelsPerRound === r.config.labelsPerRound && o.config.rounds === r.config.rounds - 1);
+  const single = r.config.rounds === 1 ? [`round 0 at ${r.config.labelsPerRound} labels: ${(r.wallMs / 1000).toFixed(0)} s (with the reference returns)`] : [];
+  return shorter ? [...single, `round ${r.config.rounds - 1} at ${r.config.labelsPerRound} labels/round, both arms: ${((r.wallMs - shorter.wallMs) / 1000).toFixed(0)} s`] : single;
+});
 const goalRun = reports.filter((r) => r.config.rounds >= 10 && r.config.labelsPerRound === 500);
 const seeds = new Set(goalRun.map((r) => r.config.seed)).size;
 
@@ -63,10 +70,11 @@ saveResults("dagger-pixels", {
   ],
   notes: [
     `Backend: ${reports[0]?.backend ?? "?"}; evaluation: ${reports[0]?.config.evalEpisodes ?? "?"} held-out episodes per policy; default ConvNet encoder (32-32-32, spatial softmax) and 64-64 head.`,
+    ...(roundWalls.length ? [`Wall time per round (seed 0): ${roundWalls.join("; ")}.`] : []),
     `Machine load (1-minute average) while these runs were made: ${load}; other engineers' work shared the 2 cores.`,
     seeds >= 3
       ? `Goal runs (10 rounds × 500 labels): ${seeds} seeds.`
-      : `Goal (10 rounds × 500 labels, ≥ 3 seeds: DAgger ≥ 0.90, BC ≥ 0.1 lower): **not run** — ${seeds} seed(s) of the full run exist. Per round on this machine: round 0 with 500 labels ≈ 4 min (training ≈ 3 min of it); acting costs ≈ 40 ms a step in plain JS, so a policy that drives the whole 1000 steps costs ≈ 40 s per evaluation episode; training time grows with the dataset (≈ 500 samples → 3 min, so ≈ 5000 samples → ≈ 30 min per arm by round 9). Estimated ≈ 6–8 h per seed for both arms.`,
+      : `Goal (10 rounds × 500 labels, ≥ 3 seeds: DAgger ≥ 0.90, BC ≥ 0.1 lower): **not run** — ${seeds} seed(s) of the full run exist. Acting costs ≈ 40 ms a step in plain JS, so a policy that drives the whole 1000 steps costs ≈ 40 s per evaluation episode; training time grows with the dataset (500 samples → 3 min, 1000 → 2–4 min; ≈ 5000 samples → ≈ 20 min per arm by round 9). Estimated ≈ 4–5 h per seed for both arms, ≈ 15 h for 3 seeds.`,
     "Round 0 is behaviour cloning on the expert's demonstrations (both arms share it). The run wall time includes measuring the expert's and a random policy's reference returns.",
   ],
   extra: { goalSeeds: seeds },

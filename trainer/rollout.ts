@@ -9,12 +9,17 @@
  * Browser-safe (envs and policy inference only).
  */
 import { createEnv, type Action, type Env, type Expert, type Space } from "../envs/index";
-import type { PolicyBatch } from "./policy/policy";
+import type { ObservationInput, PolicyBatch } from "./policy/policy";
 import { mulberry32, subSeed, type Rng } from "./random";
 
 /** Anything that can act on a batch of observations: a loaded {@link Policy}, or an adapter. */
 export interface ActingPolicy {
-  actBatch(observations: ReadonlyArray<ArrayLike<number>>, options?: { deterministic?: boolean; rng?: Rng }): PolicyBatch;
+  /**
+   * Whether it sees images: then it is given Dict observations `{ state, <camera>: pixels }` built from
+   * the env's `observeImages()` (a loaded image {@link Policy} says so), else the state vectors.
+   */
+  readonly isVisual?: boolean;
+  actBatch(observations: ReadonlyArray<ObservationInput>, options?: { deterministic?: boolean; rng?: Rng }): PolicyBatch;
 }
 
 export interface RolloutStep {
@@ -102,6 +107,8 @@ export function rollout(options: RolloutOptions): Trajectory[] {
   const rng = mulberry32(subSeed(options.seed ?? firstSeed, 7));
   const deterministic = options.deterministic ?? true;
   const recordStates = options.recordStates ?? true;
+  const visual = options.policy?.isVisual === true;
+  if (visual && env.observeImages === undefined) throw new Error(`rollout: the policy sees images but ${options.envId} has no cameras`);
   const trajectories: Trajectory[] = [];
   let totalSteps = 0;
   for (let e = 0; e < options.episodes; e++) {
@@ -117,7 +124,9 @@ export function rollout(options: RolloutOptions): Trajectory[] {
       let uncertainty = 0;
       let spread = 0;
       if (options.policy !== undefined) {
-        const out = options.policy.actBatch([observation], { deterministic, rng });
+        // An image policy sees what the camera env renders of this very state (the labeller sees the same).
+        const input: ObservationInput = visual ? { state: observation, ...(env.observeImages as () => Record<string, Uint8Array>).call(env) } : observation;
+        const out = options.policy.actBatch([input], { deterministic, rng });
         policyAction = out.actions[0] as Action;
         uncertainty = out.uncertainty[0] as number;
         spread = out.spread[0] as number;

@@ -88,6 +88,20 @@ export function goalsSection(): string[] {
   } else {
     lines.push("| bench:trainer | ConvNet 64×64×3 at batch 64 on WebGPU ≥ 10× wasm (where a GPU is lent) | unmeasured: no GPU lent yet — run scripts/gpu-check.sh | not run | — |");
   }
+  const pixels = rows("dagger-pixels");
+  if (pixels) {
+    // The goal's runs: 10 rounds × 500 labels per seed; the mean of each arm's final round over the seeds.
+    const finals = pixels.rows.filter((r) => String(r.run).startsWith("10 rounds × 500 labels") && r.round === 9);
+    const goal = "DAgger ≥ 0.90 and BC ≥ 0.1 lower, 10 rounds × 500 labels, ≥ 3 seeds, CPU";
+    if (finals.length >= 3) {
+      const mean = (k: string) => finals.reduce((a, r) => a + num(r[k]), 0) / finals.length;
+      const [d, b] = [mean("dagger"), mean("bc")];
+      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | DAgger ${d.toFixed(3)}, BC ${b.toFixed(3)} (${finals.length} seeds) | ${mark(d >= 0.9 && d - b >= 0.1)} | ${pixels.date} |`);
+    } else {
+      const last = pixels.rows.reduce((a, r) => (num(r.labels) > num(a.labels) ? r : a));
+      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | unmeasured (${finals.length} full run(s); hours per seed on 2 cores); largest run: DAgger ${num(last.dagger).toFixed(3)}, BC ${num(last.bc).toFixed(3)} at ${num(last.labels)} labels | not run | ${pixels.date} |`);
+    }
+  }
   const efficacyFile = path.join(RESULTS_DIR, "efficacy.json");
   if (fs.existsSync(efficacyFile)) {
     const saved = JSON.parse(fs.readFileSync(efficacyFile, "utf8")) as { date: string; settings?: { quick?: boolean }; goals?: Array<{ goal: string; measured: string; mark: string }> };

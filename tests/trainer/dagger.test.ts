@@ -3,12 +3,13 @@
  * β-mixed rollouts, evaluation normalisation, and a short end-to-end loop on CartPole.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createExpert, getEnvSpec } from "../../envs/index";
+import { createExpert, getEnvSpec, observationImages } from "../../envs/index";
 import { betaAt, betaForRound, parseBetaSchedule } from "../../trainer/dagger/beta";
 import { consensus, createNoisyLabeler } from "../../trainer/dagger/labels";
 import { runDagger } from "../../trainer/dagger/loop";
 import { selectStates } from "../../trainer/dagger/select";
 import { evaluatePolicy, measureReferences, normalizedReturn } from "../../trainer/evaluate";
+import { Policy } from "../../trainer/policy/policy";
 import { mulberry32 } from "../../trainer/random";
 import { randomActingPolicy, rollout, type ActingPolicy } from "../../trainer/rollout";
 import { trainPolicy } from "../../trainer/train";
@@ -178,5 +179,46 @@ describe("DAgger loop", () => {
     }
     expect(report.rounds[1]!.dagger.beta).toBe(0);
     expect(report.finalPolicy).toBeInstanceOf(Uint8Array);
+  });
+
+  it("trains image policies on a camera env (CarTrackPixels-v0): the loop renders each labelled state's image", async () => {
+    const report = await runDagger(
+      { envId: "CarTrackPixels-v0", rounds: 2, labelsPerRound: 24, evalEpisodes: 1, minRolloutEpisodes: 1, seed: 2, training: { epochs: 2, batchSize: 16 } },
+      {
+        train: (ds, cfg, opts) => {
+          // Every sample carries the camera's pixels, and the config asks for a ConvNet on that camera.
+          expect(ds.images?.cameras).toEqual([{ name: "image", shape: [64, 64, 3] }]);
+          expect(cfg.vision?.cameras).toEqual([{ name: "image", shape: [64, 64, 3] }]);
+          return trainPolicy(ds, cfg, opts);
+        },
+      },
+    );
+    expect(report.rounds.map((r) => r.dagger.statesLabeled)).toEqual([24, 24]);
+    for (const r of report.rounds) expect(r.dagger.normalizedReturn).not.toBeNull();
+    const policy = Policy.fromBlob(report.finalPolicy!);
+    expect(policy.isVisual).toBe(true);
+    expect(policy.obsDim).toBe(1);
+  });
+});
+
+describe("rollouts of image policies", () => {
+  it("give a policy that sees images Dict observations: the state vector and the camera's rendering of the state", () => {
+    const seen: { image: Uint8Array; state: number[] }[] = [];
+    const visual: ActingPolicy = {
+      isVisual: true,
+      actBatch: (obs) => {
+        const o = obs[0] as { state: number[]; image: Uint8Array };
+        seen.push({ image: o.image, state: o.state });
+        // Full lock: the car leaves the road within a few dozen steps.
+        return { actions: [[1]], uncertainty: new Float32Array(1), spread: new Float32Array(1) };
+      },
+    };
+    const [tr] = rollout({ envId: "CarTrackPixels-v0", policy: visual, episodes: 1, firstSeed: 3, maxTotalSteps: 5 });
+    expect(seen.length).toBe(tr!.length);
+    seen.slice(0, 5).forEach((s, t) => {
+      expect(s.state).toEqual(tr!.steps[t]!.observation);
+      expect(s.image).toEqual(observationImages("CarTrackPixels-v0", tr!.steps[t]!.state!).image);
+    });
+    expect(() => rollout({ envId: "CartPole-v1", policy: visual, episodes: 1 })).toThrow(/has no cameras/);
   });
 });

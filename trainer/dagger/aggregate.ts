@@ -10,6 +10,8 @@ import { estimateReliability, type ReliabilityItem } from "./reliability";
 /** Labels of one state, kept so that the arm's dataset can be re-aggregated (reliability re-estimates). */
 export interface LabelledState {
   readonly observation: number[];
+  /** A camera env's images of the state (rendered once, when labelled), by camera name. */
+  readonly images?: Record<string, Uint8Array>;
   readonly item: ReliabilityItem;
 }
 
@@ -23,6 +25,8 @@ export interface LabelledBatch {
 export interface ArmData {
   readonly observations: number[][];
   readonly actions: Action[];
+  /** Per training pair, the state's images (camera envs only; empty otherwise). */
+  readonly images: Record<string, Uint8Array>[];
 }
 
 export interface AggregateOptions {
@@ -39,6 +43,7 @@ export function aggregateLabels(all: readonly LabelledState[], fresh: number, { 
   const batch: LabelledBatch = { accepted: 0, review: 0, agreementSum: 0 };
   const observations: number[][] = [];
   const actions: Action[] = [];
+  const images: Record<string, Uint8Array>[] = [];
   const reliability = aggregation === "reliability" ? estimateReliability(all.map((s) => s.item), { space, multimodal }) : null;
   all.forEach((s, i) => {
     const given = s.item.labels.flatMap((l) => (l.action === null ? [] : [l.action]));
@@ -69,7 +74,8 @@ export function aggregateLabels(all: readonly LabelledState[], fresh: number, { 
     for (const a of targets) {
       observations.push(s.observation);
       actions.push(a);
+      if (s.images) images.push(s.images);
     }
   });
-  return { data: { observations, actions }, batch };
+  return { data: { observations, actions, images }, batch };
 }

@@ -2,11 +2,12 @@
  * One DAgger run's state and the steps of one arm's round: label the selected states (simulated
  * labellers), aggregate, retrain, evaluate, report. Part of the loop (loop.ts), which composes them.
  */
-import { createExpert, type Action, type Expert, type Space } from "../../envs/index";
+import { createExpert, observationImages, type Action, type Expert, type Space } from "../../envs/index";
 import { makeDataset } from "../dataset";
+import { imageSize, inMemoryImages } from "../images";
 import { EVAL_FIRST_SEED, evaluatePolicy, type EvaluationSummary, type ReferenceReturns } from "../evaluate";
 import { Policy } from "../policy/policy";
-import type { THeadConfig } from "../policy/spec";
+import type { THeadConfig, TVision } from "../policy/spec";
 import type { TTrainConfigInput, TTrainResult } from "../protocol";
 import { subSeed, type Rng } from "../random";
 import type { RolloutStep } from "../rollout";
@@ -38,6 +39,8 @@ export interface DaggerRun {
   readonly space: Space;
   readonly head: THeadConfig;
   readonly ensembleSize: number;
+  /** A camera env's cameras and encoder (image policies); undefined for state-only envs. */
+  readonly vision: TVision | undefined;
   readonly multimodal: boolean;
   readonly statesPerRound: number;
   /** Selection and gold draws: one stream, so a seed's result depends on the order of the steps. */
@@ -87,7 +90,8 @@ export function labelStates(run: DaggerRun, arm: DaggerArm, steps: readonly Roll
     const state = step.state as number[];
     const labels = run.arms[arm].labeller.label(state, config.labelsPerState, config.labeller === "people" ? run.collector.history(step) : undefined);
     const gold = config.aggregation === "reliability" && run.rng() < config.goldFraction;
-    return { observation: step.observation, item: gold ? { labels, gold: run.goldAnswers(state) } : { labels } };
+    const images = run.vision ? { images: observationImages(config.envId, state) } : {};
+    return { observation: step.observation, ...images, item: gold ? { labels, gold: run.goldAnswers(state) } : { labels } };
   });
 }
 
@@ -106,9 +110,21 @@ export async function trainArm(run: DaggerRun, arm: DaggerArm, round: number): P
   const state = run.arms[arm];
   const { observations, actions } = state.data;
   if (observations.length < 2) throw new Error(`round ${round} (${arm}): fewer than 2 accepted labels to train on`);
-  const dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
+  let dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
+  const { vision } = run;
+  if (vision) {
+    // Fresh buffers each time: a worker trainer may take (transfer) them.
+    const pixels = vision.cameras.map((cam) => {
+      const size = imageSize(cam);
+      const out = new Uint8Array(dataset.n * size);
+      state.data.images.forEach((im, i) => out.set(im[cam.name] as Uint8Array, i * size));
+      return out;
+    });
+    dataset = { ...dataset, images: inMemoryImages(vision.cameras, pixels, dataset.n) };
+  }
   const trainConfig: TTrainConfigInput = {
     actionSpace: run.space,
+    ...(vision ? { vision } : {}),
     head: run.head,
     ...(config.network ? { network: config.network } : {}),
     ensembleSize: run.ensembleSize,

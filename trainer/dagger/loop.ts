@@ -20,7 +20,7 @@ import { z } from "zod";
 import { createExpert, getEnvSpec } from "../../envs/index";
 import type { Dataset } from "../dataset";
 import { EVAL_FIRST_SEED, measureReferences, type ReferenceReturns } from "../evaluate";
-import { ZHeadConfig, ZNetworkConfig, defaultHead, type THeadConfig } from "../policy/spec";
+import { ZHeadConfig, ZNetworkConfig, ZVision, defaultHead, type THeadConfig } from "../policy/spec";
 import type { TTrainConfigInput, TTrainProgress, TTrainResult } from "../protocol";
 import { mulberry32, subSeed } from "../random";
 import { addLabels, armReport, createArmLabeller, emitPhase, evaluateArm, goldAnswersOf, labelStates, trainArm, type ArmState, type DaggerRun } from "./arm";
@@ -210,13 +210,15 @@ function startRun(config: TDaggerConfig, hooks: DaggerHooks): DaggerRun {
   if (statesPerRound < 1) throw new Error(`labelsPerRound (${config.labelsPerRound}) < labelsPerState (${k})`);
   const rng = mulberry32(subSeed(config.seed, 31));
   const envOptions = config.envOptions ? { envOptions: config.envOptions } : {};
+  // A camera env (CarTrackPixels-v0) trains image policies: the env's cameras, the default ConvNet encoder.
+  const vision = spec.cameras && spec.cameras.length > 0 ? ZVision.parse({ cameras: spec.cameras.map((c) => ({ name: c.name, shape: [...c.shape] })) }) : undefined;
   const references = measureReferences({ envId: config.envId, episodes: config.evalEpisodes, firstSeed: EVAL_FIRST_SEED, ...envOptions });
   if (config.labeller === "people" && k > config.crowd.size) throw new Error(`labelsPerState (${k}) > crowd size (${config.crowd.size})`);
-  const arm = (labellerSeed: number): ArmState => ({ labeller: createArmLabeller(config, space, labellerSeed), items: [], data: { observations: [], actions: [] }, policy: null });
+  const arm = (labellerSeed: number): ArmState => ({ labeller: createArmLabeller(config, space, labellerSeed), items: [], data: { observations: [], actions: [], images: [] }, policy: null });
   const arms = { dagger: arm(subSeed(config.seed, 1)), bc: arm(subSeed(config.seed, 2)) };
   const goldAnswers = goldAnswersOf(createExpert(config.envId));
   const collector = createStateCollector({ config, statesPerRound, expert: createExpert(config.envId), rng });
-  return { config, hooks, space, head, ensembleSize, multimodal, statesPerRound, rng, references, arms, collector, goldAnswers, backend: "" };
+  return { config, hooks, space, head, ensembleSize, vision, multimodal, statesPerRound, rng, references, arms, collector, goldAnswers, backend: "" };
 }
 
 /** Round 0: label expert demonstrations and train π₀ (behaviour cloning) — the start of both arms. */

@@ -7,11 +7,14 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import { nextPolicyVersion } from "../../policies/next-policy-version";
 import type { Db } from "../../../db/client";
 import { datasetSamples, policies, rounds } from "../../../db/schema";
-import { makeDataset } from "../../../trainer/dataset";
-import { ZHeadConfig, type THeadConfig } from "../../../trainer/policy/spec";
+import { cameraKeys, isImageSpace } from "../../../contracts/spaces";
+import { makeDataset, type Dataset } from "../../../trainer/dataset";
+import { keyedImages, materializeImages } from "../../../trainer/images";
+import { ZHeadConfig, ZVision, type TCamera, type THeadConfig, type TVision } from "../../../trainer/policy/spec";
 import type { TTrainProgress } from "../../../trainer/protocol";
 import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
+import { observationImageLoader } from "../../blobs/observation-images";
 import { publish } from "../../realtime/bus";
 import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
@@ -33,6 +36,23 @@ export function headConfig(spec: ProjectSpec): THeadConfig {
   }
 }
 
+/**
+ * The policy's cameras for a project whose observations are a `Dict` with image keys (Gymnasium
+ * `Box(0, 255, [H, W, C], uint8)`), in the order of `cameraKeys`; null for vector observations.
+ */
+export function projectVision(spec: Pick<ProjectSpec, "observation">): TVision | null {
+  const space = spec.observation;
+  if (space.type !== "dict") return null;
+  const cameras: TCamera[] = cameraKeys(space).flatMap((name) => {
+    const sub = space.spaces[name];
+    return isImageSpace(sub) ? [{ name, shape: [sub.shape[0], sub.shape[1], sub.shape[2]] as const }] : [];
+  });
+  return cameras.length === 0 ? null : ZVision.parse({ cameras });
+}
+
+/** Decoded images held by the decode cache while the dataset's pixels are gathered for the worker. */
+const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
 export interface TrainDeps {
   trainer: () => Promise<TrainerWorker>;
   heartbeat: (progress: unknown) => Promise<void>;
@@ -44,13 +64,24 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   const spec = await loadProjectSpec(db, round.projectId);
   const tLoad = performance.now();
 
-  const rows = await db
-    .select({ observation: datasetSamples.observation, action: datasetSamples.action })
+  const vision = projectVision(spec);
+  const all = await db
+    .select({ stateId: datasetSamples.stateId, observation: datasetSamples.observation, action: datasetSamples.action })
     .from(datasetSamples)
     .where(and(eq(datasetSamples.projectId, round.projectId), lte(datasetSamples.version, round.datasetVersion)))
     .orderBy(datasetSamples.id);
+  // An image sample needs its state (the image is rendered from its env state or read from its frame); a
+  // sample whose state was deleted since cannot be seen again, so it is left out rather than trained blind.
+  const rows = vision ? all.filter((r): r is typeof r & { stateId: string } => r.stateId !== null) : all;
   if (rows.length === 0) throw new Error(`dataset v${round.datasetVersion} is empty: nothing to train on`);
-  const dataset = makeDataset(rows.map((r) => r.observation), rows.map((r) => r.action));
+  let dataset: Dataset = makeDataset(rows.map((r) => r.observation), rows.map((r) => r.action));
+  if (vision) {
+    // The worker takes pixels in memory (trainer/images.ts): read them through the bounded decode cache
+    // from the blob store (external cameras) or the env's rasteriser (built-in camera envs).
+    const keys = rows.map((r) => r.stateId as string);
+    const source = keyedImages(vision.cameras, keys, observationImageLoader(db, spec), { maxBytes: IMAGE_CACHE_BYTES });
+    dataset = { ...dataset, images: await materializeImages(source, dataset.n) };
+  }
 
   let warmStart: Uint8Array | undefined;
   if (spec.settings.warmStart && round.policyId) {
@@ -83,6 +114,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
       learningRate: s.learningRate,
       learningRateSchedule: s.learningRateSchedule,
       seed: round.index,
+      ...(vision ? { vision } : {}),
       ...(spec.envId ? { envId: spec.envId } : {}),
     },
     { onProgress, transfer: true, ...(warmStart ? { warmStart } : {}) },

@@ -138,7 +138,9 @@ function Takeover({ project }: { project: WorkspaceProject }) {
     if (!env || !a) return false;
     const observation = env.observe();
     const state = env.getState();
-    const policyAction = a.policy.act(observation).action;
+    // An image policy (a camera env such as CarTrackPixels-v0) sees `{ state, <camera>: pixels }`, rendered
+    // by the same rasteriser as in Node.
+    const policyAction = a.policy.act(a.policy.isVisual && env.observeImages ? { state: observation, ...env.observeImages() } : observation).action;
     const inControl = human();
     let action: number | number[];
     if (inControl) {

@@ -108,16 +108,18 @@ export const ZPostEvaluation = z
   .strict();
 export type TPostEvaluation = z.infer<typeof ZPostEvaluation>;
 
-export const ZSubmitLabel = z
-  .object({
-    /** Client-generated UUID; resubmitting the same id returns the stored label and counts once. */
-    id: z.uuid(),
-    action: ZActionValue.nullable().optional(),
-    cantTell: z.boolean().default(false),
-    durationMs: z.int().min(0).max(86_400_000).optional(),
-  })
-  .strict()
-  .refine((l) => l.cantTell || (l.action !== undefined && l.action !== null), { message: "action is required unless cantTell", path: ["action"] });
+/** A label's fields, the same for a single label and for each label of a batch. */
+const LABEL_FIELDS = {
+  /** Client-generated UUID; resubmitting the same id returns the stored label and counts once. */
+  id: z.uuid(),
+  action: ZActionValue.nullable().optional(),
+  cantTell: z.boolean().default(false),
+  durationMs: z.int().min(0).max(86_400_000).optional(),
+};
+const hasActionUnlessCantTell = (l: { action?: unknown; cantTell: boolean }) => l.cantTell || (l.action !== undefined && l.action !== null);
+const ACTION_REQUIRED = { message: "action is required unless cantTell", path: ["action"] };
+
+export const ZSubmitLabel = z.object(LABEL_FIELDS).strict().refine(hasActionUnlessCantTell, ACTION_REQUIRED);
 export type TSubmitLabel = z.infer<typeof ZSubmitLabel>;
 
 /** Most tasks one batched claim leases, and most labels one batched submit carries. */
@@ -135,16 +137,9 @@ export type TClaimTasks = z.infer<typeof ZClaimTasks>;
 
 /** One label of a batch: a single label's fields plus the task it labels. */
 export const ZBatchLabel = z
-  .object({
-    taskId: z.uuid(),
-    /** Client-generated UUID; resubmitting the same id returns the stored label and counts once. */
-    id: z.uuid(),
-    action: ZActionValue.nullable().optional(),
-    cantTell: z.boolean().default(false),
-    durationMs: z.int().min(0).max(86_400_000).optional(),
-  })
+  .object({ taskId: z.uuid(), ...LABEL_FIELDS })
   .strict()
-  .refine((l) => l.cantTell || (l.action !== undefined && l.action !== null), { message: "action is required unless cantTell", path: ["action"] });
+  .refine(hasActionUnlessCantTell, ACTION_REQUIRED);
 export type TBatchLabel = z.infer<typeof ZBatchLabel>;
 
 /** `POST /api/v1/labels`: independent labels, each answered on its own (see TLabelResult). */

@@ -211,7 +211,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
         <dl className="shortcuts">
           <div>
             <dt>
-              <kbd>{space.type === "discrete" ? "hold ← →" : "hold ← →"}</kbd>
+              <kbd>hold ← →</kbd>
             </dt>
             <dd>{space.type === "discrete" ? `${names.join(" / ")}${space.type === "discrete" && space.n === 3 ? " (↓ middle)" : ""}` : "steer (springs back)"}</dd>
           </div>

@@ -5,7 +5,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { z } from "zod";
 import type { TEvaluationResult, TPolicySummary } from "../../../contracts/policies";
-import { LEAD_API } from "../../../contracts/lead-routes";
 import type { ZLoginResult, ZProjectDetailView } from "../../../contracts/openapi";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../../contracts/realtime";
 import { FRAME_BATCH_MIME, MAX_BATCH, ROUND_STATUSES, type TClaimedTasks, type TExternalRollout, type TLabelResult, type ZBatchLabel, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
@@ -161,7 +160,7 @@ export class Project {
 
   /** Any trained version, published or not. */
   policy(version: number): Promise<RemotePolicy> {
-    return this.download(LEAD_API.policy(this.id, version), version);
+    return this.download(API.policy(this.id, version), version);
   }
 
   policies(): Promise<TPolicySummary[]> {
@@ -225,7 +224,7 @@ export class Project {
   }
 
   postEvaluation(version: number, body: TPostEvaluation): Promise<TEvaluationResult> {
-    return this.http.json<TEvaluationResult>("POST", LEAD_API.policyEvaluations(this.id, version), body);
+    return this.http.json<TEvaluationResult>("POST", API.policyEvaluations(this.id, version), body);
   }
 
   /**

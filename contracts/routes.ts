@@ -98,6 +98,8 @@ export const PAGES = {
   invites: "/invites",
   account: "/account",
   tokens: "/account/tokens",
+  /** The API reference rendered from the OpenAPI document. */
+  apiDocs: "/docs/api",
   projects: "/projects",
   newProject: "/projects/new",
   project: (projectId: string) => `/projects/${enc(projectId)}`,

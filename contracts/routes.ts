@@ -97,7 +97,6 @@ export const PAGES = {
   signUpWithInvite: (token: string) => `/signup?invite=${enc(token)}`,
   invites: "/invites",
   account: "/account",
-  tokens: "/account/tokens",
   /** The API reference rendered from the OpenAPI document. */
   apiDocs: "/docs/api",
   projects: "/projects",

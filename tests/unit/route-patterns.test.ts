@@ -4,6 +4,8 @@
  * (server/http/fast-path.ts). A fast route must answer exactly the paths its `API` builder produces — not a
  * neighbour Next.js serves — and hand the handler the parameter as the builder was given it.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { OPERATIONS } from "@/contracts/openapi";
 import { PROJECT_NAV } from "@/contracts/project-nav";
@@ -29,6 +31,16 @@ const API_TEMPLATES = new Set(
   Object.values(API).map((build) => (typeof build === "string" ? build : decodeURIComponent((build as (...a: string[]) => string)(...Array<string>(build.length).fill("{}"))))),
 );
 const unnamed = (template: string) => template.replace(/\{[^}]+\}/g, "{}");
+
+/** Every page under app/ (`page.tsx`; app/api holds routes, `_` folders none) as an unnamed template: `app/projects/[projectId]/label` → `/projects/{}/label`. */
+function appPages(dir = path.resolve(import.meta.dirname, "../../app"), url = ""): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && !(url === "" && entry.name === "api") && !entry.name.startsWith("_")) out.push(...appPages(path.join(dir, entry.name), `${url}/${entry.name.replace(/^\[.+\]$/, "{}")}`));
+    else if (entry.name === "page.tsx") out.push(url || "/");
+  }
+  return out;
+}
 
 describe("routeTemplate and routePattern", () => {
   it("turn a builder into its OpenAPI template and an anchored matcher with one group per parameter", () => {
@@ -101,10 +113,20 @@ describe("the one route table", () => {
     expect(strays).toEqual([]);
   });
 
+  it("every API entry is in the OpenAPI document, but next-auth's", () => {
+    const documented = new Set(OPERATIONS.map((op) => unnamed(op.path)));
+    expect([...API_TEMPLATES].filter((t) => !documented.has(t))).toEqual([API.auth]);
+  });
+
   it("the OpenAPI paths name their parameters consistently with the builders (no two names for one template)", () => {
     const byShape = new Map<string, Set<string>>();
     for (const op of OPERATIONS) byShape.set(unnamed(op.path), (byShape.get(unnamed(op.path)) ?? new Set()).add(op.path));
     expect([...byShape.values()].filter((s) => s.size > 1).map((s) => [...s])).toEqual([]);
+  });
+
+  it("PAGES holds every page under app/, and nothing else", () => {
+    const pages = Object.values(PAGES).map((build) => (typeof build === "string" ? build : unnamed(decodeURIComponent(build("{}")))).split("?")[0]!);
+    expect([...new Set(pages)].sort()).toEqual(appPages().sort());
   });
 
   it("the project navigation links to project pages, in order", () => {

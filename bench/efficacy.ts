@@ -214,9 +214,9 @@ const firstReach = (c: Curve, threshold: number): number | null => {
  */
 function referenceFile(date: string, machine: ReturnType<typeof machineInfo>) {
   return {
-    source: "bench/results/efficacy.json (npm run bench:efficacy)",
+    source: `bench/results/efficacy.json (npm run bench:efficacy${saved || values["c-from"] ? "; experiments from several runs, see efficacy.md's Runs table" : ""})`,
     date,
-    quick: QUICK,
+    quick: Object.values(runs).some((r) => r.quick),
     machine: `${machine.cpu} · ${machine.cores} cores · load ${machine.loadAverage1m}`,
     curves: curves.map((c) => {
       const stats = c.labels.map((_, i) => stat(c, i));

@@ -45,6 +45,13 @@ const OUT_DIR = values.out ?? RESULTS_DIR;
 const QUICK = values.quick;
 const ONLY = values.only?.split(",").map((s) => s.trim());
 const want = (id: string): boolean => !ONLY || ONLY.includes(id);
+/** `--c-seeds N` runs seeds 0…N−1; `--c-seeds 5,6,7` those seeds (more seeds for a run already made: merge them with `--c-from a.json,b.json`). */
+function cSeeds(): number[] | undefined {
+  const v = values["c-seeds"];
+  if (v === undefined) return undefined;
+  if (v.includes(",")) return v.split(",").map((x) => Number(x.trim()));
+  return Array.from({ length: intOption("c-seeds") as number }, (_, i) => i);
+}
 function intOption(name: "c-rounds" | "c-labels" | "c-seeds"): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
@@ -71,7 +78,7 @@ const S = {
   C: {
     rounds: intOption("c-rounds") ?? (QUICK ? 6 : 10),
     labelsPerRound: intOption("c-labels") ?? 10,
-    seeds: values["c-seeds"] ? Array.from({ length: intOption("c-seeds") as number }, (_, i) => i) : QUICK ? [0, 1] : [0, 1, 2, 3, 4],
+    seeds: cSeeds() ?? (QUICK ? [0, 1] : [0, 1, 2, 3, 4]),
     ensembleSize: QUICK ? 3 : 5,
   },
   D: { rounds: QUICK ? 4 : 8, labelsPerRound: 300, seeds: QUICK ? [0] : [0, 1, 2], noisyFraction: 0.3 },
@@ -326,18 +333,38 @@ function labelEfficiencyGoals(bySel: Record<string, Curve>, seeds: number): void
   notes.push(sat.saturated ? `C: uniform has saturated at this budget (${sat.reason}), so the comparison is weak.` : `C: uniform has not saturated at this budget (${sat.reason}).`);
 }
 
-/** `--c-from FILE`: experiment C's curves and run settings from another run's efficacy.json (e.g. a long C-only run). */
-function loadC(file: string): { bySel: Record<string, Curve>; seeds: number } {
-  const other = readSaved(file);
-  if (!other) throw new Error(`--c-from: no ${file}`);
+/**
+ * `--c-from FILE[,FILE…]`: experiment C's curves and run settings from other runs' efficacy.json (e.g. a long
+ * C-only run); several files (the same budget, other seeds) are pooled seed by seed.
+ */
+function loadC(files: readonly string[]): { bySel: Record<string, Curve>; seeds: number } {
   const bySel: Record<string, Curve> = {};
-  for (const sel of SELECTIONS) {
-    const c = other.curves.find((x) => x.experiment === "C" && x.label === `CarTrack-v1 ${sel}`);
-    if (!c) throw new Error(`--c-from ${file}: no C curve for ${sel}`);
-    curves.push(c);
-    bySel[sel] = c;
+  const parts: Provenance[] = [];
+  for (const file of files) {
+    const other = readSaved(file);
+    if (!other) throw new Error(`--c-from: no ${file}`);
+    for (const sel of SELECTIONS) {
+      const c = other.curves.find((x) => x.experiment === "C" && x.label === `CarTrack-v1 ${sel}`);
+      if (!c) throw new Error(`--c-from ${file}: no C curve for ${sel}`);
+      const have = bySel[sel];
+      if (have && have.labels.join() !== c.labels.join()) throw new Error(`--c-from ${file}: ${sel}'s label counts differ from the first file's (another budget)`);
+      bySel[sel] = have ? { ...have, perSeed: [...have.perSeed, ...c.perSeed], success: [...have.success, ...c.success] } : c;
+    }
+    parts.push(provenanceOf(other, "C", file));
   }
-  runs["C"] = provenanceOf(other, "C", file);
+  curves.push(...SELECTIONS.map((sel) => bySel[sel] as Curve));
+  const first = parts[0] as Provenance;
+  runs["C"] =
+    parts.length === 1
+      ? first
+      : {
+          ...first,
+          date: parts.map((p) => p.date).join(" + "),
+          wallSeconds: parts.reduce((a, p) => a + (p.wallSeconds ?? 0), 0),
+          machine: parts.map((p) => p.machine).join(" / "),
+          settings: { ...(first.settings as object), seeds: parts.flatMap((p) => (p.settings as { seeds?: number[] }).seeds ?? []) },
+          source: parts.map((p) => p.source).join(" + "),
+        };
   return { bySel, seeds: (bySel["uniform"] as Curve).perSeed.length };
 }
 
@@ -405,7 +432,7 @@ try {
   // ---- C. label efficiency: the same seeds, rounds, labels per round, ensemble and training for every arm
   tExp = performance.now();
   if (want("C") && values["c-from"]) {
-    const { bySel, seeds } = loadC(values["c-from"]);
+    const { bySel, seeds } = loadC(values["c-from"].split(",").map((f) => f.trim()));
     labelEfficiencyGoals(bySel, seeds);
   } else if (want("C")) {
     const bySel: Record<string, Curve> = {};

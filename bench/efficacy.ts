@@ -245,7 +245,10 @@ function saveAll(): void {
   });
   const runRows: Row[] = exps.map((e) => {
     const r = runs[e] as Provenance;
-    return { experiment: e, date: r.date.slice(0, 16).replace("T", " "), run: `${r.quick ? "--quick" : "full"}; ${r.source}`, wallSeconds: r.wallSeconds, machine: r.machine, settings: JSON.stringify(r.settings) };
+    return { experiment: e, date: r.date
+        .split(" + ")
+        .map((d) => d.slice(0, 16).replace("T", " "))
+        .join(" + "), run: `${r.quick ? "--quick" : "full"}; ${r.source}`, wallSeconds: r.wallSeconds, machine: r.machine, settings: JSON.stringify(r.settings) };
   });
   const json = { name: "efficacy", title: "Efficacy: where DAgger, expressive heads, selection and aggregation make a difference", date, machine, settings, runs, goals, rows: summaryRows, curves, heads: headRows, forkActions, labelEfficiency, notes, wallSeconds: wallS };
   writeFileSync(path.join(OUT_DIR, "efficacy.json"), `${JSON.stringify(json, null, 2)}\n`);

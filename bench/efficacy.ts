@@ -78,7 +78,7 @@ const S = {
   C: {
     rounds: intOption("c-rounds") ?? (QUICK ? 6 : 10),
     labelsPerRound: intOption("c-labels") ?? 10,
-    seeds: cSeeds() ?? (QUICK ? [0, 1] : [0, 1, 2, 3, 4]),
+    seeds: cSeeds() ?? (QUICK ? [0, 1] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
     ensembleSize: QUICK ? 3 : 5,
   },
   D: { rounds: QUICK ? 4 : 8, labelsPerRound: 300, seeds: QUICK ? [0] : [0, 1, 2], noisyFraction: 0.3 },
@@ -171,7 +171,7 @@ function adoptSaved(exp: string): boolean {
     forkActions.push(...(saved.forkActions ?? []));
   }
   notes.push(...(saved.notes ?? []).filter((n) => n.startsWith(`${exp}:`)));
-  runs[exp] = provenanceOf(saved, exp, `${path.basename(SAVED_FILE)} as it was before this run`);
+  runs[exp] = provenanceOf(saved, exp, `kept from an earlier run (${path.basename(SAVED_FILE)})`);
   return true;
 }
 const t0 = performance.now();

@@ -11,7 +11,7 @@ import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction, isTyping } from "@/app/_components/control/actions";
-import { useHeldControl } from "@/app/_components/control/useHeldControl";
+import { useHeldControl } from "@/app/_components/workspace/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { queryKeys, roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";

@@ -12,7 +12,7 @@ import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { ApiError, api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, boxMid, formatAction, isTyping } from "@/app/_components/control/actions";
-import { useHeldControl } from "@/app/_components/control/useHeldControl";
+import { useHeldControl } from "@/app/_components/workspace/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { useBrowserPolicy, type ActingPolicy } from "@/app/_components/policy/browser-policy";

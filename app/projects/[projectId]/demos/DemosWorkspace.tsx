@@ -6,7 +6,7 @@
  * demonstrations. Kept episodes live in localStorage until the server has them.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { api, errorMessage } from "@/app/_components/api-client";
@@ -20,6 +20,7 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 export const TELEOP_SPEEDS = [0.1, 0.25, 0.5, 1, 2] as const;
 
@@ -61,27 +62,10 @@ function Demos({ project }: { project: WorkspaceProject }) {
   const [episode, setEpisode] = useState<Episode | null>(null);
   const episodeRef = useRef<Episode | null>(null);
   const [view, setView] = useState<{ state: number[]; t: number; action: number | number[] | null } | null>(null);
-  const [kept, setKept] = useState<Episode[]>([]);
   const [busy, setBusy] = useState(false);
   const lastDiscrete = useRef(0);
 
-  useEffect(() => {
-    try {
-      const saved = JSON.parse(localStorage.getItem(storageKey) ?? "[]") as Episode[];
-      if (Array.isArray(saved)) setKept(saved);
-    } catch {
-      // nothing saved
-    }
-  }, [storageKey]);
-  const saveKept = (list: Episode[]) => {
-    setKept(list);
-    try {
-      if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
-      else localStorage.removeItem(storageKey);
-    } catch {
-      toast({ kind: "error", text: "This browser could not store the kept episodes; submit them soon." });
-    }
-  };
+  const { list: kept, save: saveKept } = useStoredList<Episode>(storageKey, () => toast({ kind: "error", text: "This browser could not store the kept episodes; submit them soon." }));
 
   const newEpisode = useCallback(() => {
     if (!env) return;

@@ -22,6 +22,7 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 const SPEEDS = [0.25, 0.5, 1, 2] as const;
 
@@ -65,36 +66,11 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   const [episode, setEpisode] = useState<{ seed: number; t: number; ret: number; humanSteps: number; done: string | null; version: number } | null>(null);
   const [view, setView] = useState<{ state: number[]; policyAction: number | number[] | null; action: number | number[] | null; human: boolean } | null>(null);
   const segment = useRef<Segment | null>(null);
-  const [pending, setPending] = useState<Segment[]>([]);
-  const pendingRef = useRef<Segment[]>([]);
+  const { list: pending, ref: pendingRef, save: savePending } = useStoredList<Segment>(storageKey);
   const [autoSend, setAutoSend] = useState(true);
   const [sending, setSending] = useState(false);
   const lastDiscrete = useRef(0);
 
-  useEffect(() => {
-    try {
-      const saved = JSON.parse(localStorage.getItem(storageKey) ?? "[]") as Segment[];
-      if (Array.isArray(saved) && saved.length) {
-        pendingRef.current = saved;
-        setPending(saved);
-      }
-    } catch {
-      // nothing saved
-    }
-  }, [storageKey]);
-  const savePending = useCallback(
-    (list: Segment[]) => {
-      pendingRef.current = list;
-      setPending(list);
-      try {
-        if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
-        else localStorage.removeItem(storageKey);
-      } catch {
-        // kept in memory
-      }
-    },
-    [storageKey],
-  );
 
   const send = useCallback(async () => {
     const list = pendingRef.current;

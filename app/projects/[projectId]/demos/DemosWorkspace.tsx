@@ -20,6 +20,7 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 export const TELEOP_SPEEDS = [0.1, 0.25, 0.5, 1, 2] as const;
@@ -252,16 +253,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
                   End episode <kbd>E</kbd>
                 </button>
               )}
-              <label className="inline">
-                <span className="small">Speed</span>
-                <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Simulation speed" data-testid="teleop-speed">
-                  {TELEOP_SPEEDS.map((s) => (
-                    <option key={s} value={s}>
-                      {s}×
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SpeedSelect speeds={TELEOP_SPEEDS} value={speed} onChange={setSpeed} label="Simulation speed" testId="teleop-speed" />
               <span className="small muted" data-testid="teleop-status">
                 {episode ? `step ${episode.steps.length} · return ${episode.return.toFixed(1)}${ended ? ` · ${episode.end}` : ""}` : "No episode running"} · action{" "}
                 {formatAction(space, view?.action ?? null, names)}

@@ -21,6 +21,7 @@ import { SPEEDS } from "@/app/_components/workspace/useReplay";
 import { useHeldAction } from "@/app/_components/workspace/useHeldAction";
 import { useReplayClock } from "@/app/_components/workspace/useReplayClock";
 import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 
 type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
 
@@ -256,16 +257,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
             <button type="button" onClick={() => (phase === "riding" ? clock.toggle() : void start())} data-testid="ride-toggle">
               {phase === "finished" ? "Next rollout" : playing ? "❚❚ Pause" : "▶ Ride"} <kbd>Space</kbd>
             </button>
-            <label className="inline">
-              <span className="small">Speed</span>
-              <select value={speed} onChange={(e) => clock.setSpeed(Number(e.target.value))} aria-label="Replay speed" data-testid="ride-speed">
-                {SPEEDS.map((s) => (
-                  <option key={s} value={s}>
-                    {s}×
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SpeedSelect speeds={SPEEDS} value={speed} onChange={clock.setSpeed} label="Replay speed" testId="ride-speed" />
             <label className="inline">
               <span className="small">Reaction time</span>
               <select value={reactionMs} onChange={(e) => setReactionMs(Number(e.target.value))} aria-label="Reaction-time compensation">

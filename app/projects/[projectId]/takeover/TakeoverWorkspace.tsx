@@ -22,6 +22,7 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 const SPEEDS = [0.25, 0.5, 1, 2] as const;
@@ -277,16 +278,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
               <button type="button" className={toggled ? "" : "secondary"} aria-pressed={toggled} onClick={() => setToggled((t) => !t)} data-testid="takeover-toggle">
                 Take control <kbd>T</kbd>
               </button>
-              <label className="inline">
-                <span className="small">Speed</span>
-                <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Simulation speed">
-                  {SPEEDS.map((s) => (
-                    <option key={s} value={s}>
-                      {s}×
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SpeedSelect speeds={SPEEDS} value={speed} onChange={setSpeed} label="Simulation speed" />
             </div>
             <p className="small" data-testid="takeover-status" data-steps={episode?.t ?? 0} data-human-steps={episode?.humanSteps ?? 0}>
               {episode ? `Step ${episode.t} · return ${episode.ret.toFixed(1)} · you drove ${episode.humanSteps} steps${episode.done ? ` · episode ${episode.done}` : ""}` : "Press Enter to start."} · policy proposes{" "}

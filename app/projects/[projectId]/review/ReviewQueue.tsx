@@ -20,11 +20,11 @@ import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { leadKeys, useReviewQueue } from "@/app/_components/lead/queries";
 import { parseValue, valueText } from "@/app/_components/lead/review-value";
 import { ProjectRealtimeProvider, useProjectEvents } from "@/app/_components/realtime/ProjectRealtime";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 import { SPEEDS, useReplay } from "@/app/_components/workspace/useReplay";
 import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead-rounds.css";
-import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 
 export interface ReviewProject {
   id: string;

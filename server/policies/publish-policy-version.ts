@@ -14,6 +14,7 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError, notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "./latest-published";
+import { policyPublished } from "./store-policy-version";
 
 export async function publishPolicyVersion(db: Db, caller: Caller, projectId: string, version: number): Promise<TPolicyPublished> {
   await authorizeProject(db, caller, projectId, "lead");
@@ -33,7 +34,7 @@ export async function publishPolicyVersion(db: Db, caller: Caller, projectId: st
     const [updated] = await tx.update(policies).set({ publishedAt: sql`now()` }).where(eq(policies.id, target.id)).returning({ publishedAt: policies.publishedAt });
     await tx.insert(auditLog).values({ projectId, actorId: caller.id, action: candidate ? "policy.published" : "policy.rolled_back", targetType: "policy", targetId: target.id, data: { version, previousVersion: current?.version ?? null } });
     const [round] = target.roundId ? await tx.select({ index: rounds.index }).from(rounds).where(eq(rounds.id, target.roundId)) : [];
-    emit({ type: "policy:published", projectId, roundIndex: round?.index ?? -1, policyId: target.id, version, metrics: target.metrics });
+    emit(policyPublished({ projectId, index: round?.index ?? -1 }, target, target.metrics));
     return { version, policyId: target.id, previousVersion: current?.version ?? null, publishedAt: (updated?.publishedAt ?? new Date()).toISOString() };
   });
 }

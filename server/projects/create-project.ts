@@ -12,6 +12,7 @@ import { unprocessable } from "../errors";
 import { currentLimits } from "../limits/current-limits";
 import { ZProjectSettings } from "../../contracts/settings";
 import { assertAggregationRule } from "./check-aggregation";
+import { projectSummary } from "./project-summary";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
 import { assertWithinBudget } from "./training-budget";
 
@@ -69,15 +70,6 @@ export async function createProject(
     if (!p) throw new Error("project insert returned nothing");
     await tx.insert(memberships).values({ projectId: p.id, userId: caller.id, role: "lead" });
     await tx.insert(auditLog).values({ projectId: p.id, actorId: caller.id, action: "project.created", targetType: "project", targetId: p.id, data: { envId: p.envId, settings } });
-    return {
-      id: p.id,
-      slug: p.slug,
-      name: p.name,
-      description: p.description,
-      envId: p.envId,
-      role: "lead",
-      memberCount: 1,
-      createdAt: p.createdAt.toISOString(),
-    };
+    return projectSummary(p, "lead", 1);
   });
 }

@@ -3,6 +3,7 @@ import type { TProjectRole, TProjectSummary } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { memberships, projects, users } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
+import { projectSummary } from "./project-summary";
 
 export interface ProjectDetail extends TProjectSummary {
   config: unknown;
@@ -20,16 +21,5 @@ export async function getProject(db: Db, caller: Caller, projectId: string): Pro
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.projectId, projectId))
     .orderBy(sql`case ${memberships.role} when 'lead' then 0 when 'labeler' then 1 else 2 end`, users.name);
-  return {
-    id: p.id,
-    slug: p.slug,
-    name: p.name,
-    description: p.description,
-    envId: p.envId,
-    config: p.config,
-    role,
-    memberCount: members.length,
-    createdAt: p.createdAt.toISOString(),
-    members,
-  };
+  return { ...projectSummary(p, role, members.length), config: p.config, members };
 }

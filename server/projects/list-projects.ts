@@ -3,6 +3,7 @@ import type { TProjectRole, TProjectSummary } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { memberships, projects } from "../../db/schema";
 import type { Caller } from "../auth/authorize-project";
+import { projectSummary } from "./project-summary";
 
 const memberCount = sql<number>`(select count(*)::int from ${memberships} m where m.project_id = ${projects.id})`;
 
@@ -25,5 +26,5 @@ export async function listProjects(db: Db, caller: Caller): Promise<TProjectSumm
         .innerJoin(projects, eq(projects.id, memberships.projectId))
         .where(eq(memberships.userId, caller.id))
         .orderBy(desc(projects.createdAt));
-  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+  return rows.map((r) => projectSummary(r, r.role, r.memberCount));
 }

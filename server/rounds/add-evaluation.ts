@@ -18,6 +18,7 @@ import { notFound } from "../errors";
 import { transactionWithEvents } from "../realtime/with-events";
 import { transitionRound } from "./round-machine";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
+import { policyPublished } from "../policies/store-policy-version";
 
 export function evaluationMetrics(body: TPostEvaluation): TEvaluationResult["metrics"] {
   const n = body.episodes.length;
@@ -59,7 +60,7 @@ export async function addEvaluation(db: Db, caller: Caller, projectId: string, v
         currentVersion = policy.version;
       }
       emit((await transitionRound(tx, round, "published", { actorId: caller.id, set: { metrics }, reason: published ? "client evaluation: published" : `client evaluation: not better than v${current?.version}` })).event);
-      if (published) emit({ type: "policy:published", projectId, roundIndex: round.index, policyId: policy.id, version: policy.version, metrics });
+      if (published) emit(policyPublished(round, policy, metrics));
     } else if (round) {
       await tx.update(rounds).set({ metrics, updatedAt: sql`now()` }).where(eq(rounds.id, round.id));
     }

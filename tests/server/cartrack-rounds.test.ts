@@ -7,13 +7,8 @@
  *
  * Sized for a 2-core CI machine: 150 labels a round, small rollouts and evaluations, 40 epochs at most.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ApiClient, waitFor } from "../helpers/api-client";
-import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
-import { startServer, type ServerProcess } from "../helpers/server-process";
+import { describe, expect, it } from "vitest";
+import { ENGINES, runDaggerOverApi, serverPerEngine } from "../helpers/dagger-over-api";
 import { labelUntilDone } from "../helpers/simulated-labeler";
 
 const ENV_ID = "CarTrack-v0";
@@ -30,53 +25,27 @@ const SETTINGS = {
   learningRate: 0.003,
 };
 
-const ENGINES = [
-  { name: "pglite", enabled: true },
-  { name: "postgres", enabled: POSTGRES_OK },
-] as const;
-
 describe.each(ENGINES)("DAgger rounds on CarTrack-v0 through the HTTP API [$name]", ({ name, enabled }) => {
-  let server: ServerProcess | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => {
-    await server?.stop();
-    await drop?.();
-  });
+  const server = serverPerEngine(name, "corrective-cartrack-");
 
   it.skipIf(!enabled)("improves the published policy's evaluation over behaviour cloning, round after round", async () => {
-    if (name === "postgres") {
-      const scratch = await createScratchPostgres();
-      drop = scratch.drop;
-      server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "integration-secret-0123456789" });
-    } else {
-      server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-cartrack-")) });
-    }
-    const base = server.url;
-    const stamp = Date.now();
-    const lead = await ApiClient.signUpAndLogin(base, "Lead", `lead-cartrack-${stamp}@example.test`);
-    const labellers = await Promise.all([0, 1].map((i) => ApiClient.signUpAndLogin(base, `Driver ${i}`, `driver${i}-${stamp}@example.test`)));
-    const project = await lead.ok("POST", "/api/v1/projects", { name: "CarTrack DAgger", envId: ENV_ID, settings: SETTINGS });
-    for (const l of labellers) {
-      const me = await l.ok("GET", "/api/v1/me");
-      await lead.ok("POST", `/api/v1/projects/${project.id}/members`, { email: me.email, role: "labeler" });
-    }
-    const published = (index: number) =>
-      waitFor(`round ${index} published`, async () => {
-        const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${index}`);
-        if (r.status === "failed") throw new Error(`round ${index} failed: ${r.error}`);
-        return r.status === "published" ? r : null;
-      }, 120_000, 300);
-
+    const base = (await server.start()).url;
     const started = Date.now();
-    await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, { scriptedDemonstrations: 1 });
-    const rounds = [await published(0)];
-    for (let i = 1; i <= ROUNDS; i++) {
-      expect((await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {})).index).toBe(i);
-      await waitFor(`round ${i} labeling`, async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${i}`)).status === "labeling");
-      const reports = await Promise.all(labellers.map((l, k) => labelUntilDone(l, project.id, ENV_ID, { seed: 10 * i + k })));
-      expect(reports.reduce((a, r) => a + r.labels, 0)).toBe(SETTINGS.statesPerRound);
-      rounds.push(await published(i));
-    }
+    const { lead, project, rounds } = await runDaggerOverApi({
+      base,
+      tag: name,
+      envId: ENV_ID,
+      projectName: "CarTrack DAgger",
+      settings: SETTINGS,
+      labellers: ["Driver 0", "Driver 1"],
+      demos: 1,
+      rounds: ROUNDS,
+      publishWait: [120_000, 300],
+      label: async (labellers, i, projectId) => {
+        const reports = await Promise.all(labellers.map((l, k) => labelUntilDone(l, projectId, ENV_ID, { seed: 10 * i + k })));
+        expect(reports.reduce((a, r) => a + r.labels, 0)).toBe(SETTINGS.statesPerRound);
+      },
+    });
 
     const scores = rounds.map((r) => r.metrics.normalizedReturn as number);
     const laps = rounds.map((r) => r.metrics.successRate as number | null);

@@ -4,19 +4,9 @@
  * rounds in which simulated labellers (the scripted expert; one noisy, one resubmitting every label) label
  * the states the published policy visited. The published policies' evaluations are checked round by round.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
-import { ApiClient, waitFor } from "../helpers/api-client";
+import { describe, expect, it } from "vitest";
+import { ENGINES, runDaggerOverApi, serverPerEngine } from "../helpers/dagger-over-api";
 import { labelUntilDone } from "../helpers/simulated-labeler";
-import { startServer, type ServerProcess } from "../helpers/server-process";
-
-const ENGINES = [
-  { name: "pglite", enabled: true },
-  { name: "postgres", enabled: POSTGRES_OK },
-] as const;
 
 interface Scenario {
   envId: string;
@@ -32,62 +22,32 @@ const CARTPOLE: Scenario = {
   rounds: 2,
 };
 
-async function runScenario(base: string, tag: string, s: Scenario) {
-  const stamp = `${tag}-${Date.now()}`;
-  const lead = await ApiClient.signUpAndLogin(base, "Lead", `lead-${stamp}@example.test`);
-  const labelers = await Promise.all(
-    ["careful", "noisy", "resubmits"].map((n) => ApiClient.signUpAndLogin(base, n, `${n}-${stamp}@example.test`)),
-  );
-  const project = await lead.ok("POST", "/api/v1/projects", { name: `${s.envId} ${tag}`, envId: s.envId, settings: s.settings });
-  for (const [i, l] of labelers.entries()) {
-    const me = await l.ok("GET", "/api/v1/me");
-    await lead.ok("POST", `/api/v1/projects/${project.id}/members`, { email: me.email, role: "labeler" });
-    expect(me.name).toBe(["careful", "noisy", "resubmits"][i]);
-  }
-
-  const published = async (index: number) =>
-    waitFor(`round ${index} published`, async () => {
-      const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${index}`);
-      if (r.status === "failed") throw new Error(`round ${index} failed: ${r.error}`);
-      return r.status === "published" ? r : null;
-    }, 240_000, 300);
-
-  const r0 = await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, { scriptedDemonstrations: s.demos });
-  expect(r0).toMatchObject({ index: 0, status: "collecting" });
-  const rounds = [await published(0)];
-  const labelReports = [];
-  for (let i = 1; i <= s.rounds; i++) {
-    const started = await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {});
-    expect(started.index).toBe(i);
-    await waitFor(`round ${i} labeling`, async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${i}`)).status === "labeling", 120_000);
-    const reports = await Promise.all([
-      labelUntilDone(labelers[0]!, project.id, s.envId, { seed: 10 * i }),
-      labelUntilDone(labelers[1]!, project.id, s.envId, { seed: 10 * i + 1, noise: 0.3 }),
-      labelUntilDone(labelers[2]!, project.id, s.envId, { seed: 10 * i + 2, resubmit: true }),
-    ]);
-    labelReports.push(reports);
-    rounds.push(await published(i));
-  }
-  return { lead, project, rounds, labelReports };
+function runScenario(base: string, tag: string, s: Scenario) {
+  return runDaggerOverApi({
+    base,
+    tag,
+    envId: s.envId,
+    projectName: `${s.envId} ${tag}`,
+    settings: s.settings,
+    labellers: ["careful", "noisy", "resubmits"],
+    demos: s.demos,
+    rounds: s.rounds,
+    publishWait: [240_000, 300],
+    labelingWait: [120_000],
+    label: (labelers, i, projectId) =>
+      Promise.all([
+        labelUntilDone(labelers[0]!, projectId, s.envId, { seed: 10 * i }),
+        labelUntilDone(labelers[1]!, projectId, s.envId, { seed: 10 * i + 1, noise: 0.3 }),
+        labelUntilDone(labelers[2]!, projectId, s.envId, { seed: 10 * i + 2, resubmit: true }),
+      ]),
+  });
 }
 
 describe.each(ENGINES)("DAgger rounds through the HTTP API [$name]", ({ name, enabled }) => {
-  let server: ServerProcess | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => {
-    await server?.stop();
-    await drop?.();
-  });
+  const server = serverPerEngine(name, "corrective-rounds-");
 
   it.skipIf(!enabled)("runs BC then DAgger rounds on CartPole-v1 with simulated labellers", async () => {
-    if (name === "postgres") {
-      const scratch = await createScratchPostgres();
-      drop = scratch.drop;
-      server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "integration-secret-0123456789" });
-    } else {
-      server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-rounds-")) });
-    }
-    const { lead, project, rounds, labelReports } = await runScenario(server.url, name, CARTPOLE);
+    const { lead, project, rounds, reports: labelReports } = await runScenario((await server.start()).url, name, CARTPOLE);
 
     const scores = rounds.map((r) => r.metrics.normalizedReturn as number);
     console.log(`[${name}] CartPole-v1 normalised return by round: ${scores.map((x) => x.toFixed(3)).join(" → ")}`);

@@ -9,15 +9,10 @@
  * Sized for a 2-core CI machine: this checks the plumbing, not learning (a ConvNet on wasm is ≈ 40 samples/s
  * here): one short demonstration episode budget is not adjustable, so epochs are 1 and everything else is tiny.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { Policy } from "../../trainer/policy/policy";
-import { ApiClient, waitFor } from "../helpers/api-client";
-import { createScratchPostgres, POSTGRES_OK } from "../helpers/engines";
-import { startServer, type ServerProcess } from "../helpers/server-process";
+import { ENGINES, runDaggerOverApi, serverPerEngine } from "../helpers/dagger-over-api";
 import { labelUntilDone } from "../helpers/simulated-labeler";
 
 const ENV_ID = "CarTrackPixels-v0";
@@ -33,53 +28,28 @@ const SETTINGS = {
   hiddenUnits: [32],
 };
 
-const ENGINES = [
-  { name: "pglite", enabled: true },
-  { name: "postgres", enabled: POSTGRES_OK },
-] as const;
-
 describe.each(ENGINES)("DAgger rounds on CarTrackPixels-v0 (image policies) through the HTTP API [$name]", ({ name, enabled }) => {
-  let server: ServerProcess | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => {
-    await server?.stop();
-    await drop?.();
-  });
+  const server = serverPerEngine(name, "corrective-pixels-");
 
   it.skipIf(!enabled)("trains, rolls out and evaluates ConvNet policies round after round; the export holds the images", async () => {
-    if (name === "postgres") {
-      const scratch = await createScratchPostgres();
-      drop = scratch.drop;
-      server = await startServer({ DATABASE_URL: scratch.url, NEXTAUTH_SECRET: "integration-secret-0123456789" });
-    } else {
-      server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-pixels-")) });
-    }
-    const base = server.url;
-    const stamp = Date.now();
-    const lead = await ApiClient.signUpAndLogin(base, "Lead", `lead-pixels-${stamp}@example.test`);
-    const labellers = await Promise.all([0, 1].map((i) => ApiClient.signUpAndLogin(base, `Driver ${i}`, `pxdriver${i}-${stamp}@example.test`)));
-    const project = await lead.ok("POST", "/api/v1/projects", { name: "CarTrack from pixels", envId: ENV_ID, settings: SETTINGS });
-    for (const l of labellers) {
-      const me = await l.ok("GET", "/api/v1/me");
-      await lead.ok("POST", `/api/v1/projects/${project.id}/members`, { email: me.email, role: "labeler" });
-    }
-    const published = (index: number) =>
-      waitFor(`round ${index} published`, async () => {
-        const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${index}`);
-        if (r.status === "failed") throw new Error(`round ${index} failed: ${r.error}`);
-        return r.status === "published" ? r : null;
-      }, 280_000, 500);
-
+    const base = (await server.start()).url;
     const started = Date.now();
-    await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, { scriptedDemonstrations: 1 });
-    const rounds = [await published(0)];
-    for (let i = 1; i <= ROUNDS; i++) {
-      expect((await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {})).index).toBe(i);
-      await waitFor(`round ${i} labeling`, async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${i}`)).status === "labeling", 120_000, 300);
-      const reports = await Promise.all(labellers.map((l, k) => labelUntilDone(l, project.id, ENV_ID, { seed: 10 * i + k })));
-      expect(reports.reduce((a, r) => a + r.labels, 0)).toBe(SETTINGS.statesPerRound);
-      rounds.push(await published(i));
-    }
+    const { lead, project, rounds } = await runDaggerOverApi({
+      base,
+      tag: name,
+      envId: ENV_ID,
+      projectName: "CarTrack from pixels",
+      settings: SETTINGS,
+      labellers: ["Driver 0", "Driver 1"],
+      demos: 1,
+      rounds: ROUNDS,
+      publishWait: [280_000, 500],
+      labelingWait: [120_000, 300],
+      label: async (labellers, i, projectId) => {
+        const reports = await Promise.all(labellers.map((l, k) => labelUntilDone(l, projectId, ENV_ID, { seed: 10 * i + k })));
+        expect(reports.reduce((a, r) => a + r.labels, 0)).toBe(SETTINGS.statesPerRound);
+      },
+    });
     console.log(
       `[${name}] CarTrackPixels-v0 normalised return by round: ${rounds.map((r) => (r.metrics.normalizedReturn as number).toFixed(3)).join(" → ")}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );

@@ -8,6 +8,7 @@ import type { TSpace } from "@/contracts/spaces";
 import { STATUS_TEXT, type roundsSummary } from "@/app/_components/labeling/queries";
 import type { QueuePhase } from "./useTaskQueue";
 import { SPEEDS, type Replay } from "./useReplay";
+import { SpeedSelect } from "./SpeedSelect";
 
 type Box = Extract<TSpace, { type: "box" }>;
 
@@ -78,16 +79,7 @@ export function ReplayControls({ replay, frameT, stateT, rolloutLength }: { repl
         <span className="sr-only">Scrub through the context</span>
         <input type="range" min={0} max={replay.last} value={replay.index} onChange={(e) => replay.seek(Number(e.target.value))} aria-valuetext={`step ${frameT ?? 0}`} data-testid="replay-scrub" />
       </label>
-      <label className="inline">
-        <span className="small">Speed</span>
-        <select value={replay.speed} onChange={(e) => replay.setSpeed(Number(e.target.value))} aria-label="Replay speed">
-          {SPEEDS.map((s) => (
-            <option key={s} value={s}>
-              {s}×
-            </option>
-          ))}
-        </select>
-      </label>
+      <SpeedSelect speeds={SPEEDS} value={replay.speed} onChange={replay.setSpeed} label="Replay speed" />
       <span className="muted small" data-testid="replay-position">
         t={frameT ?? stateT} / state t={stateT} of {rolloutLength}
       </span>

@@ -10,17 +10,15 @@ import type { Db } from "../../../db/client";
 import { aggregatedLabels, labelerStats, labels, rollouts, rounds, states, tasks } from "../../../db/schema";
 import { writeVersion, type DatasetSampleInput } from "../../datasets/write-version";
 import { loadProjectSpec } from "../../projects/project-spec";
-import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
+import { whileRoundIs } from "./step-transaction";
 import { aggregateState, sameAction } from "../../aggregation/aggregate-state";
 import { aggregateRoundByReliability } from "../../aggregation/reliability-rule";
 
 type Sample = DatasetSampleInput;
 
 export async function runAggregation(db: Db, roundId: string): Promise<void> {
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-    if (!round || round.status !== "aggregating") return;
+  await whileRoundIs(db, roundId, "aggregating", async (tx, emit, round) => {
     const spec = await loadProjectSpec(tx, round.projectId);
     const space = spec.actionSpace;
     const samples: Sample[] = [];

@@ -7,9 +7,9 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { policies, rounds } from "../../../db/schema";
 import { loadProjectSpec } from "../../projects/project-spec";
-import { transactionWithEvents } from "../../realtime/with-events";
 import { insertRollout } from "../../rollouts/insert-rollout";
 import { transitionRound } from "../round-machine";
+import { whileRoundIs } from "./step-transaction";
 import { simulateRollouts } from "../../simulation/simulate";
 import { createTasksForRound } from "../create-tasks";
 
@@ -41,9 +41,7 @@ export async function runCollect(db: Db, roundId: string): Promise<void> {
     maxTotalSteps: MAX_STEPS_PER_ROUND,
   });
 
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-    if (!current || current.status !== "collecting") return;
+  await whileRoundIs(db, roundId, "collecting", async (tx, emit, current) => {
     for (const tr of trajectories) {
       const rolloutId = await insertRollout(tx, {
         projectId: round.projectId,

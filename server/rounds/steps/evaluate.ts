@@ -7,9 +7,10 @@ import { eq, sql } from "drizzle-orm";
 import { EVAL_FIRST_SEED } from "../../../contracts/policies";
 import type { Db } from "../../../db/client";
 import { policies, rounds } from "../../../db/schema";
+import { policyPublished } from "../../policies/store-policy-version";
 import { loadProjectSpec } from "../../projects/project-spec";
-import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
+import { whileRoundIs } from "./step-transaction";
 import { simulateEvaluation } from "../../simulation/simulate";
 
 export async function runEvaluate(db: Db, roundId: string): Promise<void> {
@@ -24,13 +25,11 @@ export async function runEvaluate(db: Db, roundId: string): Promise<void> {
     ? await simulateEvaluation({ kind: "evaluate", envId: spec.envId, blob: new Uint8Array(policy.blob), episodes: spec.settings.evalEpisodes, firstSeed: EVAL_FIRST_SEED })
     : null;
 
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-    if (!current || current.status !== "evaluating") return;
+  await whileRoundIs(db, roundId, "evaluating", async (tx, emit, current) => {
     await tx.update(policies).set({ metrics, publishedAt: sql`now()` }).where(eq(policies.id, policy.id));
     const rl = spec.settings.rlFineTune;
     const next = spec.envId && rl && round.index >= rl.afterRound ? "finetuning" : "published";
     emit((await transitionRound(tx, current, next, { set: { metrics } })).event);
-    emit({ type: "policy:published", projectId: round.projectId, roundIndex: round.index, policyId: policy.id, version: policy.version, metrics });
+    emit(policyPublished(round, policy, metrics));
   });
 }

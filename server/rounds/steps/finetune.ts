@@ -10,7 +10,6 @@
  * moves the round `finetuning → published`; a retried job that finds the round elsewhere does nothing.
  */
 import { eq, sql } from "drizzle-orm";
-import { nextPolicyVersion } from "../../policies/next-policy-version";
 import { EVAL_FIRST_SEED, type TPolicyMetrics } from "../../../contracts/policies";
 import type { TRlFineTune } from "../../../contracts/settings";
 import type { Db } from "../../../db/client";
@@ -18,9 +17,10 @@ import { auditLog, policies, rounds } from "../../../db/schema";
 import type { ReinforceProgress, TReinforceOptionsInput } from "../../../trainer/rl/options";
 import { rlFineTuneProblem } from "../../projects/check-rl-fine-tune";
 import { loadProjectSpec } from "../../projects/project-spec";
+import { policyPublished, storeRoundPolicy } from "../../policies/store-policy-version";
 import { publish } from "../../realtime/bus";
-import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
+import { progressThrottle, whileRoundIs } from "./step-transaction";
 import { simulateEvaluation } from "../../simulation/simulate";
 import type { TrainDeps } from "./train";
 
@@ -52,9 +52,7 @@ export async function runFinetune(db: Db, roundId: string, deps: TrainDeps): Pro
 
   if (!rl) {
     // The lead turned the option off while the round was waiting: finish the round without a fine-tune.
-    await transactionWithEvents(db, async (tx, emit) => {
-      const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-      if (!current || current.status !== "finetuning") return;
+    await whileRoundIs(db, roundId, "finetuning", async (tx, emit, current) => {
       emit((await transitionRound(tx, current, "published", { reason: "RL fine-tuning was turned off" })).event);
     });
     return;
@@ -65,11 +63,9 @@ export async function runFinetune(db: Db, roundId: string, deps: TrainDeps): Pro
   const imitation = parent.metrics as TPolicyMetrics | null;
   if (typeof imitation?.meanReturn !== "number") throw new Error(`policy v${parent.version} has no evaluation to compare with`);
 
-  let lastPush = 0;
+  const due = progressThrottle();
   const onProgress = (p: ReinforceProgress) => {
-    const now = Date.now();
-    if (now - lastPush < 250 && p.iteration !== p.iterations) return;
-    lastPush = now;
+    if (!due(p.iteration === p.iterations)) return;
     const finetune = { iteration: p.iteration, iterations: p.iterations, meanReturn: p.meanReturn, episodes: p.iteration * rl.episodesPerIteration };
     publish([{ type: "finetune:progress", projectId: round.projectId, roundIndex: round.index, ...finetune }]);
     void db.update(rounds).set({ progress: sql`${rounds.progress} || ${JSON.stringify({ finetune })}::jsonb` }).where(eq(rounds.id, roundId)).catch(() => {});
@@ -82,40 +78,30 @@ export async function runFinetune(db: Db, roundId: string, deps: TrainDeps): Pro
   const better = metrics.meanReturn > imitation.meanReturn;
   const publishIt = rl.publish === "if-better" && better;
 
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-    if (!current || current.status !== "finetuning") return;
-    const version = await nextPolicyVersion(tx, round.projectId);
-    const [policy] = await tx
-      .insert(policies)
-      .values({
-        projectId: round.projectId,
-        version,
-        roundId: round.id,
-        head: parent.head,
-        kind: "rl-finetune",
-        parentId: parent.id,
-        blob: Buffer.from(result.blob),
-        metrics,
-        publishedAt: publishIt ? sql`now()` : null,
-        training: {
-          method: "reinforce",
-          backend: result.backend.name,
-          parentVersion: parent.version,
-          iterationsRun: result.iterationsRun,
-          episodes: result.episodes,
-          steps: result.steps,
-          stopReason: result.stopReason,
-          options: { ...rl, valueWarmupIterations: options.valueWarmupIterations },
-          firstReturn: result.curve[0]?.meanReturn ?? null,
-          lastReturn: result.curve.at(-1)?.meanReturn ?? null,
-          timings: result.timings,
-          rlCurve: result.curve.map((c) => ({ iteration: c.iteration, meanReturn: c.meanReturn, meanNll: c.meanNll, valueLoss: c.valueLoss })),
-        },
-      })
-      .returning({ id: policies.id });
-    if (!policy) throw new Error("policy insert returned nothing");
-    const comparison = { imitationVersion: parent.version, imitationReturn: imitation.meanReturn, version, fineTunedReturn: metrics.meanReturn, published: publishIt };
+  await whileRoundIs(db, roundId, "finetuning", async (tx, emit, current) => {
+    const policy = await storeRoundPolicy(tx, round, {
+      head: parent.head,
+      kind: "rl-finetune",
+      parentId: parent.id,
+      blob: Buffer.from(result.blob),
+      metrics,
+      publishedAt: publishIt ? sql`now()` : null,
+      training: {
+        method: "reinforce",
+        backend: result.backend.name,
+        parentVersion: parent.version,
+        iterationsRun: result.iterationsRun,
+        episodes: result.episodes,
+        steps: result.steps,
+        stopReason: result.stopReason,
+        options: { ...rl, valueWarmupIterations: options.valueWarmupIterations },
+        firstReturn: result.curve[0]?.meanReturn ?? null,
+        lastReturn: result.curve.at(-1)?.meanReturn ?? null,
+        timings: result.timings,
+        rlCurve: result.curve.map((c) => ({ iteration: c.iteration, meanReturn: c.meanReturn, meanNll: c.meanNll, valueLoss: c.valueLoss })),
+      },
+    });
+    const comparison = { imitationVersion: parent.version, imitationReturn: imitation.meanReturn, version: policy.version, fineTunedReturn: metrics.meanReturn, published: publishIt };
     await tx.insert(auditLog).values({
       projectId: round.projectId,
       actorId: null,
@@ -126,6 +112,6 @@ export async function runFinetune(db: Db, roundId: string, deps: TrainDeps): Pro
     });
     const progress = { ...(current.progress as Record<string, unknown>), finetune: { ...comparison, done: true, episodes: result.episodes, trainMs: result.timings.totalMs } };
     emit((await transitionRound(tx, current, "published", { set: { progress: sql`${JSON.stringify(progress)}::jsonb` as never } })).event);
-    if (publishIt) emit({ type: "policy:published", projectId: round.projectId, roundIndex: round.index, policyId: policy.id, version, metrics });
+    if (publishIt) emit(policyPublished(round, policy, metrics));
   });
 }

@@ -4,7 +4,6 @@
  * job lease is renewed on every epoch.
  */
 import { and, eq, lte, sql } from "drizzle-orm";
-import { nextPolicyVersion } from "../../policies/next-policy-version";
 import type { Db } from "../../../db/client";
 import { datasetSamples, policies, rounds } from "../../../db/schema";
 import { cameraKeys, isImageSpace } from "../../../contracts/spaces";
@@ -15,9 +14,10 @@ import type { TTrainProgress } from "../../../trainer/protocol";
 import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
 import { observationImageLoader } from "../../blobs/observation-images";
+import { storeRoundPolicy } from "../../policies/store-policy-version";
 import { publish } from "../../realtime/bus";
-import { transactionWithEvents } from "../../realtime/with-events";
 import { transitionRound } from "../round-machine";
+import { progressThrottle, whileRoundIs } from "./step-transaction";
 
 export function headConfig(spec: ProjectSpec): THeadConfig {
   switch (spec.head) {
@@ -91,11 +91,9 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   const loadMs = performance.now() - tLoad;
   const s = spec.settings;
   const ensembleSize = s.ensembleSize || (s.selection === "uncertainty" ? 5 : 1);
-  let lastPush = 0;
+  const due = progressThrottle();
   const onProgress = (p: TTrainProgress) => {
-    const now = Date.now();
-    if (now - lastPush < 250 && p.epoch !== p.epochs) return;
-    lastPush = now;
+    if (!due(p.epoch === p.epochs)) return;
     const training = { epoch: p.epoch, epochs: p.epochs, loss: p.loss, valLoss: p.valLoss, samplesPerSecond: p.samplesPerSec };
     publish([{ type: "training:progress", projectId: round.projectId, roundIndex: round.index, ...training }]);
     void db.update(rounds).set({ progress: { training } }).where(eq(rounds.id, roundId)).catch(() => {});
@@ -121,38 +119,28 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   );
   const result = await job.result;
 
-  await transactionWithEvents(db, async (tx, emit) => {
-    const [current] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for("update");
-    if (!current || current.status !== "training") return;
-    const version = await nextPolicyVersion(tx, round.projectId);
-    const [policy] = await tx
-      .insert(policies)
-      .values({
-        projectId: round.projectId,
-        version,
-        roundId: round.id,
-        head: spec.head,
-        blob: Buffer.from(result.blob),
-        training: {
-          backend: result.backend.name,
-          samples: dataset.n,
-          datasetVersion: round.datasetVersion,
-          epochsRun: result.epochsRun,
-          stopReason: result.stopReason,
-          finalLoss: result.finalLoss,
-          bestValLoss: result.bestValLoss,
-          samplesPerSec: result.samplesPerSec,
-          timings: { ...result.timings, loadMs },
-          lossCurve: result.lossCurve,
-          ensembleSize,
-          batchSize: s.batchSize,
-          learningRate: s.learningRate,
-          learningRateSchedule: s.learningRateSchedule,
-          warmStarted: result.warmStarted,
-        },
-      })
-      .returning({ id: policies.id });
-    if (!policy) throw new Error("policy insert returned nothing");
+  await whileRoundIs(db, roundId, "training", async (tx, emit, current) => {
+    const policy = await storeRoundPolicy(tx, round, {
+      head: spec.head,
+      blob: Buffer.from(result.blob),
+      training: {
+        backend: result.backend.name,
+        samples: dataset.n,
+        datasetVersion: round.datasetVersion,
+        epochsRun: result.epochsRun,
+        stopReason: result.stopReason,
+        finalLoss: result.finalLoss,
+        bestValLoss: result.bestValLoss,
+        samplesPerSec: result.samplesPerSec,
+        timings: { ...result.timings, loadMs },
+        lossCurve: result.lossCurve,
+        ensembleSize,
+        batchSize: s.batchSize,
+        learningRate: s.learningRate,
+        learningRateSchedule: s.learningRateSchedule,
+        warmStarted: result.warmStarted,
+      },
+    });
     const training = { ...((current.progress as { training?: object }).training ?? {}), done: true, backend: result.backend.name, trainMs: result.timings.totalMs };
     emit((await transitionRound(tx, current, "evaluating", { set: { resultPolicyId: policy.id, progress: sql`${JSON.stringify({ training })}::jsonb` as never } })).event);
   });

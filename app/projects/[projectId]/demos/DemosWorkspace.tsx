@@ -6,12 +6,12 @@
  * demonstrations. Kept episodes live in localStorage until the server has them.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction, isTyping } from "@/app/_components/control/actions";
-import { useHeldControl } from "@/app/_components/control/useHeldControl";
+import { useHeldControl } from "@/app/_components/workspace/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { queryKeys, roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
@@ -20,6 +20,8 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
+import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 export const TELEOP_SPEEDS = [0.1, 0.25, 0.5, 1, 2] as const;
 
@@ -61,27 +63,10 @@ function Demos({ project }: { project: WorkspaceProject }) {
   const [episode, setEpisode] = useState<Episode | null>(null);
   const episodeRef = useRef<Episode | null>(null);
   const [view, setView] = useState<{ state: number[]; t: number; action: number | number[] | null } | null>(null);
-  const [kept, setKept] = useState<Episode[]>([]);
   const [busy, setBusy] = useState(false);
   const lastDiscrete = useRef(0);
 
-  useEffect(() => {
-    try {
-      const saved = JSON.parse(localStorage.getItem(storageKey) ?? "[]") as Episode[];
-      if (Array.isArray(saved)) setKept(saved);
-    } catch {
-      // nothing saved
-    }
-  }, [storageKey]);
-  const saveKept = (list: Episode[]) => {
-    setKept(list);
-    try {
-      if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
-      else localStorage.removeItem(storageKey);
-    } catch {
-      toast({ kind: "error", text: "This browser could not store the kept episodes; submit them soon." });
-    }
-  };
+  const { list: kept, save: saveKept } = useStoredList<Episode>(storageKey, () => toast({ kind: "error", text: "This browser could not store the kept episodes; submit them soon." }));
 
   const newEpisode = useCallback(() => {
     if (!env) return;
@@ -268,16 +253,7 @@ function Demos({ project }: { project: WorkspaceProject }) {
                   End episode <kbd>E</kbd>
                 </button>
               )}
-              <label className="inline">
-                <span className="small">Speed</span>
-                <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Simulation speed" data-testid="teleop-speed">
-                  {TELEOP_SPEEDS.map((s) => (
-                    <option key={s} value={s}>
-                      {s}×
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SpeedSelect speeds={TELEOP_SPEEDS} value={speed} onChange={setSpeed} label="Simulation speed" testId="teleop-speed" />
               <span className="small muted" data-testid="teleop-status">
                 {episode ? `step ${episode.steps.length} · return ${episode.return.toFixed(1)}${ended ? ` · ${episode.end}` : ""}` : "No episode running"} · action{" "}
                 {formatAction(space, view?.action ?? null, names)}

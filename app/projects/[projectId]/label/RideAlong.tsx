@@ -19,7 +19,9 @@ import { roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labelin
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { SPEEDS } from "@/app/_components/workspace/useReplay";
 import { useHeldAction } from "@/app/_components/workspace/useHeldAction";
-import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
+import { useReplayClock } from "@/app/_components/workspace/useReplayClock";
+import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 
 type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
 
@@ -47,9 +49,6 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
   const [ride, setRide] = useState<TRideAlong | null>(null);
   const [phase, setPhase] = useState<Phase>("idle");
   const [error, setError] = useState<string | null>(null);
-  const [index, setIndex] = useState(0);
-  const [playing, setPlaying] = useState(false);
-  const [speed, setSpeed] = useState(0.5);
   const [reactionMs, setReactionMs] = useState(200);
   const [autoNext, setAutoNext] = useState(true);
   const [showPolicy, setShowPolicy] = useState(false);
@@ -57,11 +56,8 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
   const steer = useHeldAction(space);
   const { held } = steer;
   const rideRef = useRef<TRideAlong | null>(null);
-  const indexRef = useRef(0);
   const labelled = useRef(new Set<string>());
-  const due = useRef<{ taskId: string; at: number }[]>([]);
   const ridden = useRef<string[]>([]);
-  const replayMs = useRef(0);
 
   const taskAt = useMemo(() => new Map((ride?.tasks ?? []).map((t) => [t.t, t])), [ride]);
 
@@ -70,6 +66,39 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     if (!r) return;
     for (const t of r.tasks) if (!labelled.current.has(t.taskId)) void api(API.taskRelease(t.taskId), { method: "POST", keepalive: true }).catch(() => {});
   }, []);
+
+  const giveLabel = useCallback(
+    (taskId: string) => {
+      const r = rideRef.current;
+      if (!r || labelled.current.has(taskId)) return;
+      labelled.current.add(taskId);
+      const h = steer.now();
+      const action = space.type === "box" ? roundBox(space, h as number[]) : (h as number);
+      outbox.add({ id: uuid(), taskId, projectId: project.id, roundIndex: r.roundIndex, action, cantTell: false, durationMs: reactionMs });
+      onLabel(r.roundIndex);
+      setLabelledCount(labelled.current.size);
+    },
+    [outbox, project.id, space, reactionMs, onLabel],
+  );
+
+  // The replay clock: a label for each task state it reaches, `reactionMs` later, with the action held then.
+  const clock = useReplayClock({
+    steps: ride?.steps ?? null,
+    dt: project.dt,
+    delayMs: reactionMs,
+    reach: (i) => {
+      const step = ride?.steps[i];
+      const task = step ? taskAt.get(step.t) : undefined;
+      return task && !labelled.current.has(task.taskId) ? task.taskId : undefined;
+    },
+    onDue: giveLabel,
+    onFrame: steer.poll,
+    onEnd: ({ replaySeconds, speed }) => {
+      setPhase("finished");
+      if (ride) (window.__correctiveRides ??= []).push({ rolloutId: ride.rolloutId, tasks: ride.tasks.length, labelled: labelled.current.size, replaySeconds, speed });
+    },
+  });
+  const { index, playing, speed, restart: restartClock } = clock;
 
   const start = useCallback(async () => {
     releaseUnlabelled();
@@ -87,20 +116,16 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
       ridden.current.push(r.rolloutId);
       rideRef.current = r;
       labelled.current = new Set();
-      due.current = [];
-      replayMs.current = 0;
-      indexRef.current = 0;
       setRide(r);
-      setIndex(0);
       setLabelledCount(0);
       setPhase("riding");
-      setPlaying(true);
+      restartClock();
     } catch (err) {
       setError(errorMessage(err));
       setPhase("error");
       if (err instanceof ApiError && err.transient) setTimeout(() => void startRef.current(), 2000);
     }
-  }, [project.id, labeling, releaseUnlabelled]);
+  }, [project.id, labeling, releaseUnlabelled, restartClock]);
   const startRef = useRef(start);
   startRef.current = start;
 
@@ -109,61 +134,6 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     window.addEventListener("pagehide", releaseUnlabelled);
     return () => window.removeEventListener("pagehide", releaseUnlabelled);
   }, [releaseUnlabelled]);
-
-  const giveLabel = useCallback(
-    (taskId: string) => {
-      const r = rideRef.current;
-      if (!r || labelled.current.has(taskId)) return;
-      labelled.current.add(taskId);
-      const h = steer.now();
-      const action = space.type === "box" ? roundBox(space, h as number[]) : (h as number);
-      outbox.add({ id: uuid(), taskId, projectId: project.id, roundIndex: r.roundIndex, action, cantTell: false, durationMs: reactionMs });
-      onLabel(r.roundIndex);
-      setLabelledCount(labelled.current.size);
-    },
-    [outbox, project.id, space, reactionMs, onLabel],
-  );
-
-  // The replay clock: advance in real time × speed, schedule a label at each task state it reaches.
-  useEffect(() => {
-    if (!playing || !ride) return;
-    let raf = 0;
-    let prev = performance.now();
-    let acc = 0;
-    const dt = Math.max(1e-3, project.dt);
-    const arrive = (i: number, now: number) => {
-      const step = ride.steps[i];
-      const task = step ? taskAt.get(step.t) : undefined;
-      if (task && !labelled.current.has(task.taskId)) due.current.push({ taskId: task.taskId, at: now + reactionMs });
-    };
-    if (indexRef.current === 0) arrive(0, prev);
-    const tick = (now: number) => {
-      const elapsed = now - prev;
-      prev = now;
-      replayMs.current += elapsed;
-      acc += (elapsed / 1000) * speed;
-      const steps = Math.floor(acc / dt);
-      if (steps > 0) {
-        acc -= steps * dt;
-        const from = indexRef.current;
-        const to = Math.min(ride.steps.length - 1, from + steps);
-        for (let i = from + 1; i <= to; i++) arrive(i, now);
-        indexRef.current = to;
-        setIndex(to);
-      }
-      pollInput(elapsed);
-      while (due.current[0] && due.current[0].at <= now) giveLabel(due.current.shift()!.taskId);
-      if (indexRef.current >= ride.steps.length - 1 && due.current.length === 0) {
-        setPlaying(false);
-        setPhase("finished");
-        (window.__correctiveRides ??= []).push({ rolloutId: ride.rolloutId, tasks: ride.tasks.length, labelled: labelled.current.size, replaySeconds: replayMs.current / 1000, speed });
-        return;
-      }
-      raf = requestAnimationFrame(tick);
-    };
-    raf = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(raf);
-  }, [playing, ride, speed, project.dt, taskAt, reactionMs, giveLabel]);
 
   // After a ride: the next one after a short pause.
   useEffect(() => {
@@ -185,16 +155,11 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     const r = rideRef.current;
     if (!r || !rounds.data) return;
     if (rounds.data.some((x) => x.index === r.roundIndex && x.status === "labeling")) return;
-    setPlaying(false);
+    clock.stop();
     rideRef.current = null;
-    due.current = [];
     setRide(null);
     setPhase("no-round");
   }, [rounds.data]);
-
-  const pollInputRef = useRef<(elapsedMs: number) => void>(() => {});
-  pollInputRef.current = steer.poll;
-  const pollInput = (ms: number) => pollInputRef.current(ms);
 
   // Keyboard: Space/Enter play-pause, [ ] speed, P policy, digits/arrows steer, 0 centres, Esc stops.
   const onKey = (e: KeyboardEvent, down: boolean) => {
@@ -204,19 +169,19 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     if (k === " " || k === "Enter") {
       e.preventDefault();
       if (e.repeat) return;
-      if (phase === "riding") setPlaying((p) => !p);
+      if (phase === "riding") clock.toggle();
       else if (phase !== "loading") void start();
       return;
     }
     if (k === "[" || k === "]") {
       e.preventDefault();
-      setSpeed(stepSpeed(SPEEDS, speed, k === "]" ? 1 : -1));
+      clock.stepSpeed(k === "]" ? 1 : -1);
       return;
     }
     if (k === "p" || k === "P") return e.preventDefault(), setShowPolicy((s) => !s);
     if (k === "Escape") {
       e.preventDefault();
-      setPlaying(false);
+      clock.pause();
       return;
     }
     steer.keyDown(e);
@@ -289,19 +254,10 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
             <div className="progress-fill" style={{ width: `${(100 * index) / Math.max(1, ride.steps.length - 1)}%` }} />
           </div>
           <div className="row">
-            <button type="button" onClick={() => (phase === "riding" ? setPlaying((p) => !p) : void start())} data-testid="ride-toggle">
+            <button type="button" onClick={() => (phase === "riding" ? clock.toggle() : void start())} data-testid="ride-toggle">
               {phase === "finished" ? "Next rollout" : playing ? "❚❚ Pause" : "▶ Ride"} <kbd>Space</kbd>
             </button>
-            <label className="inline">
-              <span className="small">Speed</span>
-              <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Replay speed" data-testid="ride-speed">
-                {SPEEDS.map((s) => (
-                  <option key={s} value={s}>
-                    {s}×
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SpeedSelect speeds={SPEEDS} value={speed} onChange={clock.setSpeed} label="Replay speed" testId="ride-speed" />
             <label className="inline">
               <span className="small">Reaction time</span>
               <select value={reactionMs} onChange={(e) => setReactionMs(Number(e.target.value))} aria-label="Reaction-time compensation">

@@ -19,6 +19,7 @@ import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { leadKeys, useReviewQueue } from "@/app/_components/lead/queries";
 import { parseValue, valueText } from "@/app/_components/lead/review-value";
 import { ProjectRealtimeProvider, useProjectEvents } from "@/app/_components/realtime/ProjectRealtime";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
 import { SPEEDS, useReplay } from "@/app/_components/workspace/useReplay";
 import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import "@/app/_components/workspace.css";
@@ -240,12 +241,7 @@ function Queue({ project }: { project: ReviewProject }) {
                 <span className="sr-only">Scrub through the context</span>
                 <input type="range" min={0} max={replay.last} value={replay.index} onChange={(e) => replay.seek(Number(e.target.value))} aria-valuetext={`step ${frame?.t ?? 0}`} data-testid="replay-scrub" />
               </label>
-              <label className="inline">
-                <span className="small">Speed</span>
-                <select value={replay.speed} onChange={(e) => replay.setSpeed(Number(e.target.value))} aria-label="Replay speed">
-                  {SPEEDS.map((s) => <option key={s} value={s}>{s}×</option>)}
-                </select>
-              </label>
+              <SpeedSelect speeds={SPEEDS} value={replay.speed} onChange={replay.setSpeed} label="Replay speed" />
               <span className="muted small">t={frame?.t ?? item.state.t} / state t={item.state.t} of {item.rolloutLength}</span>
             </div>
             <p className="small">

@@ -12,7 +12,7 @@ import { API } from "@/contracts/routes";
 import { createEnv, type Env } from "@/envs/index";
 import { ApiError, api, errorMessage } from "@/app/_components/api-client";
 import { actionNames, boxMid, formatAction, isTyping } from "@/app/_components/control/actions";
-import { useHeldControl } from "@/app/_components/control/useHeldControl";
+import { useHeldControl } from "@/app/_components/workspace/useHeldControl";
 import { useSimLoop } from "@/app/_components/control/useSimLoop";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import { useBrowserPolicy, type ActingPolicy } from "@/app/_components/policy/browser-policy";
@@ -22,6 +22,8 @@ import { useToasts } from "@/app/_components/Toasts";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { stepSpeed, useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { WorkspaceGrid, WorkspaceProviders, WorkspaceShell } from "@/app/_components/workspace/WorkspaceShell";
+import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
+import { useStoredList } from "@/app/_components/workspace/useStoredList";
 
 const SPEEDS = [0.25, 0.5, 1, 2] as const;
 
@@ -65,36 +67,11 @@ function Takeover({ project }: { project: WorkspaceProject }) {
   const [episode, setEpisode] = useState<{ seed: number; t: number; ret: number; humanSteps: number; done: string | null; version: number } | null>(null);
   const [view, setView] = useState<{ state: number[]; policyAction: number | number[] | null; action: number | number[] | null; human: boolean } | null>(null);
   const segment = useRef<Segment | null>(null);
-  const [pending, setPending] = useState<Segment[]>([]);
-  const pendingRef = useRef<Segment[]>([]);
+  const { list: pending, ref: pendingRef, save: savePending } = useStoredList<Segment>(storageKey);
   const [autoSend, setAutoSend] = useState(true);
   const [sending, setSending] = useState(false);
   const lastDiscrete = useRef(0);
 
-  useEffect(() => {
-    try {
-      const saved = JSON.parse(localStorage.getItem(storageKey) ?? "[]") as Segment[];
-      if (Array.isArray(saved) && saved.length) {
-        pendingRef.current = saved;
-        setPending(saved);
-      }
-    } catch {
-      // nothing saved
-    }
-  }, [storageKey]);
-  const savePending = useCallback(
-    (list: Segment[]) => {
-      pendingRef.current = list;
-      setPending(list);
-      try {
-        if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
-        else localStorage.removeItem(storageKey);
-      } catch {
-        // kept in memory
-      }
-    },
-    [storageKey],
-  );
 
   const send = useCallback(async () => {
     const list = pendingRef.current;
@@ -301,16 +278,7 @@ function Takeover({ project }: { project: WorkspaceProject }) {
               <button type="button" className={toggled ? "" : "secondary"} aria-pressed={toggled} onClick={() => setToggled((t) => !t)} data-testid="takeover-toggle">
                 Take control <kbd>T</kbd>
               </button>
-              <label className="inline">
-                <span className="small">Speed</span>
-                <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Simulation speed">
-                  {SPEEDS.map((s) => (
-                    <option key={s} value={s}>
-                      {s}×
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SpeedSelect speeds={SPEEDS} value={speed} onChange={setSpeed} label="Simulation speed" />
             </div>
             <p className="small" data-testid="takeover-status" data-steps={episode?.t ?? 0} data-human-steps={episode?.humanSteps ?? 0}>
               {episode ? `Step ${episode.t} · return ${episode.ret.toFixed(1)} · you drove ${episode.humanSteps} steps${episode.done ? ` · episode ${episode.done}` : ""}` : "Press Enter to start."} · policy proposes{" "}

@@ -9,10 +9,11 @@
  * with nothing held, null. Box: held arrows move the value at `ratePerSecond` of the range and, with
  * `springBack`, it returns to the centre when released (like a self-centring wheel); a stick sets it directly.
  */
-import { useEffect, useMemo, useRef, type PointerEvent as ReactPointerEvent } from "react";
+import { useMemo, useRef, type PointerEvent as ReactPointerEvent } from "react";
 import type { TSpace } from "@/contracts/spaces";
-import { arrowAction, boxMid, clampBox, digitAction, isTyping } from "./actions";
-import { axisToValue, readPad } from "./gamepad";
+import { arrowAction, boxMid, clampBox, digitAction, isTyping } from "@/app/_components/control/actions";
+import { axisToValue, readPad } from "@/app/_components/control/gamepad";
+import { useWindowKeys } from "./useWindowKeys";
 
 export interface HeldControl {
   read: (elapsedMs: number) => number | number[] | null;
@@ -32,26 +33,18 @@ export function useHeldControl(space: TSpace, { springBack = true, ratePerSecond
   const drag = useRef<number[] | null>(null);
   const value = useRef<number[]>(space.type === "box" ? boxMid(space) : []);
 
-  useEffect(() => {
-    const down = (e: KeyboardEvent) => {
+  useWindowKeys({
+    down: (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       const isDigit = space.type === "discrete" && digitAction(e.key, space.n) !== null;
       if (CONTROL_KEYS.has(e.key) || isDigit) {
         e.preventDefault();
         keys.current.add(e.key);
       }
-    };
-    const up = (e: KeyboardEvent) => keys.current.delete(e.key);
-    const blur = () => keys.current.clear();
-    window.addEventListener("keydown", down);
-    window.addEventListener("keyup", up);
-    window.addEventListener("blur", blur);
-    return () => {
-      window.removeEventListener("keydown", down);
-      window.removeEventListener("keyup", up);
-      window.removeEventListener("blur", blur);
-    };
-  }, [space]);
+    },
+    up: (e) => void keys.current.delete(e.key),
+    blur: () => keys.current.clear(),
+  });
 
   return useMemo<HeldControl>(() => {
     const readDiscrete = (n: number): number | null => {

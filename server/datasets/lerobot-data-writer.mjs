@@ -12,6 +12,9 @@
  */
 import { gzipSync } from "node:zlib";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
+import { writeColumn } from "hyparquet-writer/src/column.js";
+import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
+import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
 
 /**
  * GZIP at level 1 (Node's zlib, native) instead of hyparquet-writer's JavaScript Snappy: measured on 100k
@@ -46,6 +49,18 @@ export class FeatureStats {
     }
   }
 
+  /** `add([v])` without the array (the scalar columns, once a row each). */
+  add1(/** @type {number} */ v) {
+    this.n++;
+    const mean = this.mean[0] ?? 0;
+    const d = v - mean;
+    const next = mean + d / this.n;
+    this.mean[0] = next;
+    this.m2[0] = (this.m2[0] ?? 0) + d * (v - next);
+    this.min[0] = Math.min(this.min[0] ?? Infinity, v);
+    this.max[0] = Math.max(this.max[0] ?? -Infinity, v);
+  }
+
   toJSON() {
     return { min: this.min, max: this.max, mean: this.mean, std: this.m2.map((m) => Math.sqrt(m / Math.max(1, this.n))), count: [this.n] };
   }
@@ -54,9 +69,6 @@ export class FeatureStats {
 /** The scalar numeric columns (besides observation.state and action), each with stats. */
 const SCALARS = ["timestamp", "frame_index", "episode_index", "index", "task_index", "corrective.round", "corrective.labellers", "corrective.agreement"];
 
-/** @param {{dtype: string, shape: number[]}} f */
-const isScalar = (f) => f.shape.length === 1 && f.shape[0] === 1;
-
 export class LeRobotDataWriter {
   /** @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o */
   constructor(o) {
@@ -64,108 +76,116 @@ export class LeRobotDataWriter {
     this.data = new ParquetWriter({ writer: fileWriter(o.dataFile), schema: o.dataSchema, codec: "GZIP", compressors: GZIP, createdBy: "corrective" });
     /** @type {Map<string, FeatureStats>} */
     this.stats = new Map(o.features.filter(([, f]) => f.dtype !== "string" && f.dtype !== "image").map(([k]) => [k, new FeatureStats()]));
-    /** @type {Array<{index: number, round: number, from: number, length: number, obs: FeatureStats, act: FeatureStats, key: string}>} */
+    /** @type {Array<{index: number, round: number, episode: number, from: number, length: number, obs: FeatureStats, act: FeatureStats}>} */
     this.episodes = [];
     /** @type {(typeof this.episodes)[number] | null} */
     this.current = null;
     this.index = 0;
+    const feature = new Map(o.features);
+    const dims = (/** @type {string} */ k) => /** @type {{dtype: string, shape: number[]}} */ (feature.get(k)).shape.reduce((a, b) => a * b, 1);
+    this.obsDim = dims("observation.state");
+    this.actDim = dims("action");
+    this.actInt = /** @type {{dtype: string}} */ (feature.get("action")).dtype === "int64";
+    this.hasImage = feature.has(o.imageKey);
   }
 
   /**
-   * Appends one page as one row group.
+   * Appends one page as one row group, column by column: vectors go into flat typed arrays (a LIST column's
+   * levels are the same for every row of a fixed-length vector), integers stay numbers (DELTA_BINARY_PACKED
+   * takes them without a BigInt each), and `corrective.exact` is the database's own JSON text, not a
+   * re-serialisation of the parsed numbers.
    * @param {import("./sample-pages").SamplePage} page
    */
   writePage(page) {
     const n = page.length;
-    const feature = new Map(this.o.features);
-    /** @type {Map<string, unknown[]>} */
-    const cols = new Map(this.o.features.map(([k]) => [k, new Array(n)]));
-    const col = (/** @type {string} */ k) => /** @type {unknown[]} */ (cols.get(k));
-    const actFeature = /** @type {{dtype: string, shape: number[]}} */ (feature.get("action"));
-    const actScalar = isScalar(actFeature);
-    const actInt = actFeature.dtype === "int64";
-    // A one-number state (CarTrackPixels-v0: the speed) is a scalar column, like a one-number action.
-    const obsScalar = isScalar(/** @type {{dtype: string, shape: number[]}} */ (feature.get("observation.state")));
-    const image = cols.get(this.o.imageKey);
-    const [obsCol, actCol, timestamp, frameCol, episodeCol, indexCol, task, source, round, labellersCol, agreementCol, stateId, exact] = [
-      "observation.state",
-      "action",
-      "timestamp",
-      "frame_index",
-      "episode_index",
-      "index",
-      "task_index",
-      "corrective.source",
-      "corrective.round",
-      "corrective.labellers",
-      "corrective.agreement",
-      "corrective.state_id",
-      "corrective.exact",
-    ].map(col);
+    const { obsDim, actDim, actInt } = this;
+    const obsCol = new Float32Array(n * obsDim);
+    const actCol = actInt ? new Float64Array(n * actDim) : new Float32Array(n * actDim);
+    const timestamp = new Float32Array(n);
+    const frameCol = new Float64Array(n);
+    const episodeCol = new Float64Array(n);
+    const indexCol = new Float64Array(n);
+    const round = new Float64Array(n);
+    const labellersCol = new Float64Array(n);
+    const agreementCol = new Float64Array(n);
+    /** @type {string[]} */
+    const stateId = new Array(n);
+    /** @type {string[]} */
+    const exactText = new Array(n);
+    /** @type {Array<{bytes: Uint8Array, path: null} | null> | null} */
+    const image = this.hasImage ? new Array(n) : null;
     const obsStats = /** @type {FeatureStats} */ (this.stats.get("observation.state"));
     const actStats = /** @type {FeatureStats} */ (this.stats.get("action"));
     const scalarStats = SCALARS.map((k) => /** @type {FeatureStats} */ (this.stats.get(k)));
-    const one = [0];
     for (let i = 0; i < n; i++) {
       const version = page.version[i];
-      const key = `${version}:${page.episode[i]}`;
-      if (this.current?.key !== key) {
-        this.current = { key, index: this.episodes.length, round: version, from: this.index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
+      const episodeId = page.episode[i];
+      if (this.current?.round !== version || this.current.episode !== episodeId) {
+        this.current = { episode: episodeId, index: this.episodes.length, round: version, from: this.index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
         this.episodes.push(this.current);
       }
       const episode = this.current;
       episode.length++;
+      const obsText = page.observation[i];
+      const actText = page.action[i];
       /** @type {number[]} */
-      const observation = JSON.parse(page.observation[i]);
+      const observation = JSON.parse(obsText);
       /** @type {number | number[]} */
-      const action = JSON.parse(page.action[i]);
+      const action = JSON.parse(actText);
       const act = Array.isArray(action) ? action : [action];
+      for (let j = 0; j < obsDim; j++) obsCol[i * obsDim + j] = observation[j];
+      for (let j = 0; j < actDim; j++) actCol[i * actDim + j] = actInt ? Math.round(act[j]) : act[j];
       const frameIndex = page.frameIndex[i];
       const ts = frameIndex / this.o.fps;
       const labellers = page.labelCount[i] ?? 0;
       const agreement = page.agreement[i] ?? Number.NaN;
-      obsCol[i] = obsScalar ? observation[0] : observation;
-      actCol[i] = actInt ? (actScalar ? BigInt(Math.round(act[0])) : act.map((x) => BigInt(Math.round(x)))) : actScalar ? act[0] : act;
       if (image) {
         const bytes = page.frame[i];
         image[i] = bytes ? { bytes, path: null } : null;
       }
       timestamp[i] = ts;
-      frameCol[i] = BigInt(frameIndex);
-      episodeCol[i] = BigInt(episode.index);
-      indexCol[i] = BigInt(this.index);
-      task[i] = 0n;
-      source[i] = page.source[i];
-      round[i] = BigInt(version);
-      labellersCol[i] = BigInt(labellers);
+      frameCol[i] = frameIndex;
+      episodeCol[i] = episode.index;
+      indexCol[i] = this.index;
+      round[i] = version;
+      labellersCol[i] = labellers;
       agreementCol[i] = agreement;
       stateId[i] = page.stateId[i] ?? "";
-      // The exact values as JSON `[observation, action]`: float32 columns round them, and a float64 LIST
-      // column costs as much to write as the float32 one (bench:export), a string column almost nothing.
-      exact[i] = JSON.stringify([observation, action]);
+      // The exact values as JSON `[observation, action]`: float32 columns round them. The stored jsonb's
+      // text as it is (re-serialising 10 parsed numbers a row was ~10% of the encoder's time).
+      exactText[i] = `[${obsText},${actText}]`;
       obsStats.add(observation);
       actStats.add(act);
-      const scalars = [ts, frameIndex, episode.index, this.index, 0, version, labellers, agreement];
-      for (let k = 0; k < scalars.length; k++) {
-        one[0] = scalars[k];
-        scalarStats[k].add(one);
-      }
+      scalarStats[0].add1(ts);
+      scalarStats[1].add1(frameIndex);
+      scalarStats[2].add1(episode.index);
+      scalarStats[3].add1(this.index);
+      scalarStats[4].add1(0);
+      scalarStats[5].add1(version);
+      scalarStats[6].add1(labellers);
+      scalarStats[7].add1(agreement);
       episode.obs.add(observation);
       episode.act.add(act);
       this.index++;
     }
-    this.data.write({
-      columnData: this.o.features.map(([name, f]) => ({
-        name,
-        data: /** @type {any} */ (cols.get(name)),
-        nullable: f.dtype === "image",
-        // Float columns skip the dictionary attempt (measured: halves the time of a LIST<FLOAT> column), and
-        // so does the string unique per row; min/max statistics only where a reader can use them (scalars).
-        ...(f.dtype === "float32" || f.dtype === "float64" || name === "corrective.exact" ? { encoding: /** @type {const} */ ("PLAIN") } : {}),
-        ...(f.dtype === "string" || f.dtype === "image" || !isScalar(f) ? { statistics: false } : {}),
-      })),
-      rowGroupSize: n,
-    });
+    /** @type {Record<string, RowGroupColumn>} */
+    const columns = {
+      "observation.state": vectorColumn(obsCol, n, obsDim),
+      action: actInt ? { ...vectorColumn(actCol, n, actDim), encoding: "DELTA_BINARY_PACKED", codec: "UNCOMPRESSED" } : vectorColumn(actCol, n, actDim),
+      timestamp: { data: timestamp },
+      frame_index: intColumn(frameCol, true),
+      episode_index: intColumn(episodeCol, true),
+      index: intColumn(indexCol, true),
+      task_index: intColumn(new Float64Array(n)),
+      "corrective.source": { data: page.source, statistics: false },
+      "corrective.round": intColumn(round),
+      "corrective.labellers": intColumn(labellersCol),
+      "corrective.agreement": { data: agreementCol, statistics: false },
+      "corrective.state_id": { data: stateId, statistics: false },
+      "corrective.exact": { data: asciiBytes(exactText), encoding: "PLAIN", statistics: false },
+    };
+    if (image) columns[this.o.imageKey] = { data: image, statistics: false, pageSize: IMAGE_PAGE_BYTES };
+    writeRowGroup(this.data, this.o.features.map(([name]) => ({ name, ...columns[name] })), n);
   }
 
   /**
@@ -177,6 +197,127 @@ export class LeRobotDataWriter {
     writeEpisodes(this.o, this.episodes);
     return { episodes: this.episodes.length, frames: this.index, stats: Object.fromEntries([...this.stats].map(([k, s]) => [k, s.toJSON()])) };
   }
+}
+
+/**
+ * One column of a row group for {@link writeRowGroup}: `data` (one value per row, nested as the schema
+ * says), or `pageData` (flat values with their levels, computed by the caller).
+ * @typedef {{ data?: any, pageData?: import("hyparquet-writer/src/types.js").PageData, encoding?: import("hyparquet").Encoding,
+ *   codec?: import("hyparquet").CompressionCodec, statistics?: boolean, pageSize?: number }} RowGroupColumn
+ */
+
+/**
+ * Data pages of the image column are split at ~1 MB like hyparquet-writer's default; every other column
+ * chunk of a 5,000-row group is one page (< 1 MB; sizing pages costs a call per value).
+ */
+const IMAGE_PAGE_BYTES = 1 << 20;
+
+/**
+ * An int64 column of small integers as numbers: delta-encoded (a few bits a row), not compressed again.
+ * Min/max statistics (a call per value) only for the position columns a reader filters on.
+ */
+const intColumn = (/** @type {Float64Array} */ data, statistics = false) => /** @type {RowGroupColumn} */ ({ data, encoding: "DELTA_BINARY_PACKED", codec: "UNCOMPRESSED", statistics });
+
+/** @type {Map<string, {rep: Uint8Array, def: Uint8Array}>} */
+const LEVELS = new Map();
+
+/**
+ * A fixed-length vector column: a 3-level LIST of required elements (repetition level 0 at each row's first
+ * element, 1 at the others; definition level 1 throughout), or a scalar column when `dim` is 1
+ * (lerobot-layout.ts). PLAIN and not compressed: GZIP saved ~9% on float32 values for ~5% of the time.
+ * @param {Float32Array | Float64Array} values
+ * @param {number} n
+ * @param {number} dim
+ * @returns {RowGroupColumn}
+ */
+function vectorColumn(values, n, dim) {
+  if (dim === 1) return { data: values, encoding: "PLAIN", codec: "UNCOMPRESSED", statistics: true };
+  const key = `${n}x${dim}`;
+  let levels = LEVELS.get(key);
+  if (!levels) {
+    const rep = new Uint8Array(n * dim).fill(1);
+    for (let i = 0; i < n; i++) rep[i * dim] = 0;
+    levels = { rep, def: new Uint8Array(n * dim).fill(1) };
+    LEVELS.set(key, levels);
+  }
+  return {
+    pageData: { values, repetitionLevels: /** @type {any} */ (levels.rep), definitionLevels: /** @type {any} */ (levels.def), maxDefinitionLevel: 1 },
+    encoding: "PLAIN",
+    codec: "UNCOMPRESSED",
+    statistics: false,
+  };
+}
+
+/**
+ * ASCII strings (JSON of numbers) as byte arrays, encoded in one go (`latin1`: a copy of one-byte strings):
+ * one view per string into one buffer.
+ */
+function asciiBytes(/** @type {string[]} */ texts) {
+  const all = Buffer.from(texts.join(""), "latin1");
+  const out = new Array(texts.length);
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const len = texts[i].length;
+    out[i] = all.subarray(at, at + len);
+    at += len;
+  }
+  return out;
+}
+
+/**
+ * Appends one row group to `writer`: what `ParquetWriter.write` does for one group (hyparquet-writer 0.17's
+ * parquet-writer.js), except that a column may bring its own levels (`pageData`) instead of nested rows for
+ * the Dremel encoder, its own codec and its own page size. Uses the writer's fields `schema`, `writer`,
+ * `codec`, `compressors`, `row_groups`, `num_rows` and `pendingIndexes` — pinned by package-lock.json.
+ * @param {ParquetWriter} pw
+ * @param {Array<RowGroupColumn & {name: string}>} columns
+ * @param {number} rows
+ */
+function writeRowGroup(pw, columns, rows) {
+  const resolve = RESOLVERS.get(pw) ?? schemaPathResolver(pw.schema);
+  RESOLVERS.set(pw, resolve);
+  const groupStart = pw.writer.offset;
+  /** @type {import("hyparquet").ColumnChunk[]} */
+  const chunks = [];
+  for (const c of columns) {
+    for (const leaf of leafPaths(resolve([c.name]))) {
+      const schemaPath = leaf.map((node) => node.element);
+      const pageData = c.pageData ?? encodeNestedValues(leaf, c.data);
+      const result = writeColumn({
+        writer: pw.writer,
+        column: {
+          columnName: schemaPath.slice(1).map((s) => s.name).join("."),
+          element: /** @type {import("hyparquet").SchemaElement} */ (schemaPath[schemaPath.length - 1]),
+          schemaPath,
+          codec: c.codec ?? pw.codec,
+          compressors: pw.compressors,
+          stats: c.statistics ?? true,
+          pageSize: c.pageSize ?? 0,
+          columnIndex: false,
+          offsetIndex: true,
+          encoding: c.encoding,
+        },
+        pageData,
+      });
+      chunks.push(result.chunk);
+      pw.pendingIndexes.push(result);
+    }
+  }
+  let total_byte_size = 0n;
+  for (const { meta_data } of chunks) total_byte_size += meta_data?.total_uncompressed_size ?? 0n;
+  pw.num_rows += BigInt(rows);
+  pw.row_groups.push({ columns: chunks, total_byte_size, num_rows: BigInt(rows), total_compressed_size: BigInt(pw.writer.offset - groupStart) });
+  pw.writer.flush?.();
+}
+
+/** @type {WeakMap<ParquetWriter, (path: string[]) => import("hyparquet").SchemaTree[]>} */
+const RESOLVERS = new WeakMap();
+
+/** Every path from `path`'s last node down to a leaf (a struct column has one per field). */
+function leafPaths(/** @type {import("hyparquet").SchemaTree[]} */ path) {
+  const node = /** @type {import("hyparquet").SchemaTree} */ (path[path.length - 1]);
+  if (!node.children.length) return [path];
+  return node.children.flatMap((child) => leafPaths([...path, child]));
 }
 
 /**

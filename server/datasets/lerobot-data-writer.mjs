@@ -87,6 +87,8 @@ export class LeRobotDataWriter {
     this.actDim = dims("action");
     this.actInt = /** @type {{dtype: string}} */ (feature.get("action")).dtype === "int64";
     this.hasImage = feature.has(o.imageKey);
+    /** @type {Map<string, string>} */
+    this.sources = new Map();
   }
 
   /**
@@ -111,37 +113,58 @@ export class LeRobotDataWriter {
     /** @type {string[]} */
     const stateId = new Array(n);
     /** @type {string[]} */
-    const exactText = new Array(n);
+    const source = new Array(n);
+    /** @type {Uint8Array[]} */
+    const exact = new Array(n);
     /** @type {Array<{bytes: Uint8Array, path: null} | null> | null} */
     const image = this.hasImage ? new Array(n) : null;
     const obsStats = /** @type {FeatureStats} */ (this.stats.get("observation.state"));
     const actStats = /** @type {FeatureStats} */ (this.stats.get("action"));
     const scalarStats = SCALARS.map((k) => /** @type {FeatureStats} */ (this.stats.get(k)));
+    const text = page.rows;
+    // The lines as bytes, for `corrective.exact` (views into this buffer): `latin1` keeps one byte per
+    // UTF-16 unit, so string offsets are byte offsets, and the JSON of numbers is ASCII.
+    const bytes = Buffer.from(text, "latin1");
+    let at = 0;
     for (let i = 0; i < n; i++) {
-      const version = page.version[i];
-      const episodeId = page.episode[i];
+      // version \t episode \t frame index \t id \t source (JSON) \t state id \t labellers \t agreement \t [observation,action]
+      const t1 = text.indexOf("\t", at);
+      const t2 = text.indexOf("\t", t1 + 1);
+      const t3 = text.indexOf("\t", t2 + 1);
+      const t4 = text.indexOf("\t", t3 + 1);
+      const t5 = text.indexOf("\t", t4 + 1);
+      const t6 = text.indexOf("\t", t5 + 1);
+      const t7 = text.indexOf("\t", t6 + 1);
+      const t8 = text.indexOf("\t", t7 + 1);
+      const eol = text.indexOf("\n", t8 + 1);
+      const end = eol < 0 ? text.length : eol;
+      if (t8 < 0) throw new Error(`sample page line ${i + 1}: expected 9 tab-separated fields`);
+      const version = intAt(text, at, t1);
+      const episodeId = intAt(text, t1 + 1, t2);
+      const frameIndex = intAt(text, t2 + 1, t3);
       if (this.current?.round !== version || this.current.episode !== episodeId) {
         this.current = { episode: episodeId, index: this.episodes.length, round: version, from: this.index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
         this.episodes.push(this.current);
       }
       const episode = this.current;
       episode.length++;
-      const obsText = page.observation[i];
-      const actText = page.action[i];
-      /** @type {number[]} */
-      const observation = JSON.parse(obsText);
-      /** @type {number | number[]} */
-      const action = JSON.parse(actText);
+      source[i] = this.source(text.slice(t4 + 1, t5));
+      stateId[i] = text.slice(t5 + 1, t6);
+      const labellers = t7 > t6 + 1 ? intAt(text, t6 + 1, t7) : 0;
+      const agreement = t8 > t7 + 1 ? Number(text.slice(t7 + 1, t8)) : Number.NaN;
+      /** @type {[number[], number | number[]]} */
+      const [observation, action] = JSON.parse(text.slice(t8 + 1, end));
+      // The exact values as JSON `[observation, action]` (float32 columns round them): the stored jsonb's text
+      // as the page brings it (re-serialising 10 parsed numbers a row was ~10% of the encoder's time).
+      exact[i] = bytes.subarray(t8 + 1, end);
+      at = end + 1;
       const act = Array.isArray(action) ? action : [action];
       for (let j = 0; j < obsDim; j++) obsCol[i * obsDim + j] = observation[j];
       for (let j = 0; j < actDim; j++) actCol[i * actDim + j] = actInt ? Math.round(act[j]) : act[j];
-      const frameIndex = page.frameIndex[i];
       const ts = frameIndex / this.o.fps;
-      const labellers = page.labelCount[i] ?? 0;
-      const agreement = page.agreement[i] ?? Number.NaN;
       if (image) {
-        const bytes = page.frame[i];
-        image[i] = bytes ? { bytes, path: null } : null;
+        const frame = page.frame[i];
+        image[i] = frame ? { bytes: frame, path: null } : null;
       }
       timestamp[i] = ts;
       frameCol[i] = frameIndex;
@@ -150,10 +173,6 @@ export class LeRobotDataWriter {
       round[i] = version;
       labellersCol[i] = labellers;
       agreementCol[i] = agreement;
-      stateId[i] = page.stateId[i] ?? "";
-      // The exact values as JSON `[observation, action]`: float32 columns round them. The stored jsonb's
-      // text as it is (re-serialising 10 parsed numbers a row was ~10% of the encoder's time).
-      exactText[i] = `[${obsText},${actText}]`;
       obsStats.add(observation);
       actStats.add(act);
       scalarStats[0].add1(ts);
@@ -177,15 +196,25 @@ export class LeRobotDataWriter {
       episode_index: intColumn(episodeCol, true),
       index: intColumn(indexCol, true),
       task_index: intColumn(new Float64Array(n)),
-      "corrective.source": { data: page.source, statistics: false },
+      "corrective.source": { data: source, statistics: false },
       "corrective.round": intColumn(round),
       "corrective.labellers": intColumn(labellersCol),
       "corrective.agreement": { data: agreementCol, statistics: false },
       "corrective.state_id": { data: stateId, statistics: false },
-      "corrective.exact": { data: asciiBytes(exactText), encoding: "PLAIN", statistics: false },
+      "corrective.exact": { data: exact, encoding: "PLAIN", statistics: false },
     };
     if (image) columns[this.o.imageKey] = { data: image, statistics: false, pageSize: IMAGE_PAGE_BYTES };
     writeRowGroup(this.data, this.o.features.map(([name]) => ({ name, ...columns[name] })), n);
+  }
+
+  /** A source from its JSON text (the few distinct ones parsed once). */
+  source(/** @type {string} */ json) {
+    let value = this.sources.get(json);
+    if (value === undefined) {
+      value = /** @type {string} */ (JSON.parse(json));
+      this.sources.set(json, value);
+    }
+    return value;
   }
 
   /**
@@ -248,20 +277,12 @@ function vectorColumn(values, n, dim) {
   };
 }
 
-/**
- * ASCII strings (JSON of numbers) as byte arrays, encoded in one go (`latin1`: a copy of one-byte strings):
- * one view per string into one buffer.
- */
-function asciiBytes(/** @type {string[]} */ texts) {
-  const all = Buffer.from(texts.join(""), "latin1");
-  const out = new Array(texts.length);
-  let at = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const len = texts[i].length;
-    out[i] = all.subarray(at, at + len);
-    at += len;
-  }
-  return out;
+/** The integer written in `text` from `from` to `to` (digits, maybe a leading minus). */
+function intAt(/** @type {string} */ text, /** @type {number} */ from, /** @type {number} */ to) {
+  const negative = text.charCodeAt(from) === 45;
+  let value = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return negative ? -value : value;
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
- * The CPU half of the LeRobot export: sample pages (sample-pages.ts) in, `data/chunk-000/file-000.parquet`
- * (one row group per page, hyparquet-writer's incremental writer on a file) and
- * `meta/episodes/chunk-000/file-000.parquet` out, with `stats.json`'s figures. Types:
- * lerobot-data-writer.d.mts.
+ * The CPU half of the LeRobot export: sample pages (sample-pages.ts: one packed text each) in,
+ * `data/chunk-000/file-000.parquet` (one row group per page, written column by column with hyparquet-writer's
+ * column encoder into its incremental writer on a file) and `meta/episodes/chunk-000/file-000.parquet` out,
+ * with `stats.json`'s figures. Types: lerobot-data-writer.d.mts. Encodings and why: docs/FORMATS.md.
  *
  * Runs in a worker thread (lerobot-writer-worker.mjs): encoding 100k samples is ~1 s of CPU (JSON parsing of
- * the vectors, Dremel levels, compression), which on the server's thread stalled every other request for
+ * the vectors, statistics, compression), which on the server's thread stalled every other request for
  * 0.2–0.5 s at a time (bench/results/export.md). Plain JavaScript on purpose: a worker that registers tsx
  * to load TypeScript took 0.7–1.1 s and ~50 MiB to start, this one ~0.2 s and ~12 MiB (measured). The
  * Parquet schemas come ready-made from lerobot-layout.ts (options `dataSchema`, `episodesSchema`).

@@ -9,7 +9,9 @@
  * ≤ 100 MiB; the longest `/api/health` stall during export or import ≤ 100 ms.
  *
  * The server runs with IN_PROCESS_JOBS=0, so the training round an import starts waits in the queue
- * instead of competing for the CPU. `BENCH_EXPORT_SAMPLES` changes the size (default 100000).
+ * instead of competing for the CPU. `BENCH_EXPORT_SAMPLES` changes the size (default 100000);
+ * `BENCH_EXPORT_ENGINES=postgres` (or `pglite`, comma-separated) runs only those engines; `BENCH_EXPORT_OUT=<dir>`
+ * saves the results there instead of bench/results/ (scratch runs on a loaded machine).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +23,8 @@ import { saveResults } from "./lib/results";
 import { rssMiB, summarize } from "./lib/stats";
 
 const SAMPLES = Number(process.env.BENCH_EXPORT_SAMPLES ?? 100_000);
+const ENGINES = new Set((process.env.BENCH_EXPORT_ENGINES ?? "postgres,pglite").split(",").map((e) => e.trim()));
+const OUT_DIR = process.env.BENCH_EXPORT_OUT;
 const OBS_DIM = 8;
 const ACT_DIM = 2;
 const EPISODE = 100;
@@ -207,9 +211,10 @@ async function main(): Promise<void> {
   console.log(`[bench:export] ${SAMPLES} samples (${OBS_DIM}-d observation, ${ACT_DIM}-d action, ${EPISODE}-step episodes)`);
   const dataset = jsonlDataset(SAMPLES);
   const rows: Row[] = [];
-  if (await postgresReachable()) rows.push(...(await benchEngine("postgres", dataset)));
+  if (!ENGINES.has("postgres")) console.warn("[bench:export] PostgreSQL: skipped (BENCH_EXPORT_ENGINES)");
+  else if (await postgresReachable()) rows.push(...(await benchEngine("postgres", dataset)));
   else console.warn("[bench:export] PostgreSQL unreachable: skipped");
-  rows.push(...(await benchEngine("pglite", dataset)));
+  if (ENGINES.has("pglite")) rows.push(...(await benchEngine("pglite", dataset)));
   saveResults("export", {
     title: `Dataset export and import, ${SAMPLES.toLocaleString("en-US")} samples, through the server while /api/health is probed`,
     rows,
@@ -221,7 +226,7 @@ async function main(): Promise<void> {
       "Goals: export ≥ 50k samples/s to Parquet on PostgreSQL; RSS growth ≤ 100 MiB; /api/health stall ≤ 100 ms. Server, database and load generator share this machine.",
       ...goals(rows),
     ],
-  });
+  }, OUT_DIR ? { dir: OUT_DIR } : {});
 }
 
 await main();

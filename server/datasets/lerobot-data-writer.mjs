@@ -1,17 +1,20 @@
 /**
- * The CPU half of the LeRobot export: sample pages (sample-pages.ts) in, `data/chunk-000/file-000.parquet`
- * (one row group per page, hyparquet-writer's incremental writer on a file) and
- * `meta/episodes/chunk-000/file-000.parquet` out, with `stats.json`'s figures. Types:
- * lerobot-data-writer.d.mts.
+ * The CPU half of the LeRobot export: sample pages (sample-pages.ts: one packed text each) in,
+ * `data/chunk-000/file-000.parquet` (one row group per page, written column by column with hyparquet-writer's
+ * column encoder into its incremental writer on a file) and `meta/episodes/chunk-000/file-000.parquet` out,
+ * with `stats.json`'s figures. Types: lerobot-data-writer.d.mts. Encodings and why: docs/FORMATS.md.
  *
  * Runs in a worker thread (lerobot-writer-worker.mjs): encoding 100k samples is ~1 s of CPU (JSON parsing of
- * the vectors, Dremel levels, compression), which on the server's thread stalled every other request for
+ * the vectors, statistics, compression), which on the server's thread stalled every other request for
  * 0.2–0.5 s at a time (bench/results/export.md). Plain JavaScript on purpose: a worker that registers tsx
  * to load TypeScript took 0.7–1.1 s and ~50 MiB to start, this one ~0.2 s and ~12 MiB (measured). The
  * Parquet schemas come ready-made from lerobot-layout.ts (options `dataSchema`, `episodesSchema`).
  */
 import { gzipSync } from "node:zlib";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
+import { writeColumn } from "hyparquet-writer/src/column.js";
+import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
+import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
 
 /**
  * GZIP at level 1 (Node's zlib, native) instead of hyparquet-writer's JavaScript Snappy: measured on 100k
@@ -46,6 +49,18 @@ export class FeatureStats {
     }
   }
 
+  /** `add([v])` without the array (the scalar columns, once a row each). */
+  add1(/** @type {number} */ v) {
+    this.n++;
+    const mean = this.mean[0] ?? 0;
+    const d = v - mean;
+    const next = mean + d / this.n;
+    this.mean[0] = next;
+    this.m2[0] = (this.m2[0] ?? 0) + d * (v - next);
+    this.min[0] = Math.min(this.min[0] ?? Infinity, v);
+    this.max[0] = Math.max(this.max[0] ?? -Infinity, v);
+  }
+
   toJSON() {
     return { min: this.min, max: this.max, mean: this.mean, std: this.m2.map((m) => Math.sqrt(m / Math.max(1, this.n))), count: [this.n] };
   }
@@ -54,9 +69,6 @@ export class FeatureStats {
 /** The scalar numeric columns (besides observation.state and action), each with stats. */
 const SCALARS = ["timestamp", "frame_index", "episode_index", "index", "task_index", "corrective.round", "corrective.labellers", "corrective.agreement"];
 
-/** @param {{dtype: string, shape: number[]}} f */
-const isScalar = (f) => f.shape.length === 1 && f.shape[0] === 1;
-
 export class LeRobotDataWriter {
   /** @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o */
   constructor(o) {
@@ -64,108 +76,145 @@ export class LeRobotDataWriter {
     this.data = new ParquetWriter({ writer: fileWriter(o.dataFile), schema: o.dataSchema, codec: "GZIP", compressors: GZIP, createdBy: "corrective" });
     /** @type {Map<string, FeatureStats>} */
     this.stats = new Map(o.features.filter(([, f]) => f.dtype !== "string" && f.dtype !== "image").map(([k]) => [k, new FeatureStats()]));
-    /** @type {Array<{index: number, round: number, from: number, length: number, obs: FeatureStats, act: FeatureStats, key: string}>} */
+    /** @type {Array<{index: number, round: number, episode: number, from: number, length: number, obs: FeatureStats, act: FeatureStats}>} */
     this.episodes = [];
     /** @type {(typeof this.episodes)[number] | null} */
     this.current = null;
     this.index = 0;
+    const feature = new Map(o.features);
+    const dims = (/** @type {string} */ k) => /** @type {{dtype: string, shape: number[]}} */ (feature.get(k)).shape.reduce((a, b) => a * b, 1);
+    this.obsDim = dims("observation.state");
+    this.actDim = dims("action");
+    this.actInt = /** @type {{dtype: string}} */ (feature.get("action")).dtype === "int64";
+    this.hasImage = feature.has(o.imageKey);
+    /** @type {Map<string, string>} */
+    this.sources = new Map();
   }
 
   /**
-   * Appends one page as one row group.
+   * Appends one page as one row group, column by column: vectors go into flat typed arrays (a LIST column's
+   * levels are the same for every row of a fixed-length vector), integers stay numbers (DELTA_BINARY_PACKED
+   * takes them without a BigInt each), and `corrective.exact` is the database's own JSON text, not a
+   * re-serialisation of the parsed numbers.
    * @param {import("./sample-pages").SamplePage} page
    */
   writePage(page) {
     const n = page.length;
-    const feature = new Map(this.o.features);
-    /** @type {Map<string, unknown[]>} */
-    const cols = new Map(this.o.features.map(([k]) => [k, new Array(n)]));
-    const col = (/** @type {string} */ k) => /** @type {unknown[]} */ (cols.get(k));
-    const actFeature = /** @type {{dtype: string, shape: number[]}} */ (feature.get("action"));
-    const actScalar = isScalar(actFeature);
-    const actInt = actFeature.dtype === "int64";
-    // A one-number state (CarTrackPixels-v0: the speed) is a scalar column, like a one-number action.
-    const obsScalar = isScalar(/** @type {{dtype: string, shape: number[]}} */ (feature.get("observation.state")));
-    const image = cols.get(this.o.imageKey);
-    const [obsCol, actCol, timestamp, frameCol, episodeCol, indexCol, task, source, round, labellersCol, agreementCol, stateId, exact] = [
-      "observation.state",
-      "action",
-      "timestamp",
-      "frame_index",
-      "episode_index",
-      "index",
-      "task_index",
-      "corrective.source",
-      "corrective.round",
-      "corrective.labellers",
-      "corrective.agreement",
-      "corrective.state_id",
-      "corrective.exact",
-    ].map(col);
+    const { obsDim, actDim, actInt } = this;
+    const obsCol = new Float32Array(n * obsDim);
+    const actCol = actInt ? new Float64Array(n * actDim) : new Float32Array(n * actDim);
+    const timestamp = new Float32Array(n);
+    const frameCol = new Float64Array(n);
+    const episodeCol = new Float64Array(n);
+    const indexCol = new Float64Array(n);
+    const round = new Float64Array(n);
+    const labellersCol = new Float64Array(n);
+    const agreementCol = new Float64Array(n);
+    /** @type {string[]} */
+    const stateId = new Array(n);
+    /** @type {string[]} */
+    const source = new Array(n);
+    /** @type {Uint8Array[]} */
+    const exact = new Array(n);
+    /** @type {Array<{bytes: Uint8Array, path: null} | null> | null} */
+    const image = this.hasImage ? new Array(n) : null;
     const obsStats = /** @type {FeatureStats} */ (this.stats.get("observation.state"));
     const actStats = /** @type {FeatureStats} */ (this.stats.get("action"));
     const scalarStats = SCALARS.map((k) => /** @type {FeatureStats} */ (this.stats.get(k)));
-    const one = [0];
+    const text = page.rows;
+    // The lines as bytes, for `corrective.exact` (views into this buffer): `latin1` keeps one byte per
+    // UTF-16 unit, so string offsets are byte offsets, and the JSON of numbers is ASCII.
+    const bytes = Buffer.from(text, "latin1");
+    let at = 0;
     for (let i = 0; i < n; i++) {
-      const version = page.version[i];
-      const key = `${version}:${page.episode[i]}`;
-      if (this.current?.key !== key) {
-        this.current = { key, index: this.episodes.length, round: version, from: this.index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
+      // version \t episode \t frame index \t id \t source (JSON) \t state id \t labellers \t agreement \t [observation,action]
+      const t1 = text.indexOf("\t", at);
+      const t2 = text.indexOf("\t", t1 + 1);
+      const t3 = text.indexOf("\t", t2 + 1);
+      const t4 = text.indexOf("\t", t3 + 1);
+      const t5 = text.indexOf("\t", t4 + 1);
+      const t6 = text.indexOf("\t", t5 + 1);
+      const t7 = text.indexOf("\t", t6 + 1);
+      const t8 = text.indexOf("\t", t7 + 1);
+      const eol = text.indexOf("\n", t8 + 1);
+      const end = eol < 0 ? text.length : eol;
+      if (t8 < 0) throw new Error(`sample page line ${i + 1}: expected 9 tab-separated fields`);
+      const version = intAt(text, at, t1);
+      const episodeId = intAt(text, t1 + 1, t2);
+      const frameIndex = intAt(text, t2 + 1, t3);
+      if (this.current?.round !== version || this.current.episode !== episodeId) {
+        this.current = { episode: episodeId, index: this.episodes.length, round: version, from: this.index, length: 0, obs: new FeatureStats(), act: new FeatureStats() };
         this.episodes.push(this.current);
       }
       const episode = this.current;
       episode.length++;
-      /** @type {number[]} */
-      const observation = JSON.parse(page.observation[i]);
-      /** @type {number | number[]} */
-      const action = JSON.parse(page.action[i]);
+      source[i] = this.source(text.slice(t4 + 1, t5));
+      stateId[i] = text.slice(t5 + 1, t6);
+      const labellers = t7 > t6 + 1 ? intAt(text, t6 + 1, t7) : 0;
+      const agreement = t8 > t7 + 1 ? Number(text.slice(t7 + 1, t8)) : Number.NaN;
+      /** @type {[number[], number | number[]]} */
+      const [observation, action] = JSON.parse(text.slice(t8 + 1, end));
+      // The exact values as JSON `[observation, action]` (float32 columns round them): the stored jsonb's text
+      // as the page brings it (re-serialising 10 parsed numbers a row was ~10% of the encoder's time).
+      exact[i] = bytes.subarray(t8 + 1, end);
+      at = end + 1;
       const act = Array.isArray(action) ? action : [action];
-      const frameIndex = page.frameIndex[i];
+      for (let j = 0; j < obsDim; j++) obsCol[i * obsDim + j] = observation[j];
+      for (let j = 0; j < actDim; j++) actCol[i * actDim + j] = actInt ? Math.round(act[j]) : act[j];
       const ts = frameIndex / this.o.fps;
-      const labellers = page.labelCount[i] ?? 0;
-      const agreement = page.agreement[i] ?? Number.NaN;
-      obsCol[i] = obsScalar ? observation[0] : observation;
-      actCol[i] = actInt ? (actScalar ? BigInt(Math.round(act[0])) : act.map((x) => BigInt(Math.round(x)))) : actScalar ? act[0] : act;
       if (image) {
-        const bytes = page.frame[i];
-        image[i] = bytes ? { bytes, path: null } : null;
+        const frame = page.frame[i];
+        image[i] = frame ? { bytes: frame, path: null } : null;
       }
       timestamp[i] = ts;
-      frameCol[i] = BigInt(frameIndex);
-      episodeCol[i] = BigInt(episode.index);
-      indexCol[i] = BigInt(this.index);
-      task[i] = 0n;
-      source[i] = page.source[i];
-      round[i] = BigInt(version);
-      labellersCol[i] = BigInt(labellers);
+      frameCol[i] = frameIndex;
+      episodeCol[i] = episode.index;
+      indexCol[i] = this.index;
+      round[i] = version;
+      labellersCol[i] = labellers;
       agreementCol[i] = agreement;
-      stateId[i] = page.stateId[i] ?? "";
-      // The exact values as JSON `[observation, action]`: float32 columns round them, and a float64 LIST
-      // column costs as much to write as the float32 one (bench:export), a string column almost nothing.
-      exact[i] = JSON.stringify([observation, action]);
       obsStats.add(observation);
       actStats.add(act);
-      const scalars = [ts, frameIndex, episode.index, this.index, 0, version, labellers, agreement];
-      for (let k = 0; k < scalars.length; k++) {
-        one[0] = scalars[k];
-        scalarStats[k].add(one);
-      }
+      scalarStats[0].add1(ts);
+      scalarStats[1].add1(frameIndex);
+      scalarStats[2].add1(episode.index);
+      scalarStats[3].add1(this.index);
+      scalarStats[4].add1(0);
+      scalarStats[5].add1(version);
+      scalarStats[6].add1(labellers);
+      scalarStats[7].add1(agreement);
       episode.obs.add(observation);
       episode.act.add(act);
       this.index++;
     }
-    this.data.write({
-      columnData: this.o.features.map(([name, f]) => ({
-        name,
-        data: /** @type {any} */ (cols.get(name)),
-        nullable: f.dtype === "image",
-        // Float columns skip the dictionary attempt (measured: halves the time of a LIST<FLOAT> column), and
-        // so does the string unique per row; min/max statistics only where a reader can use them (scalars).
-        ...(f.dtype === "float32" || f.dtype === "float64" || name === "corrective.exact" ? { encoding: /** @type {const} */ ("PLAIN") } : {}),
-        ...(f.dtype === "string" || f.dtype === "image" || !isScalar(f) ? { statistics: false } : {}),
-      })),
-      rowGroupSize: n,
-    });
+    /** @type {Record<string, RowGroupColumn>} */
+    const columns = {
+      "observation.state": vectorColumn(obsCol, n, obsDim),
+      action: actInt ? { ...vectorColumn(actCol, n, actDim), encoding: "DELTA_BINARY_PACKED", codec: "UNCOMPRESSED" } : vectorColumn(actCol, n, actDim),
+      timestamp: { data: timestamp },
+      frame_index: intColumn(frameCol, true),
+      episode_index: intColumn(episodeCol, true),
+      index: intColumn(indexCol, true),
+      task_index: intColumn(new Float64Array(n)),
+      "corrective.source": { data: source, statistics: false },
+      "corrective.round": intColumn(round),
+      "corrective.labellers": intColumn(labellersCol),
+      "corrective.agreement": { data: agreementCol, statistics: false },
+      "corrective.state_id": { data: stateId, statistics: false },
+      "corrective.exact": { data: exact, encoding: "PLAIN", statistics: false },
+    };
+    if (image) columns[this.o.imageKey] = { data: image, statistics: false, pageSize: IMAGE_PAGE_BYTES };
+    writeRowGroup(this.data, this.o.features.map(([name]) => ({ name, ...columns[name] })), n);
+  }
+
+  /** A source from its JSON text (the few distinct ones parsed once). */
+  source(/** @type {string} */ json) {
+    let value = this.sources.get(json);
+    if (value === undefined) {
+      value = /** @type {string} */ (JSON.parse(json));
+      this.sources.set(json, value);
+    }
+    return value;
   }
 
   /**
@@ -177,6 +226,119 @@ export class LeRobotDataWriter {
     writeEpisodes(this.o, this.episodes);
     return { episodes: this.episodes.length, frames: this.index, stats: Object.fromEntries([...this.stats].map(([k, s]) => [k, s.toJSON()])) };
   }
+}
+
+/**
+ * One column of a row group for {@link writeRowGroup}: `data` (one value per row, nested as the schema
+ * says), or `pageData` (flat values with their levels, computed by the caller).
+ * @typedef {{ data?: any, pageData?: import("hyparquet-writer/src/types.js").PageData, encoding?: import("hyparquet").Encoding,
+ *   codec?: import("hyparquet").CompressionCodec, statistics?: boolean, pageSize?: number }} RowGroupColumn
+ */
+
+/**
+ * Data pages of the image column are split at ~1 MB like hyparquet-writer's default; every other column
+ * chunk of a 5,000-row group is one page (< 1 MB; sizing pages costs a call per value).
+ */
+const IMAGE_PAGE_BYTES = 1 << 20;
+
+/**
+ * An int64 column of small integers as numbers: delta-encoded (a few bits a row), not compressed again.
+ * Min/max statistics (a call per value) only for the position columns a reader filters on.
+ */
+const intColumn = (/** @type {Float64Array} */ data, statistics = false) => /** @type {RowGroupColumn} */ ({ data, encoding: "DELTA_BINARY_PACKED", codec: "UNCOMPRESSED", statistics });
+
+/** @type {Map<string, {rep: Uint8Array, def: Uint8Array}>} */
+const LEVELS = new Map();
+
+/**
+ * A fixed-length vector column: a 3-level LIST of required elements (repetition level 0 at each row's first
+ * element, 1 at the others; definition level 1 throughout), or a scalar column when `dim` is 1
+ * (lerobot-layout.ts). PLAIN and not compressed: GZIP saved ~9% on float32 values for ~5% of the time.
+ * @param {Float32Array | Float64Array} values
+ * @param {number} n
+ * @param {number} dim
+ * @returns {RowGroupColumn}
+ */
+function vectorColumn(values, n, dim) {
+  if (dim === 1) return { data: values, encoding: "PLAIN", codec: "UNCOMPRESSED", statistics: true };
+  const key = `${n}x${dim}`;
+  let levels = LEVELS.get(key);
+  if (!levels) {
+    const rep = new Uint8Array(n * dim).fill(1);
+    for (let i = 0; i < n; i++) rep[i * dim] = 0;
+    levels = { rep, def: new Uint8Array(n * dim).fill(1) };
+    LEVELS.set(key, levels);
+  }
+  return {
+    pageData: { values, repetitionLevels: /** @type {any} */ (levels.rep), definitionLevels: /** @type {any} */ (levels.def), maxDefinitionLevel: 1 },
+    encoding: "PLAIN",
+    codec: "UNCOMPRESSED",
+    statistics: false,
+  };
+}
+
+/** The integer written in `text` from `from` to `to` (digits, maybe a leading minus). */
+function intAt(/** @type {string} */ text, /** @type {number} */ from, /** @type {number} */ to) {
+  const negative = text.charCodeAt(from) === 45;
+  let value = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return negative ? -value : value;
+}
+
+/**
+ * Appends one row group to `writer`: what `ParquetWriter.write` does for one group (hyparquet-writer 0.17's
+ * parquet-writer.js), except that a column may bring its own levels (`pageData`) instead of nested rows for
+ * the Dremel encoder, its own codec and its own page size. Uses the writer's fields `schema`, `writer`,
+ * `codec`, `compressors`, `row_groups`, `num_rows` and `pendingIndexes` — pinned by package-lock.json.
+ * @param {ParquetWriter} pw
+ * @param {Array<RowGroupColumn & {name: string}>} columns
+ * @param {number} rows
+ */
+function writeRowGroup(pw, columns, rows) {
+  const resolve = RESOLVERS.get(pw) ?? schemaPathResolver(pw.schema);
+  RESOLVERS.set(pw, resolve);
+  const groupStart = pw.writer.offset;
+  /** @type {import("hyparquet").ColumnChunk[]} */
+  const chunks = [];
+  for (const c of columns) {
+    for (const leaf of leafPaths(resolve([c.name]))) {
+      const schemaPath = leaf.map((node) => node.element);
+      const pageData = c.pageData ?? encodeNestedValues(leaf, c.data);
+      const result = writeColumn({
+        writer: pw.writer,
+        column: {
+          columnName: schemaPath.slice(1).map((s) => s.name).join("."),
+          element: /** @type {import("hyparquet").SchemaElement} */ (schemaPath[schemaPath.length - 1]),
+          schemaPath,
+          codec: c.codec ?? pw.codec,
+          compressors: pw.compressors,
+          stats: c.statistics ?? true,
+          pageSize: c.pageSize ?? 0,
+          columnIndex: false,
+          offsetIndex: true,
+          encoding: c.encoding,
+        },
+        pageData,
+      });
+      chunks.push(result.chunk);
+      pw.pendingIndexes.push(result);
+    }
+  }
+  let total_byte_size = 0n;
+  for (const { meta_data } of chunks) total_byte_size += meta_data?.total_uncompressed_size ?? 0n;
+  pw.num_rows += BigInt(rows);
+  pw.row_groups.push({ columns: chunks, total_byte_size, num_rows: BigInt(rows), total_compressed_size: BigInt(pw.writer.offset - groupStart) });
+  pw.writer.flush?.();
+}
+
+/** @type {WeakMap<ParquetWriter, (path: string[]) => import("hyparquet").SchemaTree[]>} */
+const RESOLVERS = new WeakMap();
+
+/** Every path from `path`'s last node down to a leaf (a struct column has one per field). */
+function leafPaths(/** @type {import("hyparquet").SchemaTree[]} */ path) {
+  const node = /** @type {import("hyparquet").SchemaTree} */ (path[path.length - 1]);
+  if (!node.children.length) return [path];
+  return node.children.flatMap((child) => leafPaths([...path, child]));
 }
 
 /**

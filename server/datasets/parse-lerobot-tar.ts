@@ -50,7 +50,10 @@ const zodProblem = (err: ZodError) => {
   return issue ? `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` : "invalid";
 };
 
-/** The tar's regular files by path (a leading `./` or one top folder holding `meta/` is dropped). */
+/**
+ * The tar's regular files by path (a leading `./` or one top folder holding `meta/` is dropped), as views into
+ * `body` where the extractor hands a file over in one piece (it does for a buffer).
+ */
 export async function untar(body: Uint8Array): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const extract = tar.extract();
@@ -59,7 +62,8 @@ export async function untar(body: Uint8Array): Promise<Map<string, Uint8Array>> 
       const chunks: Buffer[] = [];
       stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
       stream.on("end", () => {
-        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        // One chunk (what extracting a buffer gives) is a view into the body: no copy of the archive.
+        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
         next();
       });
       stream.on("error", reject);

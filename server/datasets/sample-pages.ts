@@ -4,29 +4,30 @@
  * index range scan, never a sort of the whole project — joined with what LeRobot rows carry besides the
  * sample: the aggregated label's labeller count and agreement, and the state's frame (when asked).
  *
- * Pages are columns, and observation/action stay the jsonb's text (`::text`): the page goes to the
- * Parquet encoder's worker thread as it is (export-dataset-lerobot.ts), which parses them there, so this
- * thread does no per-number work at all. At most one page is in memory here at a time; every page is a
- * database round trip, so the event loop gets a turn between pages (the point: a 100k-sample export must not
- * stall other requests, see bench/export.ts).
+ * A page is one text of tab-separated lines ({@link SamplePage}), built by the database (`string_agg`): this
+ * thread receives one string per page instead of ten fields per row (pg's row parsing and its garbage were
+ * most of this thread's time in a 100k export), and hands it to the Parquet encoder's worker thread as it is
+ * (export-dataset-lerobot.ts), which splits and parses it there. Observation and action stay the jsonb's text,
+ * as one JSON array `[observation,action]` per row with the spaces of jsonb's output removed (numbers only),
+ * which the worker writes as `corrective.exact` as it is. Pages with images are read row by row (their
+ * frames come from the blob store or a renderer) and packed the same way here. At most one page is in memory
+ * here at a time; every page is a database round trip, so the event loop gets a turn between pages (the
+ * point: a 100k-sample export must not stall other requests, see bench/export.ts).
  */
 import { sql, type SQL } from "drizzle-orm";
 import { isEmbedded, type Db } from "../../db/client";
 import { getBlobStore } from "../blobs/registry";
 
-/** One page of samples, column by column (what crosses to the worker thread: plain arrays and strings). */
+/**
+ * One page of samples (what crosses to the worker thread: a string and, with images, their bytes).
+ * `rows`: one line per sample, `\n`-separated, of tab-separated fields — version, episode, frame index,
+ * id, source (as a JSON string), state id ("" for none), labeller count ("" for none), agreement ("" for
+ * none), `[observation,action]` (JSON text, no spaces) — in episode order.
+ */
 export interface SamplePage {
   length: number;
-  version: number[];
-  episode: number[];
-  frameIndex: number[];
-  /** JSON text of the observation vector / the action (a number or a vector), as stored. */
-  observation: string[];
-  action: string[];
-  source: string[];
-  stateId: Array<string | null>;
-  labelCount: Array<number | null>;
-  agreement: Array<number | null>;
+  rows: string;
+  /** The samples' images, in order; empty when the export has none. */
   frame: Array<Uint8Array | null>;
 }
 
@@ -42,21 +43,25 @@ const PAGE_TARGET_MS = 15;
 const FIRST_PAGE = 500;
 const MIN_PAGE = 100;
 
-interface PageRow extends Record<string, unknown> {
+type Cursor = [number, number, number, number];
+
+interface FrameRow extends Record<string, unknown> {
   id: string | number;
   version: number;
   episode: number;
   frame_index: number;
-  observation: string;
-  action: string;
+  sample: string;
   source: string;
   state_id: string | null;
   label_count: number | null;
   agreement: number | null;
-  frame: Buffer | null;
-  blob_hash: string | null;
-  env_state: number[] | null;
+  frame?: Buffer | null;
+  blob_hash?: string | null;
+  env_state?: number[] | null;
 }
+
+/** The fields of a page line after the cursor's four, as SQL (the line format of {@link SamplePage}). */
+const SAMPLE_TEXT = sql`replace('[' || s.observation::text || ',' || s.action::text || ']', ' ', '')`;
 
 /**
  * `withFrames`: the states' stored frames (blob store, or a not yet moved `bytea`); `renderFrame`: images of a
@@ -73,15 +78,10 @@ export async function* samplePages(
   let pageSize = adaptive ? Math.min(maxSize, FIRST_PAGE) : maxSize;
   const frames = options.withFrames === true;
   const render = options.renderFrame;
-  let after: [number, number, number, number] = [-1, -1, -1, -1];
+  let after: Cursor = [-1, -1, -1, -1];
   for (;;) {
     const started = performance.now();
-    const rows = await pageQuery<PageRow>(
-      db,
-      sql`
-      SELECT s.id, s.version, s.episode, s.frame_index, s.observation::text AS observation, s.action::text AS action,
-             s.source, s.state_id, al.label_count, al.agreement, ${frames ? sql`f.bytes` : sql`NULL::bytea`} AS frame,
-             ${frames ? sql`f.blob_hash` : sql`NULL::text`} AS blob_hash, ${render ? sql`st.env_state` : sql`NULL::jsonb`} AS env_state
+    const window = sql`
       FROM dataset_samples s
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
       ${frames || render ? sql`LEFT JOIN states st ON st.id = s.state_id` : sql``}
@@ -89,31 +89,57 @@ export async function* samplePages(
       WHERE s.project_id = ${projectId} AND s.version <= ${version}
         AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
       ORDER BY s.version, s.episode, s.frame_index, s.id
-      LIMIT ${pageSize}`,
-    );
-    if (rows.length === 0) return;
+      LIMIT ${pageSize}`;
+    const page = frames || render ? await framePage(db, window, frames, render) : await packedPage(db, window);
+    if (!page) return;
     const tookMs = Math.max(0.5, performance.now() - started);
-    const full = rows.length === pageSize;
+    const full = page.length === pageSize;
     // Halfway towards the size that would have taken PAGE_TARGET_MS (damped: timings are noisy under load).
-    if (adaptive) pageSize = Math.round(Math.min(maxSize, Math.max(Math.min(MIN_PAGE, maxSize), (pageSize + (rows.length * PAGE_TARGET_MS) / tookMs) / 2)));
-    const page: SamplePage = {
-      length: rows.length,
-      version: rows.map((r) => r.version),
-      episode: rows.map((r) => r.episode),
-      frameIndex: rows.map((r) => r.frame_index),
-      observation: rows.map((r) => r.observation),
-      action: rows.map((r) => r.action),
-      source: rows.map((r) => r.source),
-      stateId: rows.map((r) => r.state_id),
-      labelCount: rows.map((r) => r.label_count),
-      agreement: rows.map((r) => r.agreement),
-      frame: await pageFrames(rows, render),
-    };
-    const last = rows[rows.length - 1]!;
-    after = [last.version, last.episode, last.frame_index, Number(last.id)];
+    if (adaptive) pageSize = Math.round(Math.min(maxSize, Math.max(Math.min(MIN_PAGE, maxSize), (pageSize + (page.length * PAGE_TARGET_MS) / tookMs) / 2)));
+    after = lastCursor(page.rows);
     yield page;
     if (!full) return;
   }
+}
+
+/** A page without images: the lines aggregated by the database, in cursor order. */
+async function packedPage(db: Db, window: SQL): Promise<SamplePage | null> {
+  const [row] = await pageQuery<{ n: number; rows: string | null }>(
+    db,
+    sql`
+      SELECT count(*)::int AS n,
+             string_agg(concat_ws(E'\t', p.version, p.episode, p.frame_index, p.id, p.source, p.state_id, p.label_count, p.agreement, p.sample), E'\n'
+                        ORDER BY p.version, p.episode, p.frame_index, p.id) AS rows
+      FROM (
+        SELECT s.version, s.episode, s.frame_index, s.id, to_json(s.source)::text AS source, coalesce(s.state_id::text, '') AS state_id,
+               coalesce(al.label_count::text, '') AS label_count, coalesce(al.agreement::text, '') AS agreement, ${SAMPLE_TEXT} AS sample
+        ${window}
+      ) p`,
+  );
+  if (!row || row.n === 0 || row.rows === null) return null;
+  return { length: row.n, rows: row.rows, frame: [] };
+}
+
+/** A page with images: rows (their frames read or rendered here), packed as {@link packedPage}'s lines. */
+async function framePage(db: Db, window: SQL, frames: boolean, render: ((envState: number[]) => Uint8Array) | undefined): Promise<SamplePage | null> {
+  const rows = await pageQuery<FrameRow>(
+    db,
+    sql`
+      SELECT s.id, s.version, s.episode, s.frame_index, ${SAMPLE_TEXT} AS sample, s.source, s.state_id, al.label_count, al.agreement
+             ${frames ? sql`, f.bytes AS frame, f.blob_hash` : sql``}${render ? sql`, st.env_state` : sql``}
+      ${window}`,
+  );
+  if (rows.length === 0) return null;
+  const lines = rows.map((r) =>
+    [r.version, r.episode, r.frame_index, r.id, JSON.stringify(r.source), r.state_id ?? "", r.label_count ?? "", r.agreement === null ? "" : r.agreement, r.sample].join("\t"),
+  );
+  return { length: rows.length, rows: lines.join("\n"), frame: await pageFrames(rows, render) };
+}
+
+/** The cursor of a page's last line (its first four fields). */
+function lastCursor(rows: string): Cursor {
+  const fields = rows.slice(rows.lastIndexOf("\n") + 1).split("\t", 4);
+  return [Number(fields[0]), Number(fields[1]), Number(fields[2]), Number(fields[3])];
 }
 
 /**
@@ -134,11 +160,11 @@ async function pageQuery<T extends Record<string, unknown>>(db: Db, query: SQL):
 }
 
 /** A page's images: stored frames (each distinct blob read once) or rendered ones. */
-async function pageFrames(rows: PageRow[], render: ((envState: number[]) => Uint8Array) | undefined): Promise<Array<Uint8Array | null>> {
+async function pageFrames(rows: FrameRow[], render: ((envState: number[]) => Uint8Array) | undefined): Promise<Array<Uint8Array | null>> {
   if (render) return rows.map((r) => (r.env_state ? render(r.env_state) : null));
-  const blobs = await readBlobs(rows.map((r) => r.blob_hash));
+  const blobs = await readBlobs(rows.map((r) => r.blob_hash ?? null));
   return rows.map((r) => {
-    const bytes = r.blob_hash ? blobs.get(r.blob_hash)! : r.frame;
+    const bytes = r.blob_hash ? blobs.get(r.blob_hash)! : (r.frame ?? null);
     return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
   });
 }

@@ -20,7 +20,7 @@ import { runDagger, type DaggerReport, type TDaggerConfigInput } from "../traine
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { meanCi95, type MeanCi } from "../trainer/dagger/summary";
 import { Policy } from "../trainer/policy/policy";
-import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
+import { ZHeadConfig, type THeadConfig } from "../contracts/policy-spec";
 import { TrainerWorker } from "../trainer/worker/client";
 import { RESULTS_DIR, machineInfo, markdownTable, type Row } from "./lib/results";
 

@@ -58,7 +58,7 @@ const SCALARS = ["timestamp", "frame_index", "episode_index", "index", "task_ind
 const isScalar = (f) => f.shape.length === 1 && f.shape[0] === 1;
 
 export class LeRobotDataWriter {
-  /** @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o */
+  /** @param {import("../../contracts/dataset-writer-protocol").DataWriterOptions} o */
   constructor(o) {
     this.o = o;
     this.data = new ParquetWriter({ writer: fileWriter(o.dataFile), schema: o.dataSchema, codec: "GZIP", compressors: GZIP, createdBy: "corrective" });
@@ -73,7 +73,7 @@ export class LeRobotDataWriter {
 
   /**
    * Appends one page as one row group.
-   * @param {import("./sample-pages").SamplePage} page
+   * @param {import("../../contracts/dataset-writer-protocol").SamplePage} page
    */
   writePage(page) {
     const n = page.length;
@@ -170,7 +170,7 @@ export class LeRobotDataWriter {
 
   /**
    * Closes the data file and writes the episodes table; returns what meta/info.json and stats.json need.
-   * @returns {import("./lerobot-data-writer.d.mts").DataWriterSummary}
+   * @returns {import("../../contracts/dataset-writer-protocol").DataWriterSummary}
    */
   finish() {
     this.data.finish();
@@ -180,7 +180,7 @@ export class LeRobotDataWriter {
 }
 
 /**
- * @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o
+ * @param {import("../../contracts/dataset-writer-protocol").DataWriterOptions} o
  * @param {LeRobotDataWriter["episodes"]} episodes
  */
 function writeEpisodes({ episodesFile, episodesSchema, episodeStatColumns, task }, episodes) {

@@ -11,24 +11,9 @@
  * stall other requests, see bench/export.ts).
  */
 import { sql, type SQL } from "drizzle-orm";
+import type { SamplePage } from "../../contracts/dataset-writer-protocol";
 import { isEmbedded, type Db } from "../../db/client";
 import { getBlobStore } from "../blobs/registry";
-
-/** One page of samples, column by column (what crosses to the worker thread: plain arrays and strings). */
-export interface SamplePage {
-  length: number;
-  version: number[];
-  episode: number[];
-  frameIndex: number[];
-  /** JSON text of the observation vector / the action (a number or a vector), as stored. */
-  observation: string[];
-  action: string[];
-  source: string[];
-  stateId: Array<string | null>;
-  labelCount: Array<number | null>;
-  agreement: Array<number | null>;
-  frame: Array<Uint8Array | null>;
-}
 
 /** The most rows per page: 5,000 rows of a 4–64-d sample are a few MB (more with frames: pass a smaller `pageSize`). */
 export const SAMPLE_PAGE_SIZE = 5000;

@@ -1,4 +1,6 @@
 /** Policy versions as the lead sees them (list, download, roll back). */
+import { z } from "zod";
+import { zId, zTimestamp } from "./fields";
 
 /**
  * The server evaluates a policy on the episodes seeded from here (away from the seeds used to collect
@@ -54,3 +56,25 @@ export interface TEvaluationResult {
   /** The version the next round rolls out after this evaluation. */
   currentVersion: number | null;
 }
+
+/** A version as `GET …/policies` lists it (server/policies/list-policies.ts). */
+export const ZPolicyView = z.object({
+  id: zId(),
+  version: z.number(),
+  roundId: zId().nullable(),
+  head: z.string(),
+  training: z.record(z.string(), z.unknown()).describe("Training summary (epochs, losses, timings)."),
+  metrics: z.unknown().describe("Evaluation metrics, or null before evaluation."),
+  kind: z.enum(POLICY_KINDS).describe("`imitation`: trained on the dataset; `rl-finetune`: REINFORCE fine-tuning of `parentVersion`."),
+  parentVersion: z.number().nullable().describe("For an `rl-finetune` version: the imitation version it started from."),
+  parentMetrics: z.unknown().describe("For an `rl-finetune` version: the parent's evaluation metrics on the same seeded episodes (null otherwise)."),
+  publishedAt: zTimestamp().nullable(),
+  createdAt: zTimestamp(),
+});
+export type TPolicyView = z.output<typeof ZPolicyView>;
+/** The latest published version with its blob (`GET …/policies/latest`, JSON). */
+export const ZLatestPolicyView = ZPolicyView.extend({
+  training: z.record(z.string(), z.unknown()).describe("Training summary, with the loss curve."),
+  blobBase64: z.string().describe("The serialised model (`.crpl`), base64."),
+});
+export type TLatestPolicyView = z.output<typeof ZLatestPolicyView>;

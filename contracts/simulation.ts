@@ -4,6 +4,7 @@
  * values and typed `SimReply` on both sides (not parsed again: a rollout reply holds every step of every episode).
  */
 import { z } from "zod";
+import { ZActionOut } from "./fields";
 import { ZBytes } from "./trainer-protocol";
 
 const ZEpisodes = { envId: z.string(), episodes: z.number().int(), firstSeed: z.number().int() };
@@ -22,13 +23,11 @@ export const ZSimRequest = z.discriminatedUnion("kind", [
 ]);
 export type SimRequest = z.output<typeof ZSimRequest>;
 
-const ZActionValue = z.union([z.number(), z.array(z.number())]);
-
 export const ZSimStep = z.object({
   observation: z.array(z.number()),
   state: z.array(z.number()).nullable(),
-  action: ZActionValue,
-  policyAction: ZActionValue.nullable(),
+  action: ZActionOut,
+  policyAction: ZActionOut.nullable(),
   uncertainty: z.number(),
   reward: z.number(),
 });

@@ -38,24 +38,21 @@ export interface TPolicySummary {
   current: boolean;
 }
 
-export interface TPolicyPublished {
-  version: number;
-  policyId: string;
-  previousVersion: number | null;
-  publishedAt: string;
-}
+export const ZPolicyPublishedView = z.object({ version: z.number(), policyId: zId(), previousVersion: z.number().nullable(), publishedAt: zTimestamp() });
+export type TPolicyPublished = z.output<typeof ZPolicyPublishedView>;
 
 /** The answer to a client's evaluation episodes (`POST …/policies/{version}/evaluations`). */
-export interface TEvaluationResult {
-  version: number;
-  metrics: Required<TPolicyMetrics> & { source: "client" };
+export const ZEvaluationResultView = z.object({
+  version: z.number(),
+  metrics: z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number(), source: z.literal("client") }),
   /** The round this evaluation completed (`clientEvaluation` projects), else null. */
-  roundIndex: number | null;
+  roundIndex: z.number().nullable(),
   /** True when this evaluation published the version (it beat the published one, or there was none). */
-  published: boolean;
+  published: z.boolean(),
   /** The version the next round rolls out after this evaluation. */
-  currentVersion: number | null;
-}
+  currentVersion: z.number().nullable(),
+});
+export type TEvaluationResult = z.output<typeof ZEvaluationResultView>;
 
 /** A version as `GET …/policies` lists it (server/policies/list-policies.ts). */
 export const ZPolicyView = z.object({

@@ -13,7 +13,6 @@ import { ZSignIn, ZSignUp } from "@/contracts/auth";
 import { ZCreateComment } from "@/contracts/comments";
 import { ZErrorBody, type TErrorBody } from "@/contracts/errors";
 import { ZClaimRideAlong } from "@/contracts/labeling";
-import { LEAD_RESPONSE_SCHEMAS } from "@/contracts/openapi-lead";
 import {
   API_ERROR_CODES,
   buildOpenApiDocument,
@@ -30,27 +29,40 @@ import { ZUpdateProject } from "@/contracts/projects";
 import { ZClaimTasks, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "@/contracts/rounds";
 import { ZAddMember, ZCreateProject } from "@/contracts/settings";
 import { ZCreateToken } from "@/contracts/tokens";
+import type { listAuditLog } from "@/server/audit/list-audit-log";
 import type { createApiToken, listApiTokens } from "@/server/auth/api-tokens";
 import type { loginForToken } from "@/server/auth/login-token";
 import type { setSiteAdmin } from "@/server/auth/set-site-admin";
 import type { signUp } from "@/server/auth/sign-up";
 import type { addComment } from "@/server/comments/add-comment";
 import type { listComments } from "@/server/comments/list-comments";
+import type { listDatasetSamples } from "@/server/datasets/list-dataset-samples";
+import type { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "@/server/datasets/list-dataset-versions";
 import { AppError, type ErrorCode } from "@/server/errors";
 import type { checkHealth } from "@/server/health/check-health";
 import { errorResponse } from "@/server/http/respond";
 import type { createInvite } from "@/server/invites/create-invite";
 import type { listInvites } from "@/server/invites/list-invites";
 import type { listPolicies } from "@/server/policies/list-policies";
+import type { publishPolicyVersion } from "@/server/policies/publish-policy-version";
 import type { addMember } from "@/server/projects/add-member";
 import type { getProject } from "@/server/projects/get-project";
 import type { listProjects } from "@/server/projects/list-projects";
 import type { updateProject } from "@/server/projects/update-project";
+import type { applyGold } from "@/server/quality/apply-gold";
+import type { getDashboard } from "@/server/quality/get-dashboard";
+import type { getQuality } from "@/server/quality/get-quality";
+import type { markGold } from "@/server/quality/mark-gold";
+import type { updateQualitySettings } from "@/server/quality/quality-settings";
+import type { decideReview } from "@/server/review/decide-review";
+import type { listReviewQueue } from "@/server/review/list-review-queue";
 import type { addExternalRollout, addExternalRollouts } from "@/server/rollouts/add-external-rollout";
 import type { uploadFrame, uploadFrameBatch } from "@/server/rollouts/frames";
 import type { addDemonstrations } from "@/server/rounds/add-demonstrations";
+import type { addEvaluation } from "@/server/rounds/add-evaluation";
 import type { closeRound } from "@/server/rounds/close-round";
 import type { getRound, listRounds } from "@/server/rounds/get-rounds";
+import type { importDataset } from "@/server/rounds/import-dataset";
 import type { retryRound } from "@/server/rounds/retry-round";
 import type { startRound } from "@/server/rounds/start-round";
 import { ZClaimNext, type claimNextTask } from "@/server/tasks/claim-next-task";
@@ -245,10 +257,9 @@ describe("OpenAPI document: generated from the contracts", () => {
         if (Object.values(RESPONSE_SCHEMAS).includes(value as never)) expect(source, `${file}: ${name}`).toMatch(new RegExp(`export type T\\w+ = z\\.output<typeof ${name}>;`));
       }
     }
-    // Still defined in openapi.ts (no service type: `GET /envs` lists envs/ specs, the JSONL export writes rows)
-    // and openapi-lead.ts (the lead's shapes, not yet moved: their services return the interfaces of
-    // contracts/dashboard.ts, review.ts, quality.ts, datasets.ts, policies.ts and audit.ts).
-    const notYetHomed = new Set<string>(["Env", "DatasetSample", ...Object.keys(LEAD_RESPONSE_SCHEMAS)]);
+    // Defined in openapi.ts, having no service type: `GET /envs` answers envs/' specs, and the JSONL export
+    // streams rows rather than returning a value.
+    const notYetHomed = new Set<string>(["Env", "DatasetSample"]);
     const homeless = Object.entries(RESPONSE_SCHEMAS).filter(([name, schema]) => !home.has(schema) && !notYetHomed.has(name)).map(([name]) => name);
     expect(homeless, "define these response shapes in their topic contract, with `export type T… = z.output<typeof Z…>`").toEqual([]);
   });
@@ -290,5 +301,21 @@ describe("OpenAPI document: generated from the contracts", () => {
     expectTypeOf<Returns<typeof listPolicies>>().toEqualTypeOf<Out<"Policy">[]>();
     expectTypeOf<Returns<typeof checkHealth>>().toEqualTypeOf<Out<"Health">>();
     expectTypeOf<TErrorBody>().toEqualTypeOf<Out<"Error">>();
+    // The lead's operations (contracts/openapi-lead.ts).
+    expectTypeOf<Returns<typeof getDashboard>>().toEqualTypeOf<Out<"Dashboard">>();
+    expectTypeOf<Returns<typeof listReviewQueue>>().toEqualTypeOf<Out<"ReviewPage">>();
+    expectTypeOf<Returns<typeof decideReview>>().toEqualTypeOf<Out<"ReviewResult">>();
+    expectTypeOf<Returns<typeof getQuality>>().toEqualTypeOf<Out<"Quality">>();
+    expectTypeOf<Returns<typeof updateQualitySettings>>().toEqualTypeOf<Out<"QualitySettings">>();
+    expectTypeOf<Returns<typeof markGold>>().toEqualTypeOf<Out<"GoldEntry">>();
+    expectTypeOf<Returns<typeof applyGold>>().toEqualTypeOf<Out<"GoldApplied">>();
+    expectTypeOf<Returns<typeof listDatasetVersions>>().toEqualTypeOf<Out<"DatasetVersion">[]>();
+    expectTypeOf<Returns<typeof getDatasetVersion>>().toEqualTypeOf<Out<"DatasetVersionDetail">>();
+    expectTypeOf<Returns<typeof diffDatasetVersions>>().toEqualTypeOf<Out<"DatasetDiff">>();
+    expectTypeOf<Returns<typeof listDatasetSamples>>().toEqualTypeOf<Out<"DatasetSamplePage">>();
+    expectTypeOf<Returns<typeof importDataset>>().toEqualTypeOf<Out<"DatasetImport">>();
+    expectTypeOf<Returns<typeof publishPolicyVersion>>().toEqualTypeOf<Out<"PolicyPublished">>();
+    expectTypeOf<Returns<typeof addEvaluation>>().toEqualTypeOf<Out<"EvaluationResult">>();
+    expectTypeOf<Returns<typeof listAuditLog>>().toEqualTypeOf<Out<"AuditPage">>();
   });
 });

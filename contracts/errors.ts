@@ -23,8 +23,8 @@ export const ERROR_HTTP_STATUS: Readonly<Record<TErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-/** The body of every error answer (server/http/respond.ts builds it). */
 const ZFieldErrors = z.record(z.string(), z.array(z.string())).describe("Messages per field; the key is the dotted path of the field (`_` for the whole body).");
+/** The body of every error answer (server/http/respond.ts builds it). */
 export const ZErrorBody = z.object({
   error: z.object({
     code: z.enum(API_ERROR_CODES),

@@ -154,7 +154,10 @@ export const ZSubmitLabelsEnvelope = z
   .object({ labels: z.array(z.looseObject({ taskId: z.uuid(), id: z.uuid() })).min(1).max(MAX_BATCH) })
   .strict();
 
-/** The answer for one label of a batch: the status the single-label route would have given, and its body. */
+/**
+ * The answer for one label of a batch: the status the single-label route would have given (201 stored, 200 a
+ * resubmission, 403/404 not yours to label, 409 refused, 422 invalid), and with 200/201 the stored label.
+ */
 export const ZLabelResultView = z.object({
   id: zId(),
   taskId: zId(),

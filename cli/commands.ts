@@ -5,7 +5,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { chunkBySteps } from "../clients/typescript/src/collect";
-import { LEAD_API } from "../contracts/lead-routes";
 import type { TEvaluationResult } from "../contracts/policies";
 import { API } from "../contracts/routes";
 import { MAX_BATCH, ROUND_STATUSES, type TBatchLabel, type TClaimedTasks, type TExternalRollout, type TLabelResult, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedRollouts } from "../contracts/rounds";
@@ -339,7 +338,7 @@ export const COMMANDS: Command[] = [
       if (range && (range.length !== 2 || !range.every(Number.isFinite))) throw new CliError(`--return-range must be MIN,MAX, got "${String(opts["return-range"])}"`, 2);
       const body: TPostEvaluation = { episodes, ...(range ? { returnRange: range as [number, number] } : {}) };
       const version = intOption(opts, "version", 1)!;
-      const data = (await client.request<TEvaluationResult>("POST", LEAD_API.policyEvaluations(str(opts, "project"), version), body))!;
+      const data = (await client.request<TEvaluationResult>("POST", API.policyEvaluations(str(opts, "project"), version), body))!;
       const m = data.metrics;
       result(data, `v${version}: mean return ${m.meanReturn.toFixed(2)}${m.normalizedReturn !== null ? ` (normalised ${m.normalizedReturn.toFixed(3)})` : ""} over ${m.episodes} episodes${data.roundIndex !== null ? ` · round ${data.roundIndex}` : ""} · ${data.published ? "published" : `live policy stays v${data.currentVersion}`}`);
     },

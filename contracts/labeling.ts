@@ -1,27 +1,9 @@
 /**
- * The labelling client's paths and the ride-along payload, defined once for the browser, the route handlers'
- * services and the tests (see docs/LABELING.md).
+ * The ride-along payload, defined once for the browser, the route handlers' services and the tests (see
+ * docs/LABELING.md). Its paths are `API` entries (contracts/routes.ts).
  */
 import { z } from "zod";
-import { API } from "./routes";
 import { ZActionOut, zId, zTimestamp } from "./fields";
-
-/** The labelling client's calls: the shared `API` paths plus the three routes this feature adds. */
-export const LABELING_API = {
-  ...API,
-  /** POST: lease the open tasks of one rollout for a ride-along replay. */
-  rideAlong: (projectId: string) => `${API.project(projectId)}/tasks/ride`,
-  /** DELETE: undo the caller's own label while its round is still labelling. */
-  label: (taskId: string, labelId: string) => `${API.taskLabels(taskId)}/${encodeURIComponent(labelId)}`,
-  /** GET (?stateId|rolloutId) / POST: comments. */
-  comments: (projectId: string) => `${API.project(projectId)}/comments`,
-} as const;
-
-export const LABELING_PAGES = {
-  label: (projectId: string) => `/projects/${encodeURIComponent(projectId)}/label`,
-  demos: (projectId: string) => `/projects/${encodeURIComponent(projectId)}/demos`,
-  takeover: (projectId: string) => `/projects/${encodeURIComponent(projectId)}/takeover`,
-} as const;
 
 /** `POST …/tasks/ride`: lease the open tasks of one rollout for a ride-along replay. */
 export const ZClaimRideAlong = z

@@ -7,12 +7,12 @@ import { z } from "zod";
 import { ZAuditPageView, ZAuditQuery } from "./audit";
 import { ZDashboardView } from "./dashboard";
 import { DATASET_FORMATS, POLICY_FORMATS, ZDatasetDiffView, ZDatasetImportView, ZDatasetSamplePageView, ZDatasetSamplesQuery, ZDatasetVersionDetailView, ZDatasetVersionView } from "./datasets";
-import { LEAD_API } from "./lead-routes";
 import type { JsonSchema, OperationSpec } from "./openapi";
 import { ZEvaluationResultView, ZPolicyPublishedView } from "./policies";
 import { ZApplyGold, ZGoldAppliedView, ZGoldEntryView, ZGoldUnmarkedView, ZMarkGold, ZQualitySettings, ZQualitySettingsView, ZQualityView } from "./quality";
 import { ZReviewDecision, ZReviewPageView, ZReviewQuery, ZReviewResultView } from "./review";
 import { ZPostEvaluation } from "./rounds";
+import { API, routeTemplate } from "./routes";
 
 export const LEAD_REQUEST_SCHEMAS = {
   ReviewDecision: ZReviewDecision,
@@ -60,21 +60,19 @@ function queryOf(schema: z.ZodType): NonNullable<OperationSpec["query"]> {
   });
 }
 
-const P = "{projectId}";
-const path = (s: string) => decodeURIComponent(s);
 const FORMAT = { type: "string", enum: [...DATASET_FORMATS], default: "jsonl" };
 
 /** Operations only; the lead's use of the existing routes (rounds, members, PATCH project) is documented there. */
 export const LEAD_OPERATIONS: OperationSpec[] = [
   {
-    method: "get", path: path(LEAD_API.dashboard(P)), operationId: "getRoundsDashboard", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.dashboard, "projectId"), operationId: "getRoundsDashboard", tag: "lead", auth: "caller", role: "lead",
     summary: "Rounds dashboard and learning curve",
     description: "Every round with its progress, mean agreement, dataset size, training time and backend; the learning curve (evaluation normalised return per published round) with the expert (1.0) and behaviour-cloning (round 0) references; the latest loss curve; the efficacy benchmark's reference curves for the project's env (`references`, null when none).",
     responses: { 200: { description: "The dashboard.", data: "Dashboard" } },
     errors: [403, 404],
   },
   {
-    method: "get", path: path(LEAD_API.review(P)), operationId: "listReviewQueue", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.review, "projectId"), operationId: "listReviewQueue", tag: "lead", auth: "caller", role: "lead",
     summary: "The review queue",
     description: "States whose labels disagreed or were mostly \"can't tell\", oldest round first, with every label, the policy's action and the rollout up to the state.",
     query: queryOf(ZReviewQuery),
@@ -82,7 +80,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [400, 403, 404],
   },
   {
-    method: "post", path: path(LEAD_API.reviewItem(P, "{itemId}")), operationId: "decideReview", tag: "lead", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.reviewItem, "projectId", "itemId"), operationId: "decideReview", tag: "lead", auth: "caller", role: "lead",
     summary: "Accept an action for a review item, or exclude it",
     description: "An accepted action joins the next dataset version (source `review`); an excluded state never enters the dataset. Audited. Deciding an item twice is 409; an action outside the action space is 422.",
     body: { schema: "ReviewDecision", required: true },
@@ -90,21 +88,21 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409, 422],
   },
   {
-    method: "get", path: path(LEAD_API.quality(P)), operationId: "getQuality", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.quality, "projectId"), operationId: "getQuality", tag: "lead", auth: "caller", role: "lead",
     summary: "Labeller quality, gold pool and warnings",
     description: "Per labeller: gold accuracy, agreement with the consensus, labels per active hour and time per label. Warnings for a round whose gold accuracy fell below the threshold are also written to the audit log once (`quality.gold_accuracy_low`).",
     responses: { 200: { description: "Quality figures.", data: "Quality" } },
     errors: [403, 404],
   },
   {
-    method: "patch", path: path(LEAD_API.qualitySettings(P)), operationId: "updateQualitySettings", tag: "lead", auth: "caller", role: "lead",
+    method: "patch", path: routeTemplate(API.qualitySettings, "projectId"), operationId: "updateQualitySettings", tag: "lead", auth: "caller", role: "lead",
     summary: "Change the gold-accuracy warning threshold",
     body: { schema: "QualitySettingsPatch", required: true },
     responses: { 200: { description: "The quality settings.", data: "QualitySettings" } },
     errors: [403, 404],
   },
   {
-    method: "post", path: path(LEAD_API.gold(P)), operationId: "markGold", tag: "lead", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.gold, "projectId"), operationId: "markGold", tag: "lead", auth: "caller", role: "lead",
     summary: "Mark a state as gold with its answer",
     description: "The open labelling round gets a gold task on the state (labellers are scored against it); the state joins the project's gold pool. Audited.",
     body: { schema: "MarkGold", required: true },
@@ -112,32 +110,32 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 422],
   },
   {
-    method: "post", path: path(LEAD_API.goldApply(P)), operationId: "applyGold", tag: "lead", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.goldApply, "projectId"), operationId: "applyGold", tag: "lead", auth: "caller", role: "lead",
     summary: "Add the gold pool to the open labelling round",
     body: { schema: "ApplyGold", required: false },
     responses: { 200: { description: "How many gold tasks were added.", data: "GoldApplied" } },
     errors: [403, 404, 409],
   },
   {
-    method: "delete", path: path(LEAD_API.goldState(P, "{stateId}")), operationId: "unmarkGold", tag: "lead", auth: "caller", role: "lead",
+    method: "delete", path: routeTemplate(API.goldState, "projectId", "stateId"), operationId: "unmarkGold", tag: "lead", auth: "caller", role: "lead",
     summary: "Remove a state from the gold pool",
     responses: { 200: { description: "The state is no longer gold.", data: "GoldUnmarked" } },
     errors: [403, 404],
   },
   {
-    method: "get", path: path(LEAD_API.datasets(P)), operationId: "listDatasetVersions", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.datasets, "projectId"), operationId: "listDatasetVersions", tag: "lead", auth: "caller", role: "lead",
     summary: "Dataset versions",
     responses: { 200: { description: "Versions, oldest first.", data: "DatasetVersion", list: true } },
     errors: [403, 404],
   },
   {
-    method: "get", path: path(LEAD_API.dataset(P, "{version}")), operationId: "getDatasetVersion", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.dataset, "projectId", "version"), operationId: "getDatasetVersion", tag: "lead", auth: "caller", role: "lead",
     summary: "One dataset version: sources per round, episodes, action histogram",
     responses: { 200: { description: "The version.", data: "DatasetVersionDetail" } },
     errors: [403, 404],
   },
   {
-    method: "get", path: path(LEAD_API.datasetSamples(P, "{version}")), operationId: "listDatasetSamples", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.datasetSamples, "projectId", "version"), operationId: "listDatasetSamples", tag: "lead", auth: "caller", role: "lead",
     summary: "Browse one dataset version's samples",
     description: "Every sample with `version ≤ {version}`, oldest first, one page at a time; `source` keeps one source.",
     query: queryOf(ZDatasetSamplesQuery),
@@ -145,7 +143,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [400, 403, 404],
   },
   {
-    method: "get", path: path(LEAD_API.datasetDiff(P)), operationId: "diffDatasetVersions", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.datasetDiff, "projectId"), operationId: "diffDatasetVersions", tag: "lead", auth: "caller", role: "lead",
     summary: "What a newer dataset version adds to an older one",
     query: [
       { name: "from", description: "The older version.", schema: { type: "integer", minimum: 0 }, required: true },
@@ -155,7 +153,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [400, 403, 404],
   },
   {
-    method: "post", path: path(LEAD_API.datasetImport(P)), operationId: "importDataset", tag: "lead", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.datasetImport, "projectId"), operationId: "importDataset", tag: "lead", auth: "caller", role: "lead",
     summary: "Import a dataset (jsonl or lerobot)",
     description: "The body is the file: JSON Lines (`format=jsonl`) or a LeRobot dataset as a `.tar` (`format=lerobot`: v3.0 as exported, or v2.1 with one Parquet file per episode). The whole file is validated against the project's spaces first: the first bad line or row is reported (422, `fieldErrors` keyed by file and line/row) and nothing is imported; samples are then inserted in batches. Then a new round holding the samples as its dataset version starts in `training`. 409 while a round is in progress.",
     query: [{ name: "format", description: "File format.", schema: FORMAT }],
@@ -168,7 +166,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [400, 403, 404, 409, 422],
   },
   {
-    method: "get", path: path(LEAD_API.policy(P, "{policyVersion}")), operationId: "getPolicyVersion", tag: "policies", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.policy, "projectId", "policyVersion"), operationId: "getPolicyVersion", tag: "policies", auth: "caller", role: "viewer",
     summary: "Download one policy version",
     description: "JSON (metadata with the loss curve, and the base64 model) by default; the raw model with `Accept: application/octet-stream` or `format=crpl`; an ONNX model with `format=onnx` (docs/FORMATS.md). Another format: 400 naming the choices.",
     requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
@@ -187,14 +185,14 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [400, 404],
   },
   {
-    method: "post", path: path(LEAD_API.policyPublish(P, "{policyVersion}")), operationId: "publishPolicyVersion", tag: "lead", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.policyPublish, "projectId", "policyVersion"), operationId: "publishPolicyVersion", tag: "lead", auth: "caller", role: "lead",
     summary: "Roll back to an earlier published policy, or publish an RL fine-tuned candidate",
     description: "The version becomes the published policy: the next round rolls it out and `policies/latest` serves it. Audited (`policy.rolled_back`; `policy.published` for an evaluated `rl-finetune` candidate that was never published). 409 for the current version or any other version never published.",
     responses: { 200: { description: "The published version.", data: "PolicyPublished" } },
     errors: [403, 404, 409],
   },
   {
-    method: "post", path: path(LEAD_API.policyEvaluations(P, "{policyVersion}")), operationId: "addEvaluation", tag: "policies", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.policyEvaluations, "projectId", "policyVersion"), operationId: "addEvaluation", tag: "policies", auth: "caller", role: "lead",
     summary: "Post evaluation episodes a client ran with this version (external projects)",
     description: "Returns, successes and lengths of episodes run on the client's robot or simulator become the version's metrics and its round's point on the learning curve (`returnRange` gives a normalised return). With the project setting `clientEvaluation`, a round waiting in `evaluating` for this version completes: the version is published only if its mean return beats the published one's (else it stays a candidate). Later posts replace the metrics.",
     body: { schema: "PostEvaluation", required: true },
@@ -202,7 +200,7 @@ export const LEAD_OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409],
   },
   {
-    method: "get", path: path(LEAD_API.audit(P)), operationId: "listAuditLog", tag: "lead", auth: "caller", role: "lead",
+    method: "get", path: routeTemplate(API.audit, "projectId"), operationId: "listAuditLog", tag: "lead", auth: "caller", role: "lead",
     summary: "The audit log",
     description: "Newest first, filtered by action (exact, or a prefix ending in `.` or `*`), actor and dates; `before` is the keyset cursor (`nextBefore` of the previous page).",
     query: queryOf(ZAuditQuery),

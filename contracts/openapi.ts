@@ -9,10 +9,10 @@ import { z } from "zod";
 import { ZChangePassword, ZLoginResult, ZSetSiteAdmin, ZSignIn, ZSignUp, ZSignUpAccepted, ZUserView } from "./auth";
 import { ZCreateInvite, ZInviteCreated, ZInviteView } from "./invites";
 import { ZCommentView, ZCreateComment, ZListComments } from "./comments";
-import { LABELING_API, ZClaimRideAlong, ZRideAlongView } from "./labeling";
+import { ZClaimRideAlong, ZRideAlongView } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
 import { ZMemberView, ZProjectDetailView, ZProjectSummaryView, ZUpdateProject, type TProjectRole } from "./projects";
-import { API } from "./routes";
+import { API, routeTemplate } from "./routes";
 import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ZClaimTasks, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "./rounds";
 import {
   ZClaimedTasksView,
@@ -243,11 +243,6 @@ export interface OperationSpec {
   errors: ErrorStatus[];
 }
 
-/** Turns an `API.*` path builder into an OpenAPI path template: `API.round("{projectId}", "{index}")`. */
-function template<A extends string[]>(build: (...args: A) => string, ...names: A): string {
-  return decodeURIComponent(build(...(names.map((n) => `{${n}}`) as A)));
-}
-
 const MiB = 1024 * 1024;
 const BINARY = { type: "string", contentMediaType: "application/octet-stream" };
 /** `?format=` of policy downloads. */
@@ -296,7 +291,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403],
   },
   {
-    method: "delete", path: template(API.invite, "inviteId"), operationId: "revokeInvite", tag: "auth", auth: "caller", siteRole: "inviter",
+    method: "delete", path: routeTemplate(API.invite, "inviteId"), operationId: "revokeInvite", tag: "auth", auth: "caller", siteRole: "inviter",
     summary: "Revoke an unused invitation",
     description: "Its creator or a site admin; it expires at once.",
     responses: { 204: { description: "Revoked." } },
@@ -331,7 +326,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [],
   },
   {
-    method: "delete", path: template(API.token, "tokenId"), operationId: "revokeToken", tag: "auth", auth: "caller",
+    method: "delete", path: routeTemplate(API.token, "tokenId"), operationId: "revokeToken", tag: "auth", auth: "caller",
     summary: "Revoke one of your API tokens",
     responses: { 204: { description: "Revoked." } },
     errors: [404],
@@ -352,7 +347,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [],
   },
   {
-    method: "patch", path: template(API.user, "userId"), operationId: "setSiteAdmin", tag: "auth", auth: "caller", siteAdmin: true,
+    method: "patch", path: routeTemplate(API.user, "userId"), operationId: "setSiteAdmin", tag: "auth", auth: "caller", siteAdmin: true,
     summary: "Grant or withdraw site admin",
     description: "Withdrawing the flag also ends the account's sessions. You cannot withdraw your own flag (409).",
     body: { schema: "SetSiteAdmin", required: true },
@@ -382,13 +377,13 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [422],
   },
   {
-    method: "get", path: template(API.project, "projectId"), operationId: "getProject", tag: "projects", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.project, "projectId"), operationId: "getProject", tag: "projects", auth: "caller", role: "viewer",
     summary: "One project with its members and configuration",
     responses: { 200: { description: "The project.", data: "ProjectDetail" } },
     errors: [404],
   },
   {
-    method: "patch", path: template(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
+    method: "patch", path: routeTemplate(API.project, "projectId"), operationId: "updateProject", tag: "projects", auth: "caller", role: "lead",
     summary: "Rename or re-describe a project, or set its RL fine-tuning option",
     description: "`rlFineTune` turns \"fine-tune with RL after round N\" on (or changes it) or off (`null`); 422 on the field for an external environment, a head without an exact log-likelihood, or an ensemble. `aggregation` picks how each state's labels are aggregated from the next round on (`mode-aware`, `majority`, `reliability`); 422 for `majority` with a multimodal head on continuous actions.",
     body: { schema: "UpdateProject", required: true },
@@ -396,14 +391,14 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 422],
   },
   {
-    method: "delete", path: template(API.project, "projectId"), operationId: "deleteProject", tag: "projects", auth: "caller", role: "lead",
+    method: "delete", path: routeTemplate(API.project, "projectId"), operationId: "deleteProject", tag: "projects", auth: "caller", role: "lead",
     summary: "Delete a project and everything in it",
     description: "Rounds, rollouts, frames, labels, datasets and policies go with it; the images only this project referenced are removed from the blob store. Cannot be undone.",
     responses: { 204: { description: "Deleted." } },
     errors: [403, 404],
   },
   {
-    method: "post", path: template(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.members, "projectId"), operationId: "addMember", tag: "projects", auth: "caller", role: "lead",
     summary: "Add a member or change their role",
     description: "The account must exist (404 with a field error on `email` otherwise).",
     body: { schema: "AddMember", required: true },
@@ -411,7 +406,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404],
   },
   {
-    method: "post", path: template(API.demonstrations, "projectId"), operationId: "addDemonstrations", tag: "collection", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.demonstrations, "projectId"), operationId: "addDemonstrations", tag: "collection", auth: "caller", role: "labeler",
     summary: "Upload demonstration episodes",
     description: "Expert-labelled episodes join the current collecting round; with no round yet, a lead's upload starts round 0. `expert` demonstrations need the lead role; labellers may send `teleop`/`takeover`. Observations and actions are checked against the project's spaces (422). All or nothing.",
     body: { schema: "Demonstrations", required: true, maxBytes: 32 * MiB },
@@ -419,7 +414,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409, 422],
   },
   {
-    method: "post", path: template(API.rollouts, "projectId"), operationId: "addExternalRollout", tag: "collection", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.rollouts, "projectId"), operationId: "addExternalRollout", tag: "collection", auth: "caller", role: "labeler",
     summary: "Upload rollouts from an external system",
     description: "A robot or remote simulator sends the states its policy visited, for the current collecting round (after round 0): one rollout, or many as `{ rollouts: [...] }` (all or nothing). A rollout's client-generated `id` makes the upload idempotent: an id already stored comes back with `duplicate: true` and is not stored again (409 if it was stored in an earlier round). A step with `intervention: { action }` is a human takeover (HG-DAgger): the action becomes a dataset sample (source `intervention`) when the round aggregates, with no labelling task. `frameId`s must name frames uploaded to this project.",
     body: {
@@ -431,7 +426,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [400, 403, 404, 409, 422],
   },
   {
-    method: "post", path: template(API.frames, "projectId"), operationId: "uploadFrame", tag: "collection", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.frames, "projectId"), operationId: "uploadFrame", tag: "collection", auth: "caller", role: "labeler",
     summary: "Upload camera frames (one, or a batch)",
     description: `The raw image bytes are the body. The type is detected from the bytes, not the \`content-type\` header: anything but PNG or JPEG is 422; over 2 MiB is 413. With \`content-type: ${FRAME_BATCH_MIME}\` the body is a batch of up to ${MAX_FRAMES_PER_BATCH} frames with client-generated ids: records of [16-byte UUID][uint32 big-endian length][image bytes]; every frame is checked first (422 naming \`frames.<i>\` and its id), ids already stored are skipped (\`duplicate: true\`), all or nothing.`,
     body: {
@@ -447,7 +442,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409, 413, 422],
   },
   {
-    method: "get", path: template(API.frame, "projectId", "frameId"), operationId: "getFrame", tag: "collection", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.frame, "projectId", "frameId"), operationId: "getFrame", tag: "collection", auth: "caller", role: "viewer",
     summary: "Download a frame",
     responses: {
       200: {
@@ -458,13 +453,13 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [404],
   },
   {
-    method: "get", path: template(API.rounds, "projectId"), operationId: "listRounds", tag: "rounds", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.rounds, "projectId"), operationId: "listRounds", tag: "rounds", auth: "caller", role: "viewer",
     summary: "Every round of a project",
     responses: { 200: { description: "Rounds in index order, with live progress.", data: "Round", list: true } },
     errors: [404],
   },
   {
-    method: "post", path: template(API.rounds, "projectId"), operationId: "startRound", tag: "rounds", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.rounds, "projectId"), operationId: "startRound", tag: "rounds", auth: "caller", role: "lead",
     summary: "Start the next round",
     description: "Round 0 collects demonstrations (uploaded, or generated by the scripted expert with `scriptedDemonstrations`); later rounds roll out the latest published policy and turn the visited states into labelling tasks. 409 while the previous round is not published.",
     body: { schema: "StartRound", required: false },
@@ -472,27 +467,27 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409, 422],
   },
   {
-    method: "get", path: template(API.round, "projectId", "index"), operationId: "getRound", tag: "rounds", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.round, "projectId", "index"), operationId: "getRound", tag: "rounds", auth: "caller", role: "viewer",
     summary: "One round: status, progress and evaluation metrics",
     responses: { 200: { description: "The round.", data: "Round" } },
     errors: [404],
   },
   {
-    method: "post", path: template(API.closeRound, "projectId", "index"), operationId: "closeRound", tag: "rounds", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.closeRound, "projectId", "index"), operationId: "closeRound", tag: "rounds", auth: "caller", role: "lead",
     summary: "End the current phase of a round by hand",
     description: "Round 0 collecting → aggregating; a later round collecting external rollouts → labeling; labeling → aggregating with the labels so far.",
     responses: { 200: { description: "The round after the transition.", data: "Round" } },
     errors: [403, 404, 409],
   },
   {
-    method: "post", path: template(API.retryRound, "projectId", "index"), operationId: "retryRound", tag: "rounds", auth: "caller", role: "lead",
+    method: "post", path: routeTemplate(API.retryRound, "projectId", "index"), operationId: "retryRound", tag: "rounds", auth: "caller", role: "lead",
     summary: "Retry a failed round",
     description: "The round resumes from the state it failed in, and that state's job runs again.",
     responses: { 200: { description: "The round after the transition.", data: "Round" } },
     errors: [403, 404, 409],
   },
   {
-    method: "post", path: template(API.nextTask, "projectId"), operationId: "claimNextTask", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.nextTask, "projectId"), operationId: "claimNextTask", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Lease the next state to label",
     description: "Concurrent callers get different tasks; `exclude` skips task ids you already hold (prefetching). The lease lasts a few minutes; renew it with the heartbeat. 204 when there is nothing to claim: with `Retry-After` while tasks you may label are held by others, without it when nothing is left for you.",
     body: { schema: "ClaimNext", required: false },
@@ -509,7 +504,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404],
   },
   {
-    method: "post", path: template(API.taskLabels, "taskId"), operationId: "submitLabel", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.taskLabels, "taskId"), operationId: "submitLabel", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Label a task",
     description: "Idempotent by the client-generated label `id`: resubmitting it returns the stored label with 200 and counts once. The action is checked against the project's action space (422). The last label of a round with auto-advance moves it to aggregating.",
     body: { schema: "SubmitLabel", required: true },
@@ -520,7 +515,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 409, 422],
   },
   {
-    method: "post", path: template(API.claimTasks, "projectId"), operationId: "claimTasks", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.claimTasks, "projectId"), operationId: "claimTasks", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Lease a batch of states to label",
     description: "The batched `claimNextTask`: leases up to `count` (1–100) tasks at once, each with its state and replay context, in one statement. Concurrent callers get disjoint tasks; `exclude` skips task ids you already hold. An empty `tasks` list (not 204) when nothing can be leased: `waiting` > 0 with `Retry-After` while tasks you may label are held by others, 0 when nothing is left for you.",
     body: { schema: "ClaimTasks", required: true },
@@ -545,20 +540,20 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [],
   },
   {
-    method: "post", path: template(API.taskRelease, "taskId"), operationId: "releaseTask", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.taskRelease, "taskId"), operationId: "releaseTask", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Give a leased task back",
     description: "Idempotent: releasing a task you do not hold changes nothing.",
     responses: { 200: { description: "Whether a lease was released.", data: "Released" } },
     errors: [403, 404],
   },
   {
-    method: "post", path: template(API.taskHeartbeat, "taskId"), operationId: "renewTaskLease", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.taskHeartbeat, "taskId"), operationId: "renewTaskLease", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Keep a task's lease alive",
     responses: { 200: { description: "The new lease expiry.", data: "Lease" } },
     errors: [403, 404, 409],
   },
   {
-    method: "post", path: template(LABELING_API.rideAlong, "projectId"), operationId: "claimRideAlong", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.rideAlong, "projectId"), operationId: "claimRideAlong", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Lease one rollout's open tasks for a ride-along replay",
     description: "Picks the rollout of the labelling round with the most tasks you may label (skipping `excludeRollouts`), leases up to `maxTasks` of them in step order, and returns the steps to replay. 204 when nothing is left.",
     body: { schema: "ClaimRideAlong", required: false },
@@ -575,14 +570,14 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404],
   },
   {
-    method: "delete", path: template(LABELING_API.label, "taskId", "labelId"), operationId: "retractLabel", tag: "labelling", auth: "caller", role: "labeler",
+    method: "delete", path: routeTemplate(API.label, "taskId", "labelId"), operationId: "retractLabel", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Undo one of your labels",
     description: "Removes your own label while the round is still labelling (409 once it is not) and leases the task back to you when it is free. Someone else's label, or an unknown id, is 404.",
     responses: { 200: { description: "The removed label.", data: "RetractedLabel" } },
     errors: [403, 404, 409],
   },
   {
-    method: "get", path: template(LABELING_API.comments, "projectId"), operationId: "listComments", tag: "labelling", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.comments, "projectId"), operationId: "listComments", tag: "labelling", auth: "caller", role: "viewer",
     summary: "Comments on a state, a rollout, or the whole project",
     description: "`stateId`: one state's thread; `rolloutId`: a rollout's (its states' comments included); neither: the newest `limit` comments of the project. Oldest first.",
     query: queryParameters(ZListComments),
@@ -590,7 +585,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [400, 404],
   },
   {
-    method: "post", path: template(LABELING_API.comments, "projectId"), operationId: "addComment", tag: "labelling", auth: "caller", role: "labeler",
+    method: "post", path: routeTemplate(API.comments, "projectId"), operationId: "addComment", tag: "labelling", auth: "caller", role: "labeler",
     summary: "Comment on a state or a rollout, or reply to a comment",
     description: "Mentions must be project members (422); `@Name` in the body is recognised too. A reply inherits its parent's target. `comment:added` goes to the project's socket.io room.",
     body: { schema: "CreateComment", required: true },
@@ -598,13 +593,13 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [403, 404, 422],
   },
   {
-    method: "get", path: template(API.policies, "projectId"), operationId: "listPolicies", tag: "policies", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.policies, "projectId"), operationId: "listPolicies", tag: "policies", auth: "caller", role: "viewer",
     summary: "Every trained policy",
     responses: { 200: { description: "Policies, newest version first (metadata only).", data: "Policy", list: true } },
     errors: [404],
   },
   {
-    method: "get", path: template(API.latestPolicy, "projectId"), operationId: "getLatestPolicy", tag: "policies", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.latestPolicy, "projectId"), operationId: "getLatestPolicy", tag: "policies", auth: "caller", role: "viewer",
     summary: "The latest published policy",
     description: "JSON (metadata and the base64 model) by default; the raw model with `Accept: application/octet-stream` or `format=crpl`; an ONNX model with `format=onnx` (inputs, outputs and the cvae/diffusion samplers: docs/FORMATS.md).",
     requestHeaders: [{ name: "accept", description: "`application/octet-stream` for the raw model file.", schema: { type: "string" } }],
@@ -623,7 +618,7 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [400, 404],
   },
   {
-    method: "get", path: template(API.datasetExport, "projectId", "version"), operationId: "exportDataset", tag: "policies", auth: "caller", role: "viewer",
+    method: "get", path: routeTemplate(API.datasetExport, "projectId", "version"), operationId: "exportDataset", tag: "policies", auth: "caller", role: "viewer",
     summary: "Export a dataset version (JSONL or LeRobot v3.0 .tar)",
     description: "Every sample up to and including `version` (a number, or `latest`). `jsonl`: one JSON object per line (see the `DatasetSample` schema), streamed. `lerobot`: a LeRobotDataset v3.0 directory (meta/info.json, meta/stats.json, meta/tasks.parquet, meta/episodes/chunk-000/file-000.parquet, data/chunk-000/file-000.parquet; frames as image columns) packed as one streamed `.tar`; layout and columns in docs/FORMATS.md. Both re-import with `POST …/datasets/import`. Another format: 400 naming the choices.",
     query: [{ name: "format", description: "Export format.", schema: { type: "string", enum: ["jsonl", "lerobot"], default: "jsonl" } }],

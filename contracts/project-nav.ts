@@ -1,9 +1,8 @@
 /**
  * The one navigation bar of every page inside a project (app/projects/[projectId]/layout.tsx), in display order:
- * who sees each entry (minimum role; site admins act as leads) and which need a built-in environment.
+ * who sees each entry (minimum role; site admins act as leads) and which need a built-in environment. The
+ * paths are `PAGES` entries (contracts/routes.ts).
  */
-import { LABELING_PAGES } from "./labeling";
-import { LEAD_NAV } from "./lead-routes";
 import type { TProjectRole } from "./projects";
 import { PAGES } from "./routes";
 
@@ -18,8 +17,16 @@ export interface ProjectNavEntry {
 
 export const PROJECT_NAV: readonly ProjectNavEntry[] = [
   { key: "overview", label: "Overview", href: PAGES.project, minRole: "viewer" },
-  { key: "label", label: "Label", href: LABELING_PAGES.label, minRole: "labeler" },
-  { key: "demos", label: "Demonstrate", href: LABELING_PAGES.demos, minRole: "labeler", builtInOnly: true },
-  { key: "takeover", label: "Take over", href: LABELING_PAGES.takeover, minRole: "labeler", builtInOnly: true },
-  ...LEAD_NAV.map((n) => ({ ...n, minRole: "lead" as const })),
+  { key: "label", label: "Label", href: PAGES.label, minRole: "labeler" },
+  { key: "demos", label: "Demonstrate", href: PAGES.demos, minRole: "labeler", builtInOnly: true },
+  { key: "takeover", label: "Take over", href: PAGES.takeover, minRole: "labeler", builtInOnly: true },
+  // The lead's pages.
+  { key: "rounds", label: "Rounds", href: PAGES.rounds, minRole: "lead" },
+  { key: "review", label: "Review", href: PAGES.review, minRole: "lead" },
+  { key: "quality", label: "Quality", href: PAGES.quality, minRole: "lead" },
+  { key: "datasets", label: "Datasets", href: PAGES.datasets, minRole: "lead" },
+  { key: "policies", label: "Policies", href: PAGES.policies, minRole: "lead" },
+  { key: "members", label: "Members", href: PAGES.members, minRole: "lead" },
+  { key: "audit", label: "Audit log", href: PAGES.audit, minRole: "lead" },
+  { key: "settings", label: "Settings", href: PAGES.projectSettings, minRole: "lead" },
 ];

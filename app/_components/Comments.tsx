@@ -7,9 +7,9 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { forwardRef, useMemo, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { TComment } from "@/contracts/comments";
-import { LABELING_API } from "@/contracts/labeling";
 import { api, errorMessage } from "./api-client";
 import { queryKeys, useComments } from "./labeling/queries";
+import { API } from "@/contracts/routes";
 
 interface Member {
   id: string;
@@ -75,7 +75,7 @@ const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Compose
         ...(parentId ? { parentId } : stateId ? { stateId } : rolloutId ? { rolloutId } : {}),
         mentions: mentions.filter((id) => text.includes(`@${members.find((m) => m.id === id)?.name ?? "\u0000"}`)),
       };
-      const res = await api<TComment>(LABELING_API.comments(projectId), { body });
+      const res = await api<TComment>(API.comments(projectId), { body });
       const c = res.data;
       if (c) {
         const add = (l: TComment[] | undefined) => (l && !l.some((x) => x.id === c.id) ? [...l, c] : l);

@@ -6,7 +6,6 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { LEAD_API } from "@/contracts/lead-routes";
 import { TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from "@/contracts/tokens";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { fmtDate } from "@/app/_components/lead/format";
@@ -14,6 +13,7 @@ import { leadKeys } from "@/app/_components/lead/queries";
 import { LoadError, Loading } from "@/app/_components/lead/QueryState";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API } from "@/contracts/routes";
 
 interface TokenRow {
   id: string;
@@ -28,14 +28,14 @@ const LIFETIMES = [7, 30, TOKEN_DEFAULT_DAYS, 180, TOKEN_MAX_DAYS];
 
 export function TokensPanel() {
   const qc = useQueryClient();
-  const tokens = useQuery({ queryKey: leadKeys.tokens, queryFn: () => apiData<TokenRow[]>(LEAD_API.tokens) });
+  const tokens = useQuery({ queryKey: leadKeys.tokens, queryFn: () => apiData<TokenRow[]>(API.tokens) });
   const [name, setName] = useState("");
   const [days, setDays] = useState(TOKEN_DEFAULT_DAYS);
   const [created, setCreated] = useState<{ name: string; token: string; expiresAt: string } | null>(null);
   const [copied, setCopied] = useState(false);
   const [revoking, setRevoking] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: (n: string) => apiData<TokenRow & { token: string }>(LEAD_API.tokens, { body: { name: n, expiresInDays: days } }),
+    mutationFn: (n: string) => apiData<TokenRow & { token: string }>(API.tokens, { body: { name: n, expiresInDays: days } }),
     onSuccess: (t) => {
       setCreated({ name: t.name, token: t.token, expiresAt: t.expiresAt });
       setCopied(false);
@@ -44,7 +44,7 @@ export function TokensPanel() {
     },
   });
   const revoke = useMutation({
-    mutationFn: (id: string) => apiData(LEAD_API.token(id), { method: "DELETE" }),
+    mutationFn: (id: string) => apiData(API.token(id), { method: "DELETE" }),
     onSuccess: () => {
       setRevoking(null);
       void qc.invalidateQueries({ queryKey: leadKeys.tokens });

@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { LEAD_PAGES } from "@/contracts/lead-routes";
 import { PAGES } from "@/contracts/routes";
 import { getContext } from "@/server/context";
 import { listProjects } from "@/server/projects/list-projects";
@@ -15,12 +14,12 @@ export default async function ProjectsPage() {
       <div className="row" style={{ marginBottom: "1rem" }}>
         <h1 style={{ margin: 0 }}>Projects</h1>
         <span className="spacer" />
-        <Link href={LEAD_PAGES.newProject} className="button" data-testid="link-new-project">New project</Link>
+        <Link href={PAGES.newProject} className="button" data-testid="link-new-project">New project</Link>
       </div>
       {projects.length === 0 ? (
         <div className="panel empty" data-testid="projects-empty">
           <p>You are not a member of any project yet.</p>
-          <p>Ask a project lead to invite you, or <Link href={LEAD_PAGES.newProject}>create a project</Link> and lead it.</p>
+          <p>Ask a project lead to invite you, or <Link href={PAGES.newProject}>create a project</Link> and lead it.</p>
         </div>
       ) : (
         <div className="grid" data-testid="project-list">

@@ -7,6 +7,7 @@
  * same caller rule, same-origin rule, body limit, error mapping and security headers.
  */
 import type http from "node:http";
+import { API, API_ROOT, routePattern } from "../../contracts/routes";
 import type { AppContext } from "../context";
 import { TASK_NOT_FOUND } from "../auth/authorize-project";
 import { requireCallerFromHeaders } from "../auth/caller";
@@ -21,18 +22,26 @@ import SECURITY_HEADERS from "./security-headers.json";
 interface FastRoute {
   /** The route's name in bench metrics. */
   name: string;
+  /** Anchored, from the route's `API` entry (contracts/routes.ts `routePattern`). */
   pattern: RegExp;
   /** The path parameter the pattern's one group captures (none for a path without parameters). */
   param?: string;
   handler: HotHandler;
 }
 
-const ROUTES: FastRoute[] = [
-  { name: "claim", pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/next$/, param: "projectId", handler: claimNextRoute },
-  { name: "label", pattern: /^\/api\/v1\/tasks\/([^/]+)\/labels$/, param: "taskId", handler: submitLabelRoute },
-  { name: "heartbeat", pattern: /^\/api\/v1\/tasks\/([^/]+)\/heartbeat$/, param: "taskId", handler: heartbeatRoute },
-  { name: "claimBatch", pattern: /^\/api\/v1\/projects\/([^/]+)\/tasks\/claim$/, param: "projectId", handler: claimTasksRoute },
-  { name: "labelBatch", pattern: /^\/api\/v1\/labels$/, handler: submitLabelsRoute },
+/** A fast route of an `API` entry with at most one parameter (`routePattern(API.nextTask, "projectId")`). */
+function fastRoute(name: string, handler: HotHandler, route: { pattern: RegExp; params: readonly string[] }): FastRoute {
+  const [param] = route.params;
+  return { name, pattern: route.pattern, ...(param === undefined ? {} : { param }), handler };
+}
+
+/** Exported for tests/unit/route-patterns.test.ts. */
+export const ROUTES: readonly FastRoute[] = [
+  fastRoute("claim", claimNextRoute, routePattern(API.nextTask, "projectId")),
+  fastRoute("label", submitLabelRoute, routePattern(API.taskLabels, "taskId")),
+  fastRoute("heartbeat", heartbeatRoute, routePattern(API.taskHeartbeat, "taskId")),
+  fastRoute("claimBatch", claimTasksRoute, routePattern(API.claimTasks, "projectId")),
+  fastRoute("labelBatch", submitLabelsRoute, routePattern(API.labels)),
 ];
 
 /** The headers every answer of the custom server itself carries (Next's get the same from next.config.mjs). */
@@ -45,12 +54,17 @@ export const BASE_HEADERS: Record<string, string> = {
  * Body limits of the routes Next.js serves, by path (the route files enforce them while reading, for bodies
  * without a length). A declared length over the limit is refused here, before any handler runs.
  */
-const BODY_LIMITS: [RegExp, number][] = [
-  [/^\/api\/v1\/projects\/[^/]+\/frames$/, MAX_FRAME_BATCH_BYTES],
-  [/^\/api\/v1\/projects\/[^/]+\/datasets\/import$/, MAX_IMPORT_BYTES],
-  [/^\/api\/v1\/projects\/[^/]+\/(rollouts|demonstrations)$/, MAX_ROLLOUT_JSON_BYTES],
-  [/^\/api\//, MAX_JSON_BYTES],
+export const BODY_LIMITS: readonly [RegExp, number][] = [
+  [routePattern(API.frames, "projectId").pattern, MAX_FRAME_BATCH_BYTES],
+  [routePattern(API.datasetImport, "projectId").pattern, MAX_IMPORT_BYTES],
+  [routePattern(API.rollouts, "projectId").pattern, MAX_ROLLOUT_JSON_BYTES],
+  [routePattern(API.demonstrations, "projectId").pattern, MAX_ROLLOUT_JSON_BYTES],
 ];
+
+/** The limit of a body sent to `pathname`: its route's, or the general JSON one for any other API path. */
+export function bodyLimitOf(pathname: string): number | undefined {
+  return BODY_LIMITS.find(([re]) => re.test(pathname))?.[1] ?? (pathname.startsWith(API_ROOT) ? MAX_JSON_BYTES : undefined);
+}
 
 /** Answers the request and returns true when it is one of the fast routes, or a body declared over its route's limit; false leaves it to Next.js. */
 export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
@@ -68,7 +82,7 @@ export function serveFastPath(req: http.IncomingMessage, res: http.ServerRespons
   const q = req.url.indexOf("?");
   const pathname = q < 0 ? req.url : req.url.slice(0, q);
   const declared = Number(req.headers["content-length"] ?? "NaN");
-  const limit = Number.isFinite(declared) ? BODY_LIMITS.find(([re]) => re.test(pathname))?.[1] : undefined;
+  const limit = Number.isFinite(declared) ? bodyLimitOf(pathname) : undefined;
   if (limit !== undefined && declared > limit) {
     void send(req, res, errorPayload(tooLarge(limit)));
     return true;

@@ -12,7 +12,7 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { OPERATIONS } from "../../contracts/openapi";
-import { API } from "../../contracts/routes";
+import { API, API_ROOT, templatePattern } from "../../contracts/routes";
 import { AppError } from "../errors";
 import { errorPayload } from "./respond";
 
@@ -39,12 +39,8 @@ const API_PATHS: ApiPath[] = (() => {
   return [...byPath].map(([p, methods]) => {
     if (methods.has("GET")) methods.add("HEAD");
     methods.add("OPTIONS");
-    const source = p
-      .split(/(\{[^}]+\})/)
-      .map((part) => (part === "{nextauth...}" ? ".+" : part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")))
-      .join("");
     const rank = p.split("/").map((seg) => (seg.endsWith("...}") ? "2" : seg.startsWith("{") ? "1" : "0")).join("");
-    return { pattern: new RegExp(`^${source}/?$`), allow: [...methods], rank };
+    return { pattern: templatePattern(p, { trailingSlash: true }), allow: [...methods], rank };
   });
 })();
 
@@ -63,7 +59,7 @@ export function refuseMethod(req: http.IncomingMessage, res: http.ServerResponse
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const pathname = q < 0 ? url : url.slice(0, q);
-  const allow = pathname.startsWith("/api/") ? allowedMethods(pathname) : undefined;
+  const allow = pathname.startsWith(API_ROOT) ? allowedMethods(pathname) : undefined;
   if (STANDARD.has(method) && (allow === undefined || allow.split(", ").includes(method))) return false;
   const { status, body } = errorPayload(new AppError("METHOD_NOT_ALLOWED", `${method || "This method"} is not allowed here`));
   const text = JSON.stringify(body);
@@ -103,5 +99,5 @@ function allowOfRawRequest(raw: Buffer | undefined): string {
   const target = line.split(" ")[1] ?? "/";
   const q = target.indexOf("?");
   const pathname = q < 0 ? target : target.slice(0, q);
-  return (pathname.startsWith("/api/") ? allowedMethods(pathname) : undefined) ?? PAGE_ALLOW;
+  return (pathname.startsWith(API_ROOT) ? allowedMethods(pathname) : undefined) ?? PAGE_ALLOW;
 }

@@ -8,6 +8,7 @@ import { checkRole, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { CONTEXT_STEPS, countWaitingExcept, labellingHead, mayLabel } from "./claim-next-task";
+import { frameUrl } from "./frame-url";
 import { LEASE_MS } from "./lease";
 
 type Json = number | number[] | null;
@@ -92,18 +93,17 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
     if (!list) byRollout.set(step.r, (list = []));
     list.push(step);
   }
-  const frameUrl = (frameId: string | null) => (frameId ? `/api/v1/projects/${projectId}/frames/${frameId}` : null);
   const out: TNextTask[] = head.tasks.map((t) => {
     const before = (byRollout.get(t.rollout_id) ?? []).filter((c) => c.t >= t.state_t - CONTEXT_STEPS && c.t <= t.state_t);
     const state = before.at(-1);
     if (!state || state.t !== t.state_t) throw new Error(`task ${t.id} has no state`);
     return {
       task: { id: t.id, leaseExpiresAt: new Date(t.lease_expires_at).toISOString(), required: t.required, labelCount: t.label_count },
-      state: { id: t.state_id, t: t.state_t, observation: state.o, envState: state.e ?? null, frameUrl: frameUrl(state.f) },
+      state: { id: t.state_id, t: t.state_t, observation: state.o, envState: state.e ?? null, frameUrl: frameUrl(projectId, state.f) },
       context: {
         rolloutId: t.rollout_id,
         roundIndex: head.round_index ?? 0,
-        before: before.map((b) => ({ t: b.t, observation: b.o, envState: b.e ?? null, action: b.a ?? null, frameUrl: frameUrl(b.f) })),
+        before: before.map((b) => ({ t: b.t, observation: b.o, envState: b.e ?? null, action: b.a ?? null, frameUrl: frameUrl(projectId, b.f) })),
         rolloutLength: t.rollout_length ?? t.state_t + 1,
       },
       policyAction: state.p ?? null,

@@ -12,10 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { LEAD_API, diffUrl, exportUrl, importUrl, withQuery } from "../../contracts/lead-routes";
 import { createExpert } from "../../envs/index";
 import { ApiClient, tasksWaiting, waitFor } from "../helpers/api-client";
 import { startServer, type ServerProcess } from "../helpers/server-process";
+import { API, diffUrl, exportUrl, importUrl, withQuery } from "../../contracts/routes";
 
 const ENV = "CarTrack-v0";
 const SETTINGS = {
@@ -70,12 +70,12 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
 
     const project = await lead.ok("POST", "/api/v1/projects", { name: "CarTrack lead flow", envId: ENV, settings: SETTINGS });
     const p = project.id as string;
-    for (const l of labelers) await lead.ok("POST", LEAD_API.members(p), { email: (await l.ok("GET", "/api/v1/me")).email, role: "labeler" });
+    for (const l of labelers) await lead.ok("POST", API.members(p), { email: (await l.ok("GET", "/api/v1/me")).email, role: "labeler" });
 
     let lastSeen = "";
     const published = (index: number) =>
       waitFor(`round ${index} published`, async () => {
-        const r = await lead.ok("GET", LEAD_API.round(p, index));
+        const r = await lead.ok("GET", API.round(p, index));
         lastSeen = JSON.stringify({ status: r.status, progress: r.progress, error: r.error });
         if (r.status === "failed") throw new Error(`round ${index} failed: ${r.error}`);
         return r.status === "published" ? r : null;
@@ -83,19 +83,19 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
         throw new Error(`${err.message} (last seen: ${lastSeen})`);
       });
     const runRound = async (index: number) => {
-      expect((await lead.ok("POST", LEAD_API.rounds(p), {})).index).toBe(index);
-      await waitFor(`round ${index} labeling`, async () => (await lead.ok("GET", LEAD_API.round(p, index))).status === "labeling", 120_000);
+      expect((await lead.ok("POST", API.rounds(p), {})).index).toBe(index);
+      await waitFor(`round ${index} labeling`, async () => (await lead.ok("GET", API.round(p, index))).status === "labeling", 120_000);
       await Promise.all([label(labelers[0]!, p), label(labelers[1]!, p, { cantTellEvery: 4 })]);
       return published(index);
     };
 
     // Round 0: behaviour cloning on scripted demonstrations; rounds 1 and 2: DAgger.
-    await lead.ok("POST", LEAD_API.rounds(p), { scriptedDemonstrations: 2 });
+    await lead.ok("POST", API.rounds(p), { scriptedDemonstrations: 2 });
     await published(0);
     await runRound(1);
 
     // The dashboard: one row per round, a learning curve, the expert (1.0) and BC (round 0) reference lines.
-    const dash = await lead.ok("GET", LEAD_API.dashboard(p));
+    const dash = await lead.ok("GET", API.dashboard(p));
     expect(dash.rounds.map((r: { index: number; status: string }) => [r.index, r.status])).toEqual([[0, "published"], [1, "published"]]);
     expect(dash.curve.points.map((pt: { round: number }) => pt.round)).toEqual([0, 1]);
     expect(dash.curve.expert).toBe(1);
@@ -110,21 +110,21 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     expect(dash.lastLossCurve.points.length).toBeGreaterThan(0);
 
     // Review: the "can't tell" states wait with both labels; accept the expert's action for one, exclude another.
-    const queue = await lead.ok("GET", withQuery(LEAD_API.review(p), { limit: 50 }));
+    const queue = await lead.ok("GET", withQuery(API.review(p), { limit: 50 }));
     expect(queue.total).toBe(r1.inReview);
     const [first, second] = queue.items;
     expect(first.labels).toHaveLength(2);
     expect(first.labels.some((l: { cantTell: boolean }) => l.cantTell)).toBe(true);
     expect(first.context.at(-1).t).toBe(first.state.t);
     const action = Array.from(createExpert(ENV).act(first.state.envState) as ArrayLike<number>);
-    expect(await lead.ok("POST", LEAD_API.reviewItem(p, first.id), { decision: "accept", action })).toMatchObject({ status: "accepted" });
-    if (second) await lead.ok("POST", LEAD_API.reviewItem(p, second.id), { decision: "exclude" });
-    const again = await lead.call("POST", LEAD_API.reviewItem(p, first.id), { decision: "exclude" });
+    expect(await lead.ok("POST", API.reviewItem(p, first.id), { decision: "accept", action })).toMatchObject({ status: "accepted" });
+    if (second) await lead.ok("POST", API.reviewItem(p, second.id), { decision: "exclude" });
+    const again = await lead.call("POST", API.reviewItem(p, first.id), { decision: "exclude" });
     expect(again.status).toBe(409);
 
     // The next round's dataset version carries the decision.
     await runRound(2);
-    const v2 = await lead.ok("GET", LEAD_API.dataset(p, 2));
+    const v2 = await lead.ok("GET", API.dataset(p, 2));
     expect(v2.addedBySource.review).toBe(1);
     expect(v2.histogram.kind).toBe("box");
     const diff = await lead.ok("GET", diffUrl(p, 0, 2));
@@ -132,7 +132,7 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     expect(diff.addedByVersion.map((x: { version: number }) => x.version)).toEqual([1, 2]);
 
     // Quality: the careful labeller (the expert itself) gets every gold state right; speeds are known.
-    const quality = await lead.ok("GET", LEAD_API.quality(p));
+    const quality = await lead.ok("GET", API.quality(p));
     expect(quality.labelers.map((l: { name: string }) => l.name)).toEqual(["Careful", "Unsure"]);
     const [careful, unsure] = quality.labelers;
     for (const l of quality.labelers) {
@@ -147,18 +147,18 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     expect(unsure.goldCorrect).toBeLessThanOrEqual(unsure.goldTotal);
 
     // Policies: download a version, roll back to v1; the latest policy follows; audited.
-    const v1 = await lead.call("GET", LEAD_API.policy(p, 1), undefined, { accept: "application/octet-stream" });
+    const v1 = await lead.call("GET", API.policy(p, 1), undefined, { accept: "application/octet-stream" });
     expect(v1.status).toBe(200);
     expect(v1.headers.get("x-policy-version")).toBe("1");
-    expect((await lead.ok("POST", LEAD_API.policyPublish(p, 1))).previousVersion).toBe(3);
-    expect((await lead.ok("GET", LEAD_API.policyLatest(p))).version).toBe(1);
-    const audit = await lead.ok("GET", withQuery(LEAD_API.audit(p), { action: "review." }));
+    expect((await lead.ok("POST", API.policyPublish(p, 1))).previousVersion).toBe(3);
+    expect((await lead.ok("GET", API.latestPolicy(p))).version).toBe(1);
+    const audit = await lead.ok("GET", withQuery(API.audit(p), { action: "review." }));
     expect(audit.entries.map((e: { action: string }) => e.action).sort()).toEqual(second ? ["review.accepted", "review.excluded"] : ["review.accepted"]);
-    const rollback = await lead.ok("GET", withQuery(LEAD_API.audit(p), { action: "policy.rolled_back" }));
+    const rollback = await lead.ok("GET", withQuery(API.audit(p), { action: "policy.rolled_back" }));
     expect(rollback.entries).toHaveLength(1);
 
     // Export, re-import into fresh projects: identical counts and checksums, in both formats.
-    const versions = await lead.ok("GET", LEAD_API.datasets(p));
+    const versions = await lead.ok("GET", API.datasets(p));
     const last = versions.at(-1);
     expect(last.version).toBe(2);
     const jsonl = await lead.call("GET", exportUrl(p, 2, "jsonl"));
@@ -172,14 +172,14 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     expect(tarRes.headers.get("x-checksum")).toBe(last.checksum);
     const tarBytes = new Uint8Array(await tarRes.arrayBuffer());
     expect(new TextDecoder().decode(tarBytes.subarray(0, 14))).toBe("meta/info.json");
-    const unknown = await lead.call("GET", `${LEAD_API.datasetExport(p, 2)}?format=parquet`);
+    const unknown = await lead.call("GET", `${API.datasetExport(p, 2)}?format=parquet`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toBe('Unknown dataset format "parquet"; use jsonl or lerobot');
     for (const [format, body] of [["jsonl", String(jsonl.body)], ["lerobot", tarBytes]] as const) {
       const target = await lead.ok("POST", "/api/v1/projects", { name: `Imported ${format}`, envId: ENV, settings: IMPORT_SETTINGS });
       const res = await lead.call("POST", importUrl(target.id, format), body, { "content-type": format === "jsonl" ? "application/x-ndjson" : "application/x-tar" });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
-      const [copy] = await lead.ok("GET", LEAD_API.datasets(target.id));
+      const [copy] = await lead.ok("GET", API.datasets(target.id));
       expect({ sampleCount: copy.sampleCount, checksum: copy.checksum, bySource: copy.bySource }).toEqual({ sampleCount: last.sampleCount, checksum: last.checksum, bySource: last.bySource });
     }
 
@@ -190,6 +190,6 @@ describe("a lead runs CarTrack-v0 end to end over the API", () => {
     const bad = await lead.call("POST", importUrl(target.id, "jsonl"), lines.join("\n"), { "content-type": "application/x-ndjson" });
     expect(bad.status).toBe(422);
     expect(bad.body.error.message).toMatch(/^line 7: action element 0 \(3\) is outside \[-1, 1\]/);
-    expect(await lead.ok("GET", LEAD_API.datasets(target.id))).toEqual([]);
+    expect(await lead.ok("GET", API.datasets(target.id))).toEqual([]);
   }, 600_000);
 });

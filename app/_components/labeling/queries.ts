@@ -4,9 +4,9 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import type { TComment } from "@/contracts/comments";
-import { LABELING_API } from "@/contracts/labeling";
 import type { TRound } from "@/contracts/rounds";
 import { apiData } from "../api-client";
+import { API } from "@/contracts/routes";
 
 export const queryKeys = {
   project: (projectId: string) => ["project", projectId] as const,
@@ -19,7 +19,7 @@ export const queryKeys = {
 export function useRounds(projectId: string) {
   return useQuery({
     queryKey: queryKeys.rounds(projectId),
-    queryFn: () => apiData<TRound[]>(LABELING_API.rounds(projectId)),
+    queryFn: () => apiData<TRound[]>(API.rounds(projectId)),
     staleTime: Infinity,
   });
 }
@@ -35,7 +35,7 @@ export function useComments(projectId: string, stateId: string | null) {
   const target = stateId ?? "recent";
   return useQuery({
     queryKey: queryKeys.comments(projectId, target),
-    queryFn: () => apiData<TComment[]>(`${LABELING_API.comments(projectId)}${stateId ? `?stateId=${encodeURIComponent(stateId)}` : "?limit=20"}`),
+    queryFn: () => apiData<TComment[]>(`${API.comments(projectId)}${stateId ? `?stateId=${encodeURIComponent(stateId)}` : "?limit=20"}`),
     staleTime: Infinity,
   });
 }

@@ -6,9 +6,9 @@
  */
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { TDashboard } from "@/contracts/dashboard";
-import { LEAD_API, withQuery } from "@/contracts/lead-routes";
 import type { TReviewPage } from "@/contracts/review";
 import { apiData } from "../api-client";
+import { API, withQuery } from "@/contracts/routes";
 
 export const leadKeys = {
   dashboard: (projectId: string) => ["project", projectId, "dashboard"] as const,
@@ -29,7 +29,7 @@ export const leadKeys = {
 export function useDashboard(projectId: string, initialData?: TDashboard) {
   return useQuery({
     queryKey: leadKeys.dashboard(projectId),
-    queryFn: () => apiData<TDashboard>(LEAD_API.dashboard(projectId)),
+    queryFn: () => apiData<TDashboard>(API.dashboard(projectId)),
     initialData,
     staleTime: 30_000,
   });
@@ -38,7 +38,7 @@ export function useDashboard(projectId: string, initialData?: TDashboard) {
 export function useReviewQueue(projectId: string, offset: number, limit: number) {
   return useQuery({
     queryKey: leadKeys.reviewPage(projectId, offset, limit),
-    queryFn: () => apiData<TReviewPage>(withQuery(LEAD_API.review(projectId), { offset, limit })),
+    queryFn: () => apiData<TReviewPage>(withQuery(API.review(projectId), { offset, limit })),
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });

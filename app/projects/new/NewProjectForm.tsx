@@ -9,7 +9,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
-import { LEAD_API, LEAD_PAGES } from "@/contracts/lead-routes";
 import type { TProjectSummary } from "@/contracts/projects";
 import { API, PAGES } from "@/contracts/routes";
 import { HEADS, SELECTIONS, ZCreateProject } from "@/contracts/settings";
@@ -36,7 +35,7 @@ const SELECTION_HELP: Record<string, string> = {
 
 export function NewProjectForm({ initialEnvs }: { initialEnvs: EnvSpec[] }) {
   const router = useRouter();
-  const envs = useQuery({ queryKey: ["envs"], queryFn: () => apiData<EnvSpec[]>(LEAD_API.envs), initialData: initialEnvs, staleTime: Infinity });
+  const envs = useQuery({ queryKey: ["envs"], queryFn: () => apiData<EnvSpec[]>(API.envs), initialData: initialEnvs, staleTime: Infinity });
   const [source, setSource] = useState<"builtin" | "external">("builtin");
   const [f, setF] = useState<Fields>(initialFields);
   const [b, setB] = useState<Bools>({ warmStart: DEFAULTS.warmStart, autoAdvance: DEFAULTS.autoAdvance });
@@ -92,7 +91,7 @@ export function NewProjectForm({ initialEnvs }: { initialEnvs: EnvSpec[] }) {
     setBusy(true);
     try {
       const project = await apiData<TProjectSummary>(API.projects, { method: "POST", body });
-      router.push(LEAD_PAGES.rounds(project.id));
+      router.push(PAGES.rounds(project.id));
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.fieldErrors) {

@@ -29,7 +29,7 @@ def _p(segment: Union[str, int]) -> str:
 
 
 class Routes:
-    """The API paths this client calls (the server's are in contracts/routes.ts and contracts/lead-routes.ts)."""
+    """The API paths this client calls (the server's are in contracts/routes.ts, `API`)."""
     login = "/api/v1/auth/login"
     projects = "/api/v1/projects"
     labels = "/api/v1/labels"

@@ -5,7 +5,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { z } from "zod";
 import type { TEvaluationResult, TPolicySummary } from "../../../contracts/policies";
-import { LEAD_API } from "../../../contracts/lead-routes";
 import type { TLoginResult } from "../../../contracts/auth";
 import type { TProjectDetail } from "../../../contracts/projects";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../../contracts/realtime";
@@ -160,7 +159,7 @@ export class Project {
 
   /** Any trained version, published or not. */
   policy(version: number): Promise<RemotePolicy> {
-    return this.download(LEAD_API.policy(this.id, version), version);
+    return this.download(API.policy(this.id, version), version);
   }
 
   policies(): Promise<TPolicySummary[]> {
@@ -224,7 +223,7 @@ export class Project {
   }
 
   postEvaluation(version: number, body: TPostEvaluation): Promise<TEvaluationResult> {
-    return this.http.json<TEvaluationResult>("POST", LEAD_API.policyEvaluations(this.id, version), body);
+    return this.http.json<TEvaluationResult>("POST", API.policyEvaluations(this.id, version), body);
   }
 
   /**

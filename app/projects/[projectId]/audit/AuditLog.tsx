@@ -7,13 +7,13 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import type { TAuditPage } from "@/contracts/audit";
-import { LEAD_API, withQuery } from "@/contracts/lead-routes";
 import { apiData } from "@/app/_components/api-client";
 import { fmtDate } from "@/app/_components/lead/format";
 import { leadKeys } from "@/app/_components/lead/queries";
 import { LoadError, Loading } from "@/app/_components/lead/QueryState";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API, withQuery } from "@/contracts/routes";
 
 interface Filters {
   action: string;
@@ -33,7 +33,7 @@ export function AuditLog({ projectId }: { projectId: string }) {
   const key = JSON.stringify(filters);
   const page = useQuery({
     queryKey: leadKeys.audit(projectId, key, before),
-    queryFn: () => apiData<TAuditPage>(withQuery(LEAD_API.audit(projectId), { ...filters, before, limit: LIMIT })),
+    queryFn: () => apiData<TAuditPage>(withQuery(API.audit(projectId), { ...filters, before, limit: LIMIT })),
     placeholderData: keepPreviousData,
   });
   // Filter choices from the whole log (the API lists every action and actor that appears).

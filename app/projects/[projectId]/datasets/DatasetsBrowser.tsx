@@ -8,7 +8,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { TDatasetDiff, TDatasetFormat, TDatasetImportResult, TDatasetSamplePage, TDatasetVersionDetail, TDatasetVersionSummary } from "@/contracts/datasets";
-import { LEAD_API, diffUrl, exportUrl, importUrl, withQuery } from "@/contracts/lead-routes";
 import { ApiError, apiData, errorMessage } from "@/app/_components/api-client";
 import { isTyping } from "@/app/_components/control/actions";
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
@@ -20,6 +19,7 @@ import { uploadFile } from "@/app/_components/lead/upload";
 import type { LeadProject } from "@/app/_components/lead/types";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API, diffUrl, exportUrl, importUrl, withQuery } from "@/contracts/routes";
 
 const PAGE = 20;
 
@@ -33,7 +33,7 @@ const counts = (c: Record<string, number>) =>
 
 export function DatasetsBrowser({ project }: { project: LeadProject }) {
   const p = project.id;
-  const versions = useQuery({ queryKey: leadKeys.datasets(p), queryFn: () => apiData<TDatasetVersionSummary[]>(LEAD_API.datasets(p)) });
+  const versions = useQuery({ queryKey: leadKeys.datasets(p), queryFn: () => apiData<TDatasetVersionSummary[]>(API.datasets(p)) });
   const [selected, setSelected] = useState<number | null>(null);
   const list = versions.data ?? [];
   const current = selected ?? list.at(-1)?.version ?? null;
@@ -94,7 +94,7 @@ export function DatasetsBrowser({ project }: { project: LeadProject }) {
 
 function VersionDetail({ project, version }: { project: LeadProject; version: number }) {
   const p = project.id;
-  const detail = useQuery({ queryKey: leadKeys.dataset(p, version), queryFn: () => apiData<TDatasetVersionDetail>(LEAD_API.dataset(p, version)) });
+  const detail = useQuery({ queryKey: leadKeys.dataset(p, version), queryFn: () => apiData<TDatasetVersionDetail>(API.dataset(p, version)) });
   const byVersion = detail.data?.byVersion ?? [];
   const sources = [...new Set(byVersion.map((r) => r.source))].sort();
   const rows = [...new Set(byVersion.map((r) => r.version))];
@@ -144,7 +144,7 @@ function SampleBrowser({ project, version, sources }: { project: LeadProject; ve
   const [picked, setPicked] = useState<number | null>(null);
   const page = useQuery({
     queryKey: leadKeys.samples(p, version, offset, source),
-    queryFn: () => apiData<TDatasetSamplePage>(withQuery(LEAD_API.datasetSamples(p, version), { offset, limit: PAGE, source })),
+    queryFn: () => apiData<TDatasetSamplePage>(withQuery(API.datasetSamples(p, version), { offset, limit: PAGE, source })),
     placeholderData: keepPreviousData,
   });
   const total = page.data?.total ?? 0;
@@ -231,7 +231,7 @@ function SampleBrowser({ project, version, sources }: { project: LeadProject; ve
 function MarkGoldButton({ projectId, stateId, action }: { projectId: string; stateId: string; action: number | number[] }) {
   const qc = useQueryClient();
   const mark = useMutation({
-    mutationFn: () => apiData(LEAD_API.gold(projectId), { body: { stateId, action } }),
+    mutationFn: () => apiData(API.gold(projectId), { body: { stateId, action } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: leadKeys.quality(projectId) }),
   });
   return (

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { LEAD_PAGES } from "@/contracts/lead-routes";
 import { LeadHeader, loadLeadPage } from "../../../_lib/lead-page";
 import { DatasetsBrowser } from "./DatasetsBrowser";
+import { PAGES } from "@/contracts/routes";
 
 export const metadata: Metadata = { title: "Datasets · Corrective" };
 
 export default async function DatasetsPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;
-  const page = await loadLeadPage(projectId, LEAD_PAGES.datasets(projectId), "browse, export and import the datasets");
+  const page = await loadLeadPage(projectId, PAGES.datasets(projectId), "browse, export and import the datasets");
   if (!page.ok) return page.refusal;
   return (
     <>

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { LABELING_PAGES } from "@/contracts/labeling";
 import { requirePageUser } from "../../../_lib/page-auth";
 import { loadWorkspaceProject } from "../label/workspace-props";
 import { DemosWorkspace } from "./DemosWorkspace";
+import { PAGES } from "@/contracts/routes";
 
 export const metadata: Metadata = { title: "Demonstrate · Corrective" };
 
 export default async function DemosPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;
-  const user = await requirePageUser(LABELING_PAGES.demos(projectId));
+  const user = await requirePageUser(PAGES.demos(projectId));
   return <DemosWorkspace project={await loadWorkspaceProject(user, projectId)} />;
 }

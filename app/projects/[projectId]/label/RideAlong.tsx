@@ -8,7 +8,7 @@
  * as single-state labels.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { LABELING_API, type TRideAlong } from "@/contracts/labeling";
+import type { TRideAlong } from "@/contracts/labeling";
 import type { TSpace } from "@/contracts/spaces";
 import { API } from "@/contracts/routes";
 import { ApiError, api, errorMessage, uuid } from "@/app/_components/api-client";
@@ -76,7 +76,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
     setPhase("loading");
     setError(null);
     try {
-      const res = await api<TRideAlong>(LABELING_API.rideAlong(project.id), { body: { maxTasks: 60, excludeRollouts: ridden.current.slice(-50) } });
+      const res = await api<TRideAlong>(API.rideAlong(project.id), { body: { maxTasks: 60, excludeRollouts: ridden.current.slice(-50) } });
       if (res.status === 204 || !res.data) {
         rideRef.current = null;
         setRide(null);

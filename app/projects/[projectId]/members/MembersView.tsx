@@ -7,12 +7,12 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { LEAD_API } from "@/contracts/lead-routes";
 import { PROJECT_ROLES, type TProjectRole } from "@/contracts/projects";
 import { ApiError, apiData, errorMessage } from "@/app/_components/api-client";
 import { TokensPanel } from "@/app/_components/TokensPanel";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API } from "@/contracts/routes";
 
 export interface MemberRow {
   userId: string;
@@ -38,7 +38,7 @@ function MembersPanel({ projectId, members, meId }: { projectId: string; members
   const [role, setRole] = useState<TProjectRole>("labeler");
   const [notice, setNotice] = useState<string | null>(null);
   const setMember = useMutation({
-    mutationFn: (body: { email: string; role: TProjectRole }) => apiData<MemberRow>(LEAD_API.members(projectId), { body }),
+    mutationFn: (body: { email: string; role: TProjectRole }) => apiData<MemberRow>(API.members(projectId), { body }),
     onSuccess: (m, body) => {
       const existed = members.some((x) => x.userId === m.userId);
       setNotice(existed ? `${m.name} is now ${body.role}.` : `${m.name} joined as ${body.role}.`);

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { LEAD_PAGES } from "@/contracts/lead-routes";
 import { LeadHeader, loadLeadPage } from "../../../_lib/lead-page";
 import { MembersView } from "./MembersView";
+import { PAGES } from "@/contracts/routes";
 
 export const metadata: Metadata = { title: "Members · Corrective" };
 
 export default async function MembersPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;
-  const page = await loadLeadPage(projectId, LEAD_PAGES.members(projectId), "manage the members");
+  const page = await loadLeadPage(projectId, PAGES.members(projectId), "manage the members");
   if (!page.ok) return page.refusal;
   return (
     <>

@@ -12,7 +12,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { EVAL_FIRST_SEED, type TPolicyMetrics, type TPolicyPublished, type TPolicySummary } from "@/contracts/policies";
 import type { TPolicyFormat } from "@/contracts/datasets";
-import { LEAD_API, withQuery } from "@/contracts/lead-routes";
 import { getEnvSpec } from "@/envs/index";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { actionNames, formatAction } from "@/app/_components/control/actions";
@@ -26,6 +25,7 @@ import type { LeadProject } from "@/app/_components/lead/types";
 import type { Trajectory } from "@/trainer/rollout";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API, withQuery } from "@/contracts/routes";
 
 /** `GET …/policies` rows (the loss curve is left out of the list). */
 interface PolicyRow {
@@ -71,7 +71,7 @@ function currentVersion(rows: PolicyRow[]): number | null {
 
 export function PoliciesView({ project }: { project: LeadProject }) {
   const p = project.id;
-  const list = useQuery({ queryKey: leadKeys.policies(p), queryFn: () => apiData<PolicyRow[]>(LEAD_API.policies(p)) });
+  const list = useQuery({ queryKey: leadKeys.policies(p), queryFn: () => apiData<PolicyRow[]>(API.policies(p)) });
   const rows = useMemo(() => list.data ?? [], [list.data]);
   const current = currentVersion(rows);
   const [confirm, setConfirm] = useState<number | null>(null);
@@ -159,7 +159,7 @@ function DownloadButton({ projectId, version, format }: { projectId: string; ver
   async function download() {
     setState("busy");
     try {
-      const res = await fetch(withQuery(LEAD_API.policy(projectId, version), { format }), { credentials: "same-origin" });
+      const res = await fetch(withQuery(API.policy(projectId, version), { format }), { credentials: "same-origin" });
       if (!res.ok) throw new Error(`Download failed (${res.status})`);
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement("a");
@@ -199,7 +199,7 @@ function RollbackDialog({ projectId, version, current, onClose, onDone }: { proj
     if (d && !d.open) d.showModal();
   }, []);
   const publish = useMutation({
-    mutationFn: () => apiData<TPolicyPublished>(LEAD_API.policyPublish(projectId, version), { body: {} }),
+    mutationFn: () => apiData<TPolicyPublished>(API.policyPublish(projectId, version), { body: {} }),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: leadKeys.policies(projectId) });
       onDone(r);
@@ -230,7 +230,7 @@ interface Side {
 
 /** Loads one version's model into the browser (cached per version). */
 async function loadPolicy(projectId: string, version: number) {
-  const meta = await apiData<{ version: number; blobBase64: string }>(LEAD_API.policy(projectId, version));
+  const meta = await apiData<{ version: number; blobBase64: string }>(API.policy(projectId, version));
   return policyFromBase64(meta.blobBase64);
 }
 

@@ -7,7 +7,6 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { LEAD_API } from "@/contracts/lead-routes";
 import type { TGoldApplied, TQuality, TQualitySettings } from "@/contracts/quality";
 import { actionProblem } from "@/contracts/spaces";
 import { apiData, errorMessage } from "@/app/_components/api-client";
@@ -17,10 +16,11 @@ import { LoadError, Loading } from "@/app/_components/lead/QueryState";
 import type { LeadProject } from "@/app/_components/lead/types";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead.css";
+import { API } from "@/contracts/routes";
 
 export function QualityView({ project }: { project: LeadProject }) {
   const p = project.id;
-  const quality = useQuery({ queryKey: leadKeys.quality(p), queryFn: () => apiData<TQuality>(LEAD_API.quality(p)) });
+  const quality = useQuery({ queryKey: leadKeys.quality(p), queryFn: () => apiData<TQuality>(API.quality(p)) });
   if (quality.isPending) return <Loading what="labeller quality" />;
   if (quality.isError) return <LoadError what="labeller quality" error={quality.error} retry={() => void quality.refetch()} />;
   const q = quality.data;
@@ -86,7 +86,7 @@ function SettingsForm({ projectId, settings }: { projectId: string; settings: TQ
   const [pct, setPct] = useState(String(Math.round(settings.goldAccuracyThreshold * 100)));
   const [min, setMin] = useState(String(settings.minGoldLabels));
   const save = useMutation({
-    mutationFn: (body: Partial<TQualitySettings>) => apiData<TQualitySettings>(LEAD_API.qualitySettings(projectId), { method: "PATCH", body }),
+    mutationFn: (body: Partial<TQualitySettings>) => apiData<TQualitySettings>(API.qualitySettings(projectId), { method: "PATCH", body }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: leadKeys.quality(projectId) }),
   });
   const pctN = Number(pct);
@@ -138,9 +138,9 @@ function GoldPanel({ project, quality }: { project: LeadProject; quality: TQuali
   const [removing, setRemoving] = useState<string | null>(null);
   const action = parseAction(actionText);
   const problem = actionText.trim() === "" ? null : action === undefined ? "not a number or a list of numbers" : actionProblem(project.actionSpace, action);
-  const mark = useMutation({ mutationFn: () => apiData(LEAD_API.gold(p), { body: { stateId: stateId.trim(), action } }), onSuccess: () => { setStateId(""); setActionText(""); refresh(); } });
-  const unmark = useMutation({ mutationFn: (id: string) => apiData(LEAD_API.goldState(p, id), { method: "DELETE" }), onSuccess: () => { setRemoving(null); refresh(); } });
-  const apply = useMutation({ mutationFn: () => apiData<TGoldApplied>(LEAD_API.goldApply(p), { body: {} }), onSuccess: refresh });
+  const mark = useMutation({ mutationFn: () => apiData(API.gold(p), { body: { stateId: stateId.trim(), action } }), onSuccess: () => { setStateId(""); setActionText(""); refresh(); } });
+  const unmark = useMutation({ mutationFn: (id: string) => apiData(API.goldState(p, id), { method: "DELETE" }), onSuccess: () => { setRemoving(null); refresh(); } });
+  const apply = useMutation({ mutationFn: () => apiData<TGoldApplied>(API.goldApply(p), { body: {} }), onSuccess: refresh });
   const hint = project.actionSpace.type === "discrete" ? `an integer 0…${project.actionSpace.n - 1}` : `${project.actionSpace.shape[0]} numbers, e.g. ${project.actionSpace.low.map(() => "0").join(", ")}`;
 
   return (

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { LEAD_PAGES } from "@/contracts/lead-routes";
 import { LeadHeader, loadLeadPage } from "../../../_lib/lead-page";
 import { QualityView } from "./QualityView";
+import { PAGES } from "@/contracts/routes";
 
 export const metadata: Metadata = { title: "Quality · Corrective" };
 
 export default async function QualityPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;
-  const page = await loadLeadPage(projectId, LEAD_PAGES.quality(projectId), "see labeller quality and manage the gold states");
+  const page = await loadLeadPage(projectId, PAGES.quality(projectId), "see labeller quality and manage the gold states");
   if (!page.ok) return page.refusal;
   return (
     <>

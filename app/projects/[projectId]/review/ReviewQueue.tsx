@@ -10,7 +10,6 @@
 import Link from "next/link";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
-import { LEAD_API, LEAD_PAGES } from "@/contracts/lead-routes";
 import type { ProjectEvent } from "@/contracts/realtime";
 import type { TReviewDecision, TReviewItem, TReviewResult } from "@/contracts/review";
 import type { TSpace } from "@/contracts/spaces";
@@ -24,6 +23,7 @@ import { SPEEDS, useReplay } from "@/app/_components/workspace/useReplay";
 import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import "@/app/_components/workspace.css";
 import "@/app/_components/lead/lead-rounds.css";
+import { API, PAGES } from "@/contracts/routes";
 
 export interface ReviewProject {
   id: string;
@@ -70,7 +70,7 @@ function Queue({ project }: { project: ReviewProject }) {
 
   const decide = useMutation({
     mutationFn: ({ it, body }: { it: TReviewItem; body: TReviewDecision }) =>
-      apiData<TReviewResult>(LEAD_API.reviewItem(project.id, it.id), { method: "POST", body }),
+      apiData<TReviewResult>(API.reviewItem(project.id, it.id), { method: "POST", body }),
     onSuccess: (result, { it }) => {
       setDecided((s) => new Set([...s, it.id]));
       setLast({ result, item: it });
@@ -165,7 +165,7 @@ function Queue({ project }: { project: ReviewProject }) {
         <h1 style={{ margin: 0 }}>Review · {project.name}</h1>
         <span className="badge" data-testid="review-remaining">{remaining} to review</span>
         <span className="spacer" />
-        <Link href={LEAD_PAGES.rounds(project.id)}>Rounds</Link>
+        <Link href={PAGES.rounds(project.id)}>Rounds</Link>
       </div>
 
       {last && "error" in last && <p className="alert error" role="alert" data-testid="review-error">{last.error}</p>}

@@ -11,10 +11,9 @@ import Link from "next/link";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { TDashboard, TDashboardRound } from "@/contracts/dashboard";
-import { LEAD_API, LEAD_PAGES } from "@/contracts/lead-routes";
 import type { ProjectEvent } from "@/contracts/realtime";
 import type { TRound } from "@/contracts/rounds";
-import { PAGES } from "@/contracts/routes";
+import { API, PAGES } from "@/contracts/routes";
 import { apiData, errorMessage } from "@/app/_components/api-client";
 import { STATUS_TEXT } from "@/app/_components/labeling/queries";
 import { LearningCurve, LossCurve, type LossPoint } from "@/app/_components/lead/charts";
@@ -104,7 +103,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
         <span className={`presence small`} title="Live updates" data-testid="live-status" data-status={live}>
           <span className={live === "online" ? "dot" : "dot off"} /> {live === "online" ? "live" : live}
         </span>
-        <Link href={LEAD_PAGES.review(projectId)} data-testid="link-review">
+        <Link href={PAGES.review(projectId)} data-testid="link-review">
           Review queue ({d.reviewPending})
         </Link>
         <Link href={PAGES.project(projectId)}>Project</Link>
@@ -168,7 +167,7 @@ function Dashboard({ projectId, initial }: { projectId: string; initial: TDashbo
                     <td>{r.tasksTotal > 0 ? `${r.tasksDone} / ${r.tasksTotal}` : r.index === 0 ? `${r.rollouts} demos` : "—"}</td>
                     <td data-testid="cell-labels">{r.labels}</td>
                     <td data-testid="cell-agreement">{pct(r.agreement)}</td>
-                    <td>{r.inReview > 0 ? <Link href={LEAD_PAGES.review(projectId)}>{r.inReview}</Link> : "0"}</td>
+                    <td>{r.inReview > 0 ? <Link href={PAGES.review(projectId)}>{r.inReview}</Link> : "0"}</td>
                     <td data-testid="cell-dataset">{r.datasetVersion === null ? "—" : `v${r.datasetVersion} · ${r.datasetSize ?? "?"} samples`}</td>
                     <td>{r.policyVersion === null ? "—" : `v${r.policyVersion}${d.publishedPolicyVersion === r.policyVersion ? " (live)" : ""}`}</td>
                     <td>{duration(r.trainMs)}</td>
@@ -284,9 +283,9 @@ function RoundActions({ projectId, dashboard: d, latest }: { projectId: string; 
   const [message, setMessage] = useState<{ kind: "ok"; verb: string; index: number } | { kind: "error"; text: string } | null>(null);
   const mutation = useMutation({
     mutationFn: (a: RoundAction) => {
-      if (a.kind === "start") return apiData<TRound>(LEAD_API.rounds(projectId), { method: "POST", body: a.scripted !== null ? { scriptedDemonstrations: a.scripted } : {} });
-      if (a.kind === "close") return apiData<TRound>(LEAD_API.roundClose(projectId, a.index), { method: "POST", body: {} });
-      return apiData<TRound>(LEAD_API.roundRetry(projectId, a.index), { method: "POST", body: {} });
+      if (a.kind === "start") return apiData<TRound>(API.rounds(projectId), { method: "POST", body: a.scripted !== null ? { scriptedDemonstrations: a.scripted } : {} });
+      if (a.kind === "close") return apiData<TRound>(API.closeRound(projectId, a.index), { method: "POST", body: {} });
+      return apiData<TRound>(API.retryRound(projectId, a.index), { method: "POST", body: {} });
     },
     onSuccess: (r, a) => {
       setPending(null);

@@ -20,10 +20,21 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    // Browser-safe layers may not reach into the server or the database either.
+    // Browser-safe layers may not reach into the server or the database either, nor up into the trainer or the
+    // pages: every layer imports them (the worker protocols in contracts/ are the trainer's too).
     files: ["envs/**", "contracts/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/**", "**/db/**", "@/server/**", "@/db/**"], message: "envs/ and contracts/ are imported by the browser." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/server/**", "**/db/**", "**/trainer/**", "**/app/**", "@/server/**", "@/db/**", "@/trainer/**", "@/app/**"],
+              message: "envs/ and contracts/ are imported by the browser and by every layer: they import only each other (layer rule, docs/ARCHITECTURE.md).",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -25,7 +25,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runDagger, type DaggerReport, type TDaggerConfigInput } from "../trainer/dagger";
 import { Policy } from "../trainer/policy/policy";
-import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
+import { ZHeadConfig, type THeadConfig } from "../contracts/policy-spec";
 import { rollout } from "../trainer/rollout";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { TrainerWorker } from "../trainer/worker/client";

@@ -23,7 +23,7 @@ import { runDagger, type DaggerReport, type TDaggerConfigInput } from "../traine
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { meanCi95, type MeanCi } from "../trainer/dagger/summary";
 import { Policy } from "../trainer/policy/policy";
-import { ZHeadConfig, type THeadConfig } from "../trainer/policy/spec";
+import { ZHeadConfig, type THeadConfig } from "../contracts/policy-spec";
 import { TrainerWorker } from "../trainer/worker/client";
 import { labelsToReach, meetsLabelShare, saturation, type LabelsToReach } from "./lib/label-efficiency";
 import { RESULTS_DIR, machineInfo, markdownTable, type MachineInfo, type Row } from "./lib/results";

@@ -21,7 +21,8 @@ import { ZRlFineTune } from "../contracts/settings";
 import { selectBackend } from "../trainer/backend";
 import { runDagger } from "../trainer/dagger/loop";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
-import { createInitialPolicy, reinforce, type TReinforceOptionsInput } from "../trainer/rl/reinforce";
+import type { TReinforceOptionsInput } from "../contracts/trainer-protocol";
+import { createInitialPolicy, reinforce } from "../trainer/rl/reinforce";
 import { trainPolicy } from "../trainer/train";
 import { RESULTS_DIR, saveResults, type Row } from "./lib/results";
 

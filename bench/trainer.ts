@@ -22,7 +22,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createExpert, getEnvSpec } from "../envs/index";
-import { backendInfoFromLoad, loadBackend, type TrainerBackendName } from "../trainer/backend";
+import type { TrainerBackendName } from "../contracts/trainer-protocol";
+import { backendInfoFromLoad, loadBackend } from "../trainer/backend";
 import { makeDataset, type Dataset } from "../trainer/dataset";
 import { installWasmMatMulFix, uninstallWasmMatMulFix } from "../trainer/kernels/wasm-matmul";
 import { mulberry32 } from "../trainer/random";
@@ -31,7 +32,7 @@ import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { trainPolicy } from "../trainer/train";
 import { saveResults } from "./lib/results";
 import { inMemoryImages } from "../trainer/images";
-import type { TCamera } from "../trainer/policy/spec";
+import type { TCamera } from "../contracts/policy-spec";
 
 interface Row {
   [key: string]: string | number | null;

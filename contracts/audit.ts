@@ -1,5 +1,6 @@
 /** The project's audit log as the lead browses it: filterable by action, actor and date, newest first. */
 import { z } from "zod";
+import { zId, zTimestamp } from "./fields";
 
 export const ZAuditQuery = z
   .object({
@@ -18,22 +19,24 @@ export const ZAuditQuery = z
   .strict();
 export type TAuditQuery = z.infer<typeof ZAuditQuery>;
 
-export interface TAuditEntry {
-  id: number;
-  action: string;
-  actorId: string | null;
-  actorName: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+export const ZAuditEntry = z.object({
+  id: z.number(),
+  action: z.string(),
+  actorId: zId().nullable(),
+  actorName: z.string().nullable(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: zTimestamp(),
+});
+export type TAuditEntry = z.output<typeof ZAuditEntry>;
 
-export interface TAuditPage {
-  entries: TAuditEntry[];
+export const ZAuditPageView = z.object({
+  entries: z.array(ZAuditEntry),
   /** Pass as `before` for the next (older) page; null on the last page. */
-  nextBefore: number | null;
+  nextBefore: z.number().nullable(),
   /** Every action and actor that appears in this project's log, for the filters. */
-  actions: string[];
-  actors: { id: string; name: string }[];
-}
+  actions: z.array(z.string()),
+  actors: z.array(z.object({ id: zId(), name: z.string() })),
+});
+export type TAuditPage = z.output<typeof ZAuditPageView>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zId, zTimestamp } from "./fields";
 
 /* Session lifetimes (server/auth/session-claims.ts; docs/SECURITY.md, "Sessions"). */
 /**
@@ -47,6 +48,15 @@ export type TSetSiteAdmin = z.infer<typeof ZSetSiteAdmin>;
  * the same status (202) and body, so sign-up cannot be used to find out who has an account.
  */
 export const SIGN_UP_ACCEPTED_MESSAGE = "If this email was not registered yet, your account has been created: sign in with it.";
-export interface TSignUpAccepted {
-  message: string;
-}
+export const ZSignUpAccepted = z.object({ message: z.string().describe(`Always "${SIGN_UP_ACCEPTED_MESSAGE}"`) });
+export type TSignUpAccepted = z.output<typeof ZSignUpAccepted>;
+
+/** An account as the API shows it (never the password hash). */
+export const ZUserView = z.object({ id: zId(), email: z.string(), name: z.string(), isAdmin: z.boolean() });
+export type TUser = z.output<typeof ZUserView>;
+export const ZLoginResult = z.object({
+  token: z.string().describe("A new API token (`crv_…`); shown once. It expires after 12 hours."),
+  expiresAt: zTimestamp(),
+  user: ZUserView,
+});
+export type TLoginResult = z.output<typeof ZLoginResult>;

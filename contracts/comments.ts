@@ -1,5 +1,6 @@
 /** Comments on a state or a rollout: threaded, with @mentions of project members. */
 import { z } from "zod";
+import { zId, zTimestamp } from "./fields";
 
 export const COMMENT_MAX_LENGTH = 4000;
 
@@ -29,16 +30,16 @@ export const ZListComments = z
   .strict();
 export type TListComments = z.infer<typeof ZListComments>;
 
-export interface TComment {
-  id: string;
-  projectId: string;
-  stateId: string | null;
-  rolloutId: string | null;
-  /** Step of the state within its rollout (null for a rollout comment). */
-  t: number | null;
-  parentId: string | null;
-  author: { id: string; name: string };
-  body: string;
-  mentions: { id: string; name: string }[];
-  createdAt: string;
-}
+export const ZCommentView = z.object({
+  id: zId(),
+  projectId: zId(),
+  stateId: zId().nullable(),
+  rolloutId: zId().nullable(),
+  t: z.number().nullable().describe("Step of the state within its rollout (null for a rollout comment)."),
+  parentId: zId().nullable(),
+  author: z.object({ id: zId(), name: z.string() }),
+  body: z.string(),
+  mentions: z.array(z.object({ id: zId(), name: z.string() })),
+  createdAt: zTimestamp(),
+});
+export type TComment = z.output<typeof ZCommentView>;

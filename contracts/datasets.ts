@@ -7,6 +7,7 @@
  *   LeRobot commit it was checked against and Corrective's own columns are in docs/FORMATS.md.
  */
 import { z } from "zod";
+import { ZActionOut, zId, zTimestamp } from "./fields";
 
 export const DATASET_FORMATS = ["jsonl", "lerobot"] as const;
 /** Policy downloads: Corrective's own blob, or an ONNX graph (see docs/FORMATS.md). */
@@ -77,52 +78,51 @@ export const ZLeRobotRow = z
   .loose();
 export type TLeRobotRow = z.infer<typeof ZLeRobotRow>;
 
-export interface THistogram {
+export const ZHistogram = z.object({
   /** discrete: one bin per action; box: `bins` equal bins per dimension between `low` and `high`. */
-  kind: "discrete" | "box";
-  dims: { label: string; low: number; high: number; counts: number[] }[];
-}
+  kind: z.enum(["discrete", "box"]),
+  dims: z.array(z.object({ label: z.string(), low: z.number(), high: z.number(), counts: z.array(z.number()) })),
+});
+export type THistogram = z.output<typeof ZHistogram>;
 
-export interface TDatasetVersionSummary {
-  version: number;
-  roundIndex: number | null;
-  sampleCount: number;
-  addedCount: number;
-  /** Cumulative samples by source up to this version. */
-  bySource: Record<string, number>;
+const ZCounts = z.record(z.string(), z.number());
+
+export const ZDatasetVersionView = z.object({
+  version: z.number(),
+  roundIndex: z.number().nullable(),
+  sampleCount: z.number(),
+  addedCount: z.number(),
+  bySource: ZCounts.describe("Cumulative samples by source."),
   /** Samples this version added, by source. */
-  addedBySource: Record<string, number>;
-  checksum: string;
-  imported: boolean;
-  createdAt: string;
-}
+  addedBySource: ZCounts,
+  checksum: z.string().describe("Σ sha256(JSON([observation, action, source])) mod 2^256 over the version's samples: content only."),
+  imported: z.boolean(),
+  createdAt: zTimestamp(),
+});
+export type TDatasetVersionSummary = z.output<typeof ZDatasetVersionView>;
 
-export interface TDatasetVersionDetail extends TDatasetVersionSummary {
+export const ZDatasetVersionDetailView = ZDatasetVersionView.extend({
   /** Samples per version (≤ this one) and source: the rounds the data came from. */
-  byVersion: { version: number; source: string; count: number }[];
-  episodes: number;
-  histogram: THistogram;
-}
+  byVersion: z.array(z.object({ version: z.number(), source: z.string(), count: z.number() })),
+  episodes: z.number(),
+  histogram: ZHistogram,
+});
+export type TDatasetVersionDetail = z.output<typeof ZDatasetVersionDetailView>;
 
-export interface TDatasetDiff {
-  from: TDatasetVersionSummary;
-  to: TDatasetVersionSummary;
+export const ZDatasetDiffView = z.object({
+  from: ZDatasetVersionView,
+  to: ZDatasetVersionView,
   /** Samples in `to` but not in `from` (versions are append-only, so nothing is ever removed). */
-  added: number;
-  addedBySource: Record<string, number>;
-  addedByVersion: { version: number; count: number }[];
-  histogramFrom: THistogram;
-  histogramTo: THistogram;
-}
+  added: z.number(),
+  addedBySource: ZCounts,
+  addedByVersion: z.array(z.object({ version: z.number(), count: z.number() })),
+  histogramFrom: ZHistogram,
+  histogramTo: ZHistogram,
+});
+export type TDatasetDiff = z.output<typeof ZDatasetDiffView>;
 
-export interface TDatasetImportResult {
-  version: number;
-  roundIndex: number;
-  samples: number;
-  episodes: number;
-  checksum: string;
-  bySource: Record<string, number>;
-}
+export const ZDatasetImportView = z.object({ version: z.number(), roundIndex: z.number(), samples: z.number(), episodes: z.number(), checksum: z.string(), bySource: ZCounts });
+export type TDatasetImportResult = z.output<typeof ZDatasetImportView>;
 
 /** `GET …/datasets/{version}/samples`: one page of a version's samples, oldest first, optionally one source. */
 export const ZDatasetSamplesQuery = z
@@ -135,22 +135,23 @@ export const ZDatasetSamplesQuery = z
   .strict();
 export type TDatasetSamplesQuery = z.infer<typeof ZDatasetSamplesQuery>;
 
-export interface TDatasetSample {
-  id: number;
-  /** The dataset version that added the sample. */
-  version: number;
-  source: string;
-  episode: number;
-  frameIndex: number;
-  stateId: string | null;
-  observation: number[];
-  action: number | number[];
-}
+export const ZDatasetSampleView = z.object({
+  id: z.number(),
+  version: z.number().describe("The dataset version that added the sample."),
+  source: z.string(),
+  episode: z.number(),
+  frameIndex: z.number(),
+  stateId: zId().nullable(),
+  observation: z.array(z.number()),
+  action: ZActionOut,
+});
+export type TDatasetSample = z.output<typeof ZDatasetSampleView>;
 
-export interface TDatasetSamplePage {
-  samples: TDatasetSample[];
+export const ZDatasetSamplePageView = z.object({
+  samples: z.array(ZDatasetSampleView),
   /** Samples in the version (with the source filter). */
-  total: number;
-  offset: number;
-  limit: number;
-}
+  total: z.number(),
+  offset: z.number(),
+  limit: z.number(),
+});
+export type TDatasetSamplePage = z.output<typeof ZDatasetSamplePageView>;

@@ -1,5 +1,6 @@
 /** Sign-up invitations (instance policy `SIGNUP=invite`). */
 import { z } from "zod";
+import { zId, zTimestamp } from "./fields";
 
 export const INVITE_PREFIX = "inv_";
 
@@ -14,18 +15,17 @@ export type TCreateInvite = z.infer<typeof ZCreateInvite>;
 
 export const INVITE_STATUSES = ["active", "used", "expired"] as const;
 
-export interface TInvite {
-  id: string;
-  note: string;
-  status: (typeof INVITE_STATUSES)[number];
-  createdAt: string;
-  expiresAt: string;
-  usedAt: string | null;
-  createdBy: { id: string; name: string } | null;
-  usedBy: { id: string; name: string } | null;
-}
-
-export interface TInviteCreated extends TInvite {
-  /** The token itself; only its hash is stored, so this is the only time it is shown. */
-  token: string;
-}
+const ZInviteParty = z.object({ id: zId(), name: z.string() }).nullable();
+export const ZInviteView = z.object({
+  id: zId(),
+  note: z.string(),
+  status: z.enum(INVITE_STATUSES),
+  createdAt: zTimestamp(),
+  expiresAt: zTimestamp(),
+  usedAt: zTimestamp().nullable(),
+  createdBy: ZInviteParty,
+  usedBy: ZInviteParty.describe("The account the invitation created; null if unused, or used with an email that already had an account."),
+});
+export type TInvite = z.output<typeof ZInviteView>;
+export const ZInviteCreated = ZInviteView.extend({ token: z.string().describe("The invitation token (`inv_…`), shown once; send `/signup?invite=<token>`.") });
+export type TInviteCreated = z.output<typeof ZInviteCreated>;

@@ -3,6 +3,7 @@
  * docs/LABELING.md). Its paths are `API` entries (contracts/routes.ts).
  */
 import { z } from "zod";
+import { ZActionOut, zId, zTimestamp } from "./fields";
 
 /** `POST …/tasks/ride`: lease the open tasks of one rollout for a ride-along replay. */
 export const ZClaimRideAlong = z
@@ -15,22 +16,16 @@ export const ZClaimRideAlong = z
   .strict();
 export type TClaimRideAlong = z.infer<typeof ZClaimRideAlong>;
 
-export interface TRideStep {
-  t: number;
-  observation: number[];
-  envState: number[] | null;
-  /** What was executed at this step, and what the policy proposed (shown only on request). */
-  action: number | number[] | null;
-  policyAction: number | number[] | null;
-  frameUrl: string | null;
-}
-
-export interface TRideAlong {
-  rolloutId: string;
-  roundIndex: number;
-  rolloutLength: number;
-  /** The leased tasks, ordered by `t`; each one's label is the action held when the replay reaches it. */
-  tasks: { taskId: string; stateId: string; t: number; leaseExpiresAt: string }[];
-  /** Contiguous steps from some context before the first task to the last task (oldest first). */
-  steps: TRideStep[];
-}
+/** One step of a ride-along replay: what was executed, and what the policy proposed (shown only on request). */
+export const ZRideStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), policyAction: ZActionOut.nullable(), frameUrl: z.string().nullable() });
+export type TRideStep = z.output<typeof ZRideStep>;
+export const ZRideAlongView = z.object({
+  rolloutId: zId(),
+  roundIndex: z.number(),
+  rolloutLength: z.number(),
+  tasks: z.array(z.object({ taskId: zId(), stateId: zId(), t: z.number(), leaseExpiresAt: zTimestamp() })).describe("The leased tasks, ordered by `t`."),
+  steps: z
+    .array(ZRideStep)
+    .describe("Contiguous steps from a short lead-in before the first task to the last task (oldest first)."),
+});
+export type TRideAlong = z.output<typeof ZRideAlongView>;

@@ -6,79 +6,49 @@
  * document against the OpenAPI 3.1 schema and checks that every route file under `app/api/v1` is listed.
  */
 import { z } from "zod";
-import { SIGN_UP_ACCEPTED_MESSAGE, ZChangePassword, ZSetSiteAdmin, ZSignIn, ZSignUp } from "./auth";
-import { INVITE_STATUSES, ZCreateInvite } from "./invites";
-import { ZCreateComment, ZListComments } from "./comments";
-import { ZClaimRideAlong } from "./labeling";
+import { ZChangePassword, ZLoginResult, ZSetSiteAdmin, ZSignIn, ZSignUp, ZSignUpAccepted, ZUserView } from "./auth";
+import { ZCreateInvite, ZInviteCreated, ZInviteView } from "./invites";
+import { ZCommentView, ZCreateComment, ZListComments } from "./comments";
+import { ZClaimRideAlong, ZRideAlongView } from "./labeling";
 import { LEAD_OPERATIONS, LEAD_PATH_PARAMS, LEAD_REQUEST_SCHEMAS, LEAD_RESPONSE_SCHEMAS, LEAD_TAGS } from "./openapi-lead";
-import { PROJECT_ROLES, ZUpdateProject, type TProjectRole } from "./projects";
+import { ZMemberView, ZProjectDetailView, ZProjectSummaryView, ZUpdateProject, type TProjectRole } from "./projects";
 import { API, routeTemplate } from "./routes";
-import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ROUND_STATUSES, ZClaimTasks, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "./rounds";
+import { FRAME_BATCH_MIME, MAX_FRAMES_PER_BATCH, ROLLOUT_SOURCES, ZClaimTasks, ZDemonstrations, ZExternalRollout, ZExternalRolloutBatch, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "./rounds";
+import {
+  ZClaimedTasksView,
+  ZDemonstrationsAdded,
+  ZFramesStored,
+  ZFrameStored,
+  ZLabelResultsView,
+  ZLabelView,
+  ZLease,
+  ZNextTaskView,
+  ZReleased,
+  ZRetractedLabel,
+  ZRolloutAdded,
+  ZRolloutsAdded,
+  ZRoundView,
+} from "./rounds";
 import { ZAddMember, ZCreateProject } from "./settings";
-import { API_ERROR_CODES } from "./errors";
+import { API_ERROR_CODES, ZErrorBody } from "./errors";
+import { ZActionOut, zId } from "./fields";
+import { ZHealthView } from "./health";
+import { ZLatestPolicyView, ZPolicyView } from "./policies";
 import { ZBoxSpace, ZSpace } from "./spaces";
-import { ZCreateToken } from "./tokens";
+import { ZCreateToken, ZTokenCreated, ZTokenSummary } from "./tokens";
 
 export type JsonSchema = { [key: string]: unknown };
 export type HttpMethod = "get" | "post" | "patch" | "delete";
 export const HTTP_METHODS: readonly HttpMethod[] = ["get", "post", "patch", "delete"];
 
 /* ------------------------------------------------------------------------------------------------------------
- * Response shapes (what the services return). Type-checked against the services' types in the unit test.
+ * Response shapes. Each is defined once, next to its topic (auth.ts, tokens.ts, invites.ts, projects.ts,
+ * rounds.ts, labeling.ts, comments.ts, policies.ts, health.ts, errors.ts), with its `T…` type
+ * (`z.output`), and the services return that type; below are only those without a service type of their own.
  * ---------------------------------------------------------------------------------------------------------- */
-
-const id = (description?: string) => z.string().meta({ format: "uuid", ...(description ? { description } : {}) });
-const timestamp = () => z.string().meta({ format: "date-time" });
-const ZActionOut = z.union([z.number(), z.array(z.number())]);
 
 /** The error codes (one list, with their statuses: contracts/errors.ts). */
 export { API_ERROR_CODES };
-const ZFieldErrors = z.record(z.string(), z.array(z.string())).describe("Messages per field; the key is the dotted path of the field (`_` for the whole body).");
-
-export const ZErrorBody = z.object({
-  error: z.object({
-    code: z.enum(API_ERROR_CODES),
-    message: z.string().describe("A sentence for people; never a stack trace."),
-    fieldErrors: ZFieldErrors.optional(),
-    details: z.object({ fieldErrors: ZFieldErrors }).optional().describe("The same field errors, kept for older clients."),
-  }),
-});
-
-export const ZUserView = z.object({ id: id(), email: z.string(), name: z.string(), isAdmin: z.boolean() });
-export const ZLoginResult = z.object({
-  token: z.string().describe("A new API token (`crv_…`); shown once. It expires after 12 hours."),
-  expiresAt: timestamp(),
-  user: ZUserView,
-});
-export const ZTokenCreated = z.object({
-  id: id(),
-  name: z.string(),
-  prefix: z.string().describe("The first characters of the token, to recognise it in lists."),
-  createdAt: timestamp(),
-  expiresAt: timestamp().describe("After this the token answers 401 (`This API token expired on …`)."),
-  token: z.string().describe("The token itself (`crv_…`). Only its hash is stored: this is the only time it is shown."),
-});
-export const ZSignUpAccepted = z.object({ message: z.string().describe(`Always "${SIGN_UP_ACCEPTED_MESSAGE}"`) });
-const ZInviteParty = z.object({ id: id(), name: z.string() }).nullable();
-export const ZInviteView = z.object({
-  id: id(),
-  note: z.string(),
-  status: z.enum(INVITE_STATUSES),
-  createdAt: timestamp(),
-  expiresAt: timestamp(),
-  usedAt: timestamp().nullable(),
-  createdBy: ZInviteParty,
-  usedBy: ZInviteParty.describe("The account the invitation created; null if unused, or used with an email that already had an account."),
-});
-export const ZInviteCreated = ZInviteView.extend({ token: z.string().describe("The invitation token (`inv_…`), shown once; send `/signup?invite=<token>`.") });
-export const ZTokenSummary = z.object({
-  id: id(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: timestamp(),
-  lastUsedAt: timestamp().nullable(),
-  expiresAt: timestamp().describe("Expired tokens stay listed (until revoked) and answer 401."),
-});
 
 export const ZEnvView = z.object({
   id: z.string(),
@@ -95,148 +65,6 @@ export const ZEnvView = z.object({
   rewardThreshold: z.number().nullable(),
 });
 
-const ZRole = z.enum(PROJECT_ROLES);
-export const ZProjectSummaryView = z.object({
-  id: id(),
-  slug: z.string(),
-  name: z.string(),
-  description: z.string(),
-  envId: z.string().nullable(),
-  role: ZRole.describe("The caller's role; `lead` for a site admin without a membership."),
-  memberCount: z.number(),
-  createdAt: timestamp(),
-});
-export const ZMemberView = z.object({ userId: id(), name: z.string(), email: z.string(), role: ZRole });
-export const ZProjectDetailView = ZProjectSummaryView.extend({
-  config: z.unknown().describe("Stored configuration: `{ settings, external? }` with every setting defaulted."),
-  members: z.array(ZMemberView),
-});
-
-export const ZDemonstrationsAdded = z.object({ roundIndex: z.number(), rolloutIds: z.array(id()), duplicates: z.number().describe("Episodes whose client id was already stored (not stored again)."), steps: z.number() });
-export const ZRolloutAdded = z.object({
-  rolloutId: id(),
-  id: id().nullable().describe("The client's id for the rollout, when it sent one."),
-  roundIndex: z.number(),
-  steps: z.number(),
-  duplicate: z.boolean().describe("True when this client id was already stored: a retried upload, nothing new written."),
-});
-export const ZRolloutsAdded = z.object({ roundIndex: z.number(), rollouts: z.array(ZRolloutAdded) });
-export const ZFrameStored = z.object({ id: id(), mime: z.enum(["image/png", "image/jpeg"]), size: z.number() });
-export const ZFramesStored = z.object({ frames: z.array(ZFrameStored.extend({ duplicate: z.boolean() })) });
-
-export const ZRoundView = z.object({
-  id: id(),
-  projectId: id(),
-  index: z.number(),
-  status: z.enum(ROUND_STATUSES),
-  error: z.string().nullable(),
-  failedFrom: z.enum(ROUND_STATUSES).nullable(),
-  beta: z.number().describe("Share of expert actions mixed into this round's rollouts."),
-  policyId: id().nullable().describe("The policy rolled out in this round."),
-  resultPolicyId: id().nullable().describe("The policy trained by this round."),
-  datasetVersion: z.number().nullable(),
-  progress: z.object({
-    tasksTotal: z.number(),
-    tasksDone: z.number(),
-    labels: z.number(),
-    rollouts: z.number(),
-    states: z.number(),
-    interventions: z.number().describe("Steps of external rollouts where a person took over (HG-DAgger)."),
-    interventionRate: z.number().nullable().describe("interventions / steps of this round's external rollouts (null without any)."),
-    training: z.unknown().optional().describe("Epoch, loss and throughput while training."),
-    finetune: z.unknown().optional().describe("RL fine-tuning (`finetuning` state): iteration, mean training-episode return; when done, the fine-tuned version, both returns and whether it was published."),
-  }),
-  metrics: z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number() }).nullable(),
-  createdAt: timestamp(),
-  updatedAt: timestamp(),
-});
-
-export const ZNextTaskView = z.object({
-  task: z.object({ id: id(), leaseExpiresAt: timestamp(), required: z.number(), labelCount: z.number() }),
-  state: z.object({ id: id(), t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), frameUrl: z.string().nullable() }),
-  context: z.object({
-    rolloutId: id(),
-    roundIndex: z.number(),
-    before: z
-      .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
-      .describe("The rollout up to and including the state (oldest first), for replay."),
-    rolloutLength: z.number(),
-  }),
-  policyAction: ZActionOut.nullable(),
-});
-
-export const ZLabelView = z.object({
-  id: id(),
-  taskId: id(),
-  action: ZActionOut.nullable(),
-  cantTell: z.boolean(),
-  createdAt: timestamp(),
-  duplicate: z.boolean().describe("True when this id had been stored before: the resubmission changed nothing."),
-});
-export const ZClaimedTasksView = z.object({
-  tasks: z.array(ZNextTaskView).describe("The leased tasks (possibly none), each like `claimNextTask`'s answer, the most-labelled first."),
-  waiting: z.number().describe("Only when `tasks` is empty: tasks you may label that others hold right now (> 0: ask again after `Retry-After`; 0: nothing is left for you). 0 otherwise."),
-});
-export const ZLabelResultView = z.object({
-  id: id(),
-  taskId: id(),
-  status: z.union([z.literal(200), z.literal(201), z.literal(403), z.literal(404), z.literal(409), z.literal(422)]).describe("What the single-label route would have answered for this label."),
-  error: z.object({ code: z.string(), message: z.string() }).optional().describe("With a 4xx status: why the label was refused (the other labels are unaffected)."),
-  action: ZActionOut.nullable().optional(),
-  cantTell: z.boolean().optional(),
-  createdAt: timestamp().optional(),
-  duplicate: z.boolean().optional().describe("With 200/201: true when this id had been stored before."),
-});
-export const ZLabelResultsView = z.object({ results: z.array(ZLabelResultView).describe("One result per label, in the order sent.") });
-export const ZRetractedLabel = z.object({
-  id: id(),
-  taskId: id(),
-  leaseExpiresAt: timestamp().nullable().describe("Set when the task was leased back to you so you can label it again."),
-});
-export const ZReleased = z.object({ released: z.boolean().describe("False when you did not hold the task (nothing changed).") });
-export const ZLease = z.object({ leaseExpiresAt: timestamp() });
-
-export const ZRideAlongView = z.object({
-  rolloutId: id(),
-  roundIndex: z.number(),
-  rolloutLength: z.number(),
-  tasks: z.array(z.object({ taskId: id(), stateId: id(), t: z.number(), leaseExpiresAt: timestamp() })).describe("The leased tasks, ordered by `t`."),
-  steps: z
-    .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), policyAction: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
-    .describe("Contiguous steps from a short lead-in before the first task to the last task (oldest first)."),
-});
-
-export const ZCommentView = z.object({
-  id: id(),
-  projectId: id(),
-  stateId: id().nullable(),
-  rolloutId: id().nullable(),
-  t: z.number().nullable().describe("Step of the state within its rollout (null for a rollout comment)."),
-  parentId: id().nullable(),
-  author: z.object({ id: id(), name: z.string() }),
-  body: z.string(),
-  mentions: z.array(z.object({ id: id(), name: z.string() })),
-  createdAt: timestamp(),
-});
-
-export const ZPolicyView = z.object({
-  id: id(),
-  version: z.number(),
-  roundId: id().nullable(),
-  head: z.string(),
-  training: z.record(z.string(), z.unknown()).describe("Training summary (epochs, losses, timings)."),
-  metrics: z.unknown().describe("Evaluation metrics, or null before evaluation."),
-  kind: z.enum(["imitation", "rl-finetune"]).describe("`imitation`: trained on the dataset; `rl-finetune`: REINFORCE fine-tuning of `parentVersion`."),
-  parentVersion: z.number().nullable().describe("For an `rl-finetune` version: the imitation version it started from."),
-  parentMetrics: z.unknown().describe("For an `rl-finetune` version: the parent's evaluation metrics on the same seeded episodes (null otherwise)."),
-  publishedAt: timestamp().nullable(),
-  createdAt: timestamp(),
-});
-export const ZLatestPolicyView = ZPolicyView.extend({
-  training: z.record(z.string(), z.unknown()).describe("Training summary, with the loss curve."),
-  blobBase64: z.string().describe("The serialised model (`.crpl`), base64."),
-});
-
 export const ZDatasetSample = z.object({
   observation: z.array(z.number()),
   action: ZActionOut,
@@ -244,14 +72,7 @@ export const ZDatasetSample = z.object({
   version: z.number().describe("The dataset version that added it."),
   episode_index: z.number(),
   frame_index: z.number(),
-  state_id: id().nullable(),
-});
-
-export const ZHealthView = z.object({
-  status: z.enum(["ok", "unavailable"]),
-  db: z.enum(["pglite", "postgres"]),
-  version: z.string(),
-  reason: z.string().optional(),
+  state_id: zId().nullable(),
 });
 
 /** `tasks/next` body. The server parses it with `ZClaimNext` (server/tasks/claim-next-task.ts); the unit test keeps the two equal. */
@@ -285,7 +106,8 @@ const REQUEST_SCHEMAS = {
   ...LEAD_REQUEST_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
-const RESPONSE_SCHEMAS = {
+/** Response bodies: every shape is defined in its topic contract (the unit test checks that it is exported there). */
+export const RESPONSE_SCHEMAS = {
   Error: ZErrorBody,
   User: ZUserView,
   LoginResult: ZLoginResult,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AGGREGATION_RULES, ZRlFineTune } from "./settings";
+import { zId, zTimestamp } from "./fields";
 
 export const PROJECT_ROLES = ["lead", "labeler", "viewer"] as const;
 export const ZProjectRole = z.enum(PROJECT_ROLES);
@@ -10,17 +11,24 @@ export const ROLE_RANK: Record<TProjectRole, number> = { viewer: 0, labeler: 1, 
 
 export const ZProjectId = z.uuid("Not a project id");
 
-export interface TProjectSummary {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  envId: string | null;
-  /** The caller's role; `lead` for a site admin without a membership. */
-  role: TProjectRole;
-  memberCount: number;
-  createdAt: string;
-}
+export const ZProjectSummaryView = z.object({
+  id: zId(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  envId: z.string().nullable(),
+  role: ZProjectRole.describe("The caller's role; `lead` for a site admin without a membership."),
+  memberCount: z.number(),
+  createdAt: zTimestamp(),
+});
+export type TProjectSummary = z.output<typeof ZProjectSummaryView>;
+export const ZMemberView = z.object({ userId: zId(), name: z.string(), email: z.string(), role: ZProjectRole });
+export type TMember = z.output<typeof ZMemberView>;
+export const ZProjectDetailView = ZProjectSummaryView.extend({
+  config: z.unknown().describe("Stored configuration: `{ settings, external? }` with every setting defaulted."),
+  members: z.array(ZMemberView),
+});
+export type TProjectDetail = z.output<typeof ZProjectDetailView>;
 
 export const ZUpdateProject = z
   .object({

@@ -1,5 +1,6 @@
 /** The lead's review queue: states whose labels did not agree (or were "can't tell"), and the decisions. */
 import { z } from "zod";
+import { ZActionOut, zId, zTimestamp } from "./fields";
 
 const ZActionValue = z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)]);
 
@@ -18,52 +19,42 @@ export const ZReviewDecision = z.discriminatedUnion("decision", [
 ]);
 export type TReviewDecision = z.infer<typeof ZReviewDecision>;
 
-export interface TReviewLabel {
-  id: string;
-  userId: string;
-  userName: string;
-  action: number | number[] | null;
-  cantTell: boolean;
-  durationMs: number | null;
-  createdAt: string;
-}
+export const ZReviewLabel = z.object({
+  id: zId(),
+  userId: zId(),
+  userName: z.string(),
+  action: ZActionOut.nullable(),
+  cantTell: z.boolean(),
+  durationMs: z.number().nullable(),
+  createdAt: zTimestamp(),
+});
+export type TReviewLabel = z.output<typeof ZReviewLabel>;
 
-export interface TReplayStep {
-  t: number;
-  observation: number[];
-  envState: number[] | null;
-  action: number | number[] | null;
-}
+export const ZReplayStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable() });
+export type TReplayStep = z.output<typeof ZReplayStep>;
 
-export interface TReviewItem {
+export const ZReviewItem = z.object({
   /** The aggregated_labels row. */
-  id: string;
-  roundIndex: number;
-  stateId: string;
-  reason: string | null;
-  agreement: number;
-  labelCount: number;
-  labels: TReviewLabel[];
-  state: TReplayStep & { policyAction: number | number[] | null; uncertainty: number | null };
-  /** The rollout's states up to and including this one (oldest first, at most REVIEW_CONTEXT_STEPS). */
-  context: TReplayStep[];
-  rolloutId: string;
-  rolloutLength: number;
-  createdAt: string;
-}
+  id: zId(),
+  roundIndex: z.number(),
+  stateId: zId(),
+  reason: z.string().nullable(),
+  agreement: z.number(),
+  labelCount: z.number(),
+  labels: z.array(ZReviewLabel),
+  state: ZReplayStep.extend({ policyAction: ZActionOut.nullable(), uncertainty: z.number().nullable() }),
+  /** At most REVIEW_CONTEXT_STEPS. */
+  context: z.array(ZReplayStep).describe("The rollout up to and including the state (oldest first)."),
+  rolloutId: zId(),
+  rolloutLength: z.number(),
+  createdAt: zTimestamp(),
+});
+export type TReviewItem = z.output<typeof ZReviewItem>;
 
-export interface TReviewPage {
-  items: TReviewItem[];
-  total: number;
-  offset: number;
-  limit: number;
-}
+export const ZReviewPageView = z.object({ items: z.array(ZReviewItem), total: z.number(), offset: z.number(), limit: z.number() });
+export type TReviewPage = z.output<typeof ZReviewPageView>;
 
 export const REVIEW_CONTEXT_STEPS = 120;
 
-export interface TReviewResult {
-  id: string;
-  status: "accepted" | "excluded";
-  actions: (number | number[])[];
-  reviewerId: string;
-}
+export const ZReviewResultView = z.object({ id: zId(), status: z.enum(["accepted", "excluded"]), actions: z.array(ZActionOut), reviewerId: zId() });
+export type TReviewResult = z.output<typeof ZReviewResultView>;

@@ -1,5 +1,6 @@
 /** Rounds, demonstrations, rollouts, tasks and labels as they cross the API. */
 import { z } from "zod";
+import { ZActionOut, zId, zTimestamp } from "./fields";
 
 export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published", "failed"] as const;
 export type TRoundStatus = (typeof ROUND_STATUSES)[number];
@@ -63,19 +64,18 @@ export type TExternalRollout = z.infer<typeof ZExternalRollout>;
 /** Many rollouts in one request (all or nothing; ids already stored are reported as duplicates, not stored twice). */
 export const ZExternalRolloutBatch = z.object({ rollouts: z.array(ZExternalRollout).min(1).max(10_000) }).strict();
 export type TExternalRolloutBatch = z.infer<typeof ZExternalRolloutBatch>;
-export interface TUploadedRollout {
-  rolloutId: string;
-  /** The client's id, when it sent one. */
-  id: string | null;
-  roundIndex: number;
-  steps: number;
-  /** True when this id was already stored (a retried upload): nothing new was written. */
-  duplicate: boolean;
-}
-export interface TUploadedRollouts {
-  roundIndex: number;
-  rollouts: TUploadedRollout[];
-}
+export const ZDemonstrationsAdded = z.object({ roundIndex: z.number(), rolloutIds: z.array(zId()), duplicates: z.number().describe("Episodes whose client id was already stored (not stored again)."), steps: z.number() });
+export type TDemonstrationsAdded = z.output<typeof ZDemonstrationsAdded>;
+export const ZRolloutAdded = z.object({
+  rolloutId: zId(),
+  id: zId().nullable().describe("The client's id for the rollout, when it sent one."),
+  roundIndex: z.number(),
+  steps: z.number(),
+  duplicate: z.boolean().describe("True when this client id was already stored: a retried upload, nothing new written."),
+});
+export type TUploadedRollout = z.output<typeof ZRolloutAdded>;
+export const ZRolloutsAdded = z.object({ roundIndex: z.number(), rollouts: z.array(ZRolloutAdded) });
+export type TUploadedRollouts = z.output<typeof ZRolloutsAdded>;
 
 /**
  * A batch of frames in one request body (`content-type: application/vnd.corrective.frames`): records of
@@ -84,9 +84,10 @@ export interface TUploadedRollouts {
  */
 export const FRAME_BATCH_MIME = "application/vnd.corrective.frames";
 export const MAX_FRAMES_PER_BATCH = 1000;
-export interface TUploadedFrames {
-  frames: { id: string; mime: string; size: number; duplicate: boolean }[];
-}
+export const ZFrameStored = z.object({ id: zId(), mime: z.enum(["image/png", "image/jpeg"]), size: z.number() });
+export type TFrameStored = z.output<typeof ZFrameStored>;
+export const ZFramesStored = z.object({ frames: z.array(ZFrameStored.extend({ duplicate: z.boolean() })) });
+export type TUploadedFrames = z.output<typeof ZFramesStored>;
 
 /** Evaluation episodes a client ran with a policy version on its own robot or simulator. */
 export const ZPostEvaluation = z
@@ -153,71 +154,94 @@ export const ZSubmitLabelsEnvelope = z
   .object({ labels: z.array(z.looseObject({ taskId: z.uuid(), id: z.uuid() })).min(1).max(MAX_BATCH) })
   .strict();
 
-/** The answer for one label of a batch: the status the single-label route would have given, and its body. */
-export interface TLabelResult {
-  id: string;
-  taskId: string;
-  /** 201 stored, 200 a resubmission (`duplicate`), 403/404 not yours to label, 409 refused, 422 invalid. */
-  status: 200 | 201 | 403 | 404 | 409 | 422;
-  error?: { code: string; message: string };
-  /** With 200/201: the stored label, as the single-label route returns it. */
-  action?: number | number[] | null;
-  cantTell?: boolean;
-  createdAt?: string;
-  duplicate?: boolean;
-}
+/**
+ * The answer for one label of a batch: the status the single-label route would have given (201 stored, 200 a
+ * resubmission, 403/404 not yours to label, 409 refused, 422 invalid), and with 200/201 the stored label.
+ */
+export const ZLabelResultView = z.object({
+  id: zId(),
+  taskId: zId(),
+  status: z.union([z.literal(200), z.literal(201), z.literal(403), z.literal(404), z.literal(409), z.literal(422)]).describe("What the single-label route would have answered for this label."),
+  error: z.object({ code: z.string(), message: z.string() }).optional().describe("With a 4xx status: why the label was refused (the other labels are unaffected)."),
+  action: ZActionOut.nullable().optional(),
+  cantTell: z.boolean().optional(),
+  createdAt: zTimestamp().optional(),
+  duplicate: z.boolean().optional().describe("With 200/201: true when this id had been stored before."),
+});
+export type TLabelResult = z.output<typeof ZLabelResultView>;
+export const ZLabelResultsView = z.object({ results: z.array(ZLabelResultView).describe("One result per label, in the order sent.") });
+export type TLabelResults = z.output<typeof ZLabelResultsView>;
 
-export interface TRoundMetrics {
-  meanReturn: number;
-  successRate: number | null;
-  normalizedReturn: number | null;
-  episodes: number;
-}
+export const ZRoundMetrics = z.object({ meanReturn: z.number(), successRate: z.number().nullable(), normalizedReturn: z.number().nullable(), episodes: z.number() });
+export type TRoundMetrics = z.output<typeof ZRoundMetrics>;
 
-export interface TRound {
-  id: string;
-  projectId: string;
-  index: number;
-  status: TRoundStatus;
-  error: string | null;
-  failedFrom: TRoundStatus | null;
-  beta: number;
-  policyId: string | null;
-  resultPolicyId: string | null;
-  datasetVersion: number | null;
-  progress: {
-    tasksTotal: number;
-    tasksDone: number;
-    labels: number;
-    rollouts: number;
-    states: number;
-    /** Steps of this round's external rollouts where a person took over (HG-DAgger), and their share of its rollout steps. */
-    interventions: number;
-    interventionRate: number | null;
-    training?: unknown;
-    finetune?: unknown;
-  };
-  metrics: TRoundMetrics | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export const ZRoundView = z.object({
+  id: zId(),
+  projectId: zId(),
+  index: z.number(),
+  status: z.enum(ROUND_STATUSES),
+  error: z.string().nullable(),
+  failedFrom: z.enum(ROUND_STATUSES).nullable(),
+  beta: z.number().describe("Share of expert actions mixed into this round's rollouts."),
+  policyId: zId().nullable().describe("The policy rolled out in this round."),
+  resultPolicyId: zId().nullable().describe("The policy trained by this round."),
+  datasetVersion: z.number().nullable(),
+  progress: z.object({
+    tasksTotal: z.number(),
+    tasksDone: z.number(),
+    labels: z.number(),
+    rollouts: z.number(),
+    states: z.number(),
+    interventions: z.number().describe("Steps of external rollouts where a person took over (HG-DAgger)."),
+    interventionRate: z.number().nullable().describe("interventions / steps of this round's external rollouts (null without any)."),
+    training: z.unknown().optional().describe("Epoch, loss and throughput while training."),
+    finetune: z.unknown().optional().describe("RL fine-tuning (`finetuning` state): iteration, mean training-episode return; when done, the fine-tuned version, both returns and whether it was published."),
+  }),
+  metrics: ZRoundMetrics.nullable(),
+  createdAt: zTimestamp(),
+  updatedAt: zTimestamp(),
+});
+export type TRound = z.output<typeof ZRoundView>;
 
-export interface TNextTask {
-  task: { id: string; leaseExpiresAt: string; required: number; labelCount: number };
-  state: { id: string; t: number; observation: number[]; envState: number[] | null; frameUrl: string | null };
-  context: {
-    rolloutId: string;
-    roundIndex: number;
-    /** The rollout up to and including the state (oldest first), for replay. */
-    before: { t: number; observation: number[]; envState: number[] | null; action: number | number[] | null; frameUrl: string | null }[];
-    rolloutLength: number;
-  };
-  policyAction: number | number[] | null;
-}
+export const ZNextTaskView = z.object({
+  task: z.object({ id: zId(), leaseExpiresAt: zTimestamp(), required: z.number(), labelCount: z.number() }),
+  state: z.object({ id: zId(), t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), frameUrl: z.string().nullable() }),
+  context: z.object({
+    rolloutId: zId(),
+    roundIndex: z.number(),
+    before: z
+      .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
+      .describe("The rollout up to and including the state (oldest first), for replay."),
+    rolloutLength: z.number(),
+  }),
+  policyAction: ZActionOut.nullable(),
+});
+export type TNextTask = z.output<typeof ZNextTaskView>;
 
 /** `POST …/tasks/claim`'s answer: the leased tasks (possibly none). */
-export interface TClaimedTasks {
-  tasks: TNextTask[];
-  /** Only when `tasks` is empty: tasks you may label that others hold right now (> 0: ask again shortly; 0: nothing left for you). */
-  waiting: number;
-}
+export const ZClaimedTasksView = z.object({
+  tasks: z.array(ZNextTaskView).describe("The leased tasks (possibly none), each like `claimNextTask`'s answer, the most-labelled first."),
+  waiting: z.number().describe("Only when `tasks` is empty: tasks you may label that others hold right now (> 0: ask again after `Retry-After`; 0: nothing is left for you). 0 otherwise."),
+});
+export type TClaimedTasks = z.output<typeof ZClaimedTasksView>;
+
+/** A stored label, as `POST /tasks/{taskId}/labels` answers it. */
+export const ZLabelView = z.object({
+  id: zId(),
+  taskId: zId(),
+  action: ZActionOut.nullable(),
+  cantTell: z.boolean(),
+  createdAt: zTimestamp(),
+  duplicate: z.boolean().describe("True when this id had been stored before: the resubmission changed nothing."),
+});
+export type TLabel = z.output<typeof ZLabelView>;
+export const ZRetractedLabel = z.object({
+  id: zId(),
+  taskId: zId(),
+  leaseExpiresAt: zTimestamp().nullable().describe("Set when the task was leased back to you so you can label it again."),
+});
+export type TRetractedLabel = z.output<typeof ZRetractedLabel>;
+export const ZReleased = z.object({ released: z.boolean().describe("False when you did not hold the task (nothing changed).") });
+export type TReleased = z.output<typeof ZReleased>;
+export const ZLease = z.object({ leaseExpiresAt: zTimestamp() });
+export type TLease = z.output<typeof ZLease>;

@@ -19,11 +19,10 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { z } from "zod";
-import type { TBackendAttempt, TBackendInfo, TGpuAdapterSummary } from "./protocol";
+import type { TBackendAttempt, TBackendInfo, TGpuAdapterSummary } from "../contracts/trainer-protocol";
 import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from "./kernels/wasm-matmul";
 
-export { TRAINER_BACKENDS, type TrainerBackendName } from "./protocol";
-import { TRAINER_BACKENDS, type TrainerBackendName } from "./protocol";
+import { TRAINER_BACKENDS, type TrainerBackendName } from "../contracts/trainer-protocol";
 
 /** Smallest batch for which `auto` considers WebGPU worth it (measured on an H100: see docs/TRAINER.md). */
 export const WEBGPU_MIN_BATCH = 2048;

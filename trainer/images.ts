@@ -14,7 +14,7 @@
 import type { Dataset } from "./dataset";
 import { splitDictObservations, type DictObservation } from "./policy/policy";
 import type { Rng } from "./random";
-import { ZConvEncoder, type TCamera } from "./policy/spec";
+import { ZConvEncoder, type TCamera } from "../contracts/policy-spec";
 
 export interface ImageSource {
   readonly cameras: readonly TCamera[];

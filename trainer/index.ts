@@ -4,7 +4,6 @@
  * `trainer/evaluate`, which are browser-safe too. See docs/TRAINER.md.
  */
 export {
-  TRAINER_BACKENDS,
   WEBGPU_MIN_BATCH,
   currentBackend,
   loadBackend,
@@ -13,12 +12,11 @@ export {
   selectBackend,
   type BackendInfo,
   type SelectBackendOptions,
-  type TrainerBackendName,
 } from "./backend";
 export { trainPolicy, type TrainHooks } from "./train";
 export { TrainingCancelledError } from "./errors";
 export { TrainerWorker, type ReinforceJob, type ReinforceJobOptions, type TrainJob, type TrainJobOptions, type TrainerWorkerOptions } from "./worker/client";
-export * from "./protocol";
+export * from "../contracts/trainer-protocol";
 export { concatDatasets, makeDataset, selectRows, type Dataset } from "./dataset";
 export * from "./policy/index";
 export * from "./policy/tfjs";
@@ -37,16 +35,12 @@ export {
 export * from "./dagger/index";
 export { QUICK_TRAINING } from "./dagger/presets";
 export {
-  ZReinforceOptions,
   checkReinforceable,
   createInitialPolicy,
   policyGradientLoss,
   reinforce,
   type ReinforceHooks,
-  type ReinforceProgress,
   type ReinforceResult,
-  type TReinforceOptions,
-  type TReinforceOptionsInput,
 } from "./rl/reinforce";
 export { rewardToGo, standardize, timeMeanBaseline } from "./rl/returns";
 export { installWasmMatMulFix, uninstallWasmMatMulFix, isWasmMatMulFixInstalled } from "./kernels/wasm-matmul";

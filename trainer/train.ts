@@ -27,7 +27,7 @@ import type { Dataset } from "./dataset";
 import { TrainingCancelledError } from "./errors";
 import { FastAdam } from "./optim/adam";
 import { disposeTfMembers, serializeTfMembers, trainableVariables } from "./policy/tf-members";
-import { ZTrainConfig, type TTrainConfigInput, type TTrainProgress, type TTrainResult } from "./protocol";
+import { ZTrainConfig, type TTrainConfigInput, type TTrainProgress, type TTrainResult } from "../contracts/trainer-protocol";
 import { mulberry32, subSeed } from "./random";
 import { uploadTrainingData, type TrainingData } from "./training/data";
 import { EarlyStopping, Pacer, trainEpoch, type EpochStep } from "./training/epoch";

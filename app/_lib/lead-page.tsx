@@ -9,12 +9,13 @@ import { PAGES } from "@/contracts/routes";
 import type { LeadProject } from "@/app/_components/lead/types";
 import type { Caller } from "@/server/auth/caller";
 import { getContext } from "@/server/context";
-import { getProject, type ProjectDetail } from "@/server/projects/get-project";
+import { getProject } from "@/server/projects/get-project";
+import type { TProjectDetail } from "@/contracts/projects";
 import { projectSpec } from "@/server/projects/project-spec";
 import { orNotFound, requirePageUser } from "./page-auth";
 
 
-export type LeadPageResult = { ok: true; user: Caller; project: ProjectDetail; lead: LeadProject } | { ok: false; refusal: ReactNode };
+export type LeadPageResult = { ok: true; user: Caller; project: TProjectDetail; lead: LeadProject } | { ok: false; refusal: ReactNode };
 
 /** `what` completes "Only a project lead can …". */
 export async function loadLeadPage(projectId: string, returnTo: string, what: string): Promise<LeadPageResult> {

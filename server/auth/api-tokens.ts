@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { LOGIN_TOKEN_HOURS, ZCreateToken } from "../../contracts/tokens";
+import { LOGIN_TOKEN_HOURS, ZCreateToken, type TTokenCreated, type TTokenSummary } from "../../contracts/tokens";
 import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
 import { apiTokens, auditLog, users } from "../../db/schema";
@@ -25,7 +25,7 @@ export const TOKEN_CREATION_LIMIT = { max: 30, windowMinutes: 10 };
  * `via: "api"` (the tokens route) is rate-limited per user, counted from the audit log so that every web
  * process sees the same count; `via: "login"` is limited by the sign-in rate limiter instead.
  */
-export async function createApiToken(db: Db, userId: string, input: unknown, via: "api" | "login" = "api") {
+export async function createApiToken(db: Db, userId: string, input: unknown, via: "api" | "login" = "api"): Promise<TTokenCreated> {
   const { name, expiresInDays } = ZCreateToken.parse(input);
   if (via === "api") {
     const [recent] = await db
@@ -49,7 +49,7 @@ export async function createApiToken(db: Db, userId: string, input: unknown, via
   return { ...row, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt.toISOString(), token };
 }
 
-export async function listApiTokens(db: Db, userId: string) {
+export async function listApiTokens(db: Db, userId: string): Promise<TTokenSummary[]> {
   const rows = await db
     .select({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt, expiresAt: apiTokens.expiresAt })
     .from(apiTokens)

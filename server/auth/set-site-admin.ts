@@ -8,7 +8,7 @@ import { forgetTokenChecks } from "./api-tokens";
 import type { Caller } from "./caller";
 import { forgetSession } from "./check-session";
 import { revokeSessions } from "./revoke-sessions";
-import type { PublicUser } from "./sign-up";
+import type { TUser } from "../../contracts/auth";
 
 /**
  * `PATCH /api/v1/users/{userId}`: a site admin grants or withdraws the site-admin flag. Withdrawing it also
@@ -16,7 +16,7 @@ import type { PublicUser } from "./sign-up";
  * from the database on every request anyway). An admin cannot demote themself: the last admin would lock the
  * site out of its own administration.
  */
-export async function setSiteAdmin(db: Db, caller: Caller, userId: string, input: unknown): Promise<PublicUser> {
+export async function setSiteAdmin(db: Db, caller: Caller, userId: string, input: unknown): Promise<TUser> {
   if (!caller.isAdmin) throw new AppError("FORBIDDEN", "Only a site admin can change who is a site admin");
   const { isAdmin } = ZSetSiteAdmin.parse(input);
   if (!z.uuid().safeParse(userId).success) throw notFound("User not found");

@@ -1,23 +1,16 @@
-import { ZSignUp, type TSignUp } from "../../contracts/auth";
+import { ZSignUp, type TSignUp, type TUser } from "../../contracts/auth";
 import type { Db } from "../../db/client";
 import { auditLog, users } from "../../db/schema";
 import { AppError } from "../errors";
 import type { Tx } from "../../db/tx";
 import { hashPassword } from "./password";
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
-
 /**
  * Creates an account directly (seed, scripts, tests; the public route goes through `register`, which adds the
  * instance's sign-up policy and answers uniformly). Invalid input → VALIDATION with field errors; a taken
  * email → CONFLICT on `email`.
  */
-export async function signUp(db: Db, input: unknown): Promise<PublicUser> {
+export async function signUp(db: Db, input: unknown): Promise<TUser> {
   const data = ZSignUp.parse(input);
   const passwordHash = await hashPassword(data.password);
   return db.transaction(async (tx) => {
@@ -32,7 +25,7 @@ export async function signUp(db: Db, input: unknown): Promise<PublicUser> {
 }
 
 /** Inserts the user with its audit entry; null if the email is taken (case-insensitively). */
-export async function insertUser(tx: Tx, data: Pick<TSignUp, "name" | "email">, passwordHash: string): Promise<PublicUser | null> {
+export async function insertUser(tx: Tx, data: Pick<TSignUp, "name" | "email">, passwordHash: string): Promise<TUser | null> {
   const [user] = await tx
     .insert(users)
     .values({ email: data.email, name: data.name, passwordHash })

@@ -4,14 +4,14 @@ import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
 import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess, type LoginLimits } from "./login-protection";
 import { timingDummyHash, verifyPassword } from "./password";
-import type { PublicUser } from "./sign-up";
+import type { TUser } from "../../contracts/auth";
 
 /**
  * Checks an email and password. Returns the user, or null for any mismatch (one generic answer, and the
  * same hashing cost whether or not the account exists). Throws RATE_LIMITED while the account backs off or
  * the address is over its limit (server/auth/login-protection.ts).
  */
-export async function verifyCredentials(db: Db, input: unknown, ip?: string, limits?: LoginLimits): Promise<PublicUser | null> {
+export async function verifyCredentials(db: Db, input: unknown, ip?: string, limits?: LoginLimits): Promise<TUser | null> {
   const parsed = ZSignIn.safeParse(input);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;

@@ -25,16 +25,15 @@ import { Worker } from "node:worker_threads";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import tar from "tar-stream";
 import { LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
+import { ZWriterReply, type DataWriterOptions, type DataWriterSummary, type SamplePage, type WriterReply, type WriterRequest } from "../../contracts/dataset-writer-protocol";
 import type { Db } from "../../db/client";
 import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { projectSpec } from "../projects/project-spec";
-import type { DataWriterOptions, DataWriterSummary } from "./lerobot-data-writer.mjs";
 import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
-import type { WriterReply, WriterRequest } from "./lerobot-writer-protocol";
 import { renderedFramePng } from "./rendered-frames";
-import { firstFrame, samplePages, type SamplePage } from "./sample-pages";
+import { firstFrame, samplePages } from "./sample-pages";
 
 export interface LeRobotExport {
   stream: ReadableStream<Uint8Array>;
@@ -152,7 +151,10 @@ function startDataWriter(options: DataWriterOptions): { write: (page: SamplePage
     failure ??= err;
     for (const w of waiting.splice(0)) w.reject(failure);
   };
-  worker.on("message", (reply: WriterReply) => {
+  worker.on("message", (raw: unknown) => {
+    const parsed = ZWriterReply.safeParse(raw);
+    if (!parsed.success) return fail(new Error(`LeRobot writer sent a malformed message: ${parsed.error.message}`));
+    const reply = parsed.data;
     if (reply.type === "ready") return;
     if (reply.type === "error") fail(new Error(`LeRobot writer: ${reply.message}`));
     else waiting.shift()?.resolve(reply);

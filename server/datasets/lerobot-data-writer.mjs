@@ -70,7 +70,7 @@ export class FeatureStats {
 const SCALARS = ["timestamp", "frame_index", "episode_index", "index", "task_index", "corrective.round", "corrective.labellers", "corrective.agreement"];
 
 export class LeRobotDataWriter {
-  /** @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o */
+  /** @param {import("../../contracts/dataset-writer-protocol").DataWriterOptions} o */
   constructor(o) {
     this.o = o;
     this.data = new ParquetWriter({ writer: fileWriter(o.dataFile), schema: o.dataSchema, codec: "GZIP", compressors: GZIP, createdBy: "corrective" });
@@ -96,7 +96,7 @@ export class LeRobotDataWriter {
    * levels are the same for every row of a fixed-length vector), integers stay numbers (DELTA_BINARY_PACKED
    * takes them without a BigInt each), and `corrective.exact` is the database's own JSON text, not a
    * re-serialisation of the parsed numbers.
-   * @param {import("./sample-pages").SamplePage} page
+   * @param {import("../../contracts/dataset-writer-protocol").SamplePage} page
    */
   writePage(page) {
     const n = page.length;
@@ -219,7 +219,7 @@ export class LeRobotDataWriter {
 
   /**
    * Closes the data file and writes the episodes table; returns what meta/info.json and stats.json need.
-   * @returns {import("./lerobot-data-writer.d.mts").DataWriterSummary}
+   * @returns {import("../../contracts/dataset-writer-protocol").DataWriterSummary}
    */
   finish() {
     this.data.finish();
@@ -342,7 +342,7 @@ function leafPaths(/** @type {import("hyparquet").SchemaTree[]} */ path) {
 }
 
 /**
- * @param {import("./lerobot-data-writer.d.mts").DataWriterOptions} o
+ * @param {import("../../contracts/dataset-writer-protocol").DataWriterOptions} o
  * @param {LeRobotDataWriter["episodes"]} episodes
  */
 function writeEpisodes({ episodesFile, episodesSchema, episodeStatColumns, task }, episodes) {

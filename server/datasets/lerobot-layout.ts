@@ -7,14 +7,7 @@
  */
 import type { SchemaElement } from "hyparquet";
 import { LEROBOT_CHUNK_SIZE, LEROBOT_CODEBASE_VERSION, LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
-
-export type LeRobotDtype = "float32" | "float64" | "int64" | "string" | "image";
-
-export interface LeRobotFeature {
-  dtype: LeRobotDtype;
-  shape: number[];
-  names: string[] | null;
-}
+import type { LeRobotDtype, LeRobotFeature } from "../../contracts/dataset-writer-protocol";
 
 const PARQUET_TYPE: Record<Exclude<LeRobotDtype, "image" | "string">, "FLOAT" | "DOUBLE" | "INT64"> = { float32: "FLOAT", float64: "DOUBLE", int64: "INT64" };
 

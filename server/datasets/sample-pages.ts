@@ -15,21 +15,9 @@
  * point: a 100k-sample export must not stall other requests, see bench/export.ts).
  */
 import { sql, type SQL } from "drizzle-orm";
+import type { SamplePage } from "../../contracts/dataset-writer-protocol";
 import { isEmbedded, type Db } from "../../db/client";
 import { getBlobStore } from "../blobs/registry";
-
-/**
- * One page of samples (what crosses to the worker thread: a string and, with images, their bytes).
- * `rows`: one line per sample, `\n`-separated, of tab-separated fields — version, episode, frame index,
- * id, source (as a JSON string), state id ("" for none), labeller count ("" for none), agreement ("" for
- * none), `[observation,action]` (JSON text, no spaces) — in episode order.
- */
-export interface SamplePage {
-  length: number;
-  rows: string;
-  /** The samples' images, in order; empty when the export has none. */
-  frame: Array<Uint8Array | null>;
-}
 
 /** The most rows per page: 5,000 rows of a 4–64-d sample are a few MB (more with frames: pass a smaller `pageSize`). */
 export const SAMPLE_PAGE_SIZE = 5000;

@@ -1,14 +1,8 @@
+import type { THealth } from "../../contracts/health";
 import type { Database } from "../../db/client";
 
-export interface Health {
-  status: "ok" | "unavailable";
-  db: Database["engine"];
-  version: string;
-  reason?: string;
-}
-
 /** Probes the database with `select 1`, bounded by `timeoutMs` so a hung server reports quickly. */
-export async function checkHealth(database: Database, version: string, timeoutMs = 2_000): Promise<Health> {
+export async function checkHealth(database: Database, version: string, timeoutMs = 2_000): Promise<THealth> {
   try {
     await withTimeout(database.pool.query("select 1"), timeoutMs);
     return { status: "ok", db: database.engine, version };

@@ -1,21 +1,17 @@
 /**
  * The single place where domain errors become HTTP responses and socket acknowledgements.
  */
-import { AppError, toAppError, type ErrorCode, type FieldErrors } from "../errors";
-import { ERROR_HTTP_STATUS } from "../../contracts/errors";
+import { AppError, toAppError } from "../errors";
+import { ERROR_HTTP_STATUS, type TErrorBody } from "../../contracts/errors";
 import type { AckError } from "../../contracts/realtime";
 
 const STATUS = ERROR_HTTP_STATUS;
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; fieldErrors?: FieldErrors; details?: { fieldErrors: FieldErrors } };
-}
-
 /** What an error answers over HTTP: status, body and headers (for Next's route handlers and the fast path). */
-export function errorPayload(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function errorPayload(err: unknown): { status: number; body: TErrorBody; headers: Record<string, string> } {
   const e = toAppError(err);
   const fieldErrors = e.details?.fieldErrors;
-  const body: ErrorBody = { error: { code: e.code, message: e.message, ...(fieldErrors ? { fieldErrors, details: { fieldErrors } } : {}) } };
+  const body: TErrorBody = { error: { code: e.code, message: e.message, ...(fieldErrors ? { fieldErrors, details: { fieldErrors } } : {}) } };
   const headers: Record<string, string> = {};
   if (e.details?.retryAfterSeconds) headers["retry-after"] = String(e.details.retryAfterSeconds);
   return { status: STATUS[e.code], body, headers };

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
+import type { TPolicyView } from "../../contracts/policies";
 import type { Db } from "../../db/client";
 import { policies } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
@@ -48,7 +49,7 @@ async function loadParents(db: DbOrTx, ids: Array<string | null>): Promise<Paren
   return new Map(rows.map((r) => [r.id, { version: r.version, metrics: r.metrics }]));
 }
 
-export async function listPolicies(db: Db, caller: Caller, projectId: string) {
+export async function listPolicies(db: Db, caller: Caller, projectId: string): Promise<TPolicyView[]> {
   await authorizeProject(db, caller, projectId, "viewer");
   const rows = await db.select(meta).from(policies).where(eq(policies.projectId, projectId)).orderBy(desc(policies.version));
   const byId: Parents = new Map(rows.map((r) => [r.id, { version: r.version, metrics: r.metrics }]));
@@ -56,7 +57,7 @@ export async function listPolicies(db: Db, caller: Caller, projectId: string) {
 }
 
 /** The latest published policy: metadata (with the loss curve) and the model blob. */
-export async function getLatestPolicy(db: Db, caller: Caller, projectId: string) {
+export async function getLatestPolicy(db: Db, caller: Caller, projectId: string): Promise<{ policy: TPolicyView; blob: Uint8Array }> {
   await authorizeProject(db, caller, projectId, "viewer");
   const [row] = await db
     .select({ ...meta, blob: policies.blob })

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { TMember } from "../../contracts/projects";
 import { ZAddMember } from "../../contracts/settings";
 import type { Db } from "../../db/client";
 import { auditLog, memberships, users } from "../../db/schema";
@@ -6,7 +7,7 @@ import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { AppError } from "../errors";
 
 /** Lead-only: give an existing user a role in the project (or change it). */
-export async function addMember(db: Db, caller: Caller, projectId: string, input: unknown) {
+export async function addMember(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TMember> {
   await authorizeProject(db, caller, projectId, "lead");
   const { email, role } = ZAddMember.parse(input);
   return db.transaction(async (tx) => {

@@ -1,17 +1,12 @@
 import { eq, sql } from "drizzle-orm";
-import type { TProjectRole, TProjectSummary } from "../../contracts/projects";
+import type { TProjectDetail } from "../../contracts/projects";
 import type { Db } from "../../db/client";
 import { memberships, projects, users } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { projectSummary } from "./project-summary";
 
-export interface ProjectDetail extends TProjectSummary {
-  config: unknown;
-  members: { userId: string; name: string; email: string; role: TProjectRole }[];
-}
-
 /** One project with its members; NOT_FOUND unless the caller may view it. */
-export async function getProject(db: Db, caller: Caller, projectId: string): Promise<ProjectDetail> {
+export async function getProject(db: Db, caller: Caller, projectId: string): Promise<TProjectDetail> {
   const role = await authorizeProject(db, caller, projectId, "viewer");
   const [p] = await db.select().from(projects).where(eq(projects.id, projectId));
   if (!p) throw new Error("project vanished after authorisation");

@@ -8,7 +8,8 @@ import { notFound } from "../errors";
 import { currentLimits } from "../limits/current-limits";
 import { assertAggregationRule } from "./check-aggregation";
 import { assertRlFineTunable } from "./check-rl-fine-tune";
-import { getProject, type ProjectDetail } from "./get-project";
+import { getProject } from "./get-project";
+import type { TProjectDetail } from "../../contracts/projects";
 import { projectSpec } from "./project-spec";
 import { assertWithinBudget } from "./training-budget";
 
@@ -23,7 +24,7 @@ export async function updateProject(
   projectId: string,
   input: unknown,
   limits: Pick<Limits, "trainingBudget"> = currentLimits(),
-): Promise<ProjectDetail> {
+): Promise<TProjectDetail> {
   await authorizeProject(db, caller, projectId, "lead");
   const { rlFineTune, aggregation, ...patch } = ZUpdateProject.parse(input);
   await db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { MAX_FRAMES_PER_BATCH, type TUploadedFrames } from "../../contracts/rounds";
+import { MAX_FRAMES_PER_BATCH, type TFrameStored, type TUploadedFrames } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { frames } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
@@ -10,13 +10,13 @@ import { AppError, notFound, unprocessable } from "../errors";
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
 /** A batch of frames in one request (contracts/rounds.ts, FRAME_BATCH_MIME). */
 export const MAX_FRAME_BATCH_BYTES = 32 * 1024 * 1024;
-const MAGIC: [string, number[]][] = [
+const MAGIC: [TFrameStored["mime"], number[]][] = [
   ["image/png", [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
   ["image/jpeg", [0xff, 0xd8, 0xff]],
 ];
 
 /** Detects PNG/JPEG by their magic bytes (the declared content type is not trusted). */
-export function imageType(bytes: Uint8Array): string | null {
+export function imageType(bytes: Uint8Array): TFrameStored["mime"] | null {
   for (const [mime, sig] of MAGIC) if (sig.every((b, i) => bytes[i] === b)) return mime;
   return null;
 }
@@ -25,7 +25,7 @@ export function imageType(bytes: Uint8Array): string | null {
  * Stores one PNG/JPEG frame (≤ 2 MiB, checked by the route before buffering): the bytes in the blob store, the
  * frame (a reference to them) in Postgres — one transaction, see server/blobs/blob-refs.ts.
  */
-export async function uploadFrame(db: Db, caller: Caller, projectId: string, bytes: Uint8Array): Promise<{ id: string; mime: string; size: number }> {
+export async function uploadFrame(db: Db, caller: Caller, projectId: string, bytes: Uint8Array): Promise<TFrameStored> {
   await authorizeProject(db, caller, projectId, "labeler");
   if (bytes.byteLength > MAX_FRAME_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", "Frames are limited to 2 MiB");
   const mime = imageType(bytes);

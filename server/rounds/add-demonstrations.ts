@@ -1,5 +1,5 @@
 import { desc, eq } from "drizzle-orm";
-import { ZDemonstrations } from "../../contracts/rounds";
+import { ZDemonstrations, type TDemonstrationsAdded } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { auditLog, rounds } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
@@ -15,7 +15,7 @@ import { openRound } from "./open-round";
  * They join the current collecting round; with no round yet, round 0 is started for them. Labellers may
  * send teleop/takeover episodes; uploading `expert` demonstrations needs the lead role. All or nothing.
  */
-export async function addDemonstrations(db: Db, caller: Caller, projectId: string, input: unknown) {
+export async function addDemonstrations(db: Db, caller: Caller, projectId: string, input: unknown): Promise<TDemonstrationsAdded> {
   const role = await authorizeProject(db, caller, projectId, "labeler");
   const data = ZDemonstrations.parse(input);
   if (data.source === "expert" && role !== "lead") throw new AppError("FORBIDDEN", "Uploading expert demonstrations needs the lead role");

@@ -1,13 +1,14 @@
 /**
  * Runs one simulation request in a worker thread: policy rollouts (β-mixed with the scripted expert) or a
- * seeded evaluation. Pure JS inference (trainer/policy), so no tfjs backend is needed here.
+ * seeded evaluation. Pure JS inference (trainer/policy), so no tfjs backend is needed here. Messages:
+ * contracts/simulation.ts (the request is parsed with its schema).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createExpert, getEnvSpec, type Action } from "../../envs/index";
 import { evaluatePolicy } from "../../trainer/evaluate";
 import { Policy } from "../../trainer/policy/policy";
 import { rollout } from "../../trainer/rollout";
-import type { SimReply, SimRequest } from "../../contracts/simulation";
+import { ZSimRequest, type SimReply, type SimRequest } from "../../contracts/simulation";
 
 const plain = (a: Action): number | number[] => (typeof a === "number" ? a : Array.from(a));
 
@@ -55,7 +56,7 @@ function run(req: SimRequest): SimReply {
 }
 
 try {
-  parentPort?.postMessage(run(workerData as SimRequest));
+  parentPort?.postMessage(run(ZSimRequest.parse(workerData)));
 } catch (err) {
   parentPort?.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SimReply);
 }

@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { TLease, TReleased } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { tasks } from "../../db/schema";
 import { authorizeProject, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
@@ -14,7 +15,7 @@ async function ownTask(db: Db, caller: Caller, taskId: string) {
 }
 
 /** Gives a leased task back to the pool (idempotent: releasing a task you do not hold changes nothing). */
-export async function releaseTask(db: Db, caller: Caller, taskId: string): Promise<{ released: boolean }> {
+export async function releaseTask(db: Db, caller: Caller, taskId: string): Promise<TReleased> {
   const task = await ownTask(db, caller, taskId);
   const rows = await db
     .update(tasks)
@@ -26,7 +27,7 @@ export async function releaseTask(db: Db, caller: Caller, taskId: string): Promi
 }
 
 /** Renews the caller's lease; 409 if it was lost (expired and taken by someone else). */
-export async function renewTaskLease(db: Db, caller: Caller, taskId: string): Promise<{ leaseExpiresAt: string }> {
+export async function renewTaskLease(db: Db, caller: Caller, taskId: string): Promise<TLease> {
   await ownTask(db, caller, taskId);
   const [row] = await db
     .update(tasks)

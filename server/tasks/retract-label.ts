@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { TRetractedLabel } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { labels, rounds, tasks } from "../../db/schema";
 import { authorizeProject, TASK_NOT_FOUND, type Caller } from "../auth/authorize-project";
@@ -7,20 +8,13 @@ import { transactionWithEvents } from "../realtime/with-events";
 import { roundProgress } from "../rounds/round-view";
 import { LEASE_MS } from "./lease";
 
-export interface RetractedLabel {
-  id: string;
-  taskId: string;
-  /** Set when the task was leased back to the caller so they can label it again. */
-  leaseExpiresAt: string | null;
-}
-
 /**
  * Undo: deletes the caller's own label and decrements the task's label count in one transaction, while the
  * round is still labelling. The task is leased back to the caller (unless someone else holds a live lease)
  * so the state can be labelled again at once. Someone else's label, or an unknown label id, is 404 "Label not
  * found"; an unknown task, or one in a project the caller cannot see, 404 "Task not found".
  */
-export async function retractLabel(db: Db, caller: Caller, taskId: string, labelId: string): Promise<RetractedLabel> {
+export async function retractLabel(db: Db, caller: Caller, taskId: string, labelId: string): Promise<TRetractedLabel> {
   const [peek] = await db.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, taskId));
   if (!peek) throw notFound(TASK_NOT_FOUND);
   await authorizeProject(db, caller, peek.projectId, "labeler", TASK_NOT_FOUND);

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { ZSubmitLabel } from "../../contracts/rounds";
+import { ZSubmitLabel, type TLabel } from "../../contracts/rounds";
 import type { Db } from "../../db/client";
 import { executeHot } from "../../db/prepared";
 import { labels, memberships, projects, rounds, tasks } from "../../db/schema";
@@ -10,16 +10,6 @@ import { scheduleRoundProgress } from "../rounds/progress-ticker";
 import { checkAction } from "../rollouts/validate-steps";
 import { finishLabellingIfDone } from "../rounds/steps/finish-labelling";
 
-export interface SubmittedLabel {
-  id: string;
-  taskId: string;
-  action: number | number[] | null;
-  cantTell: boolean;
-  createdAt: string;
-  /** True when this id had been stored before: the resubmission changed nothing. */
-  duplicate: boolean;
-}
-
 /**
  * Stores one label, idempotently by its client-generated id. The task row is locked first, so concurrent
  * resubmissions of the same id serialise and the second one returns the stored label.
@@ -29,7 +19,7 @@ export interface SubmittedLabel {
  * counts unless someone else has claimed the task since. Otherwise 409 with the reason.
  * With auto-advance, the label that completes the round moves it on to aggregating (server/rounds/steps/finish-labelling.ts).
  */
-export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<SubmittedLabel> {
+export async function submitLabel(db: Db, caller: Caller, taskId: string, input: unknown): Promise<TLabel> {
   const body = ZSubmitLabel.parse(input);
   // One round trip for the task's project, its spec and the caller's role in it.
   const head = await executeHot<{ id: string; env_id: string | null; config: unknown; role: string | null }>(db, "label_project", sql`
@@ -90,7 +80,7 @@ export async function submitLabel(db: Db, caller: Caller, taskId: string, input:
  * Why nothing was inserted, in the order a client needs to hear it: a resubmission of a stored label returns it
  * (counted once); then a closed round, a state the caller already labelled, a task with all its labels.
  */
-export async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: string, task: LockedTask, out: WriteResult): Promise<SubmittedLabel> {
+export async function explainRefusal(db: Db, caller: Caller, taskId: string, labelId: string, task: LockedTask, out: WriteResult): Promise<TLabel> {
   let existing = out.existing;
   let mine = out.mine;
   if (!existing && !mine) {
@@ -144,6 +134,6 @@ export interface WriteResult extends Record<string, unknown> {
 /** Labels committed this close to the end of a round run the finish-labelling step (see its comment). */
 export const NEAR_END = 64;
 
-export function view(l: LabelJson, duplicate: boolean): SubmittedLabel {
+export function view(l: LabelJson, duplicate: boolean): TLabel {
   return { id: l.id, taskId: l.task_id, action: l.action ?? null, cantTell: l.cant_tell, createdAt: new Date(l.created_at).toISOString(), duplicate };
 }

@@ -10,7 +10,8 @@ import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { scheduleRoundProgress } from "../rounds/progress-ticker";
 import { checkAction } from "../rollouts/validate-steps";
 import { uuidArray } from "./claim-tasks";
-import { explainRefusal, NEAR_END, submitLabel, view, type LabelJson, type LockedTask, type SubmittedLabel } from "./submit-label";
+import { explainRefusal, NEAR_END, submitLabel, view, type LabelJson, type LockedTask } from "./submit-label";
+import type { TLabel } from "../../contracts/rounds";
 import { finishLabellingIfDone } from "../rounds/steps/finish-labelling";
 
 interface HeadRow extends Record<string, unknown> {
@@ -50,7 +51,7 @@ export async function submitLabels(db: Db, caller: Caller, input: unknown): Prom
     const e = toAppError(err);
     results[i] = { id: raw[i]!.id, taskId: raw[i]!.taskId, status: ERROR_HTTP_STATUS[e.code] as TLabelResult["status"], error: { code: e.code, message: e.message } };
   };
-  const accept = (i: number, l: SubmittedLabel) => {
+  const accept = (i: number, l: TLabel) => {
     results[i] = { ...l, status: l.duplicate ? 200 : 201 };
   };
 
@@ -125,7 +126,7 @@ async function writeBatch(
   batch: { i: number; label: TBatchLabel & { action: number | number[] | null } }[],
   specs: Map<string, ProjectSpec>,
   byTask: Map<string, HeadRow>,
-  accept: (i: number, l: SubmittedLabel) => void,
+  accept: (i: number, l: TLabel) => void,
   refuse: (i: number, err: unknown) => void,
 ): Promise<void> {
   const input = JSON.stringify(

@@ -12,8 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeDataset, type Dataset } from "../../trainer/dataset";
 import { Policy } from "../../trainer/policy/policy";
-import type { TActionSpace, THeadConfig, TNetworkConfig } from "../../trainer/policy/spec";
-import type { TTrainConfigInput } from "../../trainer/protocol";
+import type { TActionSpace, THeadConfig, TNetworkConfig } from "../../contracts/policy-spec";
+import type { TTrainConfigInput } from "../../contracts/trainer-protocol";
 import { gaussian, mulberry32 } from "../../trainer/random";
 
 export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../clients/python/tests/fixtures");

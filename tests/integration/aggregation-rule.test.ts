@@ -9,7 +9,7 @@ import { asc, eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { aggregatedLabels, auditLog, labels, rounds, states, tasks } from "../../db/schema";
 import { runAggregation } from "../../server/rounds/steps/aggregate";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { addMember } from "../../server/projects/add-member";
 import { createProject } from "../../server/projects/create-project";
 import { loadProjectSpec } from "../../server/projects/project-spec";
@@ -42,11 +42,11 @@ const PLAN: Plan[] = [
 ];
 
 describeEngines("project setting: aggregation rule", (h) => {
-  let lead: PublicUser, ann: PublicUser, bob: PublicUser, cy: PublicUser;
+  let lead: TUser, ann: TUser, bob: TUser, cy: TUser;
   const db = () => h.database.db;
 
   beforeAll(async () => {
-    [lead, ann, bob, cy] = (await Promise.all(["Lead", "Ann", "Bob", "Cy"].map((n) => makeUser(db(), n)))) as [PublicUser, PublicUser, PublicUser, PublicUser];
+    [lead, ann, bob, cy] = (await Promise.all(["Lead", "Ann", "Bob", "Cy"].map((n) => makeUser(db(), n)))) as [TUser, TUser, TUser, TUser];
   });
 
   /** A Fork-v0 project whose round 1 has PLAN's tasks labelled, aggregated under `rule`; the aggregates in task order. */

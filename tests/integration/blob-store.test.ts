@@ -21,7 +21,7 @@ import { DiskBlobStore } from "../../server/blobs/disk-blob-store";
 import { moveLegacyFrames } from "../../server/blobs/move-legacy-frames";
 import { getBlobStore, setBlobStore } from "../../server/blobs/registry";
 import { startBlobStore } from "../../server/blobs/start-blob-store";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { deleteProject } from "../../server/projects/delete-project";
 import { getFrame, uploadFrame, uploadFrameBatch } from "../../server/rollouts/frames";
 import { createScratchPostgres, describeEngines, ENGINES, POSTGRES_OK } from "../helpers/engines";
@@ -96,7 +96,7 @@ describe("disk blob store", () => {
 });
 
 describeEngines("blob store with metadata", (h) => {
-  let lead: PublicUser;
+  let lead: TUser;
   let projectId: string;
   let root: string;
   const previous = getBlobStore();

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { datasetSamples, frames, rollouts, rounds, states, tasks } from "../../db/schema";
 import { runAggregation } from "../../server/rounds/steps/aggregate";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { createProject } from "../../server/projects/create-project";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";
 import { uploadFrameBatch } from "../../server/rollouts/frames";
@@ -38,7 +38,7 @@ const rollout = (id: string, n: number, intervene: (t: number) => boolean = () =
 });
 
 describeEngines("external uploads: idempotent rollouts and frames, interventions once", (h) => {
-  let lead: PublicUser;
+  let lead: TUser;
   let projectId: string;
   let roundId: string;
 

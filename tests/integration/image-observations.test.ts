@@ -15,7 +15,7 @@ import { decode, encode } from "fast-png";
 import { beforeAll, expect, it } from "vitest";
 import { createEnv, createExpert, observationImages } from "../../envs/index";
 import { rollouts, rounds, states } from "../../db/schema";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { writeVersion } from "../../server/datasets/write-version";
@@ -68,7 +68,7 @@ async function refusal(p: Promise<unknown>): Promise<string[]> {
 }
 
 describeEngines("image observations from external systems", (h) => {
-  let lead: PublicUser;
+  let lead: TUser;
   let projectId: string;
   let roundId: string;
 

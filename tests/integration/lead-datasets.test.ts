@@ -12,7 +12,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import tar from "tar-stream";
 import { datasetSamples, datasetVersions, frames, jobs, rollouts, rounds, states } from "../../db/schema";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { exportDatasetJsonl } from "../../server/datasets/export-dataset";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
@@ -69,7 +69,7 @@ async function packTar(files: Record<string, Uint8Array>): Promise<Uint8Array> {
 }
 
 describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
-  let lead: PublicUser, labeler: PublicUser, outsider: PublicUser;
+  let lead: TUser, labeler: TUser, outsider: TUser;
   let projectA: string;
 
   const newProject = async (name: string) => (await createProject(h.database.db, lead, { name, envId: "CartPole-v1" })).id;
@@ -77,7 +77,7 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
 
   beforeAll(async () => {
     const db = h.database.db;
-    [lead, labeler, outsider] = (await Promise.all(["Lead", "Labeler", "Outsider"].map((n) => makeUser(db, n)))) as [PublicUser, PublicUser, PublicUser];
+    [lead, labeler, outsider] = (await Promise.all(["Lead", "Labeler", "Outsider"].map((n) => makeUser(db, n)))) as [TUser, TUser, TUser];
     projectA = await newProject("Datasets A");
     await addMember(db, lead, projectA, { email: labeler.email, role: "labeler" });
   });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { aggregatedLabels, auditLog, labels, policies, rounds, states, tasks, type Round } from "../../db/schema";
 import { runAggregation } from "../../server/rounds/steps/aggregate";
 import { listAuditLog } from "../../server/audit/list-audit-log";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { listDatasetVersions } from "../../server/datasets/list-dataset-versions";
 import { getPolicyVersion } from "../../server/policies/get-policy-version";
 import { getLatestPolicy } from "../../server/policies/list-policies";
@@ -30,7 +30,7 @@ import { makeUser } from "../helpers/fixtures";
 const obs = (t: number) => [t / 100, -t / 50, (t % 3) / 30, 0.01 * t];
 
 describeEngines("lead review, quality, gold, rollback, dashboard and audit", (h) => {
-  let lead: PublicUser, a: PublicUser, b: PublicUser, outsider: PublicUser;
+  let lead: TUser, a: TUser, b: TUser, outsider: TUser;
   let projectId: string;
   let round1StateIds: string[] = [];
 
@@ -42,7 +42,7 @@ describeEngines("lead review, quality, gold, rollback, dashboard and audit", (h)
   const setStatus = (id: string, status: Round["status"], metrics?: object) => db().update(rounds).set({ status, ...(metrics ? { metrics } : {}) }).where(eq(rounds.id, id));
 
   beforeAll(async () => {
-    [lead, a, b, outsider] = (await Promise.all(["Lead", "Ann", "Bob", "Outsider"].map((n) => makeUser(db(), n)))) as [PublicUser, PublicUser, PublicUser, PublicUser];
+    [lead, a, b, outsider] = (await Promise.all(["Lead", "Ann", "Bob", "Outsider"].map((n) => makeUser(db(), n)))) as [TUser, TUser, TUser, TUser];
     projectId = (await createProject(db(), lead, { name: "Review", envId: "CartPole-v1", settings: { labelsPerState: 2, minAgreement: 0.6 } })).id;
     for (const u of [a, b]) await addMember(db(), lead, projectId, { email: u.email, role: "labeler" });
 

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { auditLog, projects } from "../../db/schema";
 import { authorizeProject } from "../../server/auth/authorize-project";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { DEMO_USERS, seedDemo } from "../../server/demo/seed-demo";
 import { getProject } from "../../server/projects/get-project";
 import { listProjects } from "../../server/projects/list-projects";
@@ -12,14 +12,14 @@ import { describeEngines } from "../helpers/engines";
 import { makeProject, makeUser } from "../helpers/fixtures";
 
 describeEngines("project access by role", (h) => {
-  let lead: PublicUser, labeler: PublicUser, viewer: PublicUser, outsider: PublicUser, admin: PublicUser;
+  let lead: TUser, labeler: TUser, viewer: TUser, outsider: TUser, admin: TUser;
   let projectId: string, otherProjectId: string;
 
   beforeAll(async () => {
     const db = h.database.db;
     [lead, labeler, viewer, outsider, admin] = await Promise.all(
       ["Lead", "Labeler", "Viewer", "Outsider", "Admin"].map((n) => makeUser(db, n)),
-    ) as [PublicUser, PublicUser, PublicUser, PublicUser, PublicUser];
+    ) as [TUser, TUser, TUser, TUser, TUser];
     admin = { ...admin, isAdmin: true };
     projectId = await makeProject(db, [[lead, "lead"], [labeler, "labeler"], [viewer, "viewer"]], "Alpha");
     otherProjectId = await makeProject(db, [[outsider, "lead"]], "Beta");

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { REALTIME_PATH, type ClientToServerEvents, type ServerToClientEvents } from "../../contracts/realtime";
 import { parseConfig } from "../../server/config";
 import type { AppContext } from "../../server/context";
-import type { PublicUser } from "../../server/auth/sign-up";
+import type { TUser } from "../../contracts/auth";
 import { attachRealtime, type RealtimeServer } from "../../server/http/attach-realtime";
 import { describeEngines } from "../helpers/engines";
 import { users } from "../../db/schema";
@@ -21,11 +21,11 @@ describeEngines("socket.io authentication and project rooms", (h) => {
   let server: http.Server;
   let io: RealtimeServer;
   let base: string;
-  let alice: PublicUser, bob: PublicUser;
+  let alice: TUser, bob: TUser;
   let projectId: string, otherId: string;
   const clients: Client[] = [];
 
-  const cookieFor = (u: PublicUser, epoch = 0) => mintSessionCookie(u, config.authSecret, { epoch });
+  const cookieFor = (u: TUser, epoch = 0) => mintSessionCookie(u, config.authSecret, { epoch });
   const open = (cookie?: string, headers: Record<string, string> = {}) => {
     const c: Client = connect(base, { path: REALTIME_PATH, transports: ["websocket"], extraHeaders: { ...(cookie ? { cookie } : {}), ...headers }, reconnection: false });
     clients.push(c);

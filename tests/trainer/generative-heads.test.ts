@@ -13,7 +13,7 @@ import { Policy } from "../../trainer/policy/policy";
 import { disposeTfMembers, loadTfMembers, serializeTfMembers } from "../../trainer/policy/tf-members";
 import { mulberry32 } from "../../trainer/random";
 import { trainPolicy } from "../../trainer/train";
-import type { THeadConfig } from "../../trainer/policy/spec";
+import type { THeadConfig } from "../../contracts/policy-spec";
 import { BOX1, bimodalDataset, testBackend } from "./helpers";
 
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import { squashLogStd } from "../../trainer/policy/heads/types";
 import { normalizeObservations } from "../../trainer/policy/normalize";
 import { policyToOnnx } from "../../trainer/policy/onnx";
 import { Policy } from "../../trainer/policy/policy";
-import type { THeadConfig, TPolicySpec } from "../../trainer/policy/spec";
+import type { THeadConfig, TPolicySpec } from "../../contracts/policy-spec";
 import { createTfMembers, disposeTfMembers, serializeTfMembers } from "../../trainer/policy/tf-members";
 import { mulberry32 } from "../../trainer/random";
 import { testBackend } from "./helpers";

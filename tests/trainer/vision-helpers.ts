@@ -1,7 +1,7 @@
 /** Synthetic image tasks for the ConvNet tests: a bright square on a dark, noisy background. */
 import { inMemoryImages } from "../../trainer/images";
 import type { Dataset } from "../../trainer/dataset";
-import type { TCamera } from "../../trainer/policy/spec";
+import type { TCamera } from "../../contracts/policy-spec";
 import { mulberry32 } from "../../trainer/random";
 
 export interface BlobSample {

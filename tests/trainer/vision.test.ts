@@ -11,10 +11,10 @@ import { cachedImages, inMemoryImages, keyedImages, loadImageBatch, makeImageDat
 import { convEncoderFromArtifacts } from "../../trainer/policy/conv";
 import { saveArtifacts } from "../../trainer/policy/mlp";
 import { Policy } from "../../trainer/policy/policy";
-import { ZConvEncoder, ZPolicySpec, type TConvEncoder } from "../../trainer/policy/spec";
+import { ZConvEncoder, ZPolicySpec, type TConvEncoder } from "../../contracts/policy-spec";
 import { disposeTfMembers, loadTfMembers, memberInputs, serializeTfMembers } from "../../trainer/policy/tf-members";
 import { buildEncoder, conv2dSame, convFilterGrad, convInputGrad, encodeImages } from "../../trainer/policy/vision-tf";
-import { ZTrainConfig, type TTrainConfigInput } from "../../trainer/protocol";
+import { ZTrainConfig, type TTrainConfigInput } from "../../contracts/trainer-protocol";
 import { mulberry32 } from "../../trainer/random";
 import { trainPolicy } from "../../trainer/train";
 import { TrainerWorker } from "../../trainer/worker/client";

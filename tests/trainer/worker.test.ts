@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TrainingCancelledError } from "../../trainer/errors";
 import { Policy } from "../../trainer/policy/policy";
-import { ZFromWorker, type TTrainProgress } from "../../trainer/protocol";
-import type { ReinforceProgress } from "../../trainer/rl/options";
+import { ZFromWorker, type TTrainProgress } from "../../contracts/trainer-protocol";
+import type { ReinforceProgress } from "../../contracts/trainer-protocol";
 import { createInitialPolicy } from "../../trainer/rl/reinforce";
 import { TrainerWorker } from "../../trainer/worker/client";
 import { BOX1, bimodalDataset, halfPlaneDataset } from "./helpers";

@@ -42,4 +42,14 @@ describe("lint rule: the layers below the server cannot reach up", () => {
     expect(await restricted(`import { ROUND_STATUSES } from "../contracts/rounds";\nexport const x = ROUND_STATUSES;\n`, "db/fixture.ts")).toEqual([]);
     expect(await restricted(`import { ENVS } from "../envs/index";\nexport const x = ENVS;\n`, "trainer/fixture.ts")).toEqual([]);
   });
+
+  it("flags a planted contracts/ import of the trainer, the server, the database or the pages, and allows contracts/", async () => {
+    const messages = await restricted(
+      `import { actionDim } from "../trainer/policy/spec";\nimport { AppError } from "@/server/errors";\nimport { users } from "../db/schema";\nimport { PAGES } from "@/app/x";\nexport const x = [actionDim, AppError, users, PAGES];\n`,
+      "contracts/fixture.ts",
+    );
+    expect(messages).toHaveLength(4);
+    expect(messages[0]).toContain("they import only each other");
+    expect(await restricted(`import { ZSpace } from "./spaces";\nexport const x = ZSpace;\n`, "contracts/fixture.ts")).toEqual([]);
+  });
 });

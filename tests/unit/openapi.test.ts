@@ -8,65 +8,70 @@ import fs from "node:fs";
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
-import { ZSignIn, ZSignUp, type TSignUpAccepted } from "@/contracts/auth";
-import type { TInvite, TInviteCreated } from "@/contracts/invites";
-import { ZCreateComment, type TComment } from "@/contracts/comments";
-import { ZClaimRideAlong, type TRideAlong } from "@/contracts/labeling";
+import { z } from "zod";
+import { ZSignIn, ZSignUp } from "@/contracts/auth";
+import { ZCreateComment } from "@/contracts/comments";
+import { ZErrorBody, type TErrorBody } from "@/contracts/errors";
+import { ZClaimRideAlong } from "@/contracts/labeling";
 import {
   API_ERROR_CODES,
   buildOpenApiDocument,
   ERROR_RESPONSES,
   HTTP_METHODS,
   OPERATIONS,
+  RESPONSE_SCHEMAS,
   requestJsonSchema,
-  ZErrorBody,
-  ZCommentView,
-  ZLabelView,
-  ZClaimedTasksView,
-  ZLabelResultView,
-  ZRetractedLabel,
-  ZRideAlongView,
-  ZMemberView,
-  ZNextTaskView,
-  ZProjectDetailView,
-  ZProjectSummaryView,
-  ZRoundView,
-  ZTokenCreated,
-  ZTokenSummary,
-  ZUserView,
-  ZHealthView,
-  ZInviteCreated,
-  ZInviteView,
-  ZSignUpAccepted,
   type ErrorStatus,
   type JsonSchema,
+  type ResponseSchemaName,
 } from "@/contracts/openapi";
-import { ZUpdateProject, type TProjectSummary } from "@/contracts/projects";
-import {
-  ZClaimTasks,
-  ZDemonstrations,
-  ZExternalRollout,
-  ZStartRound,
-  ZSubmitLabel,
-  ZSubmitLabels,
-  type TClaimedTasks,
-  type TLabelResult,
-  type TNextTask,
-  type TRound,
-} from "@/contracts/rounds";
+import { ZUpdateProject } from "@/contracts/projects";
+import { ZClaimTasks, ZDemonstrations, ZExternalRollout, ZStartRound, ZSubmitLabel, ZSubmitLabels } from "@/contracts/rounds";
 import { ZAddMember, ZCreateProject } from "@/contracts/settings";
 import { ZCreateToken } from "@/contracts/tokens";
-import type { PublicUser } from "@/server/auth/sign-up";
-import { AppError, type ErrorCode } from "@/server/errors";
-import type { Health } from "@/server/health/check-health";
-import { errorResponse, type ErrorBody } from "@/server/http/respond";
-import type { addMember } from "@/server/projects/add-member";
-import type { ProjectDetail } from "@/server/projects/get-project";
-import { ZClaimNext } from "@/server/tasks/claim-next-task";
-import type { RetractedLabel } from "@/server/tasks/retract-label";
-import type { SubmittedLabel } from "@/server/tasks/submit-label";
+import type { listAuditLog } from "@/server/audit/list-audit-log";
 import type { createApiToken, listApiTokens } from "@/server/auth/api-tokens";
+import type { loginForToken } from "@/server/auth/login-token";
+import type { setSiteAdmin } from "@/server/auth/set-site-admin";
+import type { signUp } from "@/server/auth/sign-up";
+import type { addComment } from "@/server/comments/add-comment";
+import type { listComments } from "@/server/comments/list-comments";
+import type { listDatasetSamples } from "@/server/datasets/list-dataset-samples";
+import type { diffDatasetVersions, getDatasetVersion, listDatasetVersions } from "@/server/datasets/list-dataset-versions";
+import { AppError, type ErrorCode } from "@/server/errors";
+import type { checkHealth } from "@/server/health/check-health";
+import { errorResponse } from "@/server/http/respond";
+import type { createInvite } from "@/server/invites/create-invite";
+import type { listInvites } from "@/server/invites/list-invites";
+import type { listPolicies } from "@/server/policies/list-policies";
+import type { publishPolicyVersion } from "@/server/policies/publish-policy-version";
+import type { addMember } from "@/server/projects/add-member";
+import type { getProject } from "@/server/projects/get-project";
+import type { listProjects } from "@/server/projects/list-projects";
+import type { updateProject } from "@/server/projects/update-project";
+import type { applyGold } from "@/server/quality/apply-gold";
+import type { getDashboard } from "@/server/quality/get-dashboard";
+import type { getQuality } from "@/server/quality/get-quality";
+import type { markGold } from "@/server/quality/mark-gold";
+import type { updateQualitySettings } from "@/server/quality/quality-settings";
+import type { decideReview } from "@/server/review/decide-review";
+import type { listReviewQueue } from "@/server/review/list-review-queue";
+import type { addExternalRollout, addExternalRollouts } from "@/server/rollouts/add-external-rollout";
+import type { uploadFrame, uploadFrameBatch } from "@/server/rollouts/frames";
+import type { addDemonstrations } from "@/server/rounds/add-demonstrations";
+import type { addEvaluation } from "@/server/rounds/add-evaluation";
+import type { closeRound } from "@/server/rounds/close-round";
+import type { getRound, listRounds } from "@/server/rounds/get-rounds";
+import type { importDataset } from "@/server/rounds/import-dataset";
+import type { retryRound } from "@/server/rounds/retry-round";
+import type { startRound } from "@/server/rounds/start-round";
+import { ZClaimNext, type claimNextTask } from "@/server/tasks/claim-next-task";
+import type { claimRideAlong } from "@/server/tasks/claim-ride-along";
+import type { claimTasks } from "@/server/tasks/claim-tasks";
+import type { releaseTask, renewTaskLease } from "@/server/tasks/release-task";
+import type { retractLabel } from "@/server/tasks/retract-label";
+import type { submitLabel } from "@/server/tasks/submit-label";
+import type { submitLabels } from "@/server/tasks/submit-labels";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const doc = buildOpenApiDocument();
@@ -237,27 +242,80 @@ describe("OpenAPI document: generated from the contracts", () => {
       expect(body.error.code).toBe(e.code);
     }
     expectTypeOf<(typeof API_ERROR_CODES)[number]>().toEqualTypeOf<ErrorCode>();
-    expectTypeOf<ErrorBody>().toExtend<z.output<typeof ZErrorBody>>();
   });
 
-  it("response shapes have the services' types (checked by tsc)", () => {
-    expectTypeOf<z.output<typeof ZRoundView>>().toEqualTypeOf<TRound>();
-    expectTypeOf<z.output<typeof ZNextTaskView>>().toEqualTypeOf<TNextTask>();
-    expectTypeOf<z.output<typeof ZProjectSummaryView>>().toEqualTypeOf<TProjectSummary>();
-    expectTypeOf<z.output<typeof ZProjectDetailView>>().toEqualTypeOf<ProjectDetail>();
-    expectTypeOf<z.output<typeof ZUserView>>().toEqualTypeOf<PublicUser>();
-    expectTypeOf<z.output<typeof ZLabelView>>().toEqualTypeOf<SubmittedLabel>();
-    expectTypeOf<z.output<typeof ZClaimedTasksView>>().toEqualTypeOf<TClaimedTasks>();
-    expectTypeOf<z.output<typeof ZLabelResultView>>().toEqualTypeOf<TLabelResult>();
-    expectTypeOf<z.output<typeof ZHealthView>>().toEqualTypeOf<Health>();
-    expectTypeOf<z.output<typeof ZRideAlongView>>().toEqualTypeOf<TRideAlong>();
-    expectTypeOf<z.output<typeof ZCommentView>>().toEqualTypeOf<TComment>();
-    expectTypeOf<z.output<typeof ZRetractedLabel>>().toEqualTypeOf<RetractedLabel>();
-    expectTypeOf<z.output<typeof ZMemberView>>().toEqualTypeOf<Awaited<ReturnType<typeof addMember>>>();
-    expectTypeOf<z.output<typeof ZTokenCreated>>().toEqualTypeOf<Awaited<ReturnType<typeof createApiToken>>>();
-    expectTypeOf<z.output<typeof ZTokenSummary>[]>().toEqualTypeOf<Awaited<ReturnType<typeof listApiTokens>>>();
-    expectTypeOf<z.output<typeof ZSignUpAccepted>>().toEqualTypeOf<TSignUpAccepted>();
-    expectTypeOf<z.output<typeof ZInviteView>>().toEqualTypeOf<TInvite>();
-    expectTypeOf<z.output<typeof ZInviteCreated>>().toEqualTypeOf<TInviteCreated>();
+  it("every response shape is a named export of its topic contract, next to its `T…` type (one definition, no copy in openapi.ts)", async () => {
+    const home = new Map<unknown, string>();
+    for (const file of fs.readdirSync(path.join(ROOT, "contracts")).sort()) {
+      if (!file.endsWith(".ts") || file.startsWith("openapi")) continue;
+      const source = fs.readFileSync(path.join(ROOT, "contracts", file), "utf8");
+      const mod = (await import(path.join(ROOT, "contracts", file))) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(mod)) {
+        if (!(value instanceof z.ZodType)) continue;
+        home.set(value, `contracts/${file}: ${name}`);
+        // Every exported response shape has its output type beside it, which the services return.
+        if (Object.values(RESPONSE_SCHEMAS).includes(value as never)) expect(source, `${file}: ${name}`).toMatch(new RegExp(`export type T\\w+ = z\\.output<typeof ${name}>;`));
+      }
+    }
+    // Defined in openapi.ts, having no service type: `GET /envs` answers envs/' specs, and the JSONL export
+    // streams rows rather than returning a value.
+    const notYetHomed = new Set<string>(["Env", "DatasetSample"]);
+    const homeless = Object.entries(RESPONSE_SCHEMAS).filter(([name, schema]) => !home.has(schema) && !notYetHomed.has(name)).map(([name]) => name);
+    expect(homeless, "define these response shapes in their topic contract, with `export type T… = z.output<typeof Z…>`").toEqual([]);
+  });
+
+  it("the services return the contract's output type of their operation's response schema (checked by tsc)", () => {
+    type Out<N extends ResponseSchemaName> = z.output<(typeof RESPONSE_SCHEMAS)[N]>;
+    type Returns<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+    expectTypeOf<Returns<typeof signUp>>().toEqualTypeOf<Out<"User">>();
+    expectTypeOf<Returns<typeof setSiteAdmin>>().toEqualTypeOf<Out<"User">>();
+    expectTypeOf<Returns<typeof loginForToken>>().toEqualTypeOf<Out<"LoginResult">>();
+    expectTypeOf<Returns<typeof createApiToken>>().toEqualTypeOf<Out<"TokenCreated">>();
+    expectTypeOf<Returns<typeof listApiTokens>>().toEqualTypeOf<Out<"TokenSummary">[]>();
+    expectTypeOf<Returns<typeof createInvite>>().toEqualTypeOf<Out<"InviteCreated">>();
+    expectTypeOf<Returns<typeof listInvites>>().toEqualTypeOf<Out<"Invite">[]>();
+    expectTypeOf<Returns<typeof listProjects>>().toEqualTypeOf<Out<"ProjectSummary">[]>();
+    expectTypeOf<Returns<typeof getProject>>().toEqualTypeOf<Out<"ProjectDetail">>();
+    expectTypeOf<Returns<typeof updateProject>>().toEqualTypeOf<Out<"ProjectDetail">>();
+    expectTypeOf<Returns<typeof addMember>>().toEqualTypeOf<Out<"Member">>();
+    expectTypeOf<Returns<typeof addDemonstrations>>().toEqualTypeOf<Out<"DemonstrationsAdded">>();
+    expectTypeOf<Returns<typeof addExternalRollout>>().toEqualTypeOf<Out<"RolloutAdded">>();
+    expectTypeOf<Returns<typeof addExternalRollouts>>().toEqualTypeOf<Out<"RolloutsAdded">>();
+    expectTypeOf<Returns<typeof uploadFrame>>().toEqualTypeOf<Out<"FrameStored">>();
+    expectTypeOf<Returns<typeof uploadFrameBatch>>().toEqualTypeOf<Out<"FramesStored">>();
+    expectTypeOf<Returns<typeof startRound>>().toEqualTypeOf<Out<"Round">>();
+    expectTypeOf<Returns<typeof getRound>>().toEqualTypeOf<Out<"Round">>();
+    expectTypeOf<Returns<typeof closeRound>>().toEqualTypeOf<Out<"Round">>();
+    expectTypeOf<Returns<typeof retryRound>>().toEqualTypeOf<Out<"Round">>();
+    expectTypeOf<Returns<typeof listRounds>>().toEqualTypeOf<Out<"Round">[]>();
+    expectTypeOf<Returns<typeof claimNextTask>>().toEqualTypeOf<Out<"NextTask"> | null>(); // null → 204
+    expectTypeOf<Returns<typeof claimTasks>>().toEqualTypeOf<Out<"ClaimedTasks">>();
+    expectTypeOf<Returns<typeof submitLabel>>().toEqualTypeOf<Out<"Label">>();
+    expectTypeOf<{ results: Returns<typeof submitLabels> }>().toEqualTypeOf<Out<"LabelResults">>();
+    expectTypeOf<Returns<typeof retractLabel>>().toEqualTypeOf<Out<"RetractedLabel">>();
+    expectTypeOf<Returns<typeof releaseTask>>().toEqualTypeOf<Out<"Released">>();
+    expectTypeOf<Returns<typeof renewTaskLease>>().toEqualTypeOf<Out<"Lease">>();
+    expectTypeOf<Returns<typeof claimRideAlong>>().toEqualTypeOf<Out<"RideAlong"> | null>(); // null → 204
+    expectTypeOf<Returns<typeof addComment>>().toEqualTypeOf<Out<"Comment">>();
+    expectTypeOf<Returns<typeof listComments>>().toEqualTypeOf<Out<"Comment">[]>();
+    expectTypeOf<Returns<typeof listPolicies>>().toEqualTypeOf<Out<"Policy">[]>();
+    expectTypeOf<Returns<typeof checkHealth>>().toEqualTypeOf<Out<"Health">>();
+    expectTypeOf<TErrorBody>().toEqualTypeOf<Out<"Error">>();
+    // The lead's operations (contracts/openapi-lead.ts).
+    expectTypeOf<Returns<typeof getDashboard>>().toEqualTypeOf<Out<"Dashboard">>();
+    expectTypeOf<Returns<typeof listReviewQueue>>().toEqualTypeOf<Out<"ReviewPage">>();
+    expectTypeOf<Returns<typeof decideReview>>().toEqualTypeOf<Out<"ReviewResult">>();
+    expectTypeOf<Returns<typeof getQuality>>().toEqualTypeOf<Out<"Quality">>();
+    expectTypeOf<Returns<typeof updateQualitySettings>>().toEqualTypeOf<Out<"QualitySettings">>();
+    expectTypeOf<Returns<typeof markGold>>().toEqualTypeOf<Out<"GoldEntry">>();
+    expectTypeOf<Returns<typeof applyGold>>().toEqualTypeOf<Out<"GoldApplied">>();
+    expectTypeOf<Returns<typeof listDatasetVersions>>().toEqualTypeOf<Out<"DatasetVersion">[]>();
+    expectTypeOf<Returns<typeof getDatasetVersion>>().toEqualTypeOf<Out<"DatasetVersionDetail">>();
+    expectTypeOf<Returns<typeof diffDatasetVersions>>().toEqualTypeOf<Out<"DatasetDiff">>();
+    expectTypeOf<Returns<typeof listDatasetSamples>>().toEqualTypeOf<Out<"DatasetSamplePage">>();
+    expectTypeOf<Returns<typeof importDataset>>().toEqualTypeOf<Out<"DatasetImport">>();
+    expectTypeOf<Returns<typeof publishPolicyVersion>>().toEqualTypeOf<Out<"PolicyPublished">>();
+    expectTypeOf<Returns<typeof addEvaluation>>().toEqualTypeOf<Out<"EvaluationResult">>();
+    expectTypeOf<Returns<typeof listAuditLog>>().toEqualTypeOf<Out<"AuditPage">>();
   });
 });

@@ -7,11 +7,12 @@ import { describe, expect, it } from "vitest";
 import { HEADS, RL_HEADS, ZProjectSettings } from "../../contracts/settings";
 import { reinforceOptions } from "../../server/rounds/steps/finetune";
 import { rlFineTuneProblem } from "../../server/projects/check-rl-fine-tune";
-import { ZReinforceOptions } from "../../trainer/rl/options";
+import { ZReinforceOptions } from "../../contracts/trainer-protocol";
 import type { Project } from "../../db/schema";
 import { headConfig } from "../../server/rounds/steps/train";
 import { projectSpec } from "../../server/projects/project-spec";
-import { ZHeadConfig, checkHeadFits } from "../../trainer/policy/spec";
+import { ZHeadConfig } from "../../contracts/policy-spec";
+import { checkHeadFits } from "../../trainer/policy/spec";
 
 const project = (envId: string, head: string): Project => ({ id: "p1", envId, config: { settings: { head } } }) as unknown as Project;
 

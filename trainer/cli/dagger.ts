@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { getEnvSpec } from "../../envs/index";
 import { parseBetaSchedule, runDagger, type DaggerReport, type TrainFn } from "../dagger";
 import { meanCi95 } from "../dagger/summary";
-import { ZHeadConfig, type THeadConfig } from "../policy/spec";
+import { ZHeadConfig, type THeadConfig } from "../../contracts/policy-spec";
 import { trainPolicy } from "../train";
 import { TrainerWorker } from "../worker/client";
 import { RoundProgress } from "./progress";

@@ -18,7 +18,7 @@
  */
 import { z } from "zod";
 import type { NetArtifacts } from "./dense";
-import { ZPolicySpec, type TPolicySpec } from "./spec";
+import { ZPolicySpec, type TPolicySpec } from "../../contracts/policy-spec";
 
 export const POLICY_BLOB_MAGIC = "CRPL";
 export const POLICY_BLOB_VERSION = 1;

@@ -11,7 +11,7 @@
  * Browser-safe; no runtime tfjs import.
  */
 import { denseStackFromArtifacts, type DenseStack, type NetArtifacts } from "./dense";
-import type { TConvEncoder } from "./spec";
+import type { TConvEncoder } from "../../contracts/policy-spec";
 
 export interface ConvLayer {
   readonly kernelSize: number;

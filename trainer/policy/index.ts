@@ -30,9 +30,6 @@ export {
   ZNormalization,
   ZPolicySpec,
   ZVision,
-  actionDim,
-  checkHeadFits,
-  defaultHead,
   type TActionSpace,
   type TCamera,
   type TConvEncoder,
@@ -42,7 +39,8 @@ export {
   type TNormalization,
   type TPolicySpec,
   type TVision,
-} from "./spec";
+} from "../../contracts/policy-spec";
+export { actionDim, checkHeadFits, defaultHead } from "./spec";
 export { createHead, type PolicyHead } from "./heads";
 export { DenseStack, denseStackFromArtifacts, type DenseLayer, type NetArtifacts } from "./dense";
 export { ConvEncoder, convEncoderFromArtifacts, type ConvLayer } from "./conv";

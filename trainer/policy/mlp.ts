@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { NetArtifacts } from "./dense";
-import type { TNetworkConfig } from "./spec";
+import type { TNetworkConfig } from "../../contracts/policy-spec";
 
 export type { NetArtifacts } from "./dense";
 

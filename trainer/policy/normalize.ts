@@ -4,7 +4,7 @@
  * Browser-safe.
  */
 import type { Dataset } from "../dataset";
-import type { TActionSpace, TNormalization } from "./spec";
+import type { TActionSpace, TNormalization } from "../../contracts/policy-spec";
 
 /** Normalised observations are clipped to ±OBS_CLIP (states far outside the data stay finite). */
 export const OBS_CLIP = 10;

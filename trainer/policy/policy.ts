@@ -20,7 +20,8 @@ import { convEncoderFromArtifacts, type ConvEncoder } from "./conv";
 import { createHead, type HeadOutput, type PolicyHead } from "./heads";
 import { denseStackFromArtifacts, type DenseStack } from "./dense";
 import { denormalizeAction, normalizeObservations } from "./normalize";
-import { actionDim, headInputDim, type TPolicySpec } from "./spec";
+import { type TPolicySpec } from "../../contracts/policy-spec";
+import { actionDim, headInputDim } from "./spec";
 import { encoderNetIndex } from "./encoder-layout";
 import type { Rng } from "../random";
 

@@ -9,7 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { decodePolicyBlob, encodePolicyBlob } from "./blob";
 import { createHead, type PolicyHead } from "./heads";
 import { buildMlp, saveArtifacts } from "./mlp";
-import { headInputDim, type TPolicySpec } from "./spec";
+import { type TPolicySpec } from "../../contracts/policy-spec";
+import { headInputDim } from "./spec";
 import { encoderNetIndex } from "./encoder-layout";
 import { buildEncoder, encodeImages, type TfEncoder } from "./vision-tf";
 

@@ -16,7 +16,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { gridCoord, samePadding } from "./conv";
-import { convStride, pooledDim, type TCamera, type TConvEncoder } from "./spec";
+import { type TCamera, type TConvEncoder } from "../../contracts/policy-spec";
+import { convStride, pooledDim } from "./spec";
 
 export interface TfEncoder {
   readonly conv: tf.Sequential;

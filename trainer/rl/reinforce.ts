@@ -30,13 +30,12 @@ import { createHead, type PolicyHead } from "../policy/heads";
 import { buildMlp, saveArtifacts } from "../policy/mlp";
 import { computeNormalization, denormalizeAction, normalizeObservations } from "../policy/normalize";
 import { Policy } from "../policy/policy";
-import { ZHeadConfig, ZNetworkConfig, actionDim, defaultHead, type TPolicySpec } from "../policy/spec";
+import { ZHeadConfig, ZNetworkConfig, type TPolicySpec } from "../../contracts/policy-spec";
+import { actionDim, defaultHead } from "../policy/spec";
 import { createTfMembers, disposeTfMembers, loadTfMembers, serializeTfMembers, trainableVariables, type TfMember } from "../policy/tf-members";
 import { mulberry32, subSeed } from "../random";
-import { ZReinforceOptions, type ReinforceProgress, type TReinforceOptionsInput } from "./options";
+import { ZReinforceOptions, type ReinforceProgress, type TReinforceOptionsInput } from "../../contracts/trainer-protocol";
 import { rewardToGo, standardize, timeMeanBaseline } from "./returns";
-
-export { ZReinforceOptions, ZReinforceProgress, type ReinforceProgress, type TReinforceOptions, type TReinforceOptionsInput } from "./options";
 
 export interface ReinforceHooks {
   readonly onProgress?: (p: ReinforceProgress) => void;

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../dataset";
 import { normalizeActions, normalizeObservations } from "../policy/normalize";
-import type { TTrainConfig } from "../protocol";
+import type { TTrainConfig } from "../../contracts/trainer-protocol";
 import { mulberry32, permutation, poisson1, subSeed } from "../random";
 import type { TrainingModel } from "./model";
 

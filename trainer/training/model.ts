@@ -6,9 +6,10 @@ import type { Dataset } from "../dataset";
 import type { ImageSource } from "../images";
 import { computeNormalization } from "../policy/normalize";
 import { createHead, type PolicyHead } from "../policy/heads";
-import { actionDim, defaultHead, headInputDim, type TPolicySpec } from "../policy/spec";
+import { type TPolicySpec } from "../../contracts/policy-spec";
+import { actionDim, defaultHead, headInputDim } from "../policy/spec";
 import { createTfMembers, disposeTfMembers, loadTfMembers, type TfMember } from "../policy/tf-members";
-import type { TTrainConfig } from "../protocol";
+import type { TTrainConfig } from "../../contracts/trainer-protocol";
 
 export interface TrainingModel {
   readonly spec: TPolicySpec;

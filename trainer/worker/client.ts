@@ -28,8 +28,8 @@ import {
   type TTrainConfigInput,
   type TTrainProgress,
   type TTrainResult,
-} from "../protocol";
-import type { ReinforceProgress, TReinforceOptionsInput } from "../rl/options";
+} from "../../contracts/trainer-protocol";
+import type { ReinforceProgress, TReinforceOptionsInput } from "../../contracts/trainer-protocol";
 
 export interface TrainerWorkerOptions {
   /** Typical batch size of the jobs (WebGPU is only considered for large batches). */

@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend, type BackendInfo } from "../backend";
 import { TrainingCancelledError } from "../errors";
 import { inMemoryImages } from "../images";
-import { ZToWorker, type TFromWorker } from "../protocol";
+import { ZToWorker, type TFromWorker } from "../../contracts/trainer-protocol";
 import { reinforce } from "../rl/reinforce";
 import { trainPolicy } from "../train";
 

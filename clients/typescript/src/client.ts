@@ -5,7 +5,8 @@
 import { io, type Socket } from "socket.io-client";
 import type { z } from "zod";
 import type { TEvaluationResult, TPolicySummary } from "../../../contracts/policies";
-import type { ZLoginResult, ZProjectDetailView } from "../../../contracts/openapi";
+import type { TLoginResult } from "../../../contracts/auth";
+import type { TProjectDetail } from "../../../contracts/projects";
 import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type ServerToClientEvents } from "../../../contracts/realtime";
 import { FRAME_BATCH_MIME, MAX_BATCH, ROUND_STATUSES, type TClaimedTasks, type TExternalRollout, type TLabelResult, type ZBatchLabel, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
 import { API } from "../../../contracts/routes";
@@ -18,10 +19,8 @@ import { AuthenticationError, FrameError, RoundFailedError, RoundStateError, Spa
 import { Http, sleep } from "./http";
 import { encodePng, isImage } from "./png";
 
-type TProjectDetail = z.infer<typeof ZProjectDetailView>;
 /** One label to submit: `action`, or `cantTell: true`; `id` (a UUID) is generated when missing. */
 export type LabelInput = Omit<z.input<typeof ZBatchLabel>, "id"> & { id?: string };
-type TLogin = z.infer<typeof ZLoginResult>;
 /** Create-project input as the API takes it (unset settings take their defaults). */
 export type CreateProjectInput = { name: string; description?: string; observationSpace: TSpace | TObservationSpace; actionSpace: TSpace; settings?: Partial<z.input<typeof ZProjectSettings>> };
 
@@ -37,7 +36,7 @@ export async function connect(opts: ConnectOptions): Promise<CorrectiveClient> {
   const http = new Http({ url: opts.url, retries: opts.retries, fetch: opts.fetch, ...("token" in opts ? { token: opts.token } : {}) });
   if (!("token" in opts)) {
     if (!opts.email || !opts.password) throw new AuthenticationError("connect() needs a token, or an email and a password", "UNAUTHENTICATED");
-    const login = await http.json<TLogin>("POST", API.login, { email: opts.email, password: opts.password }, { retry: false });
+    const login = await http.json<TLoginResult>("POST", API.login, { email: opts.email, password: opts.password }, { retry: false });
     http.token = login.token;
   }
   return new CorrectiveClient(http, opts.realtime ?? true);

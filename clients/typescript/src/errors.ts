@@ -1,8 +1,5 @@
 /** Typed errors: one class per error code of the server's envelope (docs/API.md), plus the client's own checks. */
-import type { ZErrorBody } from "../../../contracts/openapi";
-import type { z } from "zod";
-
-type ErrorBody = z.infer<typeof ZErrorBody>;
+import type { TErrorBody as ErrorBody } from "../../../contracts/errors";
 export type FieldErrors = Record<string, string[]>;
 
 export class CorrectiveError extends Error {

@@ -14,7 +14,7 @@ import { EVAL_FIRST_SEED, type TPolicyMetrics } from "../../../contracts/policie
 import type { TRlFineTune } from "../../../contracts/settings";
 import type { Db } from "../../../db/client";
 import { auditLog, policies, rounds } from "../../../db/schema";
-import type { ReinforceProgress, TReinforceOptionsInput } from "../../../trainer/rl/options";
+import type { ReinforceProgress, TReinforceOptionsInput } from "../../../contracts/trainer-protocol";
 import { rlFineTuneProblem } from "../../projects/check-rl-fine-tune";
 import { loadProjectSpec } from "../../projects/project-spec";
 import { policyPublished, storeRoundPolicy } from "../../policies/store-policy-version";

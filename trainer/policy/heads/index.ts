@@ -1,5 +1,6 @@
 /** Builds the head for a policy spec. Browser-safe. */
-import { actionDim, checkHeadFits, type TActionSpace, type THeadConfig } from "../spec";
+import { type TActionSpace, type THeadConfig } from "../../../contracts/policy-spec";
+import { actionDim, checkHeadFits } from "../spec";
 import { autoregressiveHead } from "./autoregressive";
 import { categoricalHead } from "./categorical";
 import { cvaeHead } from "./cvae";

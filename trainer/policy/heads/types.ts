@@ -10,7 +10,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import type { Rng } from "../../random";
-import type { THeadConfig } from "../spec";
+import type { THeadConfig } from "../../../contracts/policy-spec";
 
 export interface NetShape {
   readonly inputDim: number;

@@ -2,10 +2,11 @@
  * Where training images come from. The trainer never holds a dataset's pixels as one array: it asks an
  * {@link ImageSource} for the decoded pixels of the samples in each batch. Two implementations:
  * - {@link inMemoryImages}: the pixels already decoded in one `Uint8Array` per camera (tests, benchmarks,
- *   and the worker, to which they travel as transferable buffers);
- * - {@link cachedImages}: any async, batched loader (e.g. the blob store's images of a batch of states,
- *   decoded from PNG) behind a bounded LRU cache of decoded images, so an epoch over a dataset larger
- *   than memory decodes each image at most once per eviction instead of once per use.
+ *   the DAgger loop, which renders its images itself; they travel to the worker as transferable buffers);
+ * - {@link cachedImages}: any async, batched loader behind a bounded LRU cache of decoded images — the
+ *   worker's source for the server's datasets, whose images it reads by reference from the blob store (or
+ *   renders from env states) batch by batch (image-refs.ts): an epoch over a dataset larger than the cache
+ *   decodes each image once per eviction instead of holding all of them.
  *
  * Pixels are `H × W × C` row-major bytes (Gymnasium's `Box(0, 255, [H, W, C], uint8)`).
  *
@@ -54,51 +55,45 @@ export function inMemoryImages(cameras: readonly TCamera[], pixels: readonly Uin
   };
 }
 
-/**
- * Reads every image of `n` samples into memory (e.g. through {@link cachedImages} from the blob store)
- * — what the worker protocol carries today: the worker gets the pixels as transferable buffers.
- */
-export async function materializeImages(source: ImageSource, n: number): Promise<InMemoryImageSource> {
-  const pixels = source.cameras.map((c) => new Uint8Array(n * imageSize(c)));
-  await source.prefetch?.(Array.from({ length: n }, (_, i) => i));
-  for (const [c, cam] of source.cameras.entries()) {
-    const size = imageSize(cam);
-    for (let i = 0; i < n; i++) {
-      const px = await source.load(i, c);
-      if (px.length !== size) throw new Error(`image of sample ${i}, camera "${cam.name}": ${px.length} bytes, expected ${size}`);
-      (pixels[c] as Uint8Array).set(px, i * size);
-    }
-  }
-  return inMemoryImages(source.cameras, pixels, n);
+export interface ImageCacheStats {
+  /** Samples served from the cache, and samples decoded (a sample shared by several rows counts once per decode). */
+  hits: number;
+  misses: number;
+  /** Samples dropped to stay within `maxBytes`. */
+  evictions: number;
+  /** Decoded bytes held now, the most ever held, and the bound. */
+  bytes: number;
+  peakBytes: number;
+  maxBytes: number;
 }
 
 export interface CachedImageSource extends ImageSource {
   prefetch(indices: ArrayLike<number>): Promise<void>;
-  /** Hits, misses (samples decoded) and the bytes held now. */
-  stats(): { hits: number; misses: number; bytes: number };
+  stats(): ImageCacheStats;
 }
 
 /** Every camera's pixels of one sample, by camera name. */
 export type SampleImages = Readonly<Record<string, Uint8Array>>;
 
 /**
- * A bounded decode cache in front of `decode`, which reads and decodes the images of several samples in
- * one call (e.g. the blob store's `observationImageLoader(stateIds)` mapped from sample indices). At most
- * `maxBytes` of decoded pixels are held, least recently used evicted first. `prefetch(indices)` — called
- * by the trainer before each batch — decodes all of a batch's misses in one call; concurrent requests for
- * the same sample share one decode. A missing camera or a wrong-sized image is rejected with the sample
- * and camera named.
+ * A bounded decode cache in front of `decode`, which reads and decodes the images of several keys in one call
+ * (trainer/image-refs.ts: a batch's frames from the blob store, or its env states rendered). Sample `i` is
+ * cached under `keyOf(i)` (default `i`), so rows that share a state share one decode and one cache entry.
+ * At most `maxBytes` of decoded pixels are held, least recently used evicted first (a sample larger than the
+ * bound is decoded but not kept). `prefetch(indices)` — called by the trainer for the next batch while the
+ * current one trains — decodes all of its misses in one call and marks its hits as recently used; concurrent
+ * requests for the same key share one decode. A missing camera or a wrong-sized image is rejected with the
+ * sample and camera named.
  */
 export function cachedImages(
   cameras: readonly TCamera[],
-  decode: (indices: readonly number[]) => Promise<readonly SampleImages[]>,
-  options: { maxBytes: number },
+  decode: (keys: readonly number[]) => Promise<readonly SampleImages[]>,
+  options: { maxBytes: number; keyOf?: (index: number) => number },
 ): CachedImageSource {
+  const keyOf = options.keyOf ?? ((i: number) => i);
   const cache = new Map<number, Uint8Array[]>();
   const pending = new Map<number, Promise<Uint8Array[]>>();
-  let bytes = 0;
-  let hits = 0;
-  let misses = 0;
+  const counters = { hits: 0, misses: 0, evictions: 0, bytes: 0, peakBytes: 0 };
   const sizeOf = (px: readonly Uint8Array[]): number => px.reduce((a, p) => a + p.length, 0);
   const check = (index: number, images: SampleImages | undefined): Uint8Array[] =>
     cameras.map((cam) => {
@@ -107,39 +102,50 @@ export function cachedImages(
       if (px.length !== imageSize(cam)) throw new Error(`image of sample ${index}, camera "${cam.name}": ${px.length} bytes, expected ${imageSize(cam)}`);
       return px;
     });
-  const remember = (index: number, px: Uint8Array[]): void => {
+  const remember = (key: number, px: Uint8Array[]): void => {
     const size = sizeOf(px);
-    if (size > options.maxBytes || cache.has(index)) return;
-    cache.set(index, px);
-    bytes += size;
+    if (size > options.maxBytes || cache.has(key)) return;
+    // Make room first: the bound holds at every moment, not just after the insert.
     for (const [k, v] of cache) {
-      if (bytes <= options.maxBytes) break;
+      if (counters.bytes + size <= options.maxBytes) break;
       cache.delete(k);
-      bytes -= sizeOf(v);
+      counters.bytes -= sizeOf(v);
+      counters.evictions++;
     }
+    cache.set(key, px);
+    counters.bytes += size;
+    counters.peakBytes = Math.max(counters.peakBytes, counters.bytes);
   };
-  const fetchMany = (indices: readonly number[]): void => {
-    misses += indices.length;
-    const all = decode(indices);
-    indices.forEach((index, j) => {
-      const p = all.then((got) => check(index, got[j]));
-      pending.set(index, p);
+  /** Decodes `keys` (first seen as samples `indices`, for error messages) in one call. */
+  const fetchMany = (keys: readonly number[], indices: readonly number[]): void => {
+    counters.misses += keys.length;
+    const all = decode(keys);
+    keys.forEach((key, j) => {
+      const p = all.then((got) => check(indices[j] as number, got[j]));
+      pending.set(key, p);
       p.then(
-        (px) => remember(index, px),
+        (px) => remember(key, px),
         () => undefined,
-      ).finally(() => pending.delete(index));
+      ).finally(() => pending.delete(key));
     });
   };
-  const sample = async (index: number): Promise<Uint8Array[]> => {
-    const hit = cache.get(index);
+  const touch = (key: number): Uint8Array[] | undefined => {
+    const hit = cache.get(key);
     if (hit !== undefined) {
-      hits++;
-      cache.delete(index); // re-insert: Map order is the recency order
-      cache.set(index, hit);
+      cache.delete(key); // re-insert: Map order is the recency order
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+  const sample = async (index: number): Promise<Uint8Array[]> => {
+    const key = keyOf(index);
+    const hit = touch(key);
+    if (hit !== undefined) {
+      counters.hits++;
       return hit;
     }
-    if (!pending.has(index)) fetchMany([index]);
-    return pending.get(index) as Promise<Uint8Array[]>;
+    if (!pending.has(key)) fetchMany([key], [index]);
+    return pending.get(key) as Promise<Uint8Array[]>;
   };
   return {
     cameras,
@@ -147,37 +153,21 @@ export function cachedImages(
       return (await sample(index))[camera] as Uint8Array;
     },
     async prefetch(indices: ArrayLike<number>): Promise<void> {
-      const missing = [...new Set(Array.from(indices))].filter((i) => !cache.has(i) && !pending.has(i));
-      if (missing.length > 0) fetchMany(missing);
+      const keys: number[] = [];
+      const first: number[] = [];
+      const seen = new Set<number>();
+      for (const index of Array.from(indices)) {
+        const key = keyOf(index);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (touch(key) !== undefined || pending.has(key)) continue;
+        keys.push(key);
+        first.push(index);
+      }
+      if (keys.length > 0) fetchMany(keys, first);
     },
-    stats: () => ({ hits, misses, bytes }),
+    stats: () => ({ ...counters, maxBytes: options.maxBytes }),
   };
-}
-
-/**
- * {@link cachedImages} over a loader keyed by sample keys — e.g. the blob store's
- * `observationImageLoader(db, spec)`, which maps state ids to `{ <camera>: pixels }`: sample `i` is
- * `keys[i]` (a state id per dataset row). A key the loader does not return is reported as missing.
- */
-export function keyedImages(
-  cameras: readonly TCamera[],
-  keys: readonly string[],
-  load: (keys: readonly string[]) => Promise<ReadonlyMap<string, SampleImages>>,
-  options: { maxBytes: number },
-): CachedImageSource {
-  return cachedImages(
-    cameras,
-    async (indices) => {
-      const wanted = indices.map((i) => {
-        const key = keys[i];
-        if (key === undefined) throw new Error(`image of sample ${i}: no key (${keys.length} keys)`);
-        return key;
-      });
-      const got = await load([...new Set(wanted)]);
-      return wanted.map((k) => got.get(k) ?? {});
-    },
-    options,
-  );
 }
 
 /**

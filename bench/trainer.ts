@@ -18,9 +18,19 @@
  * backends (wasm = with the MatMul fix), `--no-retrain` skips part 2, `--out <name>` saves
  * bench/results/<name>.{json,md} instead of trainer.*.
  *
+ * `--image-cache` instead measures only the ConvNet on wasm with its images read three ways, back to back:
+ * from memory; by reference from PNG blobs on disk (what the server's worker does, trainer/image-refs.ts)
+ * with a cache that holds them all; and with a 1 MiB cache that holds about a third of them (every batch
+ * decoded again). Saved as bench/results/trainer-image-cache.{json,md}.
+ *
  * Prints a markdown table and saves bench/results/trainer.json + trainer.md (machine, backend, date).
  */
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { encode as encodePng } from "fast-png";
 import { createExpert, getEnvSpec } from "../envs/index";
 import { backendInfoFromLoad, loadBackend, type TrainerBackendName } from "../trainer/backend";
 import { makeDataset, type Dataset } from "../trainer/dataset";
@@ -30,8 +40,11 @@ import { rollout } from "../trainer/rollout";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { trainPolicy } from "../trainer/train";
 import { saveResults } from "./lib/results";
-import { inMemoryImages } from "../trainer/images";
+import { inMemoryImages, type ImageSource } from "../trainer/images";
+import { DEFAULT_IMAGE_CACHE_BYTES, referencedImages } from "../trainer/image-refs";
 import type { TCamera } from "../trainer/policy/spec";
+import type { TTrainResult } from "../trainer/protocol";
+import { diskBlobPath } from "../contracts/blob-layout";
 
 interface Row {
   [key: string]: string | number | null;
@@ -96,7 +109,8 @@ function arg(name: string): string | undefined {
 }
 const onlyBackends = arg("--backends")?.split(",");
 const retrain = !process.argv.includes("--no-retrain");
-const outName = arg("--out") ?? "trainer";
+const imageCacheOnly = process.argv.includes("--image-cache");
+const outName = arg("--out") ?? (imageCacheOnly ? "trainer-image-cache" : "trainer");
 
 /** `n` random 64×64×3 images (the pixels' content does not change the arithmetic) with a 1-D state. */
 function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; camera: TCamera } {
@@ -109,17 +123,74 @@ function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; 
   return { ds: { n, obsDim: 1, actDim: 1, observations, actions, images: inMemoryImages([camera], [pixels], n) }, camera };
 }
 
-/** Steady-state samples/s of the ConvNet image policy (epochs after the first). */
-async function convThroughput(name: TrainerBackendName, detail: string, n: number, batch: number, epochs: number): Promise<{ samplesPerSec: number; msPerStep: number }> {
+/** Steady-state samples/s of the ConvNet image policy (epochs after the first); `images` replaces the in-memory pixels. */
+async function convThroughput(
+  name: TrainerBackendName,
+  detail: string,
+  n: number,
+  batch: number,
+  epochs: number,
+  images?: (ds: Dataset) => ImageSource,
+): Promise<{ samplesPerSec: number; msPerStep: number; imageCache?: TTrainResult["imageCache"] }> {
   const { ds, camera } = syntheticImages(n, 64, 5);
   const marks: number[] = [];
-  await trainPolicy(
-    ds,
+  const r = await trainPolicy(
+    images === undefined ? ds : { ...ds, images: images(ds) },
     { actionSpace: { type: "discrete", n: 4 }, vision: { cameras: [camera] }, epochs, patience: 1000, batchSize: batch, validationSplit: 0, seed: 1 },
     { backend: backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail }), onProgress: (p) => marks.push(p.elapsedMs) },
   );
   const ms = (marks[marks.length - 1] as number) - (marks[0] as number);
-  return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)) };
+  return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)), ...(r.imageCache ? { imageCache: r.imageCache } : {}) };
+}
+
+/** `--image-cache`: ConvNet samples/s with images from memory vs. decoded per batch from PNG blobs, large and small cache. */
+async function imageCacheBench(): Promise<void> {
+  const loaded = await loadBackend("wasm", { wasmMatMulFix: true });
+  if (!loaded.attempt.ok) throw new Error(`wasm not available: ${loaded.attempt.reason}`);
+  installWasmMatMulFix();
+  const n = 64 * 4;
+  const root = mkdtempSync(path.join(os.tmpdir(), "bench-image-cache-"));
+  try {
+    // The same pixels as PNG blobs in the disk store's layout (random pixels: PNG's worst case to decode).
+    const { ds } = syntheticImages(n, 64, 5);
+    const size = 64 * 64 * 3;
+    const hashes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const png = encodePng({ width: 64, height: 64, channels: 3, depth: 8, data: ds.images!.load(i, 0) as Uint8Array });
+      const hash = createHash("sha256").update(png).digest("hex");
+      const file = diskBlobPath(root, hash);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, png);
+      hashes.push(hash);
+    }
+    const refs = (maxBytes: number) => (d: Dataset) =>
+      referencedImages(d.images!.cameras, { sampleSource: Int32Array.from({ length: n }, (_, i) => i), sources: n, blobRoot: root, frames: { image: hashes } }, { maxBytes });
+    const variants = [
+      { label: "in memory", images: undefined },
+      { label: `by reference, cache ${DEFAULT_IMAGE_CACHE_BYTES / 2 ** 20} MiB (all fit)`, images: refs(DEFAULT_IMAGE_CACHE_BYTES) },
+      { label: "by reference, cache 1 MiB", images: refs(2 ** 20) },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const v of variants) {
+        const c = await convThroughput("wasm", loaded.detail, n, 64, 3, v.images);
+        const cache = c.imageCache ? `; cache: ${c.imageCache.misses} decodes, ${c.imageCache.hits} hits, peak ${(c.imageCache.peakBytes / 2 ** 20).toFixed(2)} MiB of ${(c.imageCache.maxBytes / 2 ** 20).toFixed(0)} MiB` : "";
+        log(`  round ${round + 1}, ${v.label}: ${c.samplesPerSec.toFixed(1)} samples/s${cache}`);
+        rows.push({ backend: "wasm + MatMul fix", benchmark: `ConvNet 64×64×3 @64, images ${v.label}, pass ${round + 1}`, batch: 64, samplesPerSec: c.samplesPerSec, msPerStep: c.msPerStep, seconds: null, note: `${n} images (${((n * size) / 2 ** 20).toFixed(1)} MiB decoded)${cache}` });
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const md = saveResults(outName, {
+    title: "ConvNet training: images from memory vs. decoded per batch behind the bounded cache",
+    rows,
+    columns: [{ key: "backend" }, { key: "benchmark" }, { key: "batch" }, { key: "samplesPerSec", header: "samples/s" }, { key: "msPerStep", header: "ms/step" }, { key: "note" }],
+    notes: [
+      "samples/s: steady state (epochs 2–3; epoch 1, which fills the large cache, not counted). Variants run back to back, twice, on the same loaded machine: compare within a pass.",
+      "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the LRU cache of trainer/images.ts, the next batch prefetched.",
+    ],
+  });
+  process.stdout.write(`${md}\n`);
 }
 
 interface Variant {
@@ -139,6 +210,10 @@ const VARIANTS: readonly Variant[] = [
 ];
 
 async function main(): Promise<void> {
+  if (imageCacheOnly) {
+    await imageCacheBench();
+    return;
+  }
   const small = synthetic(256 * 20, 8, 3, 1);
   const large = synthetic(4096 * 2, 64, 8, 2);
   const largeOneStep = synthetic(4096, 64, 8, 3);

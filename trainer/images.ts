@@ -183,12 +183,24 @@ export async function loadImageBatch(
   shift: number,
   rng: Rng,
 ): Promise<Int32Array> {
-  const cam = source.cameras[camera] as TCamera;
+  return assembleImageBatch(source.cameras[camera] as TCamera, await gatherImages(source, camera, indices), shift, rng);
+}
+
+/**
+ * Every image of a batch from one camera, asked for at once: what a cache holds now is taken in this call,
+ * before another batch's decode (a prefetch) can evict it.
+ */
+export function gatherImages(source: ImageSource, camera: number, indices: ArrayLike<number>): Promise<Uint8Array[]> {
+  return Promise.all(Array.from(indices, (i) => source.load(i, camera)));
+}
+
+/** The one batch assembly of {@link loadImageBatch}: `images` (one per sample) → int32, DrQ-shifted by up to `shift`. */
+export function assembleImageBatch(cam: TCamera, images: readonly Uint8Array[], shift: number, rng: Rng): Int32Array {
   const [H, W, C] = cam.shape;
   const size = H * W * C;
-  const out = new Int32Array(indices.length * size);
-  for (let b = 0; b < indices.length; b++) {
-    const px = await source.load(indices[b] as number, camera);
+  const out = new Int32Array(images.length * size);
+  for (let b = 0; b < images.length; b++) {
+    const px = images[b] as Uint8Array;
     const o = b * size;
     if (shift === 0) {
       for (let i = 0; i < size; i++) out[o + i] = px[i] as number;

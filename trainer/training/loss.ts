@@ -3,7 +3,7 @@
  * held-out loss. Part of {@link trainPolicy} (../train.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { loadImageBatch, type ImageSource } from "../images";
+import { assembleImageBatch, gatherImages, type ImageSource } from "../images";
 import { memberInputs } from "../policy/tf-members";
 import { mulberry32, subSeed } from "../random";
 import type { TrainingData } from "./data";
@@ -61,10 +61,12 @@ export function makePixelLoader(images: ImageSource | null, seed: number): Pixel
   return {
     async load(samples, shift) {
       if (images === null) return [];
-      // Every camera read before any upload: a failed read leaves no tensor behind.
+      // Every camera's images taken at once (a cache hit cannot be evicted by the next batch's prefetch before
+      // it is read), all read before any upload: a failed read leaves no tensor behind.
       await images.prefetch?.(samples);
-      const host: Int32Array[] = [];
-      for (const c of images.cameras.keys()) host.push(await loadImageBatch(images, c, samples, shift, shiftRng));
+      const read = await Promise.all(images.cameras.map((_, c) => gatherImages(images, c, samples)));
+      // Shifts drawn camera by camera, sample by sample, from one stream: the same whatever the cache held.
+      const host = images.cameras.map((cam, c) => assembleImageBatch(cam, read[c] as Uint8Array[], shift, shiftRng));
       return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));
     },
     prefetch(samples) {

@@ -187,7 +187,7 @@ async function imageCacheBench(): Promise<void> {
     columns: [{ key: "backend" }, { key: "benchmark" }, { key: "batch" }, { key: "samplesPerSec", header: "samples/s" }, { key: "msPerStep", header: "ms/step" }, { key: "note" }],
     notes: [
       "samples/s: steady state (epochs 2–3; epoch 1, which fills the large cache, not counted). Variants run back to back, twice, on the same loaded machine: compare within a pass.",
-      "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the LRU cache of trainer/images.ts, the next batch prefetched.",
+      "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the bounded cache of trainer/images.ts (resident set, no eviction), the next batch prefetched.",
     ],
   });
   process.stdout.write(`${md}\n`);

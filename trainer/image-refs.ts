@@ -4,7 +4,7 @@
  * a built-in camera env's rasteriser draws the image, as the env did when the policy acted — or, per camera,
  * its frame: a blob hash read from the disk blob store's directory (`blobRoot`, layout in
  * contracts/blob-layout.ts) or the PNG bytes themselves (a frame not in the disk store). The worker decodes
- * them batch by batch through the bounded LRU cache of ./images.ts ({@link referencedImages}), so its memory
+ * them batch by batch through the bounded cache of ./images.ts ({@link referencedImages}), so its memory
  * is the cache's bound, not `n × H × W × C` per camera. The server's loader of a state's pixels
  * (server/blobs/observation-images.ts) decodes with the same {@link decodeImageSources}.
  *

@@ -63,7 +63,7 @@ const ZInt32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { messa
  */
 export const ZImageRefs = z
   .object({
-    /** Decoded pixels the worker's LRU cache may hold (default: `TRAINER_IMAGE_CACHE_MB`, else 256 MiB). */
+    /** Decoded pixels the worker's cache may hold (default: `TRAINER_IMAGE_CACHE_MB`, else 256 MiB). */
     cacheBytes: z.number().int().min(0).optional(),
     /** Row i's images are those of source `sampleSource[i]` (a state labelled twice is read once). */
     sampleSource: ZInt32Array,
@@ -182,7 +182,7 @@ export const ZTrainResult = z.object({
   timings: z.object({ setupMs: z.number(), trainMs: z.number(), serializeMs: z.number(), totalMs: z.number() }),
   /** Image datasets read through the decode cache: its counters at the end (`peakBytes` ≤ `maxBytes`). */
   imageCache: z
-    .object({ hits: z.number(), misses: z.number(), evictions: z.number(), bytes: z.number(), peakBytes: z.number(), maxBytes: z.number() })
+    .object({ hits: z.number(), misses: z.number(), notKept: z.number(), bytes: z.number(), peakBytes: z.number(), maxBytes: z.number() })
     .optional(),
 });
 export type TTrainResult = z.infer<typeof ZTrainResult>;

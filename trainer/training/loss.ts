@@ -61,8 +61,8 @@ export function makePixelLoader(images: ImageSource | null, seed: number): Pixel
   return {
     async load(samples, shift) {
       if (images === null) return [];
-      // Every camera's images taken at once (a cache hit cannot be evicted by the next batch's prefetch before
-      // it is read), all read before any upload: a failed read leaves no tensor behind.
+      // Every camera's images asked for at once (misses decode concurrently), all read before any upload: a
+      // failed read leaves no tensor behind.
       await images.prefetch?.(samples);
       const read = await Promise.all(images.cameras.map((_, c) => gatherImages(images, c, samples)));
       // Shifts drawn camera by camera, sample by sample, from one stream: the same whatever the cache held.

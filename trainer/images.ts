@@ -80,7 +80,8 @@ export type SampleImages = Readonly<Record<string, Uint8Array>>;
  * (trainer/image-refs.ts: a batch's frames from the blob store, or its env states rendered). Sample `i` is
  * cached under `keyOf(i)` (default `i`), so rows that share a state share one decode and one cache entry.
  * At most `maxBytes` of decoded pixels are held. **Admission, not eviction:** decoded images are kept until
- * the bound is reached, then further ones are used and dropped. Training visits every row once per epoch in a
+ * the bound is reached, then further ones are used once and dropped (a prefetched one is held until its batch
+ * takes it: beyond the bound, at most the batch being prefetched). Training visits every row once per epoch in a
  * fresh random order, and against that an LRU cache smaller than the dataset hits almost never (a row used
  * this epoch is not asked for again until the next, by when LRU has dropped it: measured 27 % hits with a
  * third of the dataset cached, most from the previous epoch's tail) — a resident set hits `maxBytes / dataset`
@@ -105,17 +106,23 @@ export function cachedImages(
       if (px.length !== imageSize(cam)) throw new Error(`image of sample ${index}, camera "${cam.name}": ${px.length} bytes, expected ${imageSize(cam)}`);
       return px;
     });
-  const remember = (key: number, px: Uint8Array[]): void => {
-    if (cache.has(key)) return;
+  /** Keeps `px` if it fits; true when the cache holds the key now. */
+  const remember = (key: number, px: Uint8Array[]): boolean => {
+    if (cache.has(key)) return true;
     const size = sizeOf(px);
     if (counters.bytes + size > options.maxBytes) {
       counters.notKept++;
-      return;
+      return false;
     }
     cache.set(key, px);
     counters.bytes += size;
     counters.peakBytes = Math.max(counters.peakBytes, counters.bytes);
+    return true;
   };
+  /** Keys whose in-flight decode a load has already taken (else a decode the cache does not keep is parked). */
+  const taken = new Set<number>();
+  /** Prefetched images the cache did not keep, held in `pending` until their one use (at most about a batch). */
+  const parked = new Set<number>();
   /** Decodes `keys` (first seen as samples `indices`, for error messages) in one call. */
   const fetchMany = (keys: readonly number[], indices: readonly number[]): void => {
     counters.misses += keys.length;
@@ -123,10 +130,15 @@ export function cachedImages(
     keys.forEach((key, j) => {
       const p = all.then((got) => check(indices[j] as number, got[j]));
       pending.set(key, p);
+      const settle = (kept: boolean): void => {
+        if (kept || taken.has(key)) pending.delete(key);
+        else parked.add(key); // prefetched and not kept: its batch has not asked for it yet
+        taken.delete(key);
+      };
       p.then(
-        (px) => remember(key, px),
-        () => undefined,
-      ).finally(() => pending.delete(key));
+        (px) => settle(remember(key, px)),
+        () => settle(true),
+      );
     });
   };
   const sample = async (index: number): Promise<Uint8Array[]> => {
@@ -136,7 +148,14 @@ export function cachedImages(
       counters.hits++;
       return hit;
     }
+    if (parked.has(key)) {
+      parked.delete(key);
+      const p = pending.get(key) as Promise<Uint8Array[]>;
+      pending.delete(key);
+      return p;
+    }
     if (!pending.has(key)) fetchMany([key], [index]);
+    taken.add(key);
     return pending.get(key) as Promise<Uint8Array[]>;
   };
   return {

@@ -89,11 +89,12 @@ export async function trainEpoch(step: EpochStep, epoch: number, epochRng: Rng):
     const noiseSeed = subSeed(step.seed, 4, epoch, s) % 1_000_000_007;
     let pixels: tf.Tensor4D[] = [];
     if (pixelBatch !== null && samples !== null) {
-      // The next batch's images are read and decoded while this one trains.
+      // This batch's reads are asked for first, then the next batch's, which are decoded while this one trains.
+      const loading = pixelBatch.load(samples, step.randomShift);
       const next = s + bs < nTrain ? rowsOf(s + bs) : null;
       if (next !== null) pixelBatch.prefetch(next);
       try {
-        pixels = await pixelBatch.load(samples, step.randomShift);
+        pixels = await loading;
       } catch (err) {
         tf.dispose([xs, ts, ws, lossSum]); // an unreadable image ends the run without leaking the epoch's tensors
         throw err;

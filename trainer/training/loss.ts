@@ -92,10 +92,11 @@ export async function validationLoss(
   const rows = (s: number) => order.subarray(nTrain + s, nTrain + Math.min(s + options.chunk, nVal));
   for (let s = 0; s < nVal; s += options.chunk) {
     const size = Math.min(options.chunk, nVal - s);
+    const loading = pixelBatch.load(rows(s), 0);
     if (s + options.chunk < nVal) pixelBatch.prefetch(rows(s + options.chunk));
     let pixels: tf.Tensor4D[];
     try {
-      pixels = await pixelBatch.load(rows(s), 0);
+      pixels = await loading;
     } catch (err) {
       sum.dispose();
       throw err;

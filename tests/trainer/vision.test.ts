@@ -19,7 +19,7 @@ import { mulberry32 } from "../../trainer/random";
 import { trainPolicy } from "../../trainer/train";
 import { TrainerWorker } from "../../trainer/worker/client";
 import { halfPlaneDataset, testBackend } from "./helpers";
-import { blobDataset, camera, dictObservations } from "./vision-helpers";
+import { blobDataset, camera, dictObservations, expectCancelAfterFirstEpoch } from "./vision-helpers";
 
 const SMALL: TConvEncoder = ZConvEncoder.parse({ channels: [8, 16, 16], featureDim: 32 });
 const TINY: TConvEncoder = ZConvEncoder.parse({ channels: [4, 4], featureDim: 8 });
@@ -358,12 +358,7 @@ describe("image policies in the training worker", () => {
       expect(Policy.fromBlob(result.blob).actBatch(dictObservations(samples.slice(0, 3), states.slice(0, 3))).actions).toHaveLength(3);
       // The caller's pixels were copied, not transferred.
       expect((dataset.images as unknown as { pixels: Uint8Array[] }).pixels[0]!.length).toBe(64 * 16 * 16 * 3);
-      const cancelled = worker.train(dataset, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, epochs: 10_000, batchSize: 16, patience: 10_000 }, {
-        onProgress: (p) => {
-          if (p.epoch === 1) cancelled.cancel();
-        },
-      });
-      await expect(cancelled.result).rejects.toBeInstanceOf(TrainingCancelledError);
+      await expectCancelAfterFirstEpoch(worker, dataset, { actionSpace: QUADRANTS, vision: { cameras: [camera(16)], encoder: TINY }, batchSize: 16 });
     } finally {
       await worker.terminate();
     }

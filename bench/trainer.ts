@@ -143,12 +143,15 @@ async function convThroughput(
   return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)), ...(r.imageCache ? { imageCache: r.imageCache } : {}) };
 }
 
+const PASSES = 3;
+
 /** `--image-cache`: ConvNet samples/s with images from memory vs. decoded per batch from PNG blobs, large and small cache. */
 async function imageCacheBench(): Promise<void> {
   const loaded = await loadBackend("wasm", { wasmMatMulFix: true });
   if (!loaded.attempt.ok) throw new Error(`wasm not available: ${loaded.attempt.reason}`);
   installWasmMatMulFix();
   const n = 64 * 4;
+  const medians: string[] = [];
   const root = mkdtempSync(path.join(os.tmpdir(), "bench-image-cache-"));
   try {
     // The same pixels as PNG blobs in the disk store's layout (random pixels: PNG's worst case to decode).
@@ -170,23 +173,33 @@ async function imageCacheBench(): Promise<void> {
       { label: `by reference, cache ${DEFAULT_IMAGE_CACHE_BYTES / 2 ** 20} MiB (all fit)`, images: refs(DEFAULT_IMAGE_CACHE_BYTES) },
       { label: "by reference, cache 1 MiB", images: refs(2 ** 20) },
     ];
-    for (let round = 0; round < 2; round++) {
-      for (const v of variants) {
-        const c = await convThroughput("wasm", loaded.detail, n, 64, 3, v.images);
+    const ratios: number[][] = variants.map(() => []);
+    for (let round = 0; round < PASSES; round++) {
+      let base = NaN;
+      for (const [k, v] of variants.entries()) {
+        const c = await convThroughput("wasm", loaded.detail, n, 64, 4, v.images);
+        if (k === 0) base = c.samplesPerSec;
+        (ratios[k] as number[]).push(c.samplesPerSec / base);
         const cache = c.imageCache ? `; cache: ${c.imageCache.misses} decodes, ${c.imageCache.hits} hits, peak ${(c.imageCache.peakBytes / 2 ** 20).toFixed(2)} MiB of ${(c.imageCache.maxBytes / 2 ** 20).toFixed(0)} MiB` : "";
         log(`  round ${round + 1}, ${v.label}: ${c.samplesPerSec.toFixed(1)} samples/s${cache}`);
         rows.push({ backend: "wasm + MatMul fix", benchmark: `ConvNet 64×64×3 @64, images ${v.label}, pass ${round + 1}`, batch: 64, samplesPerSec: c.samplesPerSec, msPerStep: c.msPerStep, seconds: null, note: `${n} images (${((n * size) / 2 ** 20).toFixed(1)} MiB decoded)${cache}` });
       }
     }
+    variants.forEach((v, k) => {
+      const sorted = [...(ratios[k] as number[])].sort((a, b) => a - b);
+      medians.push(`${v.label}: ${(sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)}× in memory (passes: ${(ratios[k] as number[]).map((r) => r.toFixed(2)).join(", ")})`);
+    });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+  for (const m of medians) log(m);
   const md = saveResults(outName, {
     title: "ConvNet training: images from memory vs. decoded per batch behind the bounded cache",
     rows,
     columns: [{ key: "backend" }, { key: "benchmark" }, { key: "batch" }, { key: "samplesPerSec", header: "samples/s" }, { key: "msPerStep", header: "ms/step" }, { key: "note" }],
     notes: [
-      "samples/s: steady state (epochs 2–3; epoch 1, which fills the large cache, not counted). Variants run back to back, twice, on the same loaded machine: compare within a pass.",
+      "samples/s: steady state (epochs 2–4; epoch 1, which fills the large cache, not counted). Variants run back to back, in passes, on the same loaded machine: compare within a pass.",
+      `Median over ${PASSES} passes of samples/s relative to in memory, same pass — ${medians.join("; ")}.`,
       "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the bounded cache of trainer/images.ts (resident set, no eviction), the next batch prefetched.",
     ],
   });

@@ -18,9 +18,19 @@
  * backends (wasm = with the MatMul fix), `--no-retrain` skips part 2, `--out <name>` saves
  * bench/results/<name>.{json,md} instead of trainer.*.
  *
+ * `--image-cache` instead measures only the ConvNet on wasm with its images read three ways, back to back:
+ * from memory; by reference from PNG blobs on disk (what the server's worker does, trainer/image-refs.ts)
+ * with a cache that holds them all; and with a 1 MiB cache that holds about a third of them (every batch
+ * decoded again). Saved as bench/results/trainer-image-cache.{json,md}.
+ *
  * Prints a markdown table and saves bench/results/trainer.json + trainer.md (machine, backend, date).
  */
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { encode as encodePng } from "fast-png";
 import { createExpert, getEnvSpec } from "../envs/index";
 import type { TrainerBackendName } from "../contracts/trainer-protocol";
 import { backendInfoFromLoad, loadBackend } from "../trainer/backend";
@@ -31,8 +41,11 @@ import { rollout } from "../trainer/rollout";
 import { QUICK_TRAINING } from "../trainer/dagger/presets";
 import { trainPolicy } from "../trainer/train";
 import { saveResults } from "./lib/results";
-import { inMemoryImages } from "../trainer/images";
+import { inMemoryImages, type ImageSource } from "../trainer/images";
+import { DEFAULT_IMAGE_CACHE_BYTES, referencedImages } from "../trainer/image-refs";
 import type { TCamera } from "../contracts/policy-spec";
+import type { TTrainResult } from "../contracts/trainer-protocol";
+import { diskBlobPath } from "../contracts/blob-layout";
 
 interface Row {
   [key: string]: string | number | null;
@@ -97,7 +110,8 @@ function arg(name: string): string | undefined {
 }
 const onlyBackends = arg("--backends")?.split(",");
 const retrain = !process.argv.includes("--no-retrain");
-const outName = arg("--out") ?? "trainer";
+const imageCacheOnly = process.argv.includes("--image-cache");
+const outName = arg("--out") ?? (imageCacheOnly ? "trainer-image-cache" : "trainer");
 
 /** `n` random 64×64×3 images (the pixels' content does not change the arithmetic) with a 1-D state. */
 function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; camera: TCamera } {
@@ -110,17 +124,87 @@ function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; 
   return { ds: { n, obsDim: 1, actDim: 1, observations, actions, images: inMemoryImages([camera], [pixels], n) }, camera };
 }
 
-/** Steady-state samples/s of the ConvNet image policy (epochs after the first). */
-async function convThroughput(name: TrainerBackendName, detail: string, n: number, batch: number, epochs: number): Promise<{ samplesPerSec: number; msPerStep: number }> {
+/** Steady-state samples/s of the ConvNet image policy (epochs after the first); `images` replaces the in-memory pixels. */
+async function convThroughput(
+  name: TrainerBackendName,
+  detail: string,
+  n: number,
+  batch: number,
+  epochs: number,
+  images?: (ds: Dataset) => ImageSource,
+): Promise<{ samplesPerSec: number; msPerStep: number; imageCache?: TTrainResult["imageCache"] }> {
   const { ds, camera } = syntheticImages(n, 64, 5);
   const marks: number[] = [];
-  await trainPolicy(
-    ds,
+  const r = await trainPolicy(
+    images === undefined ? ds : { ...ds, images: images(ds) },
     { actionSpace: { type: "discrete", n: 4 }, vision: { cameras: [camera] }, epochs, patience: 1000, batchSize: batch, validationSplit: 0, seed: 1 },
     { backend: backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail }), onProgress: (p) => marks.push(p.elapsedMs) },
   );
   const ms = (marks[marks.length - 1] as number) - (marks[0] as number);
-  return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)) };
+  return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)), ...(r.imageCache ? { imageCache: r.imageCache } : {}) };
+}
+
+const PASSES = 3;
+
+/** `--image-cache`: ConvNet samples/s with images from memory vs. decoded per batch from PNG blobs, large and small cache. */
+async function imageCacheBench(): Promise<void> {
+  const loaded = await loadBackend("wasm", { wasmMatMulFix: true });
+  if (!loaded.attempt.ok) throw new Error(`wasm not available: ${loaded.attempt.reason}`);
+  installWasmMatMulFix();
+  const n = 64 * 4;
+  const medians: string[] = [];
+  const root = mkdtempSync(path.join(os.tmpdir(), "bench-image-cache-"));
+  try {
+    // The same pixels as PNG blobs in the disk store's layout (random pixels: PNG's worst case to decode).
+    const { ds } = syntheticImages(n, 64, 5);
+    const size = 64 * 64 * 3;
+    const hashes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const png = encodePng({ width: 64, height: 64, channels: 3, depth: 8, data: ds.images!.load(i, 0) as Uint8Array });
+      const hash = createHash("sha256").update(png).digest("hex");
+      const file = diskBlobPath(root, hash);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, png);
+      hashes.push(hash);
+    }
+    const refs = (maxBytes: number) => (d: Dataset) =>
+      referencedImages(d.images!.cameras, { sampleSource: Int32Array.from({ length: n }, (_, i) => i), sources: n, blobRoot: root, frames: { image: hashes } }, { maxBytes });
+    const variants = [
+      { label: "in memory", images: undefined },
+      { label: `by reference, cache ${DEFAULT_IMAGE_CACHE_BYTES / 2 ** 20} MiB (all fit)`, images: refs(DEFAULT_IMAGE_CACHE_BYTES) },
+      { label: "by reference, cache 1 MiB", images: refs(2 ** 20) },
+    ];
+    const ratios: number[][] = variants.map(() => []);
+    for (let round = 0; round < PASSES; round++) {
+      let base = NaN;
+      for (const [k, v] of variants.entries()) {
+        const c = await convThroughput("wasm", loaded.detail, n, 64, 4, v.images);
+        if (k === 0) base = c.samplesPerSec;
+        (ratios[k] as number[]).push(c.samplesPerSec / base);
+        const cache = c.imageCache ? `; cache: ${c.imageCache.misses} decodes, ${c.imageCache.hits} hits, peak ${(c.imageCache.peakBytes / 2 ** 20).toFixed(2)} MiB of ${(c.imageCache.maxBytes / 2 ** 20).toFixed(0)} MiB` : "";
+        log(`  round ${round + 1}, ${v.label}: ${c.samplesPerSec.toFixed(1)} samples/s${cache}`);
+        rows.push({ backend: "wasm + MatMul fix", benchmark: `ConvNet 64×64×3 @64, images ${v.label}, pass ${round + 1}`, batch: 64, samplesPerSec: c.samplesPerSec, msPerStep: c.msPerStep, seconds: null, note: `${n} images (${((n * size) / 2 ** 20).toFixed(1)} MiB decoded)${cache}` });
+      }
+    }
+    variants.forEach((v, k) => {
+      const sorted = [...(ratios[k] as number[])].sort((a, b) => a - b);
+      medians.push(`${v.label}: ${(sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)}× in memory (passes: ${(ratios[k] as number[]).map((r) => r.toFixed(2)).join(", ")})`);
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  for (const m of medians) log(m);
+  const md = saveResults(outName, {
+    title: "ConvNet training: images from memory vs. decoded per batch behind the bounded cache",
+    rows,
+    columns: [{ key: "backend" }, { key: "benchmark" }, { key: "batch" }, { key: "samplesPerSec", header: "samples/s" }, { key: "msPerStep", header: "ms/step" }, { key: "note" }],
+    notes: [
+      "samples/s: steady state (epochs 2–4; epoch 1, which fills the large cache, not counted). Variants run back to back, in passes, on the same loaded machine: compare within a pass.",
+      `Median over ${PASSES} passes of samples/s relative to in memory, same pass — ${medians.join("; ")}.`,
+      "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the bounded cache of trainer/images.ts (resident set, no eviction), the next batch prefetched.",
+    ],
+  });
+  process.stdout.write(`${md}\n`);
 }
 
 interface Variant {
@@ -140,6 +224,10 @@ const VARIANTS: readonly Variant[] = [
 ];
 
 async function main(): Promise<void> {
+  if (imageCacheOnly) {
+    await imageCacheBench();
+    return;
+  }
   const small = synthetic(256 * 20, 8, 3, 1);
   const large = synthetic(4096 * 2, 64, 8, 2);
   const largeOneStep = synthetic(4096, 64, 8, 3);

@@ -110,6 +110,36 @@ export const ZFloat32Array = z.custom<Float32Array>((v) => v instanceof Float32A
 /** A binary buffer (a policy blob, image bytes); travels as a transferable or a structured clone. */
 export const ZBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: "expected a Uint8Array" });
 
+const ZInt32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { message: "expected an Int32Array" });
+
+/**
+ * An image dataset by reference (trainer/image-refs.ts): what each sample's images are made from, read and
+ * decoded by the worker batch by batch through a bounded cache — never all decoded up front.
+ */
+export const ZImageRefs = z
+  .object({
+    /** Decoded pixels the worker's cache may hold (default: `TRAINER_IMAGE_CACHE_MB`, else 256 MiB). */
+    cacheBytes: z.number().int().min(0).optional(),
+    /** Row i's images are those of source `sampleSource[i]` (a state labelled twice is read once). */
+    sampleSource: ZInt32Array,
+    sources: z.number().int().min(1),
+    /** Built-in camera env: its rasteriser draws each source's images from `envStates[source]`. */
+    envId: z.string().min(1).optional(),
+    envStates: z.array(z.array(z.number())).optional(),
+    /** The disk blob store's directory: a frame given as a hash is read from there. */
+    blobRoot: z.string().min(1).optional(),
+    /** Per camera name, per source: the frame's blob hash, or its PNG bytes (a frame not in the disk store). */
+    frames: z.record(z.string(), z.array(z.union([z.string().regex(/^[0-9a-f]{64}$/), ZBytes]))).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: "custom", message });
+    if ((r.envStates === undefined) === (r.frames === undefined)) issue("give either envStates (with envId) or frames");
+    if (r.envStates !== undefined && (r.envId === undefined || r.envStates.length !== r.sources)) issue("envStates needs envId and one state per source");
+    for (const [camera, list] of Object.entries(r.frames ?? {})) if (list.length !== r.sources) issue(`frames of camera "${camera}": ${list.length} for ${r.sources} sources`);
+    if (r.sampleSource.some((s) => !(s >= 0 && s < r.sources))) issue("sampleSource points outside the sources");
+  });
+export type TImageRefs = z.output<typeof ZImageRefs>;
+
 export const ZDatasetMessage = z
   .object({
     n: z.number().int().min(1),
@@ -117,11 +147,16 @@ export const ZDatasetMessage = z
     actDim: z.number().int().min(1),
     observations: ZFloat32Array,
     actions: ZFloat32Array,
-    /** Image datasets: `[n × H × W × C]` decoded bytes per camera of `config.vision` (transferable). */
+    /** Image datasets held in memory: `[n × H × W × C]` decoded bytes per camera of `config.vision` (transferable). */
     pixels: z.array(ZBytes).max(8).optional(),
+    /** Image datasets by reference (the server's): decoded per batch in the worker. */
+    imageRefs: ZImageRefs.optional(),
   })
   .refine((d) => d.observations.length === d.n * d.obsDim && d.actions.length === d.n * d.actDim, {
     message: "observations/actions lengths do not match n × obsDim / n × actDim",
+  })
+  .refine((d) => d.imageRefs === undefined || (d.pixels === undefined && d.imageRefs.sampleSource.length === d.n), {
+    message: "an image dataset carries either pixels or imageRefs with one source per sample",
   });
 
 export const TRAINER_BACKENDS = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
@@ -200,6 +235,10 @@ export const ZTrainResult = z.object({
   bestValLoss: z.number().nullable(),
   samplesPerSec: z.number(),
   timings: z.object({ setupMs: z.number(), trainMs: z.number(), serializeMs: z.number(), totalMs: z.number() }),
+  /** Image datasets read through the decode cache: its counters at the end (`peakBytes` ≤ `maxBytes`). */
+  imageCache: z
+    .object({ hits: z.number(), misses: z.number(), notKept: z.number(), bytes: z.number(), peakBytes: z.number(), maxBytes: z.number() })
+    .optional(),
 });
 export type TTrainResult = z.infer<typeof ZTrainResult>;
 

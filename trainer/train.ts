@@ -12,8 +12,9 @@
  * - the loop yields to the event loop at least every `yieldEveryMs`, so a worker sees `cancel`;
  * - image policies (`config.vision`): states and targets stay on the device as above, but pixels do not
  *   (a 64×64×3 image is 12 KiB as bytes, 48 KiB as a float tensor): each batch's images are read from
- *   `dataset.images` (a bounded decode cache in front of the blob store, or memory), randomly shifted
- *   (DrQ) on the host, uploaded as integers and scaled to [0, 1] in the graph (vision-tf.ts).
+ *   `dataset.images` (a bounded decode cache in front of the blob store, or memory) while the next batch's
+ *   are prefetched, randomly shifted (DrQ) on the host, uploaded as integers and scaled to [0, 1] in the
+ *   graph (vision-tf.ts).
  *
  * The parts live in training/: model.ts (fresh or warm-started policy, image checks), data.ts (normalise,
  * split, upload, bootstrap weights), loss.ts (batch loss, image batches, held-out loss), epoch.ts (one
@@ -25,6 +26,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend, type BackendInfo } from "./backend";
 import type { Dataset } from "./dataset";
 import { TrainingCancelledError } from "./errors";
+import type { CachedImageSource } from "./images";
 import { FastAdam } from "./optim/adam";
 import { disposeTfMembers, serializeTfMembers, trainableVariables } from "./policy/tf-members";
 import { ZTrainConfig, type TTrainConfigInput, type TTrainProgress, type TTrainResult } from "../contracts/trainer-protocol";
@@ -157,6 +159,7 @@ export async function trainPolicy(
       bestValLoss,
       samplesPerSec: (nTrain * epochsRun) / (trainStepMs / 1000),
       timings: { setupMs, trainMs, serializeMs, totalMs: performance.now() - t0 },
+      ...(images !== null && "stats" in images && typeof images.stats === "function" ? { imageCache: (images as CachedImageSource).stats() } : {}),
     };
   } finally {
     data?.dispose();

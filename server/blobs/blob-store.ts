@@ -11,7 +11,7 @@
  */
 import type { Readable } from "node:stream";
 
-export const HASH_RE = /^[0-9a-f]{64}$/;
+export { HASH_RE } from "../../contracts/blob-layout";
 
 export interface BlobInfo {
   hash: string;

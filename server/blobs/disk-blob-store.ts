@@ -11,6 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { ReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { diskBlobPath } from "../../contracts/blob-layout";
 import { BlobHashMismatch, HASH_RE, type BlobInfo, type BlobListing, type BlobStore } from "./blob-store";
 
 export class DiskBlobStore implements BlobStore {
@@ -25,8 +26,7 @@ export class DiskBlobStore implements BlobStore {
   }
 
   private pathOf(hash: string): string {
-    if (!HASH_RE.test(hash)) throw new Error(`not a sha256 hash: ${hash}`);
-    return path.join(this.objects, hash.slice(0, 2), hash.slice(2, 4), hash);
+    return diskBlobPath(this.root, hash);
   }
 
   async put(data: Uint8Array | AsyncIterable<Uint8Array>, expectedHash?: string): Promise<BlobInfo> {

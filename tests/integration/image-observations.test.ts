@@ -19,7 +19,7 @@ import type { TUser } from "../../contracts/auth";
 import { exportDatasetLeRobot } from "../../server/datasets/export-dataset-lerobot";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { writeVersion } from "../../server/datasets/write-version";
-import { observationImageLoader } from "../../server/blobs/observation-images";
+import { observationImageLoader, observationImageRefs } from "../../server/blobs/observation-images";
 import { loadProjectSpec } from "../../server/projects/project-spec";
 import { createProject } from "../../server/projects/create-project";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";
@@ -132,6 +132,11 @@ describeEngines("image observations from external systems", (h) => {
     const loaded = await observationImageLoader(db, await loadProjectSpec(db, projectId))(rows.map((r) => r.id));
     rows.forEach((r, t) => expect(loaded.get(r.id)!.front).toEqual(decode(images[t]!.bytes).data));
     expect(loaded.get(rows[0]!.id)!.front!.length).toBe(16 * 16 * 3);
+    // What the train step sends the worker instead: each state's frame by its blob hash, plus the store's directory.
+    const refs = await observationImageRefs(db, await loadProjectSpec(db, projectId), rows.map((r) => r.id));
+    expect(refs.sources).toBe(3);
+    expect(refs.blobRoot).toBeTruthy();
+    expect(refs.frames!.front!.every((f) => typeof f === "string" && /^[0-9a-f]{64}$/.test(f))).toBe(true);
 
     await db.transaction((tx) =>
       writeVersion(tx, projectId, roundId, 1, rows.map((st) => ({ stateId: st.id, observation: st.observation, action: 1, source: "label", episode: 0, frameIndex: st.t }))),

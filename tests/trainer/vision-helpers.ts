@@ -1,5 +1,9 @@
 /** Synthetic image tasks for the ConvNet tests: a bright square on a dark, noisy background. */
+import { expect } from "vitest";
+import { TrainingCancelledError } from "../../trainer/errors";
 import { inMemoryImages } from "../../trainer/images";
+import type { TTrainConfigInput } from "../../contracts/trainer-protocol";
+import type { TrainerWorker } from "../../trainer/worker/client";
 import type { Dataset } from "../../trainer/dataset";
 import type { TCamera } from "../../contracts/policy-spec";
 import { mulberry32 } from "../../trainer/random";
@@ -53,4 +57,14 @@ export function blobDataset(n: number, size: number, target: "quadrant" | "x", s
 /** Dict observations of the samples, as an env would give them. */
 export function dictObservations(samples: readonly BlobSample[], states: readonly number[][]): Array<{ image: Uint8Array; state: number[] }> {
   return samples.map((s, i) => ({ image: s.pixels, state: states[i] as number[] }));
+}
+
+/** A job that would run for ever is cancelled on its first progress event and rejects with TrainingCancelledError. */
+export async function expectCancelAfterFirstEpoch(worker: TrainerWorker, dataset: Dataset, config: TTrainConfigInput): Promise<void> {
+  const job = worker.train(dataset, { ...config, epochs: 10_000, patience: 10_000 }, {
+    onProgress: (p) => {
+      if (p.epoch === 1) job.cancel();
+    },
+  });
+  await expect(job.result).rejects.toBeInstanceOf(TrainingCancelledError);
 }

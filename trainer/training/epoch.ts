@@ -29,6 +29,11 @@ export class Pacer {
     return this.isCancelled?.() === true;
   }
 
+  /** Without yielding: whether training was cancelled (e.g. while a batch's images were being read). */
+  cancelledNow(): boolean {
+    return this.isCancelled?.() === true;
+  }
+
   /** After an epoch: always yields; true when training was cancelled. */
   async cancelledAfterEpoch(): Promise<boolean> {
     await this.yieldNow();
@@ -71,19 +76,34 @@ export async function trainEpoch(step: EpochStep, epoch: number, epochRng: Rng):
   const ws = tf.gather(data.wTrain, idx);
   idx.dispose();
   let lossSum: tf.Tensor = tf.scalar(0);
+  /** The dataset rows of the batch starting at shuffled position `s`. */
+  const rowsOf = (s: number): Int32Array => {
+    const samples = new Int32Array(Math.min(bs, nTrain - s));
+    for (let j = 0; j < samples.length; j++) samples[j] = order[perm[s + j] as number] as number;
+    return samples;
+  };
+  let samples = pixelBatch === null ? null : rowsOf(0);
   for (let s = 0; s < nTrain; s += bs) {
     const size = Math.min(bs, nTrain - s);
     // Fresh, seeded noise for heads with a stochastic loss: a seeded run is reproducible.
     const noiseSeed = subSeed(step.seed, 4, epoch, s) % 1_000_000_007;
     let pixels: tf.Tensor4D[] = [];
-    if (pixelBatch !== null) {
-      const samples = new Int32Array(size);
-      for (let j = 0; j < size; j++) samples[j] = order[perm[s + j] as number] as number;
+    if (pixelBatch !== null && samples !== null) {
+      // This batch's reads are asked for first, then the next batch's, which are decoded while this one trains.
+      const loading = pixelBatch.load(samples, step.randomShift);
+      const next = s + bs < nTrain ? rowsOf(s + bs) : null;
+      if (next !== null) pixelBatch.prefetch(next);
       try {
-        pixels = await pixelBatch(samples, step.randomShift);
+        pixels = await loading;
       } catch (err) {
         tf.dispose([xs, ts, ws, lossSum]); // an unreadable image ends the run without leaking the epoch's tensors
         throw err;
+      }
+      samples = next;
+      if (pacer.cancelledNow()) {
+        // Cancelled while the batch was being read: stop before training on it.
+        tf.dispose([xs, ts, ws, lossSum, ...pixels]);
+        throw new TrainingCancelledError(epoch - 1);
       }
     }
     const cost = optimizer.minimize(

@@ -3,7 +3,7 @@
  * held-out loss. Part of {@link trainPolicy} (../train.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { loadImageBatch, type ImageSource } from "../images";
+import { assembleImageBatch, gatherImages, type ImageSource } from "../images";
 import { memberInputs } from "../policy/tf-members";
 import { mulberry32, subSeed } from "../random";
 import type { TrainingData } from "./data";
@@ -42,22 +42,37 @@ export function makeBatchLoss({ spec, head, members }: TrainingModel): BatchLoss
     });
 }
 
-/** A batch's images, one `[b, H, W, C]` int32 tensor per camera; `[]` for a policy without images. */
-export type PixelLoader = (samples: ArrayLike<number>, shift: number) => Promise<tf.Tensor4D[]>;
+/**
+ * A batch's images: `load` gives one `[b, H, W, C]` int32 tensor per camera (`[]` for a policy without
+ * images); `prefetch` starts reading another batch's images (the next one, while this one trains).
+ */
+export interface PixelLoader {
+  load(samples: ArrayLike<number>, shift: number): Promise<tf.Tensor4D[]>;
+  prefetch(samples: ArrayLike<number>): void;
+}
 
 /**
  * Reads dataset rows' images from `images` (a decode cache or memory), randomly shifted (DrQ) by up to
- * `shift` pixels on the host with one seeded stream (`subSeed(seed, 5)`) shared by every batch.
+ * `shift` pixels on the host with one seeded stream (`subSeed(seed, 5)`) shared by every batch — the same
+ * pixels and shifts whatever the cache holds, so the cache's size never changes a seeded run.
  */
 export function makePixelLoader(images: ImageSource | null, seed: number): PixelLoader {
   const shiftRng = mulberry32(subSeed(seed, 5));
-  return async (samples, shift) => {
-    if (images === null) return [];
-    // Every camera read before any upload: a failed read leaves no tensor behind.
-    await images.prefetch?.(samples);
-    const host: Int32Array[] = [];
-    for (const c of images.cameras.keys()) host.push(await loadImageBatch(images, c, samples, shift, shiftRng));
-    return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));
+  return {
+    async load(samples, shift) {
+      if (images === null) return [];
+      // Every camera's images asked for at once (misses decode concurrently), all read before any upload: a
+      // failed read leaves no tensor behind.
+      await images.prefetch?.(samples);
+      const read = await Promise.all(images.cameras.map((_, c) => gatherImages(images, c, samples)));
+      // Shifts drawn camera by camera, sample by sample, from one stream: the same whatever the cache held.
+      const host = images.cameras.map((cam, c) => assembleImageBatch(cam, read[c] as Uint8Array[], shift, shiftRng));
+      return images.cameras.map((cam, c) => tf.tensor4d(host[c] as Int32Array, [samples.length, ...cam.shape], "int32"));
+    },
+    prefetch(samples) {
+      // A failure here is reported by the batch's own load.
+      images?.prefetch?.(samples).catch(() => undefined);
+    },
   };
 }
 
@@ -74,11 +89,14 @@ export async function validationLoss(
   const { xVal, tVal, nVal, nTrain, order, obsDim, targetDim } = data;
   if (xVal === null || tVal === null) return null;
   let sum: tf.Tensor = tf.scalar(0);
+  const rows = (s: number) => order.subarray(nTrain + s, nTrain + Math.min(s + options.chunk, nVal));
   for (let s = 0; s < nVal; s += options.chunk) {
     const size = Math.min(options.chunk, nVal - s);
+    const loading = pixelBatch.load(rows(s), 0);
+    if (s + options.chunk < nVal) pixelBatch.prefetch(rows(s + options.chunk));
     let pixels: tf.Tensor4D[];
     try {
-      pixels = await pixelBatch(order.subarray(nTrain + s, nTrain + s + size), 0);
+      pixels = await loading;
     } catch (err) {
       sum.dispose();
       throw err;

@@ -18,11 +18,13 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { BackendInfo } from "../backend";
 import type { Dataset } from "../dataset";
+import type { ReferencedImageSource } from "../image-refs";
 import type { InMemoryImageSource } from "../images";
 import { TrainingCancelledError } from "../errors";
 import {
   ZFromWorker,
   type TFromWorker,
+  type TImageRefs,
   type TReinforceResult,
   type TToWorker,
   type TTrainConfigInput,
@@ -153,20 +155,32 @@ export class TrainerWorker {
     });
     const observations = options.transfer ? dataset.observations : dataset.observations.slice();
     const actions = options.transfer ? dataset.actions : dataset.actions.slice();
-    // Image datasets travel as decoded bytes per camera (see materializeImages in ../images.ts).
+    // Image datasets travel by reference (the worker decodes per batch, ../image-refs.ts) or, held in memory
+    // (tests, the DAgger loop), as decoded bytes per camera.
     let pixels: Uint8Array[] | undefined;
+    let imageRefs: TImageRefs | undefined;
     if (dataset.images !== undefined) {
-      const inMemory = (dataset.images as Partial<InMemoryImageSource>).pixels;
-      if (inMemory === undefined) throw new Error("TrainerWorker.train: image datasets must be in memory; use materializeImages(dataset.images, n) first");
-      pixels = inMemory.map((p) => (options.transfer ? p : p.slice()));
+      const images = dataset.images as Partial<InMemoryImageSource & ReferencedImageSource>;
+      if (images.refs !== undefined) imageRefs = images.refs;
+      else if (images.pixels !== undefined) pixels = images.pixels.map((p) => (options.transfer ? p : p.slice()));
+      else throw new Error("TrainerWorker.train: image datasets must be in memory (inMemoryImages) or by reference (referencedImages)");
     }
     const msg: TToWorker = {
       type: "train",
       jobId,
       config,
-      dataset: { n: dataset.n, obsDim: dataset.obsDim, actDim: dataset.actDim, observations, actions, ...(pixels === undefined ? {} : { pixels }) },
+      dataset: {
+        n: dataset.n,
+        obsDim: dataset.obsDim,
+        actDim: dataset.actDim,
+        observations,
+        actions,
+        ...(pixels === undefined ? {} : { pixels }),
+        ...(imageRefs === undefined ? {} : { imageRefs }),
+      },
       ...(options.warmStart === undefined ? {} : { warmStart: options.warmStart }),
     };
+    // References are small (hashes, env states): copied, so the caller's source stays usable.
     const transfer = [observations.buffer as ArrayBuffer, actions.buffer as ArrayBuffer, ...(pixels ?? []).map((p) => p.buffer as ArrayBuffer)];
     if (!this.exited) this.worker.postMessage(msg, [...new Set(transfer)]);
     return { jobId, result, cancel: this.canceller(jobId, options.signal) };

@@ -7,6 +7,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend, type BackendInfo } from "../backend";
 import { TrainingCancelledError } from "../errors";
+import type { Dataset } from "../dataset";
+import { referencedImages } from "../image-refs";
 import { inMemoryImages } from "../images";
 import { ZToWorker, type TFromWorker } from "../../contracts/trainer-protocol";
 import { reinforce } from "../rl/reinforce";
@@ -67,10 +69,14 @@ type ToWorker = ReturnType<typeof ZToWorker.parse>;
 async function runJob(job: Job, msg: Extract<ToWorker, { type: "train" }>): Promise<void> {
   let epochsRun = 0;
   await settle(job, () => epochsRun, async (backend) => {
-    const { pixels, ...rest } = msg.dataset;
+    const { pixels, imageRefs, ...rest } = msg.dataset;
     const cameras = msg.config.vision?.cameras;
-    if ((pixels === undefined) !== (cameras === undefined)) throw new Error("image datasets need both `config.vision` and `dataset.pixels`");
-    const dataset = pixels === undefined || cameras === undefined ? rest : { ...rest, images: inMemoryImages(cameras, pixels, rest.n) };
+    const hasImages = pixels !== undefined || imageRefs !== undefined;
+    if (hasImages !== (cameras !== undefined)) throw new Error("image datasets need both `config.vision` and `dataset.pixels` or `dataset.imageRefs`");
+    let dataset: Dataset = rest;
+    if (cameras !== undefined && pixels !== undefined) dataset = { ...rest, images: inMemoryImages(cameras, pixels, rest.n) };
+    // By reference: decoded batch by batch behind a cache of TRAINER_IMAGE_CACHE_MB (or the message's bound).
+    if (cameras !== undefined && imageRefs !== undefined) dataset = { ...rest, images: referencedImages(cameras, imageRefs) };
     const result = await trainPolicy(dataset, msg.config, {
       backend,
       ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),

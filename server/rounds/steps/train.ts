@@ -6,14 +6,13 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
 import { datasetSamples, policies, rounds } from "../../../db/schema";
-import { cameraKeys, isImageSpace } from "../../../contracts/spaces";
 import { makeDataset, type Dataset } from "../../../trainer/dataset";
-import { keyedImages, materializeImages } from "../../../trainer/images";
-import { ZHeadConfig, ZVision, type TCamera, type THeadConfig, type TVision } from "../../../contracts/policy-spec";
+import { referencedImages } from "../../../trainer/image-refs";
+import { ZHeadConfig, ZVision, type THeadConfig, type TVision } from "../../../contracts/policy-spec";
 import type { TTrainProgress } from "../../../contracts/trainer-protocol";
 import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
-import { observationImageLoader } from "../../blobs/observation-images";
+import { observationCameras, observationImageRefs } from "../../blobs/observation-images";
 import { storeRoundPolicy } from "../../policies/store-policy-version";
 import { publish } from "../../realtime/bus";
 import { transitionRound } from "../round-machine";
@@ -41,17 +40,9 @@ export function headConfig(spec: ProjectSpec): THeadConfig {
  * `Box(0, 255, [H, W, C], uint8)`), in the order of `cameraKeys`; null for vector observations.
  */
 export function projectVision(spec: Pick<ProjectSpec, "observation">): TVision | null {
-  const space = spec.observation;
-  if (space.type !== "dict") return null;
-  const cameras: TCamera[] = cameraKeys(space).flatMap((name) => {
-    const sub = space.spaces[name];
-    return isImageSpace(sub) ? [{ name, shape: [sub.shape[0], sub.shape[1], sub.shape[2]] as const }] : [];
-  });
+  const cameras = observationCameras(spec.observation);
   return cameras.length === 0 ? null : ZVision.parse({ cameras });
 }
-
-/** Decoded images held by the decode cache while the dataset's pixels are gathered for the worker. */
-const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface TrainDeps {
   trainer: () => Promise<TrainerWorker>;
@@ -76,11 +67,13 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   if (rows.length === 0) throw new Error(`dataset v${round.datasetVersion} is empty: nothing to train on`);
   let dataset: Dataset = makeDataset(rows.map((r) => r.observation), rows.map((r) => r.action));
   if (vision) {
-    // The worker takes pixels in memory (trainer/images.ts): read them through the bounded decode cache
-    // from the blob store (external cameras) or the env's rasteriser (built-in camera envs).
-    const keys = rows.map((r) => r.stateId as string);
-    const source = keyedImages(vision.cameras, keys, observationImageLoader(db, spec), { maxBytes: IMAGE_CACHE_BYTES });
-    dataset = { ...dataset, images: await materializeImages(source, dataset.n) };
+    // The worker gets references, not pixels (trainer/image-refs.ts): each state's frame hashes in the blob
+    // store or its env state, and decodes them batch by batch behind its bounded cache (TRAINER_IMAGE_CACHE_MB).
+    const stateIds = [...new Set(rows.map((r) => r.stateId as string))];
+    const sourceOf = new Map(stateIds.map((id, k) => [id, k]));
+    const sampleSource = Int32Array.from(rows, (r) => sourceOf.get(r.stateId as string) as number);
+    const refs = await observationImageRefs(db, spec, stateIds);
+    dataset = { ...dataset, images: referencedImages(vision.cameras, { ...refs, sampleSource }) };
   }
 
   let warmStart: Uint8Array | undefined;
@@ -133,6 +126,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
         bestValLoss: result.bestValLoss,
         samplesPerSec: result.samplesPerSec,
         timings: { ...result.timings, loadMs },
+        ...(result.imageCache ? { imageCache: result.imageCache } : {}),
         lossCurve: result.lossCurve,
         ensembleSize,
         batchSize: s.batchSize,

@@ -29,9 +29,9 @@ export interface ImportSource {
 
 const JSONL_PAGE = 5000;
 
-export async function openImport(format: TDatasetFormat, body: Uint8Array | string, spaces: Spaces): Promise<ImportSource> {
+export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces): Promise<ImportSource> {
   if (format === "lerobot") {
-    const source = await openLeRobotTar(typeof body === "string" ? new TextEncoder().encode(body) : body, spaces);
+    const source = await openLeRobotTar(body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === "string" ? body : body.join("")), spaces);
     return {
       samples: source.samples,
       // Counted as the rows are read (the rows are validated while they are staged): final after batches().
@@ -42,7 +42,7 @@ export async function openImport(format: TDatasetFormat, body: Uint8Array | stri
     };
   }
   const counts: JsonlCounts = { samples: 0, episodes: 0 };
-  const pages = jsonlPages(typeof body === "string" ? body : new TextDecoder().decode(body), spaces, counts, JSONL_PAGE);
+  const pages = jsonlPages(body instanceof Uint8Array ? new TextDecoder().decode(body) : body, spaces, counts, JSONL_PAGE);
   // The first page is read now, before the import reserves its round: an empty file, or a bad line among the
   // first JSONL_PAGE, is refused before anything is written; later lines are validated as they are staged.
   let first: IteratorResult<DatasetSampleInput[]> | null = await pages.next();

@@ -44,15 +44,27 @@ function parseLine(where: string, text: string): unknown {
   }
 }
 
-/** The lines of `text` (without `\n` / `\r\n`), one at a time: no 23 MB `split` in one go. */
-function* lines(text: string): Generator<string> {
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    yield text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
-    start = end + 1;
+/**
+ * The lines of a text given whole or in pieces (as the request body was decoded: server/http/read-text.ts),
+ * without `\n` / `\r\n`, one at a time: no 23 MB `split` or `join` in one go. Pieces are consumed — each is
+ * dropped from `pieces` once its lines are read, so the text already parsed can be collected.
+ */
+function* lines(pieces: string | string[]): Generator<string> {
+  const parts = typeof pieces === "string" ? [pieces] : pieces;
+  let carry = ""; // the start of a line that runs on into the next piece
+  for (let k = 0; k < parts.length; k++) {
+    const text = parts[k] as string;
+    parts[k] = "";
+    let start = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      const line = carry + text.slice(start, end);
+      carry = "";
+      yield line.endsWith("\r") ? line.slice(0, -1) : line;
+      start = end + 1;
+    }
+    carry += text.slice(start);
   }
+  yield carry.endsWith("\r") ? carry.slice(0, -1) : carry;
 }
 
 /**
@@ -61,7 +73,7 @@ function* lines(text: string): Generator<string> {
  * RSS by ~150 MiB, bench:export). Distinct episodes and samples are counted into `counts` as the pages go;
  * the first bad line throws.
  */
-export async function* jsonlPages(text: string, spaces: Spaces, counts: JsonlCounts, pageSize: number): AsyncGenerator<DatasetSampleInput[]> {
+export async function* jsonlPages(text: string | string[], spaces: Spaces, counts: JsonlCounts, pageSize: number): AsyncGenerator<DatasetSampleInput[]> {
   const episodes = new Set<string>();
   const maybeYield = createYielder();
   let page: DatasetSampleInput[] = [];

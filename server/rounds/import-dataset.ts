@@ -48,7 +48,7 @@ interface ImportInfo {
   episodes: number;
 }
 
-export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string): Promise<TDatasetImportResult> {
+export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string | string[]): Promise<TDatasetImportResult> {
   await authorizeProject(db, caller, projectId, "lead");
   const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
   if (!project) throw new AppError("NOT_FOUND", "Project not found");

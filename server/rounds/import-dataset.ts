@@ -1,8 +1,9 @@
 /**
  * Lead-only: imports a dataset (demonstrations, or another project's export) in the `jsonl` format or as a
- * LeRobot `.tar` (`lerobot`: v3.0, or v2.x per-episode Parquet; parse-lerobot-tar.ts). A JSONL file is
- * validated first; a `.tar`'s rows are validated as they are staged (one decoding pass) — either way the
- * first bad line or row is reported and nothing is left written. The
+ * LeRobot `.tar` (`lerobot`: v3.0, or v2.x per-episode Parquet; parse-lerobot-tar.ts). Lines and rows are
+ * validated as they are staged, a page at a time (one pass, never the whole file as objects; a JSONL file's
+ * first page before anything is written) — either way the first bad line or row is reported and nothing is
+ * left written. The
  * project then gets a new round (the next index, or 0) holding the samples as its dataset version (same
  * sources, episodes and frame indices; the checksum depends only on content, so an export re-imported into an
  * empty project has the same counts and checksum). The round goes on like any other: train → evaluate →
@@ -47,7 +48,7 @@ interface ImportInfo {
   episodes: number;
 }
 
-export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string): Promise<TDatasetImportResult> {
+export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string | string[]): Promise<TDatasetImportResult> {
   await authorizeProject(db, caller, projectId, "lead");
   const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
   if (!project) throw new AppError("NOT_FOUND", "Project not found");
@@ -59,6 +60,7 @@ export async function importDataset(db: Db, caller: Caller, projectId: string, f
   const round = await reserveRound(db, projectId, info);
   try {
     const staged = await stageSamples(db, round, source.batches());
+    info.samples = source.samples;
     info.episodes = source.episodes;
     return await publishImport(db, caller, round, info, staged);
   } catch (err) {

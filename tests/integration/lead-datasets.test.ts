@@ -122,6 +122,8 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
       [jsonl([rows[0]!, { ...rows[1], observation: [1, 2] }]), /^line 2: observation must have 4 elements, got 2/],
       [jsonl([rows[0]!, { ...rows[1], extra: true }]), /^line 2: Unrecognized key/],
       ["\n\n", /^line 1: the file has no samples/],
+      // Past the first page of 5,000 lines: found while staging, the staged pages are deleted again.
+      [jsonl([...samples(5100, 3), { ...rows[0], action: 9 }]), /^line 5101: action 9 is out of range/],
     ];
     for (const [body, message] of cases) {
       const err = await importDataset(db, lead, projectA, "jsonl", body).catch((e: unknown) => e);

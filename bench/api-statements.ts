@@ -10,7 +10,8 @@
  * shows where inside a statement the time goes (index updates, foreign-key triggers, WAL).
  *
  * Needs the test PostgreSQL (TEST_DATABASE_URL); creates and drops its own database. Linux only (schedstat).
- * BENCH_BATCHES (default 300) batches of 20 over BENCH_TASKS (default 8,000) tasks in 8 rollouts, 100 labellers.
+ * BENCH_BATCHES (default 300) batches of 20 over BENCH_TASKS (default 8,000) tasks in 8 rollouts, 100 labellers;
+ * BENCH_SETUP_SQL: SQL run after the migrations (to try a schema change).
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -102,6 +103,8 @@ const relay = await startRealtimeRelay(database, { listen: true });
 try {
   const { db } = database;
   await migrateDatabase(db);
+  // An experiment's schema change (e.g. an index dropped), run after the migrations.
+  if (process.env.BENCH_SETUP_SQL) await database.pool.query(process.env.BENCH_SETUP_SQL);
   const callers: Caller[] = (
     await db
       .insert(users)

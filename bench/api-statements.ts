@@ -18,7 +18,7 @@ import fs from "node:fs";
 import pg from "pg";
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
-import { memberships, projects, rollouts, rounds, states, tasks, users } from "../db/schema";
+import { memberships, projects, rollouts, rounds, states, users } from "../db/schema";
 import type { Caller } from "../server/auth/authorize-project";
 import { projectSpec } from "../server/projects/project-spec";
 import { createTasksForRound } from "../server/rounds/create-tasks";
@@ -61,7 +61,6 @@ pg.Client.prototype.query = function (this: pg.Client & { processID?: number }, 
   const pid = this.processID;
   if (!recording || !pid || !config?.text || typeof (first as { submit?: unknown }).submit === "function") return original.apply(this, args);
   const key = keyOf(config as { name?: string; text: string });
-  const self = this;
   let c0 = 0;
   let t0 = 0n;
   const done = () => {
@@ -80,13 +79,13 @@ pg.Client.prototype.query = function (this: pg.Client & { processID?: number }, 
         done();
         return (cb as (...x: unknown[]) => unknown)(...r);
       };
-      return original.apply(self, args);
+      return original.apply(this, args);
     }
-    return (original.apply(self, args) as Promise<unknown>).finally(done);
+    return (original.apply(this, args) as Promise<unknown>).finally(done);
   };
   if (!(explainNext && config.name)) return run();
   // EXPLAIN ANALYZE the statement first in a transaction rolled back, then run it for real (measured as usual).
-  const q = (x: unknown) => original.call(self, x) as Promise<pg.QueryResult>;
+  const q = (x: unknown) => original.call(this, x) as Promise<pg.QueryResult>;
   const pre = (async () => {
     await q("begin");
     const res = await q({ text: `explain (analyze, buffers, wal, costs off) ${config.text}`, values: config.values ?? [] });

@@ -48,6 +48,13 @@ const PG_POOL = Number(process.env.BENCH_DB_POOL_SIZE ?? 10);
 const BEFORE = process.env.BENCH_BEFORE ?? "token-cache";
 /** Whether to add a paced row with the server unpinned (attribution of the tail to core contention). */
 const UNPINNED_ROW = process.env.BENCH_UNPINNED_ROW !== "0";
+/**
+ * Which levels to run (BENCH_MODES, comma-separated: flat-out, batched, paced; default all). With only some, the
+ * before/unpinned paced rows follow the paced level and the goals line judges what ran.
+ */
+const MODES = new Set((process.env.BENCH_MODES ?? "flat-out,batched,paced").split(",").map((m) => m.trim()));
+/** Where the results go (BENCH_RESULTS_DIR; default bench/results/): a partial or loaded run should not replace the committed one. */
+const RESULTS_DIR_OVERRIDE = process.env.BENCH_RESULTS_DIR;
 /** Where to write a CPU profile of the server per level (V8 .cpuprofile), if set. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
@@ -178,7 +185,11 @@ async function serverMetrics(base: string): Promise<Metrics> {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
-  const tasks = LABELS_PER_LEVEL * CONCURRENCY.length + BATCH.labels + (PACED_MAX_LABELS + WARM_UP.labels) * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) + 1000;
+  const tasks =
+    (MODES.has("flat-out") ? LABELS_PER_LEVEL * CONCURRENCY.length : 0) +
+    (MODES.has("batched") ? BATCH.labels : 0) +
+    (MODES.has("paced") ? (PACED_MAX_LABELS + WARM_UP.labels) * (1 + (BEFORE ? 1 : 0) + (PIN && UNPINNED_ROW ? 1 : 0)) : 0) +
+    1000;
   const maxC = Math.max(...CONCURRENCY, PACED.concurrency, BATCH.concurrency);
   let rawUrl: string;
   let cleanup: () => Promise<void>;
@@ -209,7 +220,7 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
     console.log(`[bench:api] ${engine}: setting up ${tasks} tasks and ${maxC} labellers…${PIN ? ` (server on core ${PIN.server}, load on core ${PIN.load})` : ""}`);
     const { projectId, tokens } = await setUp(server.url, tasks, maxC);
     const levels: Level[] = [];
-    const runs = [
+    const all = [
       ...CONCURRENCY.map((c) => ({ mode: "flat-out", c, thinkMs: 0, batch: 0, total: LABELS_PER_LEVEL, limitMs: TIME_LIMIT_MS })),
       { mode: `batched ${BATCH.size} flat-out`, c: BATCH.concurrency, thinkMs: 0, batch: BATCH.size, total: BATCH.labels, limitMs: TIME_LIMIT_MS },
       // Before/after in one run: the paced level again with the measured fixes switched off (server restarted on the same data).
@@ -218,6 +229,7 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
       // Attribution: the same with the server free to run on either core (only the load generator pinned).
       ...(PIN && UNPINNED_ROW ? [{ mode: `paced ${PACED.thinkMs / 1000} s, server unpinned`, c: PACED.concurrency, thinkMs: PACED.thinkMs, batch: 0, total: PACED_MAX_LABELS, limitMs: PACED.seconds * 1000, pinServer: false }] : []),
     ];
+    const runs = all.filter((r) => MODES.has(r.batch ? "batched" : r.thinkMs ? "paced" : "flat-out"));
     for (const { mode, c, thinkMs, batch, total, limitMs, fixesOff = "", pinServer = true } of runs as ((typeof runs)[number] & { fixesOff?: string; pinServer?: boolean })[]) {
       if (fixesOff !== off || pinServer !== pinned) {
         await server.stop();
@@ -317,5 +329,6 @@ const md = saveResults("api", {
       (paced ? ` → label ${paced.p99Ms} ms ${mark(paced.p99Ms <= 25)}, claim ${paced.claimP99Ms} ms ${mark(paced.claimP99Ms <= 25)}` : "") +
       ".",
   ],
-});
+}, RESULTS_DIR_OVERRIDE ? { dir: RESULTS_DIR_OVERRIDE } : {});
+if (RESULTS_DIR_OVERRIDE) console.log(`[bench:api] results written to ${RESULTS_DIR_OVERRIDE}`);
 console.log(md);

@@ -9,9 +9,9 @@
  *
  * - NOTIFY payloads must stay under 8000 bytes: a message is cut into chunks of at most `CHUNK_BYTES`, all
  *   sent by one statement (one transaction), so they arrive together or not at all; the receiver joins them.
- * - A process sends its messages one at a time, so they arrive in the order it published them; they are
- *   numbered, and a receiver drops a number it has already handed on (a send retried through the pool after
- *   the listening connection failed may have gone out twice).
+ * - A process sends its messages one statement at a time (those queued meanwhile together, in one), so they
+ *   arrive in the order it published them; they are numbered, and a receiver drops a number it has already
+ *   handed on (a send retried through the pool after the listening connection failed may have gone out twice).
  * - The listening connection reconnects on its own after the database went away (backoff up to 5 s) and
  *   then says `connected` again, so the presence can be resynchronised. What was sent while it was away is
  *   lost: realtime is best-effort, and clients refetch on reconnect.
@@ -26,6 +26,8 @@ export const RELAY_CHANNEL = "corrective_realtime";
 /** Bytes of message text per NOTIFY; with the header it stays well under PostgreSQL's 8000-byte limit. */
 export const CHUNK_BYTES = 7_000;
 const MAX_RECONNECT_MS = 5_000;
+/** Most messages one NOTIFY statement carries (each may be several chunks). */
+const MAX_MESSAGES_PER_SEND = 64;
 /** Chunks of a message that never completed are dropped after this long. */
 const PARTIAL_TTL_MS = 30_000;
 
@@ -97,6 +99,8 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
   private closed = false;
   private seq = 0;
   private sending: Promise<void> = Promise.resolve();
+  /** Messages waiting for the next send (the first one's arrival starts it). */
+  private readonly queue: { kind: RelayMessage["t"]; payloads: string[]; done: () => void }[] = [];
   private readonly partial = new Map<string, { parts: (string | undefined)[]; left: number; at: number }>();
   /** Per sender, the last message number handed on: a resent message (same number) is dropped. */
   private readonly lastSeq = new Map<string, number>();
@@ -119,17 +123,30 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
     if (this.listenUrl) await this.connect();
   }
 
-  /** Queues `message` for every other process; resolves once sent (or once its failure was logged). */
+  /**
+   * Queues `message` for every other process; resolves once sent (or once its failure was logged). Messages
+   * queued while a send is in flight go out together in the next one — one statement, one transaction — so
+   * under load the relay costs one NOTIFY transaction (a commit) per round trip, not one per message.
+   */
   send(message: RelayMessage): Promise<void> {
     if (this.closed) return Promise.resolve();
     const id = `${this.nodeId}:${++this.seq}`;
     const parts = chunkText(JSON.stringify(message), CHUNK_BYTES);
-    const payloads = parts.map((p, i) => `${id} ${i} ${parts.length} ${p}`);
-    const notify = (via: pg.Pool | pg.Client) =>
-      payloads.length === 1
-        ? via.query("select pg_notify($1, $2)", [this.channel, payloads[0]])
-        : via.query("select count(pg_notify($1, p)) from unnest($2::text[]) as p", [this.channel, payloads]);
-    this.sending = this.sending.then(async () => {
+    return new Promise<void>((resolve) => {
+      this.queue.push({ kind: message.t, payloads: parts.map((p, i) => `${id} ${i} ${parts.length} ${p}`), done: resolve });
+      if (this.queue.length === 1) this.sending = this.sending.then(() => this.flush());
+    });
+  }
+
+  /** Sends what is queued, at most MAX_MESSAGES_PER_SEND messages a statement, until the queue is empty. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue.slice(0, MAX_MESSAGES_PER_SEND);
+      const payloads = group.flatMap((m) => m.payloads);
+      const notify = (via: pg.Pool | pg.Client) =>
+        payloads.length === 1
+          ? via.query("select pg_notify($1, $2)", [this.channel, payloads[0]])
+          : via.query("select count(pg_notify($1, p)) from unnest($2::text[]) as p", [this.channel, payloads]);
       try {
         // The listening connection is idle between notifications: sending there does not wait behind the
         // requests holding the pool. Without one (trainer, or while it reconnects), or if it fails: the pool.
@@ -139,10 +156,12 @@ export class PostgresRelay extends EventEmitter<RelayEvents> {
         this.sendFailed = false;
       } catch (err) {
         this.sendFailed = true;
-        console.error(`[realtime] could not relay a ${message.t} message: ${err instanceof Error ? err.message : String(err)}`);
+        const kinds = [...new Set(group.map((m) => m.kind))].join(", ");
+        console.error(`[realtime] could not relay ${group.length === 1 ? "a" : group.length} ${kinds} message${group.length === 1 ? "" : "s"}: ${err instanceof Error ? err.message : String(err)}`);
       }
-    });
-    return this.sending;
+      this.queue.splice(0, group.length);
+      for (const m of group) m.done();
+    }
   }
 
   async close(): Promise<void> {

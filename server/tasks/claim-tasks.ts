@@ -70,13 +70,27 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
     pt as (
       select p.*, s.t as state_t, s.rollout_id, ro.length as rollout_length, p.id in (select id from own) as mine
       from picked p join ${states} s on s.id = p.state_id join ${rollouts} ro on ro.id = s.rollout_id),
-    -- Neighbouring tasks of one rollout share most of their replay context: each step is read (and sent from
-    -- the database) once, through the (rollout_id, t) index, however many of the batch's windows it is in.
-    need as (
-      select distinct pt.rollout_id, g.t from pt, generate_series(greatest(0, pt.state_t - ${CONTEXT_STEPS}), pt.state_t) as g(t)),
+    -- Neighbouring tasks of one rollout share most of their replay context: their windows are merged into
+    -- ranges (gaps and islands over the batch's <= count windows) and each range is read by one scan of the
+    -- (rollout_id, t) index, so each step is read (and sent from the database) once however many windows it is in,
+    -- and never through a scan of the whole states table (which the planner chose for a join on a set of steps).
+    win as (
+      select rollout_id, greatest(0, state_t - ${CONTEXT_STEPS}) as lo, state_t as hi,
+        max(state_t) over (partition by rollout_id order by greatest(0, state_t - ${CONTEXT_STEPS}), state_t
+          rows between unbounded preceding and 1 preceding) as prev_hi
+      from pt),
+    isl as (
+      select rollout_id, lo, hi, count(*) filter (where prev_hi is null or lo > prev_hi + 1)
+        over (partition by rollout_id order by lo, hi rows between unbounded preceding and current row) as g
+      from win),
+    rng as (select rollout_id, min(lo) as lo, max(hi) as hi from isl group by rollout_id, g),
     steps as (
       select c.rollout_id, c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
-      from need n join ${states} c on c.rollout_id = n.rollout_id and c.t = n.t)
+      from rng cross join lateral (
+        select s.rollout_id, s.t, s.observation, s.env_state, s.action, s.policy_action, s.frame_id
+        from ${states} s where s.rollout_id = rng.rollout_id and s.t between rng.lo and rng.hi
+        -- Never more rows than the range holds; a LIMIT also keeps the planner from flattening this into a hash join.
+        limit rng.hi - rng.lo + 1) c)
     select h.role, h.round_id, h.round_index,
       (select json_agg(json_build_object('id', id, 'lease_expires_at', lease_expires_at, 'required', required, 'label_count', label_count,
           'state_id', state_id, 'state_t', state_t, 'rollout_id', rollout_id, 'rollout_length', rollout_length)

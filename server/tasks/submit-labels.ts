@@ -132,6 +132,12 @@ async function writeBatch(
   const input = JSON.stringify(
     batch.map(({ i, label }) => ({ ord: i, id: label.id, task_id: label.taskId, action: label.action, cant_tell: label.cantTell, duration_ms: label.durationMs ?? null })),
   );
+  // The ids again as arrays: the planner sees `= any(array)` and reads the tasks and labels through their
+  // indexes (a set from jsonb_to_recordset is estimated at 100 rows and made the tables' rows be scanned whole).
+  const taskIds = uuidArray(batch.map((b) => b.label.taskId));
+  const labelIds = uuidArray(batch.map((b) => b.label.id));
+  // Open tasks are counted (once per round of the batch) only where a project advances its round on its own.
+  const autoAdvance = batch.some(({ label }) => specs.get(byTask.get(label.taskId)!.id)!.settings.autoAdvance);
   // The single-label statement (submit-label.ts), over a set: see there for why each part is as it is.
   const res = await executeHot<BatchRow>(db, "submit_labels", sql`
     with i as (
@@ -140,11 +146,11 @@ async function writeBatch(
       select t.id, t.state_id, t.required, t.label_count, r.id as round_id, r.status, r.index, r.project_id,
         coalesce(t.lease_owner <> ${caller.id} and t.lease_expires_at > now(), false) as held_by_other
       from ${tasks} t join ${rounds} r on r.id = t.round_id
-      where t.id in (select task_id from i)
+      where t.id = any(${taskIds}::uuid[])
       order by t.id
       for update of t for share of r),
-    e as (select id, task_id, user_id, action, cant_tell, created_at from ${labels} where id in (select id from i)),
-    m as (select task_id from ${labels} where task_id in (select task_id from i) and user_id = ${caller.id}),
+    e as (select id, task_id, user_id, action, cant_tell, created_at from ${labels} where id = any(${labelIds}::uuid[])),
+    m as (select task_id from ${labels} where task_id = any(${taskIds}::uuid[]) and user_id = ${caller.id}),
     ins as (
       insert into ${labels} (id, task_id, state_id, user_id, action, cant_tell, duration_ms)
       select i.id, t.id, t.state_id, ${caller.id}::uuid, case when i.action = 'null'::jsonb then null else i.action end, i.cant_tell, i.duration_ms
@@ -160,9 +166,12 @@ async function writeBatch(
         lease_expires_at = case when u.lease_owner = ${caller.id} then null else u.lease_expires_at end
       from ins where u.id = ins.task_id
       returning u.id),
-    opn as (
-      select o.round_id, (select count(*)::int from (select 1 from ${tasks} x where x.round_id = o.round_id and x.label_count < x.required limit ${OPEN_COUNT_CAP}) y) as n
-      from (select distinct round_id from t) o)
+    opn as materialized (${
+      autoAdvance
+        ? sql`select o.round_id, (select count(*)::int from (select 1 from ${tasks} x where x.round_id = o.round_id and x.label_count < x.required limit ${OPEN_COUNT_CAP}) y) as n
+      from (select distinct round_id from t) o`
+        : sql`select null::uuid as round_id, null::int as n where false`
+    })
     select i.ord,
       (select row_to_json(t) from t where t.id = i.task_id) as task,
       (select row_to_json(e) from e where e.id = i.id) as existing,

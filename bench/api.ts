@@ -25,6 +25,7 @@ import { openDatabase } from "../db/client";
 import { ApiClient, waitFor } from "../tests/helpers/api-client";
 import { createScratchPostgres, postgresReachable } from "../tests/helpers/engines";
 import { startServer } from "../tests/helpers/server-process";
+import { API } from "../contracts/routes";
 import type { LoadJob, LoadResult } from "./lib/api-load";
 import { saveResults } from "./lib/results";
 import { cpuMs, rssMiB } from "./lib/stats";
@@ -120,28 +121,28 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 async function setUp(base: string, tasks: number, users: number) {
   const stamp = Date.now();
   const lead = await ApiClient.signUpAndLogin(base, "Bench lead", `bench-lead-${stamp}@example.test`);
-  const project = await lead.ok("POST", "/api/v1/projects", {
+  const project = await lead.ok("POST", API.projects, {
     name: "bench api",
     external: { observationSpace: { type: "box", shape: [OBS_DIM], low: Array(OBS_DIM).fill(-10), high: Array(OBS_DIM).fill(10) }, actionSpace: { type: "discrete", n: 2 } },
     settings: { statesPerRound: tasks, selection: "all", labelsPerState: 1, epochs: 2, autoAdvance: false },
   });
   const obs = () => Array.from({ length: OBS_DIM }, () => Math.random() * 2 - 1);
-  await lead.ok("POST", `/api/v1/projects/${project.id}/demonstrations`, { episodes: [{ steps: Array.from({ length: 50 }, (_, t) => ({ observation: obs(), action: t % 2 })) }] });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/0/close`);
-  await waitFor("round 0 published", async () => (await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/0`)).status === "published", 300_000);
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`);
+  await lead.ok("POST", API.demonstrations(project.id), { episodes: [{ steps: Array.from({ length: 50 }, (_, t) => ({ observation: obs(), action: t % 2 })) }] });
+  await lead.ok("POST", API.closeRound(project.id, 0));
+  await waitFor("round 0 published", async () => (await lead.ok("GET", API.round(project.id, 0))).status === "published", 300_000);
+  await lead.ok("POST", API.rounds(project.id));
   for (let sent = 0; sent < tasks; sent += 1000) {
-    await lead.ok("POST", `/api/v1/projects/${project.id}/rollouts`, { steps: Array.from({ length: Math.min(1000, tasks - sent) }, () => ({ observation: obs(), policyAction: 0 })) });
+    await lead.ok("POST", API.rollouts(project.id), { steps: Array.from({ length: Math.min(1000, tasks - sent) }, () => ({ observation: obs(), policyAction: 0 })) });
   }
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds/1/close`);
+  await lead.ok("POST", API.closeRound(project.id, 1));
   const labelers: ApiClient[] = [];
   for (let i = 0; i < users; i += 10) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(10, users - i) }, (_, j) => ApiClient.signUpAndLogin(base, `Labeler ${i + j}`, `bench-l${i + j}-${stamp}@example.test`)),
     );
     for (const l of batch) {
-      const me = await l.ok("GET", "/api/v1/me");
-      await lead.ok("POST", `/api/v1/projects/${project.id}/members`, { email: me.email, role: "labeler" });
+      const me = await l.ok("GET", API.me);
+      await lead.ok("POST", API.members(project.id), { email: me.email, role: "labeler" });
     }
     labelers.push(...batch);
   }

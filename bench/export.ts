@@ -19,6 +19,7 @@ import path from "node:path";
 import { ApiClient } from "../tests/helpers/api-client";
 import { createScratchPostgres, postgresReachable } from "../tests/helpers/engines";
 import { startServer, type ServerProcess } from "../tests/helpers/server-process";
+import { API } from "../contracts/routes";
 import { saveResults } from "./lib/results";
 import { rssMiB, summarize } from "./lib/stats";
 
@@ -153,8 +154,8 @@ async function benchEngine(engine: "postgres" | "pglite", dataset: Uint8Array): 
   try {
     const lead = await ApiClient.signUpAndLogin(server.url, "Bench lead", `bench-export-${Date.now()}@example.test`);
     const external = { observationSpace: { type: "box", shape: [OBS_DIM], low: Array(OBS_DIM).fill(-10), high: Array(OBS_DIM).fill(10) }, actionSpace: { type: "box", shape: [ACT_DIM], low: Array(ACT_DIM).fill(-1), high: Array(ACT_DIM).fill(1) } };
-    const source = await lead.ok("POST", "/api/v1/projects", { name: "bench export", external });
-    const target = await lead.ok("POST", "/api/v1/projects", { name: "bench export copy", external });
+    const source = await lead.ok("POST", API.projects, { name: "bench export", external });
+    const target = await lead.ok("POST", API.projects, { name: "bench export copy", external });
     const auth = { authorization: `Bearer ${lead.token}` };
     const idle = (await (async () => {
       const p = probe(server.url);

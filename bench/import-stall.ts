@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { API, importUrl } from "../contracts/routes";
 import { saveResults } from "./lib/results";
 import { ApiClient } from "../tests/helpers/api-client";
 import { cartPoleJsonl, probeHealth, type ProbeResult } from "../tests/helpers/health-probe";
@@ -21,9 +22,9 @@ const MB = Number(process.env.IMPORT_MB ?? 23);
 
 const server = await startServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "corrective-bench-import-")), CORRECTIVE_SKIP_BUILD: "1" });
 try {
-  const login = await new ApiClient(server.url).call("POST", "/api/v1/auth/login", { email: "admin@corrective.local", password: "corrective" });
+  const login = await new ApiClient(server.url).call("POST", API.login, { email: "admin@corrective.local", password: "corrective" });
   const admin = new ApiClient(server.url, login.body.data.token);
-  const project = await admin.ok("POST", "/api/v1/projects", { name: "bench import", envId: "CartPole-v1" });
+  const project = await admin.ok("POST", API.projects, { name: "bench import", envId: "CartPole-v1" });
   const { text, samples } = cartPoleJsonl(MB * 1024 * 1024);
   const body = new TextEncoder().encode(text);
 
@@ -33,7 +34,7 @@ try {
 
   const probe = probeHealth(server.url, 10, server.proc.pid);
   const started = performance.now();
-  const res = await admin.call("POST", `/api/v1/projects/${project.id}/datasets/import?format=jsonl`, body);
+  const res = await admin.call("POST", importUrl(project.id, "jsonl"), body);
   const importS = (performance.now() - started) / 1000;
   const during = await probe.stop();
   if (res.status !== 201) throw new Error(`import → ${res.status} ${JSON.stringify(res.body)}`);

@@ -22,6 +22,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_LAUNCH_OPTIONS } from "../e2e/chromium";
 import { ApiClient, waitFor } from "../tests/helpers/api-client";
 import { ROOT, startServer } from "../tests/helpers/server-process";
+import { API, PAGES, withQuery } from "../contracts/routes";
 import { saveResults } from "./lib/results";
 import { rssMiB, summarize } from "./lib/stats";
 
@@ -52,33 +53,33 @@ interface RideStats {
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 async function login(base: string, email: string): Promise<ApiClient> {
-  const res = await new ApiClient(base).call("POST", "/api/v1/auth/login", { email, password: PASSWORD });
+  const res = await new ApiClient(base).call("POST", API.login, { email, password: PASSWORD });
   if (res.status !== 201) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return new ApiClient(base, res.body.data.token);
 }
 
 /** A CartPole project in round 1 `labeling` (policy v1 from scripted demonstrations), with the labeller. */
 async function labelingProject(lead: ApiClient, name: string, settings: Record<string, unknown>): Promise<{ id: string; tasks: number }> {
-  const project = await lead.ok("POST", "/api/v1/projects", { name, envId: "CartPole-v1", settings });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/members`, { email: LABELER, role: "labeler" });
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, { scriptedDemonstrations: 2 });
+  const project = await lead.ok("POST", API.projects, { name, envId: "CartPole-v1", settings });
+  await lead.ok("POST", API.members(project.id), { email: LABELER, role: "labeler" });
+  await lead.ok("POST", API.rounds(project.id), { scriptedDemonstrations: 2 });
   const status = async (i: number) => {
-    const r = await lead.ok("GET", `/api/v1/projects/${project.id}/rounds/${i}`);
+    const r = await lead.ok("GET", API.round(project.id, i));
     if (r.status === "failed") throw new Error(`round ${i} failed: ${r.error}`);
     return r;
   };
   await waitFor("round 0 published", async () => (await status(0)).status === "published", 300_000);
-  await lead.ok("POST", `/api/v1/projects/${project.id}/rounds`, {});
+  await lead.ok("POST", API.rounds(project.id), {});
   const r1 = await waitFor("round 1 labelling", async () => ((await status(1)).status === "labeling" ? status(1) : null), 300_000);
   return { id: project.id, tasks: r1.progress.tasksTotal };
 }
 
-const labelsStored = async (lead: ApiClient, projectId: string): Promise<number> => (await lead.ok("GET", `/api/v1/projects/${projectId}/rounds/1`)).progress.labels;
+const labelsStored = async (lead: ApiClient, projectId: string): Promise<number> => (await lead.ok("GET", API.round(projectId, 1))).progress.labels;
 
 async function signedInPage(browser: Browser, base: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, baseURL: base });
   const page = await context.newPage();
-  await page.goto("/signin");
+  await page.goto(PAGES.signIn);
   await page.getByLabel("Email").fill(LABELER);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -110,7 +111,7 @@ async function referenceFrameLatency(browser: Browser, n: number): Promise<numbe
 async function keyboardLabeller(browser: Browser, base: string, lead: ApiClient, projectId: string, tasks: number, thinkMs: number) {
   const page = await signedInPage(browser, base);
   const storedBefore = await labelsStored(lead, projectId);
-  await page.goto(`/projects/${projectId}/label`);
+  await page.goto(PAGES.label(projectId));
   await page.getByTestId("labeler").waitFor();
   const current = () => page.getByTestId("labeler").getAttribute("data-task-id", { timeout: 30_000 });
   const t0 = performance.now();
@@ -140,7 +141,7 @@ async function keyboardLabeller(browser: Browser, base: string, lead: ApiClient,
 
 async function rideAlong(browser: Browser, base: string, lead: ApiClient, projectId: string, rides: number) {
   const page = await signedInPage(browser, base);
-  await page.goto(`/projects/${projectId}/label?mode=ride`);
+  await page.goto(withQuery(PAGES.label(projectId), { mode: "ride" }));
   await page.locator('[data-testid="ride-along"][data-phase="riding"]').waitFor({ timeout: 30_000 });
   // The page starts riding at 0.5×; switch to 1× now. The first ride (partly at 0.5×) is not measured.
   // Each next ride is started by Space once the previous one finished, so no ride is left half-done.

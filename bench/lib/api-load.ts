@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import pg from "pg";
+import { API } from "../../contracts/routes";
 import { summarize } from "./stats";
 
 export type LoadJob =
@@ -89,12 +90,12 @@ async function labels(job: Extract<LoadJob, { kind: "labels" }>): Promise<Omit<L
       while (done < job.total && Date.now() < deadline) {
         const t0 = performance.now();
         if (job.batch > 0) {
-          const c = await post(base, `/api/v1/projects/${job.projectId}/tasks/claim`, token, { count: job.batch });
+          const c = await post(base, API.claimTasks(job.projectId), token, { count: job.batch });
           const t1 = performance.now();
           if (c.status !== 200) throw new Error(`claim → ${c.status} ${JSON.stringify(c.json)}`);
           const tasks = c.json.data.tasks as { task: { id: string } }[];
           if (tasks.length === 0) return;
-          const l = await post(base, "/api/v1/labels", token, { labels: tasks.map((t) => ({ taskId: t.task.id, id: randomUUID(), action: 1, durationMs: 500 })) });
+          const l = await post(base, API.labels, token, { labels: tasks.map((t) => ({ taskId: t.task.id, id: randomUUID(), action: 1, durationMs: 500 })) });
           const t2 = performance.now();
           const results = l.json?.data?.results as { status: number }[] | undefined;
           if (l.status !== 200 || !results?.every((r) => r.status === 201)) throw new Error(`labels → ${l.status} ${JSON.stringify(l.json).slice(0, 500)}`);
@@ -104,11 +105,11 @@ async function labels(job: Extract<LoadJob, { kind: "labels" }>): Promise<Omit<L
           serverLabel.push(l.serverMs);
           done += tasks.length;
         } else {
-          const c = await post(base, `/api/v1/projects/${job.projectId}/tasks/next`, token, {});
+          const c = await post(base, API.nextTask(job.projectId), token, {});
           const t1 = performance.now();
           if (c.status === 204) return;
           if (c.status !== 200) throw new Error(`claim → ${c.status} ${JSON.stringify(c.json)}`);
-          const l = await post(base, `/api/v1/tasks/${c.json.data.task.id}/labels`, token, { id: randomUUID(), action: 1, durationMs: 500 });
+          const l = await post(base, API.taskLabels(c.json.data.task.id), token, { id: randomUUID(), action: 1, durationMs: 500 });
           const t2 = performance.now();
           if (l.status !== 201) throw new Error(`label → ${l.status} ${JSON.stringify(l.json)}`);
           claim.push(t1 - t0);

@@ -1,7 +1,7 @@
 /**
  * The real worker thread (trainer/worker): it reports its backend, streams progress per epoch,
  * returns a loadable blob, can be cancelled, validates messages (protocol rules 1–5 in
- * trainer/protocol.ts), and keeps the caller's event loop free while it trains.
+ * contracts/trainer-protocol.ts), and keeps the caller's event loop free while it trains.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TrainingCancelledError } from "../../trainer/errors";

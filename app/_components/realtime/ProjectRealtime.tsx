@@ -113,10 +113,21 @@ export function ProjectRealtimeProvider({ projectId, view, children }: { project
   useEffect(() => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: REALTIME_PATH, withCredentials: true });
     let everConnected = false;
+    let everJoined = false;
     const join = () =>
       socket.emit("project:join", { projectId, view }, (res) => {
-        if (res.ok) store.set({ users: res.data.users, status: "online" });
-        else store.set({ status: "denied" });
+        if (!res.ok) {
+          store.set({ status: "denied" });
+          return;
+        }
+        store.set({ users: res.data.users, status: "online" });
+        // The page's first fetches ran before this join: an event pushed between them and now (a lead starting a
+        // round just as the page opened) reached no one here, so read the rounds and the policy once more.
+        if (!everJoined) {
+          everJoined = true;
+          void qc.invalidateQueries({ queryKey: queryKeys.rounds(projectId) });
+          void qc.invalidateQueries({ queryKey: queryKeys.policy(projectId) });
+        }
       });
     socket.on("connect", () => {
       const recovered = socket.recovered;

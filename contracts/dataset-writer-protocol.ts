@@ -30,8 +30,11 @@ export interface LeRobotFeature {
 export interface SamplePage {
   length: number;
   rows: string;
-  /** The samples' images, in order; empty when the export has none. */
-  frame: Array<Uint8Array | null>;
+  /**
+   * The samples' images: one array per image column (in {@link DataWriterOptions.imageKeys} order), each with
+   * one PNG (or null) per sample in order; empty when the export has no image column.
+   */
+  images: Array<Array<Uint8Array | null>>;
 }
 
 /** The writer's `workerData`. */
@@ -39,13 +42,19 @@ export interface DataWriterOptions {
   dataFile: string;
   episodesFile: string;
   features: Array<[string, LeRobotFeature]>;
-  /** `parquetSchema(features, {imageKey})` (lerobot-layout.ts). */
+  /** `parquetSchema(features, new Set(imageKeys))` (lerobot-layout.ts). */
   dataSchema: SchemaElement[];
   /** `episodesSchema(episodeStatColumns)` (lerobot-layout.ts). */
   episodesSchema: SchemaElement[];
   /** `EPISODE_STAT_COLUMNS` (lerobot-layout.ts): `stats/<feature>/<stat>`. */
   episodeStatColumns: string[];
-  imageKey: string;
+  /** The image features (`observation.images.<camera>`, or `observation.image`), in column order. */
+  imageKeys: string[];
+  /**
+   * Image statistics decode every `imageStatsEvery`-th row's images (LeRobot also samples: compute_stats.py's
+   * `sample_indices`), so that decoding stays a bounded share of the export.
+   */
+  imageStatsEvery: number;
   fps: number;
   task: string;
 }
@@ -59,11 +68,23 @@ export interface FeatureStatsJson {
   count: number[];
 }
 
+/**
+ * LeRobot's `stats.json` entry of one image feature (compute_stats.py): per channel, over the sampled images'
+ * pixels scaled to [0, 1], shaped `[c, 1, 1]`; `count` is `[images sampled]`.
+ */
+export interface ImageStatsJson {
+  min: number[][][];
+  max: number[][][];
+  mean: number[][][];
+  std: number[][][];
+  count: number[];
+}
+
 export interface DataWriterSummary {
   episodes: number;
   frames: number;
-  /** `meta/stats.json`: per numeric feature. */
-  stats: Record<string, FeatureStatsJson>;
+  /** `meta/stats.json`: per numeric feature, and per image feature that had images. */
+  stats: Record<string, FeatureStatsJson | ImageStatsJson>;
 }
 
 export type WriterRequest = { type: "page"; page: SamplePage } | { type: "finish" };

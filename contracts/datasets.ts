@@ -48,8 +48,17 @@ export const LEROBOT_PATHS = {
   data: "data/chunk-000/file-000.parquet",
   dataTemplate: "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
 } as const;
-/** The image feature's key (one camera: the frame stored with the state). */
+/**
+ * The image feature of a project whose observations are vectors: the picture stored with each state for people
+ * (an uploaded step's `frameId`), not a policy input. LeRobot treats any `dtype: "image"` feature as a camera.
+ */
 export const LEROBOT_IMAGE_KEY = "observation.image";
+/**
+ * The image features of a `Dict` observation's cameras, LeRobot's naming (`observation.images.<camera>`, e.g.
+ * `observation.images.front`): what the policy saw, one column per camera in `cameraKeys` order.
+ */
+export const LEROBOT_CAMERA_PREFIX = "observation.images.";
+export const lerobotCameraKey = (camera: string): string => `${LEROBOT_CAMERA_PREFIX}${camera}`;
 
 /** What an import needs of `meta/info.json`; everything else is kept as LeRobot wrote it. */
 export const ZLeRobotInfo = z

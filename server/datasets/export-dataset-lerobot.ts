@@ -3,7 +3,7 @@
  * the LeRobot commit it matches: docs/FORMATS.md):
  *
  *   meta/info.json                              features, fps, totals, path templates
- *   meta/stats.json                             min/max/mean/std/count per numeric feature
+ *   meta/stats.json                             min/max/mean/std/count per numeric feature; per channel per image feature
  *   meta/tasks.parquet                          task_index | task (one task per project)
  *   meta/episodes/chunk-000/file-000.parquet    one row per episode: length, dataset_from/to_index, stats/…
  *   meta/corrective.json                        provenance: project, dataset version, checksum, spaces
@@ -24,16 +24,18 @@ import { and, eq } from "drizzle-orm";
 import { Worker } from "node:worker_threads";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import tar from "tar-stream";
-import { LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
+import { LEROBOT_IMAGE_KEY, LEROBOT_PATHS, lerobotCameraKey } from "../../contracts/datasets";
+import { stateDim } from "../../contracts/spaces";
 import { ZWriterReply, type DataWriterOptions, type DataWriterSummary, type SamplePage, type WriterReply, type WriterRequest } from "../../contracts/dataset-writer-protocol";
 import type { Db } from "../../db/client";
 import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
-import { projectSpec } from "../projects/project-spec";
+import { observationCameras } from "../blobs/observation-images";
+import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
 import { renderedFramePng } from "./rendered-frames";
-import { firstFrame, samplePages } from "./sample-pages";
+import { firstFrame, samplePages, type FrameColumn } from "./sample-pages";
 
 export interface LeRobotExport {
   stream: ReadableStream<Uint8Array>;
@@ -56,6 +58,36 @@ const FRAME_PAGE_SIZE = 256;
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 /** Pages sent to the worker and not yet written: one being encoded while the next is fetched. */
 const IN_FLIGHT = 2;
+/**
+ * About how many images per camera `stats.json`'s image statistics decode (every k-th row's): LeRobot samples
+ * too (compute_stats.py: 100 to 10,000 per episode); 1,000 64×64 PNGs decode in well under a second.
+ */
+const IMAGE_STATS_SAMPLES = 1000;
+
+/** The export's image columns (features with their shapes) and where {@link samplePages} gets their bytes. */
+interface ImageColumns {
+  features: Array<readonly [string, readonly [number, number, number]]>;
+  source: { frames?: FrameColumn[]; renderFrames?: (envState: number[]) => Uint8Array[] };
+}
+
+/**
+ * A `Dict` observation exports every camera as `observation.images.<camera>` (LeRobot's naming), in
+ * `cameraKeys` order: a built-in camera env's rendered from each state's env state (CarTrackPixels-v0 stores
+ * no frames), an external project's the frames uploaded per camera. A vector project whose states carry a
+ * picture for people exports it as `observation.image`, its shape from the first frame's header.
+ */
+async function imageColumns(db: Db, spec: ProjectSpec, projectId: string, version: number): Promise<ImageColumns> {
+  const cameras = observationCameras(spec.observation);
+  if (cameras.length > 0) {
+    const features = cameras.map((c) => [lerobotCameraKey(c.name), c.shape] as const);
+    const env = spec.env;
+    if (env) return { features, source: { renderFrames: (envState) => cameras.map((c) => renderedFramePng(env.id, c.name, envState)) } };
+    return { features, source: { frames: cameras.map((c) => c.name) } };
+  }
+  const frame = await firstFrame(db, projectId, version);
+  const shape = frame ? imageShape(frame) : null;
+  return shape ? { features: [[LEROBOT_IMAGE_KEY, shape]], source: { frames: [null] } } : { features: [], source: {} };
+}
 
 export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: string, version: number): Promise<LeRobotExport> {
   await authorizeProject(db, caller, projectId, "viewer");
@@ -66,20 +98,18 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
   const spec = projectSpec(project);
   const fps = spec.env ? Math.max(1, Math.round(1 / spec.env.dt)) : 10;
   const discrete = spec.actionSpace.type === "discrete";
-  const obsDim = spec.observationSpace.type === "box" ? (spec.observationSpace.shape[0] as number) : 1;
+  const obsDim = stateDim(spec.observation);
   const actDim = spec.actionSpace.type === "box" ? (spec.actionSpace.shape[0] as number) : 1;
-  // A built-in env with a camera (CarTrackPixels-v0) stores no frames: its images are rendered from the env state.
-  const camera = spec.env?.cameras?.[0] ?? null;
-  const frame = camera ? null : await firstFrame(db, projectId, version);
-  const image = camera ? ([...camera.shape] as [number, number, number]) : frame ? imageShape(frame) : null;
+  const images = await imageColumns(db, spec, projectId, version);
   const features = dataFeatures({
     obsDim,
     actDim,
     discrete,
     observationNames: spec.env?.observationFields ? [...spec.env.observationFields] : null,
     actionNames: spec.actionSpace.labels ? [...spec.actionSpace.labels] : null,
-    image,
+    images: images.features,
   });
+  const imageKeys = images.features.map(([key]) => key);
   const task = spec.envId ? `${spec.envId}: act like the expert` : project.name;
 
   const dir = await mkdtemp(join(tmpdir(), "corrective-lerobot-"));
@@ -94,19 +124,19 @@ export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: st
       dataFile: path(LEROBOT_PATHS.data),
       episodesFile: path(LEROBOT_PATHS.episodes),
       features,
-      dataSchema: parquetSchema(features, new Set([LEROBOT_IMAGE_KEY])),
+      dataSchema: parquetSchema(features, new Set(imageKeys)),
       episodesSchema: episodesSchema(EPISODE_STAT_COLUMNS),
       episodeStatColumns: EPISODE_STAT_COLUMNS,
-      imageKey: LEROBOT_IMAGE_KEY,
+      imageKeys,
+      imageStatsEvery: Math.max(1, Math.ceil(v.sampleCount / IMAGE_STATS_SAMPLES)),
       fps,
       task,
     });
     let summary: DataWriterSummary;
     try {
       const pages = samplePages(db, projectId, version, {
-        withFrames: image !== null && !camera,
-        ...(camera ? { renderFrame: (envState: number[]) => renderedFramePng(spec.env!.id, camera.name, envState) } : {}),
-        pageSize: image ? FRAME_PAGE_SIZE : PAGE_SIZE,
+        ...images.source,
+        pageSize: imageKeys.length ? FRAME_PAGE_SIZE : PAGE_SIZE,
       });
       for await (const page of pages) await writer.write(page);
       summary = await writer.finish();

@@ -11,6 +11,7 @@
  * Parquet schemas come ready-made from lerobot-layout.ts (options `dataSchema`, `episodesSchema`).
  */
 import { gzipSync } from "node:zlib";
+import { decode } from "fast-png";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import { writeColumn } from "hyparquet-writer/src/column.js";
 import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
@@ -66,6 +67,62 @@ export class FeatureStats {
   }
 }
 
+/**
+ * Per-channel statistics of an image feature, as LeRobot's compute_stats.py writes them: min, max, mean and std
+ * over every pixel of the sampled images, scaled to [0, 1], each shaped `[c, 1, 1]`; `count` is the number of
+ * images sampled. Images that do not decode (or have another channel count) are skipped: the column keeps them.
+ */
+export class ImageStats {
+  /** @param {number} channels */
+  constructor(channels) {
+    this.channels = channels;
+    this.images = 0;
+    this.pixels = 0;
+    this.sum = new Float64Array(channels);
+    this.sumSq = new Float64Array(channels);
+    this.min = new Float64Array(channels).fill(Infinity);
+    this.max = new Float64Array(channels).fill(-Infinity);
+  }
+
+  /** @param {Uint8Array} png */
+  add(png) {
+    let image;
+    try {
+      image = decode(png);
+    } catch {
+      return;
+    }
+    const c = this.channels;
+    if (image.channels !== c || image.depth !== 8) return;
+    const data = image.data;
+    for (let i = 0; i < data.length; i += c) {
+      for (let k = 0; k < c; k++) {
+        const v = data[i + k];
+        this.sum[k] += v;
+        this.sumSq[k] += v * v;
+        if (v < this.min[k]) this.min[k] = v;
+        if (v > this.max[k]) this.max[k] = v;
+      }
+    }
+    this.pixels += data.length / c;
+    this.images++;
+  }
+
+  /** @returns {import("../../contracts/dataset-writer-protocol").ImageStatsJson | null} */
+  toJSON() {
+    if (this.images === 0) return null;
+    const n = this.pixels;
+    const per = (/** @type {(k: number) => number} */ f) => Array.from({ length: this.channels }, (_, k) => [[f(k) / 255]]);
+    return {
+      min: per((k) => this.min[k]),
+      max: per((k) => this.max[k]),
+      mean: per((k) => this.sum[k] / n),
+      std: per((k) => Math.sqrt(Math.max(0, this.sumSq[k] / n - (this.sum[k] / n) ** 2))),
+      count: [this.images],
+    };
+  }
+}
+
 /** The scalar numeric columns (besides observation.state and action), each with stats. */
 const SCALARS = ["timestamp", "frame_index", "episode_index", "index", "task_index", "corrective.round", "corrective.labellers", "corrective.agreement"];
 
@@ -86,7 +143,8 @@ export class LeRobotDataWriter {
     this.obsDim = dims("observation.state");
     this.actDim = dims("action");
     this.actInt = /** @type {{dtype: string}} */ (feature.get("action")).dtype === "int64";
-    this.hasImage = feature.has(o.imageKey);
+    /** @type {Map<string, ImageStats>} */
+    this.imageStats = new Map(o.imageKeys.map((k) => [k, new ImageStats(/** @type {{shape: number[]}} */ (feature.get(k)).shape[2] ?? 3)]));
     /** @type {Map<string, string>} */
     this.sources = new Map();
   }
@@ -116,8 +174,11 @@ export class LeRobotDataWriter {
     const source = new Array(n);
     /** @type {Uint8Array[]} */
     const exact = new Array(n);
-    /** @type {Array<{bytes: Uint8Array, path: null} | null> | null} */
-    const image = this.hasImage ? new Array(n) : null;
+    const imageKeys = this.o.imageKeys;
+    /** @type {Array<Array<{bytes: Uint8Array, path: null} | null>>} */
+    const images = imageKeys.map(() => new Array(n));
+    const imageStats = imageKeys.map((k) => /** @type {ImageStats} */ (this.imageStats.get(k)));
+    const statsEvery = Math.max(1, this.o.imageStatsEvery);
     const obsStats = /** @type {FeatureStats} */ (this.stats.get("observation.state"));
     const actStats = /** @type {FeatureStats} */ (this.stats.get("action"));
     const scalarStats = SCALARS.map((k) => /** @type {FeatureStats} */ (this.stats.get(k)));
@@ -162,9 +223,10 @@ export class LeRobotDataWriter {
       for (let j = 0; j < obsDim; j++) obsCol[i * obsDim + j] = observation[j];
       for (let j = 0; j < actDim; j++) actCol[i * actDim + j] = actInt ? Math.round(act[j]) : act[j];
       const ts = frameIndex / this.o.fps;
-      if (image) {
-        const frame = page.frame[i];
-        image[i] = frame ? { bytes: frame, path: null } : null;
+      for (let k = 0; k < imageKeys.length; k++) {
+        const frame = page.images[k]?.[i] ?? null;
+        images[k][i] = frame ? { bytes: frame, path: null } : null;
+        if (frame && this.index % statsEvery === 0) imageStats[k].add(frame);
       }
       timestamp[i] = ts;
       frameCol[i] = frameIndex;
@@ -203,7 +265,7 @@ export class LeRobotDataWriter {
       "corrective.state_id": { data: stateId, statistics: false },
       "corrective.exact": { data: exact, encoding: "PLAIN", statistics: false },
     };
-    if (image) columns[this.o.imageKey] = { data: image, statistics: false, pageSize: IMAGE_PAGE_BYTES };
+    imageKeys.forEach((key, k) => (columns[key] = { data: images[k], statistics: false, pageSize: IMAGE_PAGE_BYTES }));
     writeRowGroup(this.data, this.o.features.map(([name]) => ({ name, ...columns[name] })), n);
   }
 
@@ -224,7 +286,13 @@ export class LeRobotDataWriter {
   finish() {
     this.data.finish();
     writeEpisodes(this.o, this.episodes);
-    return { episodes: this.episodes.length, frames: this.index, stats: Object.fromEntries([...this.stats].map(([k, s]) => [k, s.toJSON()])) };
+    /** @type {import("../../contracts/dataset-writer-protocol").DataWriterSummary["stats"]} */
+    const stats = Object.fromEntries([...this.stats].map(([k, s]) => [k, s.toJSON()]));
+    for (const [k, s] of this.imageStats) {
+      const json = s.toJSON();
+      if (json) stats[k] = json;
+    }
+    return { episodes: this.episodes.length, frames: this.index, stats };
   }
 }
 

@@ -6,7 +6,7 @@
  * (`datasets.Image()`).
  */
 import type { SchemaElement } from "hyparquet";
-import { LEROBOT_CHUNK_SIZE, LEROBOT_CODEBASE_VERSION, LEROBOT_IMAGE_KEY, LEROBOT_PATHS } from "../../contracts/datasets";
+import { LEROBOT_CHUNK_SIZE, LEROBOT_CODEBASE_VERSION, LEROBOT_PATHS } from "../../contracts/datasets";
 import type { LeRobotDtype, LeRobotFeature } from "../../contracts/dataset-writer-protocol";
 
 const PARQUET_TYPE: Record<Exclude<LeRobotDtype, "image" | "string">, "FLOAT" | "DOUBLE" | "INT64"> = { float32: "FLOAT", float64: "DOUBLE", int64: "INT64" };
@@ -42,8 +42,11 @@ export interface DataFeatureOptions {
   discrete: boolean;
   observationNames: string[] | null;
   actionNames: string[] | null;
-  /** `[height, width, channels]` of the frames, when the dataset has any. */
-  image: [number, number, number] | null;
+  /**
+   * The image features and their `[height, width, channels]`, in column order: `observation.images.<camera>` per
+   * camera of a `Dict` observation, or `observation.image` for the frames of a vector project (none without).
+   */
+  images: ReadonlyArray<readonly [string, readonly [number, number, number]]>;
 }
 
 /** The data file's features, in column order. */
@@ -51,7 +54,7 @@ export function dataFeatures(o: DataFeatureOptions): Array<[string, LeRobotFeatu
   const scalar = (dtype: LeRobotDtype): LeRobotFeature => ({ dtype, shape: [1], names: null });
   return [
     ["observation.state", { dtype: "float32", shape: [o.obsDim], names: o.observationNames }],
-    ...(o.image ? ([[LEROBOT_IMAGE_KEY, { dtype: "image", shape: o.image, names: ["height", "width", "channels"] }]] as Array<[string, LeRobotFeature]>) : []),
+    ...o.images.map(([key, shape]): [string, LeRobotFeature] => [key, { dtype: "image", shape: [...shape], names: ["height", "width", "channels"] }]),
     ["action", { dtype: o.discrete ? "int64" : "float32", shape: [o.actDim], names: o.actionNames }],
     ["timestamp", scalar("float32")],
     ["frame_index", scalar("int64")],

@@ -2,7 +2,8 @@
  * Reading a dataset version page by page, in episode order, for exports: a keyset cursor over
  * `(version, episode, frame_index, id)` — served by `dataset_samples_episode_order_idx`, so each page is an
  * index range scan, never a sort of the whole project — joined with what LeRobot rows carry besides the
- * sample: the aggregated label's labeller count and agreement, and the state's frame (when asked).
+ * sample: the aggregated label's labeller count and agreement, and the state's frames (when asked: its own
+ * frame, or each camera's of an image observation).
  *
  * A page is one text of tab-separated lines ({@link SamplePage}), built by the database (`string_agg`): this
  * thread receives one string per page instead of ten fields per row (pg's row parsing and its garbage were
@@ -43,42 +44,48 @@ interface FrameRow extends Record<string, unknown> {
   state_id: string | null;
   label_count: number | null;
   agreement: number | null;
-  frame?: Buffer | null;
-  blob_hash?: string | null;
+  /** Per image column k: `frame_k` (a not yet moved frame's bytes) and `blob_k` (its blob's hash). */
   env_state?: number[] | null;
 }
+
+/**
+ * Where an image column's frames come from: `null` for the state's own frame (`states.frame_id`: the picture
+ * stored for people), a camera key for that camera's frame of an image observation (`states.images`).
+ */
+export type FrameColumn = string | null;
 
 /** The fields of a page line after the cursor's four, as SQL (the line format of {@link SamplePage}). */
 const SAMPLE_TEXT = sql`replace('[' || s.observation::text || ',' || s.action::text || ']', ' ', '')`;
 
 /**
- * `withFrames`: the states' stored frames (blob store, or a not yet moved `bytea`); `renderFrame`: images of a
- * built-in camera env, rendered from each state's env state (rendered-frames.ts) — rows without one get none.
+ * `frames`: image columns of stored frames (blob store, or a not yet moved `bytea`), one per entry
+ * ({@link FrameColumn}); `renderFrames`: the images of a built-in camera env, one per camera, rendered from each
+ * state's env state (rendered-frames.ts) — rows without one get none.
  */
 export async function* samplePages(
   db: Db,
   projectId: string,
   version: number,
-  options: { withFrames?: boolean; renderFrame?: (envState: number[]) => Uint8Array; pageSize?: number } = {},
+  options: { frames?: readonly FrameColumn[]; renderFrames?: (envState: number[]) => Uint8Array[]; pageSize?: number } = {},
 ): AsyncGenerator<SamplePage> {
   const maxSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
   const adaptive = isEmbedded(db);
   let pageSize = adaptive ? Math.min(maxSize, FIRST_PAGE) : maxSize;
-  const frames = options.withFrames === true;
-  const render = options.renderFrame;
+  const frames = options.frames ?? [];
+  const render = options.renderFrames;
   let after: Cursor = [-1, -1, -1, -1];
   for (;;) {
     const started = performance.now();
     const window = sql`
       FROM dataset_samples s
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
-      ${frames || render ? sql`LEFT JOIN states st ON st.id = s.state_id` : sql``}
-      ${frames ? sql`LEFT JOIN frames f ON f.id = st.frame_id` : sql``}
+      ${frames.length || render ? sql`LEFT JOIN states st ON st.id = s.state_id` : sql``}
+      ${sql.join(frames.map((column, k) => sql`LEFT JOIN frames ${sql.raw(`f${k}`)} ON ${sql.raw(`f${k}`)}.id = ${column === null ? sql`st.frame_id` : sql`(st.images ->> ${column})::uuid`}`), sql` `)}
       WHERE s.project_id = ${projectId} AND s.version <= ${version}
         AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
       ORDER BY s.version, s.episode, s.frame_index, s.id
       LIMIT ${pageSize}`;
-    const page = frames || render ? await framePage(db, window, frames, render) : await packedPage(db, window);
+    const page = frames.length || render ? await framePage(db, window, frames.length, render) : await packedPage(db, window);
     if (!page) return;
     const tookMs = Math.max(0.5, performance.now() - started);
     const full = page.length === pageSize;
@@ -105,23 +112,24 @@ async function packedPage(db: Db, window: SQL): Promise<SamplePage | null> {
       ) p`,
   );
   if (!row || row.n === 0 || row.rows === null) return null;
-  return { length: row.n, rows: row.rows, frame: [] };
+  return { length: row.n, rows: row.rows, images: [] };
 }
 
 /** A page with images: rows (their frames read or rendered here), packed as {@link packedPage}'s lines. */
-async function framePage(db: Db, window: SQL, frames: boolean, render: ((envState: number[]) => Uint8Array) | undefined): Promise<SamplePage | null> {
+async function framePage(db: Db, window: SQL, frames: number, render: ((envState: number[]) => Uint8Array[]) | undefined): Promise<SamplePage | null> {
+  const frameFields = Array.from({ length: frames }, (_, k) => sql.raw(`, f${k}.bytes AS frame_${k}, f${k}.blob_hash AS blob_${k}`));
   const rows = await pageQuery<FrameRow>(
     db,
     sql`
       SELECT s.id, s.version, s.episode, s.frame_index, ${SAMPLE_TEXT} AS sample, s.source, s.state_id, al.label_count, al.agreement
-             ${frames ? sql`, f.bytes AS frame, f.blob_hash` : sql``}${render ? sql`, st.env_state` : sql``}
+             ${sql.join(frameFields, sql``)}${render ? sql`, st.env_state` : sql``}
       ${window}`,
   );
   if (rows.length === 0) return null;
   const lines = rows.map((r) =>
     [r.version, r.episode, r.frame_index, r.id, JSON.stringify(r.source), r.state_id ?? "", r.label_count ?? "", r.agreement === null ? "" : r.agreement, r.sample].join("\t"),
   );
-  return { length: rows.length, rows: lines.join("\n"), frame: await pageFrames(rows, render) };
+  return { length: rows.length, rows: lines.join("\n"), images: await pageFrames(rows, frames, render) };
 }
 
 /** The cursor of a page's last line (its first four fields). */
@@ -147,14 +155,21 @@ async function pageQuery<T extends Record<string, unknown>>(db: Db, query: SQL):
   });
 }
 
-/** A page's images: stored frames (each distinct blob read once) or rendered ones. */
-async function pageFrames(rows: FrameRow[], render: ((envState: number[]) => Uint8Array) | undefined): Promise<Array<Uint8Array | null>> {
-  if (render) return rows.map((r) => (r.env_state ? render(r.env_state) : null));
-  const blobs = await readBlobs(rows.map((r) => r.blob_hash ?? null));
-  return rows.map((r) => {
-    const bytes = r.blob_hash ? blobs.get(r.blob_hash)! : (r.frame ?? null);
-    return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
-  });
+/** A page's images, per image column: stored frames (each distinct blob read once) or rendered ones. */
+async function pageFrames(rows: FrameRow[], frames: number, render: ((envState: number[]) => Uint8Array[]) | undefined): Promise<Array<Array<Uint8Array | null>>> {
+  if (render) {
+    const rendered = rows.map((r) => (r.env_state ? render(r.env_state) : null));
+    const columns = rendered.find((r) => r !== null)?.length ?? 0;
+    return Array.from({ length: columns }, (_, k) => rendered.map((r) => r?.[k] ?? null));
+  }
+  const blobs = await readBlobs(rows.flatMap((r) => Array.from({ length: frames }, (_, k) => (r[`blob_${k}`] as string | null) ?? null)));
+  return Array.from({ length: frames }, (_, k) =>
+    rows.map((r) => {
+      const hash = r[`blob_${k}`] as string | null;
+      const bytes = hash ? blobs.get(hash)! : ((r[`frame_${k}`] as Buffer | null) ?? null);
+      return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    }),
+  );
 }
 
 /** Whether any sample of the version has a frame (decides whether the export has an image column). */

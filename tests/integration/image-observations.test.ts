@@ -143,14 +143,14 @@ describeEngines("image observations from external systems", (h) => {
     );
     const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, projectId, 1)).stream));
     const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
-    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [16, 16, 3] });
+    expect(info.features["observation.images.front"]).toMatchObject({ dtype: "image", shape: [16, 16, 3] });
     expect(info.features["observation.state"]).toMatchObject({ dtype: "float32", shape: [2] });
     expect(JSON.parse(new TextDecoder().decode(files.get("meta/corrective.json"))).observationSpace).toEqual(SPACE);
     const dir = await mkdtemp(join(tmpdir(), "lerobot-cam-"));
     try {
       await writeFile(join(dir, "data.parquet"), files.get("data/chunk-000/file-000.parquet")!);
       const duck = await (await DuckDBInstance.create(":memory:")).connect();
-      const out = (await duck.runAndReadAll(`SELECT "observation.image".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
+      const out = (await duck.runAndReadAll(`SELECT "observation.images.front".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
       expect(out.map((r) => Buffer.compare(Buffer.from((r.img as { bytes: Uint8Array }).bytes), Buffer.from(images[out.indexOf(r)]!.bytes)))).toEqual([0, 0, 0]);
       duck.closeSync();
     } finally {
@@ -182,13 +182,13 @@ describeEngines("image observations from external systems", (h) => {
     rows.forEach((r) => expect(loaded.get(r.id)!.image).toEqual(observationImages("CarTrackPixels-v0", r.envState!).image));
     const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, id, 0)).stream));
     const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
-    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });
+    expect(info.features["observation.images.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });
     expect(JSON.parse(new TextDecoder().decode(files.get("meta/corrective.json"))).observationSpace).toMatchObject({ type: "dict", spaces: { image: { dtype: "uint8", shape: [64, 64, 3] } } });
     const dir = await mkdtemp(join(tmpdir(), "lerobot-pixels-"));
     try {
       await writeFile(join(dir, "data.parquet"), files.get("data/chunk-000/file-000.parquet")!);
       const duck = await (await DuckDBInstance.create(":memory:")).connect();
-      const out = (await duck.runAndReadAll(`SELECT "observation.image".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
+      const out = (await duck.runAndReadAll(`SELECT "observation.images.image".bytes AS img FROM '${dir}/data.parquet' ORDER BY index`)).getRowObjects();
       expect(out).toHaveLength(steps.length);
       out.forEach((r, t) => expect(decode((r.img as { bytes: Uint8Array }).bytes).data).toEqual(observationImages("CarTrackPixels-v0", steps[t]!.envState).image));
       duck.closeSync();

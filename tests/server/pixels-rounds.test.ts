@@ -74,7 +74,7 @@ describe.each(ENGINES)("DAgger rounds on CarTrackPixels-v0 (image policies) thro
     expect(tar.status).toBe(200);
     const files = await untar(new Uint8Array(await tar.arrayBuffer()));
     const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
-    expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });
+    expect(info.features["observation.images.image"]).toMatchObject({ dtype: "image", shape: [64, 64, 3] });
     expect(info.total_frames).toBe(samples);
     const parquet = files.get("data/chunk-000/file-000.parquet")!;
     // 64×64 PNGs of every sample travel inside the parquet file: far more than the numbers alone.

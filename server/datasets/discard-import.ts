@@ -1,12 +1,14 @@
 /**
  * Undoing a dataset import that did not finish (server/rounds/import-dataset.ts): its staged samples are
- * deleted in short batches (never one long statement on the embedded database), then its reserved round.
+ * deleted in short batches (never one long statement on the embedded database), then the frames and states of
+ * its camera images (stage-import-images.ts), then its reserved round.
  * Only rounds still marked `options.imported.staging` are touched, so a published import is never undone.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { datasetSamples, rounds, type Round } from "../../db/schema";
 import { yieldToEventLoop } from "../batching/cooperative";
+import { discardImportImages } from "./stage-import-images";
 
 /** A running import touches its round this often; one silent for {@link IMPORT_STALE_MS} is dead. */
 export const IMPORT_HEARTBEAT_MS = 2_000;
@@ -23,6 +25,7 @@ export async function discardImport(db: Db, round: Pick<Round, "id" | "projectId
     if (!result.rowCount) break;
     await yieldToEventLoop();
   }
+  await discardImportImages(db, round);
   await db.delete(rounds).where(and(eq(rounds.id, round.id), staging));
 }
 

@@ -4,6 +4,7 @@
  * the round lifecycle's business (server/rounds/import-dataset.ts).
  */
 import { DATASET_FORMATS, type TDatasetFormat } from "../../contracts/datasets";
+import type { TObservationSpace } from "../../contracts/spaces";
 import { AppError } from "../errors";
 import { jsonlPages, type JsonlCounts, type Spaces } from "./parse-dataset-file";
 import { openLeRobotTar } from "./parse-lerobot-tar";
@@ -29,7 +30,7 @@ export interface ImportSource {
 
 const JSONL_PAGE = 5000;
 
-export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces): Promise<ImportSource> {
+export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces & { observation?: TObservationSpace }): Promise<ImportSource> {
   if (format === "lerobot") {
     const source = await openLeRobotTar(body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === "string" ? body : body.join("")), spaces);
     return {

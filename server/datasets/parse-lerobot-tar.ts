@@ -5,7 +5,8 @@
  * `observation.state` → observation, `action` → action (`[a]` or `a` for a discrete space), episode and
  * frame indices kept, source `import` — unless the file is a Corrective export, whose `corrective.exact`
  * (JSON `[observation, action]`) and `corrective.source` columns carry the exact values and the source
- * (so the checksum survives the round trip).
+ * (so the checksum survives the round trip). For a project whose observations are a `Dict`, each camera's
+ * `observation.images.<camera>` PNGs come with the samples (lerobot-camera-columns.ts).
  *
  * The archive and the Parquet metadata are checked up front; the rows are validated as `pages()` reads
  * them for the insert — one pass, at most one page of samples in memory as objects — and the first bad row
@@ -19,6 +20,8 @@ import tar from "tar-stream";
 import { z, type ZodError } from "zod";
 import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow } from "../../contracts/datasets";
 import { createYielder, yieldToEventLoop } from "../batching/cooperative";
+import type { TObservationSpace } from "../../contracts/spaces";
+import { cameraColumns, checkCameraSchema, IMAGE_ROW_PAGE, takeCameraImages } from "./lerobot-camera-columns";
 import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -82,7 +85,11 @@ export async function untar(body: Uint8Array): Promise<Map<string, Uint8Array>> 
   return new Map([...files].filter(([p]) => p.startsWith(root)).map(([p, b]) => [p.slice(root.length), b]));
 }
 
-export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<LeRobotSource> {
+/**
+ * `spaces.observation`, when a `Dict` (cameras and `state`), makes the import read each camera's
+ * `observation.images.<camera>` column too (lerobot-camera-columns.ts); `observation.state` is then the `state`.
+ */
+export async function openLeRobotTar(body: Uint8Array, spaces: Spaces & { observation?: TObservationSpace }): Promise<LeRobotSource> {
   if (body.byteLength < 512) throw badLine("archive", "not a .tar (LeRobot imports are the .tar that format=lerobot exports)");
   const files = await untar(body);
   const infoBytes = files.get(LEROBOT_PATHS.info);
@@ -102,6 +109,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
   for (const key of ["observation.state", "action"]) {
     if (!info.data.features[key]) throw badLine(LEROBOT_PATHS.info, `features has no "${key}"`);
   }
+  const cameras = cameraColumns(spaces.observation, info.data);
   const dataFiles = [...files.keys()].filter((p) => /^data\/.+\.parquet$/.test(p)).sort();
   if (dataFiles.length === 0) throw badLine("data/", "no Parquet data files (data/chunk-XXX/file-YYY.parquet or episode_YYYYYY.parquet)");
   const metas = new Map<string, FileMetaData>();
@@ -112,6 +120,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
     } catch (err) {
       throw badLine(path, `not a Parquet file (${(err as Error).message})`);
     }
+    checkCameraSchema(path, new Set((metas.get(path) as FileMetaData).schema.map((s) => s.name)), cameras);
   }
 
   const episodes = new Set<number>();
@@ -121,19 +130,25 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
       const file = toArrayBuffer(files.get(path) as Uint8Array);
       const metadata = metas.get(path) as FileMetaData;
       const present = new Set(metadata.schema.map((s) => s.name));
-      const columns = COLUMNS.filter((c) => present.has(c));
-      for (const [start, end] of readRanges(metadata)) {
+      const columns: string[] = [...COLUMNS.filter((c) => present.has(c)), ...cameras.map((c) => c.column)];
+      const binary = new Set(cameras.map((c) => c.column));
+      for (const [start, end] of readRanges(metadata, cameras.length ? IMAGE_ROW_PAGE : ROW_PAGE)) {
         // Column by column, with a turn of the event loop after each: a 5,000-row group of six columns
         // decoded in one go was the longest stall of an import.
         const objects: Array<Record<string, unknown>> = Array.from({ length: end - start }, () => ({}));
         for (const column of columns) {
-          const values = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [column], rowStart: start, rowEnd: end });
+          // Image bytes stay bytes (hyparquet decodes an unannotated BYTE_ARRAY as text unless told not to).
+          const values = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS, columns: [column], rowStart: start, rowEnd: end, utf8: !binary.has(column) });
           for (let i = 0; i < values.length && i < objects.length; i++) (objects[i] as Record<string, unknown>)[column] = (values[i] as Record<string, unknown>)[column];
           await yieldToEventLoop();
         }
         const page: DatasetSampleInput[] = new Array(objects.length);
         for (let i = 0; i < objects.length; i++) {
-          const sample = toSample(`${path} row ${start + i + 1}`, objects[i] as Record<string, unknown>, spaces);
+          const where = `${path} row ${start + i + 1}`;
+          const row = objects[i] as Record<string, unknown>;
+          const images = cameras.length ? takeCameraImages(where, row, cameras) : null;
+          const sample = toSample(where, row, spaces);
+          if (images) sample.images = images;
           episodes.add(sample.episode);
           page[i] = sample;
           if (i % 64 === 0) await maybeYield();
@@ -160,15 +175,15 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces): Promise<
 /**
  * Row ranges to decode one at a time: whole row groups (hyparquet decodes a row group's column chunks in
  * full for any range inside it, so a range that splits a group decodes it again), a group larger than
- * {@link ROW_PAGE} rows cut into slices of that size (memory stays bounded; pyarrow writes groups of up
+ * `pageRows` rows ({@link ROW_PAGE}; {@link IMAGE_ROW_PAGE} with images) cut into slices of that size (memory stays bounded; pyarrow writes groups of up
  * to a million rows).
  */
-function readRanges(metadata: FileMetaData): Array<[number, number]> {
+function readRanges(metadata: FileMetaData, pageRows = ROW_PAGE): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   let start = 0;
   for (const group of metadata.row_groups) {
     const end = start + Number(group.num_rows);
-    for (let at = start; at < end; at += ROW_PAGE) ranges.push([at, Math.min(end, at + ROW_PAGE)]);
+    for (let at = start; at < end; at += pageRows) ranges.push([at, Math.min(end, at + pageRows)]);
     start = end;
   }
   return ranges;

@@ -21,6 +21,11 @@ export interface DatasetSampleInput {
   source: string;
   episode: number;
   frameIndex: number;
+  /**
+   * An import into a `Dict`-observation project: camera → PNG bytes, to be stored as frames with a state of their
+   * own before the sample is written (server/datasets/stage-import-images.ts); never a column.
+   */
+  images?: Record<string, Uint8Array>;
 }
 
 const MOD = 1n << 256n;

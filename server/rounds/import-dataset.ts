@@ -39,6 +39,7 @@ import { openRound } from "./open-round";
 import { transitionRound } from "./round-machine";
 import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "../datasets/discard-import";
 import { openImport } from "../datasets/open-import";
+import { importImageStager } from "../datasets/stage-import-images";
 import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
 
@@ -105,7 +106,10 @@ async function stageSamples(db: Db, round: Round, pages: AsyncIterable<DatasetSa
   let beat = performance.now();
   let checksum = EMPTY_CHECKSUM;
   let bySource: Record<string, number> = {};
-  for await (const page of pages) {
+  // Samples with camera images (a `Dict`-observation import) get their frames and a state first.
+  const stageImages = importImageStager(db, round);
+  for await (const read of pages) {
+    const page = await stageImages(read);
     await inBatches(page, async (batch) => {
       await bulkInsert(db, datasetSamples, batch.map((s) => ({ projectId: round.projectId, version: round.index, ...s })));
       if (performance.now() - beat > IMPORT_HEARTBEAT_MS) {

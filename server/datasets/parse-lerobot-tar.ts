@@ -175,8 +175,8 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces & { observ
 /**
  * Row ranges to decode one at a time: whole row groups (hyparquet decodes a row group's column chunks in
  * full for any range inside it, so a range that splits a group decodes it again), a group larger than
- * `pageRows` rows ({@link ROW_PAGE}; {@link IMAGE_ROW_PAGE} with images) cut into slices of that size (memory stays bounded; pyarrow writes groups of up
- * to a million rows).
+ * `pageRows` rows ({@link ROW_PAGE}; {@link IMAGE_ROW_PAGE} with images) cut into slices of that size
+ * (memory stays bounded; pyarrow writes groups of up to a million rows).
  */
 function readRanges(metadata: FileMetaData, pageRows = ROW_PAGE): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];

@@ -30,9 +30,14 @@ export const IMAGE_ROW_PAGE = 256;
  * The camera columns the import must read (none for a vector observation space), checked against
  * `meta/info.json`: each camera needs an `observation.images.<camera>` feature of dtype `image` (a `video`
  * feature is refused: its frames live in MP4 files, which this import does not decode).
+ *
+ * None for a built-in camera env (CarTrackPixels-v0) either: its images are rendered from each state's env
+ * state, which a LeRobot dataset does not carry, so stored images could not feed its trainer; its imports stay
+ * numbers only, as before (docs/FORMATS.md).
  */
-export function cameraColumns(observation: TObservationSpace | undefined, info: TLeRobotInfo): CameraColumn[] {
-  if (!observation || observation.type !== "dict") return [];
+export function cameraColumns(project: { observation?: TObservationSpace; envId?: string | null }, info: TLeRobotInfo): CameraColumn[] {
+  const observation = project.observation;
+  if (project.envId || !observation || observation.type !== "dict") return [];
   return cameraKeys(observation).map((camera) => {
     const column = lerobotCameraKey(camera);
     const space = observation.spaces[camera];

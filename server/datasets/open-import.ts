@@ -30,7 +30,7 @@ export interface ImportSource {
 
 const JSONL_PAGE = 5000;
 
-export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces & { observation?: TObservationSpace }): Promise<ImportSource> {
+export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }): Promise<ImportSource> {
   if (format === "lerobot") {
     const source = await openLeRobotTar(body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === "string" ? body : body.join("")), spaces);
     return {

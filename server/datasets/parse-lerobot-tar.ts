@@ -86,10 +86,11 @@ export async function untar(body: Uint8Array): Promise<Map<string, Uint8Array>> 
 }
 
 /**
- * `spaces.observation`, when a `Dict` (cameras and `state`), makes the import read each camera's
- * `observation.images.<camera>` column too (lerobot-camera-columns.ts); `observation.state` is then the `state`.
+ * `spaces.observation`, when a `Dict` (cameras and `state`) of an external project, makes the import read each
+ * camera's `observation.images.<camera>` column too (lerobot-camera-columns.ts); `observation.state` is then the
+ * `state`.
  */
-export async function openLeRobotTar(body: Uint8Array, spaces: Spaces & { observation?: TObservationSpace }): Promise<LeRobotSource> {
+export async function openLeRobotTar(body: Uint8Array, spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }): Promise<LeRobotSource> {
   if (body.byteLength < 512) throw badLine("archive", "not a .tar (LeRobot imports are the .tar that format=lerobot exports)");
   const files = await untar(body);
   const infoBytes = files.get(LEROBOT_PATHS.info);
@@ -109,7 +110,7 @@ export async function openLeRobotTar(body: Uint8Array, spaces: Spaces & { observ
   for (const key of ["observation.state", "action"]) {
     if (!info.data.features[key]) throw badLine(LEROBOT_PATHS.info, `features has no "${key}"`);
   }
-  const cameras = cameraColumns(spaces.observation, info.data);
+  const cameras = cameraColumns(spaces, info.data);
   const dataFiles = [...files.keys()].filter((p) => /^data\/.+\.parquet$/.test(p)).sort();
   if (dataFiles.length === 0) throw badLine("data/", "no Parquet data files (data/chunk-XXX/file-YYY.parquet or episode_YYYYYY.parquet)");
   const metas = new Map<string, FileMetaData>();

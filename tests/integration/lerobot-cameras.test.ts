@@ -19,7 +19,7 @@ import tar from "tar-stream";
 import { beforeAll, expect, it } from "vitest";
 import type { TUser } from "../../contracts/auth";
 import type { LeRobotFeature } from "../../contracts/dataset-writer-protocol";
-import { datasetSamples, datasetVersions, frames, rollouts, rounds, states } from "../../db/schema";
+import { datasetSamples, datasetVersions, frames, policies, rollouts, rounds, states } from "../../db/schema";
 import { blobTotals, sha256Hex } from "../../server/blobs/blob-refs";
 import { getBlobStore } from "../../server/blobs/registry";
 import { observationImageRefs } from "../../server/blobs/observation-images";
@@ -32,7 +32,9 @@ import { loadProjectSpec } from "../../server/projects/project-spec";
 import { importDataset } from "../../server/rounds/import-dataset";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";
 import { getFrame, uploadFrameBatch } from "../../server/rollouts/frames";
+import { Policy } from "../../trainer/policy/policy";
 import { describeEngines } from "../helpers/engines";
+import { useJobRunners } from "../helpers/job-runners";
 import { makeUser } from "../helpers/fixtures";
 
 const camera = (h: number, w: number) => ({ type: "box", dtype: "uint8", shape: [h, w, 3], low: 0, high: 255 });
@@ -119,6 +121,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 describeEngines("LeRobot datasets with cameras: export every camera, import them back", (h) => {
+  const runner = useJobRunners(h);
   let lead: TUser;
   let source: string;
   let roundId: string;
@@ -266,4 +269,28 @@ describeEngines("LeRobot datasets with cameras: export every camera, import them
     expect(ok).toMatchObject({ samples: 20, episodes: 1, bySource: { import: 20 } });
     expect(await db.select().from(frames).where(eq(frames.projectId, target))).toHaveLength(40);
   });
+
+  it("an imported image dataset trains: round 0 gets a policy that sees both cameras", async () => {
+    const db = h.database.db;
+    const tarBytes = await readBytes((await exportDatasetLeRobot(db, lead, source, 1)).stream);
+    const target = (await createProject(db, lead, { name: "imported, trained", external: EXTERNAL, settings: { epochs: 3, batchSize: 8, hiddenUnits: [16] } })).id;
+    await importDataset(db, lead, target, "lerobot", tarBytes);
+    runner({ types: ["train"] });
+    const deadline = Date.now() + 240_000;
+    let round = (await db.select().from(rounds).where(eq(rounds.projectId, target)))[0]!;
+    while (round.status === "training" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      round = (await db.select().from(rounds).where(eq(rounds.id, round.id)))[0]!;
+    }
+    expect(round.error).toBeNull();
+    expect(round.status).toBe("evaluating");
+    const [policy] = await db.select().from(policies).where(eq(policies.id, round.resultPolicyId!));
+    const loaded = Policy.fromBlob(new Uint8Array(policy!.blob));
+    expect(loaded.isVisual).toBe(true);
+    expect(loaded.spec.vision?.cameras).toEqual([
+      { name: "front", shape: [32, 32, 3] },
+      { name: "wrist", shape: [16, 16, 3] },
+    ]);
+    expect((policy!.training as { samples: number }).samples).toBe(uploaded.length);
+  }, 300_000);
 });

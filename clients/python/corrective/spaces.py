@@ -123,7 +123,10 @@ class DictSpace:
             if sub.is_image:
                 if key == STATE_KEY:
                     raise SpaceError(f"{where}: `state` is the state vector, not an image", field_errors={"spaces.state": ["must be a vector"]})
-                sub.image_shape()
+                try:
+                    sub.image_shape()
+                except SpaceError as err:
+                    raise SpaceError(f"{where}: {err.message}", field_errors={f"spaces.{key}": [err.message]}) from None
                 cameras.append(key)
             elif key != STATE_KEY:
                 raise SpaceError(f"{where}: only `state` may be a vector; other keys are (H, W, C) uint8 images", field_errors={f"spaces.{key}": ["must be an image"]})

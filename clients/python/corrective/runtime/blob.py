@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Dict, List, Tuple, Union
+from typing import AbstractSet, Any, Dict, List, Tuple, Union
 
 import numpy as np
 
@@ -62,14 +62,9 @@ def decode_header(blob: bytes) -> Tuple[Dict[str, Any], int]:
     return header, _align4(12 + header_length)
 
 
-def _is_conv(topology: Any) -> bool:
-    layers = (topology.get("config") or {}).get("layers") if isinstance(topology, dict) else None
-    return isinstance(layers, list) and bool(layers) and isinstance(layers[0], dict) and layers[0].get("class_name") == "Conv2D"
-
-
-def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int) -> Dict[Tuple[int, int], Union[DenseStack, ConvStack]]:
-    """Every network of the blob, keyed by ``(member, index)``: a :class:`DenseStack`, or a :class:`ConvStack`
-    for an image encoder's convolutions."""
+def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int, conv: AbstractSet[int] = frozenset()) -> Dict[Tuple[int, int], Union[DenseStack, ConvStack]]:
+    """Every network of the blob, keyed by ``(member, index)``: a :class:`DenseStack`, or for the indices in
+    ``conv`` (an image encoder's convolutions) a :class:`ConvStack`."""
     out: Dict[Tuple[int, int], Union[DenseStack, ConvStack]] = {}
     for entry in header["nets"]:
         try:
@@ -84,7 +79,7 @@ def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int) -> Dic
             raise PolicyBlobError("policy blob: weights run past the end")
         weights = _weights_by_name(blob, start, length, specs)
         try:
-            build = conv_stack_from_topology if _is_conv(topology) else dense_stack_from_topology
+            build = conv_stack_from_topology if index in conv else dense_stack_from_topology
             out[(member, index)] = build(topology, weights)
         except ValueError as err:
             raise PolicyBlobError(f"policy blob: member {member} net {index}: {err}") from err

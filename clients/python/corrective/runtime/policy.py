@@ -405,8 +405,10 @@ def load_policy(blob: Union[bytes, bytearray, memoryview]) -> Policy:
 def _build(data: bytes, header: Dict[str, Any], data_start: int) -> Policy:
     spec = header["spec"]
     head = create_head(spec)
-    nets = decode_networks(data, header, data_start)
     vision = spec.get("vision")
+    # Image policies: after the head's networks, per camera its convolutions, then its projection (encoder-layout.ts).
+    conv = frozenset(len(head.nets) + 2 * c for c in range(len(vision["cameras"]))) if vision is not None else frozenset()
+    nets = decode_networks(data, header, data_start, conv)
     members: List[_Member] = []
     for m in range(int(spec["ensembleSize"])):
         stacks: List[DenseStack] = []

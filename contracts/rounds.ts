@@ -21,7 +21,12 @@ export type TStartRound = z.infer<typeof ZStartRound>;
 export const ROLLOUT_SOURCES = ["policy", "expert", "teleop", "takeover", "external"] as const;
 
 export const ZDemonstrationStep = z
-  .object({ observation: ZVector, action: ZActionValue, state: ZVector.optional() })
+  .object({
+    /** A vector, or for a `Dict` observation space `{ state: [...], <camera>: <frame id> }`, as in external rollouts. */
+    observation: z.union([ZVector, ZImageObservation]),
+    action: ZActionValue,
+    state: ZVector.optional(),
+  })
   .strict();
 /** A client-generated rollout id: the same id uploaded again (a retry after a crash or timeout) is stored once. */
 const ZClientRolloutId = z.uuid();

@@ -103,7 +103,7 @@ async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TE
  * (`states.images`); the first camera's frame is the state's `frameId`, the image its labellers see — the very
  * image the policy saw. A step's own `frameId` (an extra picture for people) takes precedence for display.
  */
-function splitObservation(space: TDictSpace | null, observation: TExternalRollout["steps"][number]["observation"], frameId: string | undefined) {
+export function splitObservation(space: TDictSpace | null, observation: TExternalRollout["steps"][number]["observation"], frameId: string | undefined) {
   if (!space || Array.isArray(observation)) return { observation: observation as number[], frameId: frameId ?? null };
   const cameras = cameraKeys(space);
   const images = Object.fromEntries(cameras.map((k) => [k, observation[k] as string]));
@@ -115,7 +115,13 @@ function splitObservation(space: TDictSpace | null, observation: TExternalRollou
  * `[H, W, C]` — checked on the stored bytes (their header), so a wrong or non-image frame is refused here, naming
  * the first step that uses it, instead of failing a training run later.
  */
-async function checkImageFrames(tx: Tx, projectId: string, space: TDictSpace, list: TExternalRollout[], field: string): Promise<void> {
+export async function checkImageFrames(
+  tx: Tx,
+  projectId: string,
+  space: TDictSpace,
+  list: ReadonlyArray<{ steps: ReadonlyArray<Pick<TExternalRollout["steps"][number], "observation">> }>,
+  field: string,
+): Promise<void> {
   const uses = new Map<string, { camera: string; at: string }>();
   list.forEach((r, i) =>
     r.steps.forEach((s, t) => {

@@ -11,8 +11,9 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeDataset, type Dataset } from "../../trainer/dataset";
-import { Policy } from "../../trainer/policy/policy";
-import type { TActionSpace, THeadConfig, TNetworkConfig } from "../../contracts/policy-spec";
+import { makeImageDataset } from "../../trainer/images";
+import { Policy, type ObservationInput } from "../../trainer/policy/policy";
+import type { TActionSpace, TCamera, THeadConfig, TNetworkConfig, TVisionInput } from "../../contracts/policy-spec";
 import type { TTrainConfigInput } from "../../contracts/trainer-protocol";
 import { gaussian, mulberry32 } from "../../trainer/random";
 
@@ -33,6 +34,11 @@ export interface FixtureDef {
   /** The expert the policy imitates: observation → action (env units). */
   readonly expert: (obs: number[], rng: () => number) => number | number[];
   readonly epochs: number;
+  /**
+   * Image policies: the cameras and encoder; observations are then Dicts `{ state, <camera>: pixels }` whose
+   * images carry the signal the expert reads (see {@link visionObservation}).
+   */
+  readonly vision?: TVisionInput;
 }
 
 const BOX2 = { type: "box", shape: [2], low: [-1, -0.5], high: [1, 0.5] } as const satisfies TActionSpace;
@@ -90,11 +96,58 @@ export const FIXTURES: readonly FixtureDef[] = [
     name: "ensemble-diffusion", obsDim: 3, actionSpace: BOX2, network: relu([16]), ensembleSize: 2, expert: bimodal2, epochs: 10,
     head: { kind: "diffusion", steps: 10, sampleSteps: 4, sampler: "ddpm", schedule: "cosine" },
   },
+  // Image policies (ConvNet encoders, trainer/policy/conv.ts): two cameras of different shapes (a non-square RGB
+  // one and a grey one, so a swapped H/W, channel or camera order shows), spatial-softmax keypoints, stride 2 and 1,
+  // fused with a 2-element state; then one camera-only policy (obsDim 0) with average pooling and a discrete head.
+  {
+    name: "vision-gaussian", obsDim: 2, actionSpace: BOX2, head: { kind: "gaussian", variance: "state" }, network: relu([32]), ensembleSize: 1,
+    expert: smooth2, epochs: 6,
+    vision: { cameras: [{ name: "front", shape: [12, 10, 3] }, { name: "wrist", shape: [8, 8, 1] }], encoder: { channels: [4, 6], kernelSize: 3, downsample: 1, pooling: "spatial-softmax", featureDim: 5 } },
+  },
+  {
+    name: "vision-avg-camera-only", obsDim: 0, actionSpace: { type: "discrete", n: 3 }, head: { kind: "categorical" }, network: relu([16]), ensembleSize: 1,
+    expert: pick3, epochs: 12,
+    vision: { cameras: [{ name: "image", shape: [9, 11, 3] }], encoder: { channels: [5, 4, 3], kernelSize: 5, downsample: 2, pooling: "avg", featureDim: 6 } },
+  },
 ];
+
+/**
+ * An image observation that shows a hidden 4-vector `h` (what the expert reads): camera `c`'s pixel (y, x, k) is
+ * noise plus a level and a ramp whose direction and contrast follow `h`, so the policy must read the pixels to imitate.
+ */
+export function visionObservation(def: FixtureDef, h: number[], rng: () => number): Record<string, number[]> {
+  const obs: Record<string, number[]> = {};
+  if (def.obsDim > 0) obs.state = h.slice(0, def.obsDim);
+  (def.vision?.cameras ?? []).forEach((cam: TCamera, c) => {
+    const [H, W, C] = cam.shape;
+    const px: number[] = [];
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        for (let k = 0; k < C; k++) {
+          const ramp = (h[(c + k) % 4] as number) * (x / (W - 1) - 0.5) + (h[(c + k + 1) % 4] as number) * (y / (H - 1) - 0.5);
+          const level = 50 * (h[(c + k) % 4] as number);
+          px.push(Math.min(255, Math.max(0, Math.round(128 + level + 150 * ramp + 20 * (rng() - 0.5)))));
+        }
+      }
+    }
+    obs[cam.name] = px;
+  });
+  return obs;
+}
 
 /** The expert's data: observations uniform in [-1, 1]^obsDim. */
 export function fixtureDataset(def: FixtureDef, n = 600, seed = 11): Dataset {
   const rng = mulberry32(seed);
+  if (def.vision !== undefined) {
+    const obs: Array<Record<string, number[]>> = [];
+    const act: Array<number | number[]> = [];
+    for (let i = 0; i < n; i++) {
+      const h = Array.from({ length: 4 }, () => rng() * 2 - 1);
+      obs.push(visionObservation(def, h, rng));
+      act.push(def.expert(h, rng));
+    }
+    return makeImageDataset(obs, act, def.vision.cameras as TCamera[], def.obsDim);
+  }
   const obs: number[][] = [];
   const act: Array<number | number[]> = [];
   for (let i = 0; i < n; i++) {
@@ -116,11 +169,31 @@ export function fixtureTrainConfig(def: FixtureDef): TTrainConfigInput {
     learningRate: 3e-3,
     patience: 1000,
     seed: 5,
+    ...(def.vision === undefined ? {} : { vision: def.vision, randomShift: 1 }),
   };
 }
 
-/** Deterministic observations: typical states, then states far outside the data (normalisation clip at ±10). */
-export function fixtureObservations(obsDim: number): number[][] {
+/**
+ * Deterministic observations: typical states, then states far outside the data (normalisation clip at ±10). Image
+ * policies: Dicts whose images follow the training distribution for the first 12 (all-black and all-white images
+ * for the last two, with the far-out states).
+ */
+export function fixtureObservations(obsDim: number, def?: FixtureDef): ObservationInput[] {
+  if (def?.vision !== undefined) {
+    const rng = mulberry32(29);
+    const far = fixtureStateObservations(obsDim).slice(12);
+    return [
+      ...Array.from({ length: 12 }, () => visionObservation(def, Array.from({ length: 4 }, () => rng() * 2.4 - 1.2), rng)),
+      ...far.map((state, k) => ({
+        ...(obsDim > 0 ? { state } : {}),
+        ...Object.fromEntries(def.vision!.cameras.map((c) => [c.name, new Array<number>(c.shape[0] * c.shape[1] * c.shape[2]).fill(k === 0 ? 0 : 255)])),
+      })),
+    ];
+  }
+  return fixtureStateObservations(obsDim);
+}
+
+function fixtureStateObservations(obsDim: number): number[][] {
   const rng = mulberry32(23);
   const obs = Array.from({ length: 12 }, () => Array.from({ length: obsDim }, () => rng() * 2.4 - 1.2));
   obs.push(Array.from({ length: obsDim }, (_, j) => (j % 2 === 0 ? 40 : -25)));
@@ -129,7 +202,7 @@ export function fixtureObservations(obsDim: number): number[][] {
 }
 
 export interface SampleStats {
-  readonly observation: number[];
+  readonly observation: ObservationInput;
   readonly n: number;
   /** Discrete: count of each action. */
   readonly counts?: number[];
@@ -145,7 +218,8 @@ export interface FixtureRecord {
   readonly head: THeadConfig;
   readonly ensembleSize: number;
   readonly deterministic: {
-    readonly observations: number[][];
+    /** Vectors, or for image policies Dicts `{ state?, <camera>: flat H·W·C pixels }`. */
+    readonly observations: ObservationInput[];
     readonly actions: Array<number | number[]>;
     readonly uncertainty: number[];
     readonly spread: number[];
@@ -157,7 +231,7 @@ export interface FixtureRecord {
 export function fixtureRecord(name: string, blob: Uint8Array): FixtureRecord {
   const policy = Policy.fromBlob(blob);
   const { spec } = policy;
-  const observations = fixtureObservations(spec.obsDim);
+  const observations = fixtureObservations(spec.obsDim, FIXTURES.find((f) => f.name === name));
   const det = policy.actBatch(observations, { deterministic: true });
   const stats = observations.slice(0, 2).map((observation, k) => sampleStats(policy, observation, mulberry32(100 + k)));
   return {
@@ -169,7 +243,7 @@ export function fixtureRecord(name: string, blob: Uint8Array): FixtureRecord {
   };
 }
 
-function sampleStats(policy: Policy, observation: number[], rng: () => number): SampleStats {
+function sampleStats(policy: Policy, observation: ObservationInput, rng: () => number): SampleStats {
   const batch = policy.actBatch(Array.from({ length: SAMPLES }, () => observation), { deterministic: false, rng });
   if (policy.spec.actionSpace.type === "discrete") {
     const counts = new Array<number>(policy.spec.actionSpace.n).fill(0);

@@ -24,6 +24,7 @@ import { observationImageLoader, observationImageRefs } from "../../server/blobs
 import { loadProjectSpec } from "../../server/projects/project-spec";
 import { createProject } from "../../server/projects/create-project";
 import { addExternalRollouts } from "../../server/rollouts/add-external-rollout";
+import { addDemonstrations } from "../../server/rounds/add-demonstrations";
 import { getFrame, uploadFrameBatch } from "../../server/rollouts/frames";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
@@ -157,6 +158,25 @@ describeEngines("image observations from external systems", (h) => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes round-0 demonstrations with image observations, checked like rollouts, stored with their frames", async () => {
+    const db = h.database.db;
+    const id = (await createProject(db, lead, { name: "camera demos", external: { observationSpace: SPACE, actionSpace: { type: "discrete", n: 3 } } })).id;
+    const images = [0, 1].map((t) => ({ id: randomUUID(), bytes: png(16, 16, 3, 20 + t) }));
+    const wrongSize = { id: randomUUID(), bytes: png(8, 16, 3, 5) };
+    await uploadFrameBatch(db, lead, id, batch([...images, wrongSize]));
+    const demo = (steps: unknown[]) => addDemonstrations(db, lead, id, { episodes: [{ steps }] });
+    const step = (t: number) => ({ observation: { front: images[t]!.id, state: [t / 4, 0] }, action: t });
+    expect(await refusal(demo([step(0), { ...step(1), observation: { front: wrongSize.id, state: [0, 0] } }]))).toEqual(["episodes.0.steps.1.observation.front"]);
+    expect(await refusal(demo([step(0), { ...step(1), observation: [0, 0] }]))).toEqual(["episodes.0.steps.1.observation"]);
+    expect(await refusal(demo([{ ...step(0), observation: { front: images[0]!.id, state: [0] } }]))).toEqual(["episodes.0.steps.0.observation.state"]);
+    const added = await demo([step(0), step(1)]);
+    expect(added).toMatchObject({ roundIndex: 0, steps: 2 });
+    const rows = await db.select().from(states).where(eq(states.projectId, id)).orderBy(asc(states.t));
+    expect(rows.map((r) => [r.observation, r.images, r.frameId, r.action])).toEqual(images.map((img, t) => [[t / 4, 0], { front: img.id }, img.id, t]));
+    const loaded = await observationImageLoader(db, await loadProjectSpec(db, id))(rows.map((r) => r.id));
+    rows.forEach((r, t) => expect(loaded.get(r.id)!.front).toEqual(decode(images[t]!.bytes).data));
   });
 
   it("exports a CarTrackPixels-v0 dataset with the images rendered from each state: the pixels its policy saw", async () => {

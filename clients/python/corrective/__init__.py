@@ -14,11 +14,13 @@ from .collect import Episode, Step
 from .errors import (AuthenticationError, CorrectiveError, FrameError, NotFound, PayloadTooLarge, PermissionDenied, RateLimited,
                      RoundFailed, RoundStateError, ServerError, SpaceError, Unavailable, Unprocessable, ValidationError, WaitTimeout)
 from .png import decode_png, encode_png
-from .spaces import Box, Discrete
+from .spaces import Box, DictSpace, Discrete
+
+Dict = DictSpace  # Gymnasium's name: corrective.Dict({"front": Box(0, 255, (64, 64, 3), dtype=np.uint8), "state": Box(-1, 1, (7,))})
 
 __version__ = "0.1.0"
 __all__ = [
-    "connect", "Client", "Project", "Round", "RemotePolicy", "Episode", "Step", "Box", "Discrete", "encode_png", "decode_png",
+    "connect", "Client", "Project", "Round", "RemotePolicy", "Episode", "Step", "Box", "Discrete", "Dict", "DictSpace", "encode_png", "decode_png",
     "CorrectiveError", "ValidationError", "AuthenticationError", "PermissionDenied", "NotFound", "RoundStateError", "PayloadTooLarge",
     "Unprocessable", "SpaceError", "FrameError", "RateLimited", "Unavailable", "ServerError", "RoundFailed", "WaitTimeout",
 ]

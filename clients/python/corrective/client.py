@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .collect import Episode, frame_id, rollout_id, run_episode
+from .collect import Episode, frame_id, image_frame_id, rollout_id, run_episode
 from .errors import AuthenticationError, FrameError, RoundFailed, RoundStateError, WaitTimeout
 from .http import Transport
 from .png import encode_png, image_type
-from .spaces import Space, action_json, observation_vector, space_from_json, space_to_json
+from .spaces import DictSpace, Space, action_json, dict_observation, observation_vector, space_from_json, space_to_json
 
 FRAME_BATCH_MIME = "application/vnd.corrective.frames"  # contracts/rounds.ts
 STATUS_ORDER = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published"]
@@ -301,31 +301,47 @@ class Round:
     def upload_rollouts(self, episodes: Sequence[Episode], progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> Dict[str, Any]:
         """Uploads episodes to this round: demonstrations in round 0, rollouts later (frames first, as PNG, in
         batches). Safe to call again after a crash or timeout: ids already stored are not stored twice.
-        `progress(counts)` is called after every request."""
+        `progress(counts)` is called after every request.
+
+        For a project with a Dict observation space (cameras), every step's observation is checked against the space
+        first (SpaceError naming `episodes.<e>.steps.<t>.observation.<key>`), each camera image is uploaded as a PNG
+        frame, and the observation goes up as `{"state": [...], "<camera>": "<frame id>"}`."""
         project = self.project
         obs_space, act_space = project.observation_space, project.action_space
+        observations: Dict[tuple, Any] = {}
         for e, ep in enumerate(episodes):
             for t, st in enumerate(ep.steps):
-                if obs_space is not None:
-                    observation_vector(obs_space, st.observation, f"episodes.{e}.steps.{t}.observation")
+                field = f"episodes.{e}.steps.{t}.observation"
+                if isinstance(obs_space, DictSpace):
+                    observations[(ep.id, t)] = dict_observation(obs_space, st.observation, field)
+                elif obs_space is not None:
+                    observation_vector(obs_space, st.observation, field)
                 if act_space is not None and (self.index == 0 or st.intervention):
                     action_json(act_space, st.action, f"episodes.{e}.steps.{t}.action")
         report = progress or (lambda counts: None)
+        frames = self._upload_frames(episodes, report, observations, people=self.index != 0)
         if self.index == 0:
-            return self._upload_demonstrations(episodes, report)
-        frames = self._upload_frames(episodes, report)
+            return self._upload_demonstrations(episodes, report, observations, frames)
         stored: List[Dict[str, Any]] = []
         for chunk in _chunks(episodes):
-            body = {"rollouts": [self._rollout_json(ep, frames) for ep in chunk]}
+            body = {"rollouts": [self._rollout_json(ep, frames, observations) for ep in chunk]}
             stored += self.http.json("POST", Routes.sub(project.id, "rollouts"), body)["rollouts"]
             report({"rollouts": len(stored), "duplicates": sum(1 for r in stored if r["duplicate"]), "of": len(episodes)})
         return {"rollouts": len(stored), "duplicates": sum(1 for r in stored if r["duplicate"]), "frames": len(frames),
                 "steps": sum(ep.length for ep in episodes)}
 
-    def _rollout_json(self, ep: Episode, frames: Dict[tuple, str]) -> Dict[str, Any]:
+    @staticmethod
+    def _observation_json(ep: Episode, t: int, frames: Dict[tuple, str], observations: Dict[tuple, Any]) -> Any:
+        """The step's observation as the API takes it: the vector, or the state and each camera's frame id."""
+        if (ep.id, t) not in observations:
+            return ep.steps[t].observation
+        state, images = observations[(ep.id, t)]
+        return {"state": state, **{cam: frames[(ep.id, t, cam)] for cam in images}}
+
+    def _rollout_json(self, ep: Episode, frames: Dict[tuple, str], observations: Dict[tuple, Any]) -> Dict[str, Any]:
         steps = []
         for t, st in enumerate(ep.steps):
-            s: Dict[str, Any] = {"observation": st.observation}
+            s: Dict[str, Any] = {"observation": self._observation_json(ep, t, frames, observations)}
             if st.state is not None:
                 s["state"] = st.state
             if st.policy_action is not None:
@@ -342,20 +358,24 @@ class Round:
             out["seed"] = int(ep.seed)
         return out
 
-    def _upload_demonstrations(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
+    def _upload_demonstrations(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None],
+                               observations: Dict[tuple, Any], frames: Dict[tuple, str]) -> Dict[str, Any]:
         ids, dups = [], 0
         for chunk in _chunks(episodes):
             body = {"source": "expert", "episodes": [{"id": ep.id, "steps": [
-                {"observation": st.observation, "action": st.action, **({"state": st.state} if st.state is not None else {})}
-                for st in ep.steps]} for ep in chunk]}
+                {"observation": self._observation_json(ep, t, frames, observations), "action": st.action,
+                 **({"state": st.state} if st.state is not None else {})}
+                for t, st in enumerate(ep.steps)]} for ep in chunk]}
             res = self.http.json("POST", Routes.sub(self.project.id, "demonstrations"), body)
             ids += res["rolloutIds"]
             dups += res.get("duplicates", 0)
             report({"rollouts": len(ids), "duplicates": dups, "of": len(episodes)})
-        return {"rollouts": len(ids), "duplicates": dups, "frames": 0, "steps": sum(ep.length for ep in episodes)}
+        return {"rollouts": len(ids), "duplicates": dups, "frames": len(frames), "steps": sum(ep.length for ep in episodes)}
 
-    def _upload_frames(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None]) -> Dict[tuple, str]:
-        """PNG-encodes every step's frame and uploads them in batches; returns (episode id, t) → frame id."""
+    def _upload_frames(self, episodes: Sequence[Episode], report: Callable[[Dict[str, Any]], None],
+                       observations: Dict[tuple, Any], people: bool = True) -> Dict[tuple, str]:
+        """PNG-encodes every step's camera images (Dict observations) and, with `people`, its `render()` frame, and
+        uploads them in batches; returns (episode id, t, camera) and (episode id, t) → frame id."""
         ids: Dict[tuple, str] = {}
         batch: List[bytes] = []
         size = 0
@@ -367,18 +387,23 @@ class Round:
                 report({"frames": len(ids)})
             batch, size = [], 0
 
+        def add(key: tuple, fid: str, data: bytes) -> None:
+            nonlocal size
+            record = uuid.UUID(fid).bytes + struct.pack(">I", len(data)) + data
+            if batch and (len(batch) >= MAX_FRAMES_PER_REQUEST or size + len(record) > MAX_FRAME_BYTES_PER_REQUEST):
+                flush()
+            batch.append(record)
+            size += len(record)
+            ids[key] = fid
+
         for ep in episodes:
             for t, st in enumerate(ep.steps):
-                if st.frame is None:
-                    continue
-                data = frame_bytes(st.frame, f"episode {ep.id} step {t}")
-                fid = frame_id(ep.id, t)
-                record = uuid.UUID(fid).bytes + struct.pack(">I", len(data)) + data
-                if batch and (len(batch) >= MAX_FRAMES_PER_REQUEST or size + len(record) > MAX_FRAME_BYTES_PER_REQUEST):
-                    flush()
-                batch.append(record)
-                size += len(record)
-                ids[(ep.id, t)] = fid
+                if (ep.id, t) in observations:
+                    # Lossless PNG (the server refuses JPEG here): the stored pixels are the ones the policy saw.
+                    for cam, image in observations[(ep.id, t)][1].items():
+                        add((ep.id, t, cam), image_frame_id(ep.id, t, cam), encode_png(image))
+                if st.frame is not None and people:
+                    add((ep.id, t), frame_id(ep.id, t), frame_bytes(st.frame, f"episode {ep.id} step {t}"))
         flush()
         return ids
 

@@ -2,12 +2,15 @@
 
 An env needs `reset(seed=…)` → `(obs, info)` and `step(action)` → `(obs, reward, terminated, truncated, info)`
 (the older 4-tuple `(obs, reward, done, info)` is accepted too), and may have `render()` → H×W×3 uint8.
+Observations are vectors, or for robots with cameras Gymnasium `Dict`s: `{"state": [...], "<camera>": uint8 (H, W, C)}`;
+the policy gets the dict as the env gave it, and each step keeps a copy of its images (uploaded as PNG frames).
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -18,7 +21,8 @@ ROLLOUT_NAMESPACE = uuid.UUID("6f6a1e4c-3b1d-4c2e-9a57-1c0de5ca1e00")
 
 @dataclass
 class Step:
-    observation: List[float]
+    #: a vector, or for a Dict observation `{"state": [...], "<camera>": uint8 array}` (the env's keys).
+    observation: Union[List[float], Dict[str, Any]]
     action: Any
     policy_action: Any = None
     reward: Optional[float] = None
@@ -53,6 +57,19 @@ def rollout_id(project_id: str, round_index: Optional[int], seed: Optional[int])
 
 def frame_id(rollout: str, t: int) -> str:
     return str(uuid.uuid5(uuid.UUID(rollout), f"frame/{t}"))
+
+
+def image_frame_id(rollout: str, t: int, camera: str) -> str:
+    """The frame id of camera `camera`'s image at step `t` (derived, like `frame_id`: a re-sent upload stores nothing twice)."""
+    return str(uuid.uuid5(uuid.UUID(rollout), f"obs/{t}/{camera}"))
+
+
+def record_observation(obs: Any) -> Union[List[float], Dict[str, Any]]:
+    """What a step keeps of an observation: a flat float list, or for a dict its `state` as a float list and every
+    other value as a copied numpy array (an env may reuse its image buffers)."""
+    if isinstance(obs, Mapping):
+        return {k: (np.asarray(v, dtype=np.float64).reshape(-1).tolist() if k == "state" else np.array(v, copy=True)) for k, v in obs.items()}
+    return np.asarray(obs, dtype=np.float64).reshape(-1).tolist()
 
 
 def plain(action: Any) -> Any:
@@ -119,7 +136,7 @@ def run_episode(env: Any, act: Callable[[Any], Any], *, seed: Optional[int], epi
             human = intervene(obs, proposed)
             if human is not None:
                 taken, intervened = human, True
-        ep.steps.append(Step(observation=np.asarray(obs, dtype=np.float64).reshape(-1).tolist(), action=plain(taken),
+        ep.steps.append(Step(observation=record_observation(obs), action=plain(taken),
                              policy_action=None if proposed is None else plain(proposed), state=env_state(env, info),
                              frame=frame, intervention=intervened))
         obs, reward, terminated, truncated, info = _step(env, taken)

@@ -4,7 +4,9 @@ Deterministic actions, uncertainty and spread agree to 1e-5. Sampled actions agr
 same number of draws: per action dimension the means (5σ of the difference), variances (5σ from the
 fourth moment) and 19 quantiles (the numpy CDF at each TypeScript quantile within 5σ of its probability,
 with atoms — clipped bounds — allowed for); discrete counts by a two-sample χ² test at p = 1e-6.
-The numpy draws are seeded, so the outcome is reproducible.
+The numpy draws are seeded, so the outcome is reproducible. Image policies (``vision-*`` fixtures) get
+Dict observations; the fixtures hold each camera's pixels flat, and they are passed here as ``[H, W, C]`` arrays
+(``[H, W]`` for a grey camera), as a Gymnasium env gives them.
 """
 
 from __future__ import annotations
@@ -45,12 +47,18 @@ class RuntimeParityTest(unittest.TestCase):
         for name in names:
             self.assertTrue((FIXTURES / f"policy-{name}.crpl").is_file(), name)
 
+    def test_fixtures_cover_image_policies(self):
+        names = fixture_names()
+        self.assertIn("vision-gaussian", names)
+        self.assertIn("vision-avg-camera-only", names)
+        self.assertTrue(self._load("vision-gaussian")[1].is_visual)
+
     def test_deterministic_actions_match_typescript(self):
         for name in fixture_names():
             with self.subTest(fixture=name):
                 record, policy = self._load(name)
                 det = record["deterministic"]
-                observations = np.array(det["observations"], dtype=np.float64)
+                observations = self._observations(policy, det["observations"])
                 out = policy.act_batch_info(observations)
                 if policy.discrete:
                     np.testing.assert_array_equal(out.actions, np.array(det["actions"], dtype=np.int64))
@@ -60,8 +68,8 @@ class RuntimeParityTest(unittest.TestCase):
                 np.testing.assert_allclose(out.spread, det["spread"], rtol=0, atol=ATOL)
                 # act() on one observation (a list, as a robot loop might pass it; the fast path of the
                 # default heads) gives the batch's answer.
-                for i, obs in enumerate(det["observations"]):
-                    a = policy.act(list(obs))
+                for i, obs in enumerate(observations):
+                    a = policy.act(obs if policy.is_visual else list(obs))
                     if policy.discrete:
                         self.assertIsInstance(a, int)
                         self.assertEqual(a, det["actions"][i])
@@ -76,7 +84,11 @@ class RuntimeParityTest(unittest.TestCase):
                 with self.subTest(fixture=name, observation=k):
                     n = stats["n"]
                     rng = np.random.default_rng(1000 + k)
-                    samples = policy.act_batch(np.tile(np.array(stats["observation"]), (n, 1)), deterministic=False, rng=rng)
+                    if policy.is_visual:
+                        obs = self._observations(policy, [stats["observation"]])[0]
+                        samples = policy.act_batch({k: np.stack([v] * n) for k, v in obs.items()}, deterministic=False, rng=rng)
+                    else:
+                        samples = policy.act_batch(np.tile(np.array(stats["observation"]), (n, 1)), deterministic=False, rng=rng)
                     if policy.discrete:
                         self._check_counts(np.bincount(samples, minlength=len(stats["counts"])), np.array(stats["counts"]))
                     else:
@@ -87,7 +99,7 @@ class RuntimeParityTest(unittest.TestCase):
         # defaults) that is a separate fast path, so its sampler is checked on its own.
         for name in fixture_names():
             record, policy = self._load(name)
-            if policy.ensemble_size != 1 or policy.spec["head"]["kind"] not in ("categorical", "gaussian"):
+            if policy.ensemble_size != 1 or policy.spec["head"]["kind"] not in ("categorical", "gaussian") or policy.is_visual:
                 continue
             stats = record["sampled"]["stats"][0]
             with self.subTest(fixture=name):
@@ -123,6 +135,20 @@ class RuntimeParityTest(unittest.TestCase):
                 tol = Z * math.sqrt(2 * p * (1 - p) / n) + 1 / n
                 self.assertLessEqual(below, p + tol, f"dim {j}: P(a < q{p:.2f}) = {below}")
                 self.assertGreaterEqual(at_or_below, p - tol, f"dim {j}: P(a ≤ q{p:.2f}) = {at_or_below}")
+
+    @staticmethod
+    def _observations(policy, rows):
+        """Vectors as a float64 matrix; Dict observations with each camera's flat pixels as uint8 ``[H, W, C]``."""
+        if not policy.is_visual:
+            return np.array(rows, dtype=np.float64)
+        out = []
+        for row in rows:
+            obs = {"state": np.array(row["state"])} if "state" in row else {}
+            for name, (h, w, c) in policy.cameras:
+                px = np.array(row[name], dtype=np.uint8)
+                obs[name] = px.reshape(h, w) if c == 1 else px.reshape(h, w, c)
+            out.append(obs)
+        return out
 
     def _load(self, name: str):
         record = json.loads((FIXTURES / f"policy-{name}.json").read_text())

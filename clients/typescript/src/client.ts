@@ -11,10 +11,10 @@ import { REALTIME_PATH, type ClientToServerEvents, type ProjectEvent, type Serve
 import { FRAME_BATCH_MIME, MAX_BATCH, ROUND_STATUSES, type TClaimedTasks, type TExternalRollout, type TLabelResult, type ZBatchLabel, type TPostEvaluation, type TRound, type TRoundStatus, type TUploadedFrames, type TUploadedRollouts } from "../../../contracts/rounds";
 import { API } from "../../../contracts/routes";
 import type { ZCreateProject, ZProjectSettings } from "../../../contracts/settings";
-import { actionProblem, type TObservationSpace, type TSpace } from "../../../contracts/spaces";
+import { actionProblem, cameraKeys, isImageSpace, STATE_KEY, stateDim, type TDictSpace, type TImageSpace, type TObservationSpace, type TSpace } from "../../../contracts/spaces";
 import { Policy } from "../../../trainer/policy/index";
 import { mulberry32 } from "../../../trainer/random";
-import { chunkBySteps, frameId, rolloutId, runEpisode, type Action, type Actor, type Episode, type GymEnv } from "./collect";
+import { chunkBySteps, frameId, imageFrameId, rolloutId, runEpisode, type Action, type Actor, type DictObservation, type Episode, type GymEnv, type Observation } from "./collect";
 import { AuthenticationError, FrameError, RoundFailedError, RoundStateError, SpaceError, WaitTimeoutError } from "./errors";
 import { Http, sleep } from "./http";
 import { encodePng, isImage } from "./png";
@@ -106,19 +106,20 @@ export class RemotePolicy implements Actor {
     this.policy = Policy.fromBlob(blob);
   }
 
-  act(observation: ArrayLike<number>, options: { deterministic?: boolean; rng?: () => number } = {}): Action {
+  /** A vector, or for an image policy a Dict `{ state, <camera>: H×W×C pixels }` (flat or nested). */
+  act(observation: ArrayLike<number> | Readonly<Record<string, unknown>>, options: { deterministic?: boolean; rng?: () => number } = {}): Action {
     return this.policy.act(observation, { deterministic: options.deterministic ?? true, ...(options.rng ? { rng: options.rng } : {}) }).action;
   }
 }
 
-export interface CollectOptions {
+export interface CollectOptions<O = number[]> {
   episodes: number;
   seed: number;
   /** With a policy: DAgger β-mixing (the expert acts with probability β). Without one: demonstrations. */
-  expert?: (observation: number[]) => Action;
+  expert?: (observation: O) => Action;
   /** Defaults to the round's β (the project's schedule) when an expert is given. */
   beta?: number;
-  intervene?: (observation: number[], proposed: Action | null) => Action | null | undefined;
+  intervene?: (observation: O, proposed: Action | null) => Action | null | undefined;
   maxSteps?: number;
   /** Upload `env.render()` frames (default: when the env has `render`). */
   frames?: boolean;
@@ -129,7 +130,8 @@ export interface CollectOptions {
 export class Project {
   readonly id: string;
   readonly name: string;
-  readonly observationSpace: TSpace | null;
+  /** A vector space, or a `Dict` of cameras and `state` (contracts/spaces.ts). */
+  readonly observationSpace: TObservationSpace | null;
   readonly actionSpace: TSpace | null;
 
   constructor(
@@ -138,7 +140,7 @@ export class Project {
   ) {
     this.id = data.id;
     this.name = data.name;
-    const external = (data.config as { external?: { observationSpace: TSpace; actionSpace: TSpace } } | null)?.external;
+    const external = (data.config as { external?: { observationSpace: TObservationSpace; actionSpace: TSpace } } | null)?.external;
     this.observationSpace = external?.observationSpace ?? null;
     this.actionSpace = external?.actionSpace ?? null;
   }
@@ -186,13 +188,14 @@ export class Project {
   }
 
   /** Runs episodes (seeds `seed`, `seed+1`, …) in a Gymnasium-shaped env for the current round; see CollectOptions. */
-  async collect(env: GymEnv, policy: Actor | null, opts: CollectOptions): Promise<Episode[]> {
+  /** Camera envs: `collect<DictObservation>(…)` types the steps' observations as Dicts. */
+  async collect<O = number[]>(env: GymEnv<unknown>, policy: Actor | null, opts: CollectOptions<O>): Promise<Episode<O>[]> {
     const round = opts.round ?? (await this.currentRound());
     const index = round?.status === "collecting" ? round.index : null;
     const beta = opts.beta ?? (opts.expert && policy && round ? round.beta : 0);
     const rng = mulberry32(opts.seed);
     let render = opts.frames ?? typeof env.render === "function";
-    const out: Episode[] = [];
+    const out: Episode<O>[] = [];
     for (let i = 0; i < opts.episodes; i++) {
       const seed = opts.seed + i;
       const ep = await runEpisode(env, policy, {
@@ -213,7 +216,7 @@ export class Project {
   }
 
   /** Runs `policy` deterministically on seeded episodes and posts them for its version (learning curve, publish-if-better). */
-  async evaluate(env: GymEnv, policy: RemotePolicy, opts: { episodes?: number; seed?: number; maxSteps?: number; returnRange?: [number, number] } = {}): Promise<TEvaluationResult> {
+  async evaluate(env: GymEnv<unknown>, policy: RemotePolicy, opts: { episodes?: number; seed?: number; maxSteps?: number; returnRange?: [number, number] } = {}): Promise<TEvaluationResult> {
     const episodes: TPostEvaluation["episodes"] = [];
     for (let i = 0; i < (opts.episodes ?? 10); i++) {
       const ep = await runEpisode(env, policy, { seed: (opts.seed ?? 100_000) + i, id: crypto.randomUUID(), ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }) });
@@ -324,29 +327,33 @@ export class Round {
   /**
    * Uploads episodes: demonstrations in round 0, rollouts later (frames first, as PNG, in batches). Safe to call
    * again after a crash or timeout: ids already stored are reported as duplicates and not stored twice.
+   * With a `Dict` observation space every step is checked first (SpaceError naming
+   * `episodes.<e>.steps.<t>.observation.<key>`), each camera image goes up as a PNG frame, and the observation as
+   * `{ state, <camera>: frame id }`.
    */
-  async uploadRollouts(episodes: Episode[], onProgress?: (counts: { rollouts: number; duplicates: number; of: number }) => void): Promise<{ rollouts: number; duplicates: number; frames: number; steps: number }> {
+  async uploadRollouts(episodes: Episode<Observation>[], onProgress?: (counts: { rollouts: number; duplicates: number; of: number }) => void): Promise<{ rollouts: number; duplicates: number; frames: number; steps: number }> {
     this.check(episodes);
     const steps = episodes.reduce((n, e) => n + e.steps.length, 0);
     let stored = 0;
     let duplicates = 0;
+    const frames = await this.uploadFrames(episodes, this.index !== 0);
+    const observation = (ep: Episode<Observation>, t: number) => observationJson(this.project.observationSpace, ep.steps[t]!.observation, (cam) => frames.get(`${ep.id}/${t}/${cam}`) as string);
     if (this.index === 0) {
       for (const chunk of chunkBySteps(episodes, MAX_STEPS_PER_REQUEST)) {
-        const body = { source: "expert" as const, episodes: chunk.map((ep) => ({ id: ep.id, steps: ep.steps.map((s) => ({ observation: s.observation, action: s.action, ...(s.state ? { state: s.state } : {}) })) })) };
+        const body = { source: "expert" as const, episodes: chunk.map((ep) => ({ id: ep.id, steps: ep.steps.map((s, t) => ({ observation: observation(ep, t), action: s.action, ...(s.state ? { state: s.state } : {}) })) })) };
         const res = await this.http.json<{ rolloutIds: string[]; duplicates: number }>("POST", API.demonstrations(this.project.id), body);
         stored += res.rolloutIds.length;
         duplicates += res.duplicates;
         onProgress?.({ rollouts: stored, duplicates, of: episodes.length });
       }
-      return { rollouts: stored, duplicates, frames: 0, steps };
+      return { rollouts: stored, duplicates, frames: frames.size, steps };
     }
-    const frames = await this.uploadFrames(episodes);
     for (const chunk of chunkBySteps(episodes, MAX_STEPS_PER_REQUEST)) {
       const rollouts: TExternalRollout[] = chunk.map((ep) => ({
         id: ep.id,
         ...(ep.seed === null ? {} : { seed: ep.seed }),
         steps: ep.steps.map((s, t) => ({
-          observation: s.observation,
+          observation: observation(ep, t),
           ...(s.state ? { state: s.state } : {}),
           ...(s.policyAction === null ? {} : { policyAction: s.policyAction }),
           ...(s.reward === null ? {} : { reward: s.reward }),
@@ -362,19 +369,32 @@ export class Round {
     return { rollouts: stored, duplicates, frames: frames.size, steps };
   }
 
-  private check(episodes: Episode[]): void {
+  private check(episodes: Episode<Observation>[]): void {
     const { observationSpace: obs, actionSpace: act } = this.project;
+    const refuse = (field: string, problem: string) => new SpaceError(`${field}: ${problem}`, "UNPROCESSABLE", null, { [field]: [problem] });
     episodes.forEach((ep, e) =>
       ep.steps.forEach((s, t) => {
-        const dim = obs ? (obs.type === "box" ? obs.shape[0] : 1) : s.observation.length;
-        if (s.observation.length !== dim) throw new SpaceError(`episodes.${e}.steps.${t}.observation: must have ${dim} elements, got ${s.observation.length}`, "UNPROCESSABLE", null, { [`episodes.${e}.steps.${t}.observation`]: [`must have ${dim} elements`] });
+        const field = `episodes.${e}.steps.${t}.observation`;
+        if (obs?.type === "dict") {
+          const problem = dictObservationProblem(obs, s.observation);
+          if (problem) throw refuse(problem[0] ? `${field}.${problem[0]}` : field, problem[1]);
+        } else if (!Array.isArray(s.observation)) throw refuse(field, "must be an array of numbers (this project's observations have no images)");
+        else {
+          const dim = obs ? stateDim(obs) : s.observation.length;
+          if (s.observation.length !== dim) throw refuse(field, `must have ${dim} elements, got ${s.observation.length}`);
+        }
         const problem = act && (this.index === 0 || s.intervention) ? actionProblem(act, s.action) : null;
-        if (problem) throw new SpaceError(`episodes.${e}.steps.${t}.action: ${problem}`, "UNPROCESSABLE", null, { [`episodes.${e}.steps.${t}.action`]: [problem] });
+        if (problem) throw refuse(`episodes.${e}.steps.${t}.action`, problem);
       }),
     );
   }
 
-  private async uploadFrames(episodes: Episode[]): Promise<Map<string, string>> {
+  /**
+   * PNG-encodes every step's camera images (Dict observations) and, with `people`, its `render()` frame, and uploads
+   * them in batches; returns `<episode>/<t>/<camera>` and `<episode>/<t>` → frame id.
+   */
+  private async uploadFrames(episodes: Episode<Observation>[], people: boolean): Promise<Map<string, string>> {
+    const space = this.project.observationSpace;
     const ids = new Map<string, string>();
     let batch: Uint8Array[] = [];
     let size = 0;
@@ -389,23 +409,63 @@ export class Round {
       await this.http.request("POST", API.frames(this.project.id), { body, contentType: FRAME_BATCH_MIME }).then((r) => r.json() as Promise<{ data: TUploadedFrames }>);
       [batch, size] = [[], 0];
     };
+    const add = async (key: string, id: string, data: Uint8Array) => {
+      const record = new Uint8Array(20 + data.length);
+      record.set(id.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)), 0);
+      new DataView(record.buffer).setUint32(16, data.length);
+      record.set(data, 20);
+      if (batch.length && (batch.length >= MAX_FRAMES_PER_REQUEST || size + record.length > MAX_FRAME_BYTES_PER_REQUEST)) await flush();
+      batch.push(record);
+      size += record.length;
+      ids.set(key, id);
+    };
     for (const ep of episodes) {
       for (const [t, s] of ep.steps.entries()) {
-        if (s.frame === null) continue;
+        if (space?.type === "dict" && !Array.isArray(s.observation)) {
+          // Lossless PNG (the server refuses JPEG here): the stored pixels are the ones the policy saw.
+          for (const cam of cameraKeys(space)) {
+            const [height, width, channels] = (space.spaces[cam] as TImageSpace).shape;
+            await add(`${ep.id}/${t}/${cam}`, await imageFrameId(ep.id, t, cam), await encodePng({ data: (s.observation as DictObservation)[cam] as ArrayLike<number>, width, height, channels }));
+          }
+        }
+        if (s.frame === null || !people) continue;
         const data = s.frame instanceof Uint8Array ? s.frame : await encodePng(s.frame);
         if (!isImage(data)) throw new FrameError(`episode ${ep.id} step ${t}: a frame must be PNG or JPEG bytes, or an RGB image`, "UNPROCESSABLE");
-        const id = await frameId(ep.id, t);
-        const record = new Uint8Array(20 + data.length);
-        record.set(id.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)), 0);
-        new DataView(record.buffer).setUint32(16, data.length);
-        record.set(data, 20);
-        if (batch.length && (batch.length >= MAX_FRAMES_PER_REQUEST || size + record.length > MAX_FRAME_BYTES_PER_REQUEST)) await flush();
-        batch.push(record);
-        size += record.length;
-        ids.set(`${ep.id}/${t}`, id);
+        await add(`${ep.id}/${t}`, await frameId(ep.id, t), data);
       }
     }
     await flush();
     return ids;
   }
+}
+
+/**
+ * What is wrong with a step's Dict observation against the space, as `[key, problem]` (key "" for the whole
+ * observation), or null: every key of the space present, `state` of the state's length, each camera exactly
+ * `H·W·C` integer pixels 0–255. Keys the space does not have are not sent, so they are not checked.
+ */
+export function dictObservationProblem(space: TDictSpace, obs: Observation): [string, string] | null {
+  if (Array.isArray(obs)) return ["", `must be a Dict with keys ${Object.keys(space.spaces).sort().join(", ")}`];
+  const dict = obs as DictObservation;
+  for (const [key, sub] of Object.entries(space.spaces)) {
+    const v = dict[key];
+    if (v === undefined) return [key, "is missing"];
+    if (!isImageSpace(sub)) {
+      if (v.length !== sub.shape[0]) return [key, `must have ${sub.shape[0]} elements, got ${v.length}`];
+      const bad = Array.from(v).findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) return [`${key}.${bad}`, "must be a finite number"];
+      continue;
+    }
+    const [h, w, c] = sub.shape;
+    if (v.length !== h * w * c) return [key, `has ${v.length} pixel values; the space says ${h}×${w}×${c} = ${h * w * c}`];
+    if (!(v instanceof Uint8Array) && v.some((x: number) => !Number.isInteger(x) || x < 0 || x > 255)) return [key, "must hold integer pixels 0–255 (uint8)"];
+  }
+  return null;
+}
+
+/** A step's observation as the API takes it: the vector, or the state and each camera's frame id. */
+function observationJson(space: TObservationSpace | null, obs: Observation, frameOf: (camera: string) => string): number[] | Record<string, string | number[]> {
+  if (Array.isArray(obs) || space?.type !== "dict") return obs as number[];
+  const state = (obs as DictObservation)[STATE_KEY];
+  return { ...(state === undefined ? {} : { [STATE_KEY]: Array.from(state) }), ...Object.fromEntries(cameraKeys(space).map((cam) => [cam, frameOf(cam)])) };
 }

@@ -10,6 +10,6 @@
  *   await round.waitFor("published", { timeoutMs: 600_000 });
  */
 export { connect, CorrectiveClient, Project, RemotePolicy, Round, type CollectOptions, type ConnectOptions, type CreateProjectInput } from "./client";
-export { runEpisode, type Action, type Actor, type Episode, type GymEnv, type Step } from "./collect";
+export { runEpisode, type Action, type Actor, type DictObservation, type Episode, type GymEnv, type Observation, type Step } from "./collect";
 export * from "./errors";
 export { encodePng, type RgbImage } from "./png";

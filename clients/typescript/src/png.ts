@@ -5,8 +5,11 @@
  */
 import { FrameError } from "./errors";
 
-/** An image as `env.render()` returns it: nested rows ([h][w][c]) or flat pixels with their size. */
-export type RgbImage = number[][][] | { data: ArrayLike<number>; width: number; height: number; channels?: 3 | 4 };
+/** An image as `env.render()` returns it: nested rows ([h][w][c]) or flat pixels with their size (grey: 1 channel). */
+export type RgbImage = number[][][] | { data: ArrayLike<number>; width: number; height: number; channels?: 1 | 3 | 4 };
+
+/** PNG colour type by channels: grey, RGB, RGBA. */
+const COLOR_TYPE: Record<number, number> = { 1: 0, 3: 2, 4: 6 };
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -63,6 +66,7 @@ function pixels(image: RgbImage): { data: ArrayLike<number>; width: number; heig
     return { data, width, height, channels };
   }
   const channels = image.channels ?? 3;
+  if (COLOR_TYPE[channels] === undefined) throw new FrameError(`a frame has 1, 3 or 4 channels; got ${channels}`, "UNPROCESSABLE");
   if (image.data.length !== image.width * image.height * channels) throw new FrameError(`a ${image.width}×${image.height}×${channels} frame needs ${image.width * image.height * channels} values, got ${image.data.length}`, "UNPROCESSABLE");
   return { ...image, channels };
 }
@@ -83,7 +87,7 @@ export async function encodePng(image: RgbImage): Promise<Uint8Array> {
   const hv = new DataView(header.buffer);
   hv.setUint32(0, width);
   hv.setUint32(4, height);
-  header.set([8, channels === 4 ? 6 : 2, 0, 0, 0], 8);
+  header.set([8, COLOR_TYPE[channels] as number, 0, 0, 0], 8);
   const parts = [PNG_MAGIC, chunk("IHDR", header), chunk("IDAT", await deflate(raw)), chunk("IEND", new Uint8Array())];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -6,9 +6,10 @@
     action = policy.act(obs, deterministic=False, rng=np.random.default_rng(0))
     info = policy.act_info(obs)                      # action, uncertainty, spread
     actions = policy.act_batch(observations)         # [batch, obs_dim] at once
+    action = policy.act({"state": q, "front": img})  # image policies (spec.vision): Dict observations, uint8 [H, W, C]
 
 Every head of the TypeScript trainer runs here (categorical, gaussian, mog, autoregressive, cvae,
-diffusion, and ensembles of any of them); deterministic actions agree with the TypeScript runtime to
+diffusion, and ensembles of any of them), with ConvNet image encoders where the spec has ``vision``; deterministic actions agree with the TypeScript runtime to
 float32 precision (checked against committed fixtures). Dependencies: the standard library and numpy.
 """
 

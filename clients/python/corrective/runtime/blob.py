@@ -10,17 +10,20 @@ Layout::
            W   float32 weights of every network; net i occupies [W + byteOffset, + byteLength)
 
 Each network is a tfjs ``Sequential`` of ``Dense`` layers: its ``modelTopology`` JSON names the layers
-(units, activation, use_bias) and ``weightSpecs`` lists the weights in storage order.
+(units, activation, use_bias) and ``weightSpecs`` lists the weights in storage order. Image policies
+(``spec.vision``) add two networks per camera after the head's: a ``Sequential`` of ``Conv2D`` layers and its
+Dense projection (trainer/policy/encoder-layout.ts).
 """
 
 from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Dict, List, Tuple
+from typing import AbstractSet, Any, Dict, List, Tuple, Union
 
 import numpy as np
 
+from .conv import ConvStack, conv_stack_from_topology
 from .dense import DenseStack, dense_stack_from_topology
 
 MAGIC = b"CRPL"
@@ -59,9 +62,10 @@ def decode_header(blob: bytes) -> Tuple[Dict[str, Any], int]:
     return header, _align4(12 + header_length)
 
 
-def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int) -> Dict[Tuple[int, int], DenseStack]:
-    """Every network of the blob as a :class:`DenseStack`, keyed by ``(member, index)``."""
-    out: Dict[Tuple[int, int], DenseStack] = {}
+def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int, conv: AbstractSet[int] = frozenset()) -> Dict[Tuple[int, int], Union[DenseStack, ConvStack]]:
+    """Every network of the blob, keyed by ``(member, index)``: a :class:`DenseStack`, or for the indices in
+    ``conv`` (an image encoder's convolutions) a :class:`ConvStack`."""
+    out: Dict[Tuple[int, int], Union[DenseStack, ConvStack]] = {}
     for entry in header["nets"]:
         try:
             member, index = int(entry["member"]), int(entry["index"])
@@ -75,7 +79,8 @@ def decode_networks(blob: bytes, header: Dict[str, Any], data_start: int) -> Dic
             raise PolicyBlobError("policy blob: weights run past the end")
         weights = _weights_by_name(blob, start, length, specs)
         try:
-            out[(member, index)] = dense_stack_from_topology(topology, weights)
+            build = conv_stack_from_topology if index in conv else dense_stack_from_topology
+            out[(member, index)] = build(topology, weights)
         except ValueError as err:
             raise PolicyBlobError(f"policy blob: member {member} net {index}: {err}") from err
     return out

@@ -57,6 +57,7 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --checkpoint DIR         keep each finished (round, arm) under DIR/seed-N (policy, training result,
                            evaluation) and the report so far in DIR/seed-N/report.json
   --resume                 continue the runs in --checkpoint DIR where they stopped (same settings)
+  --until-round R          stop after round R (to be continued with --resume)
   --no-bc                  skip the behaviour-cloning comparison arm
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
         acting: { type: "string", default: "tfjs" },
         checkpoint: { type: "string" },
         resume: { type: "boolean", default: false },
+        "until-round": { type: "string" },
         "no-bc": { type: "boolean", default: false },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
   };
   if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
   if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
+  const untilRound = int("until-round", a["until-round"]);
   // Image policies act with their encoders on the wasm backend of this (main) thread; training has its own.
   const visualEnv = (getEnvSpec(a.env).cameras?.length ?? 0) > 0;
   let loadPolicy: ((blob: Uint8Array) => Promise<TfActingPolicy>) | undefined;
@@ -320,6 +323,7 @@ async function main(): Promise<void> {
         onRound: (r) => {
           progress?.round(r);
           done.push(r);
+          if (untilRound !== undefined && r.round >= untilRound) stop = true;
           if (seedDir !== undefined) writeReport(path.join(seedDir, "report.json"), partialReportJson(a.env as string, seed, ZDaggerConfig.parse(input), done));
         },
       });

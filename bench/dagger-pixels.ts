@@ -1,82 +1,151 @@
 /**
- * DAgger vs behaviour cloning on CarTrackPixels-v0 with ConvNet image policies: a summary of `npm run dagger`
- * reports (`--json`), saved as bench/results/dagger-pixels.{json,md}.
+ * DAgger vs behaviour cloning on CarTrackPixels-v0 with ConvNet image policies — the issue's goal:
+ * `--rounds 10 --labels-per-round 500 --expert scripted`, ≥ 3 seeds, DAgger ≥ 0.90 normalised return and
+ * BC ≥ 0.1 below, on CPU (wasm), with the wall time per round.
  *
- *   npm run dagger -- --env CarTrackPixels-v0 --rounds 2 --labels-per-round 500 --expert scripted --json a.json
- *   npx tsx bench/dagger-pixels.ts --load "9–12" a.json [b.json …]
+ *   npx tsx bench/dagger-pixels.ts run --seed 0 [--resume] [--until-round R]   # one seed per process
+ *   npx tsx bench/dagger-pixels.ts run --seed 1 --resume &                     # a second core, another seed
+ *   npx tsx bench/dagger-pixels.ts summary                                     # → bench/results/dagger-pixels.{json,md}
  *
- * The issue's goal is `--rounds 10 --labels-per-round 500` over ≥ 3 seeds: DAgger ≥ 0.90 normalised return and
- * BC ≥ 0.1 below. On a shared 2-core CPU one such run takes hours (see the notes), so the saved rows say which
- * runs were made; the goal row stays "not run" until a report with 10 rounds of 500 labels for 3 seeds exists.
+ * `run` calls `npm run dagger` (trainer/cli/dagger.ts) with the goal's settings and `--checkpoint
+ * bench/results/dagger-pixels-runs`: after every (round, arm) the seed's folder holds the policy, the training
+ * result and the evaluation, and `report.json` the rounds so far, so `--resume` continues where a run stopped
+ * (another session, a reboot); `--until-round R` stops after round R on purpose. `summary` reads every seed's
+ * report, says how many seeds and rounds are complete and judges the goal on complete seeds only.
+ *
+ * Training settings of the goal run (both arms the same; see docs/TRAINER.md "Image policies: the goal run"):
+ * a budget of {@link GOAL.trainSteps} optimiser steps of batch {@link GOAL.batchSize} per round, warm-started
+ * from the arm's previous policy — a round's training costs the same at 500 and at 5,000 samples. Acting runs
+ * the encoders on tfjs wasm with the 10 evaluation episodes side by side (`--acting tfjs`, the CLI's default).
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { saveResults } from "./lib/results";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { RESULTS_DIR, saveResults } from "./lib/results";
 
-interface Arm {
+export const GOAL = { env: "CarTrackPixels-v0", rounds: 10, labelsPerRound: 500, trainSteps: 300, batchSize: 64, evalEpisodes: 10 } as const;
+const RUNS_DIR = path.join(RESULTS_DIR, "dagger-pixels-runs");
+
+/** Figures of the loop before this runner (2026-12-06, same machine, load ≈ 2–12): plain-JS acting, 200 epochs from scratch. */
+const BEFORE = "Before (plain-JS acting one episode at a time, training 200 epochs with early stopping from scratch; load ≈ 2–12): round 0 at 500 labels 247 s, round 1 (both arms) 524 s — DAgger 0.914 vs BC 0.226 after round 1; estimated 4–5 h per seed.";
+
+interface ArmJson {
   normalizedReturn: number | null;
-  details: { training: { trainMs: number; epochsRun: number; samplesPerSec: number }; datasetSize: number };
+  details: { wallMs?: number; datasetSize: number; training: { trainMs: number; gradientSteps?: number; epochsRun: number } };
 }
-interface Report {
-  env: string;
-  backend: string;
-  wallMs: number;
+interface SeedReport {
+  complete?: boolean;
+  backend?: string;
   config: { rounds: number; labelsPerRound: number; seed: number; evalEpisodes: number };
-  rounds: { round: number; totalLabels: number; dagger: Arm; bc?: Arm }[];
+  rounds: { round: number; totalLabels: number; dagger: ArmJson; bc?: ArmJson }[];
 }
 
-const args = process.argv.slice(2);
-const loadAt = args.indexOf("--load");
-const load = loadAt >= 0 ? (args[loadAt + 1] as string) : "unknown";
-const files = args.filter((_, i) => i !== loadAt && i !== loadAt + 1);
-if (files.length === 0) throw new Error("usage: tsx bench/dagger-pixels.ts [--load L] report.json …");
-
-const reports = files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as Report);
-const rows = reports.flatMap((r) =>
-  r.rounds.map((x) => ({
-    run: `${r.config.rounds} rounds × ${r.config.labelsPerRound} labels, seed ${r.config.seed}`,
-    round: x.round,
-    labels: x.totalLabels,
-    dagger: x.dagger.normalizedReturn ?? Number.NaN,
-    bc: x.bc?.normalizedReturn ?? Number.NaN,
-    daggerTrainS: x.dagger.details.training.trainMs / 1000,
-    bcTrainS: x.bc ? x.bc.details.training.trainMs / 1000 : Number.NaN,
-    samplesPerSec: x.dagger.details.training.samplesPerSec,
-    runWallS: r.wallMs / 1000,
-  })),
-);
-// Wall time of round r: a run of r + 1 rounds minus a run of r rounds with the same seed and budget (the loop is
-// deterministic per seed, so both share rounds 0..r−1 exactly — their figures are identical).
-const roundWalls = reports.flatMap((r) => {
-  const shorter = reports.find((o) => o.config.seed === r.config.seed && o.config.labelsPerRound === r.config.labelsPerRound && o.config.rounds === r.config.rounds - 1);
-  const single = r.config.rounds === 1 ? [`round 0 at ${r.config.labelsPerRound} labels: ${(r.wallMs / 1000).toFixed(0)} s (with the reference returns)`] : [];
-  return shorter ? [...single, `round ${r.config.rounds - 1} at ${r.config.labelsPerRound} labels/round, both arms: ${((r.wallMs - shorter.wallMs) / 1000).toFixed(0)} s`] : single;
+const { values: a, positionals } = parseArgs({
+  options: { seed: { type: "string", default: "0" }, resume: { type: "boolean", default: false }, "until-round": { type: "string" } },
+  allowPositionals: true,
 });
-const goalRun = reports.filter((r) => r.config.rounds >= 10 && r.config.labelsPerRound === 500);
-const seeds = new Set(goalRun.map((r) => r.config.seed)).size;
+const mode = positionals[0];
 
-saveResults("dagger-pixels", {
-  title: "DAgger vs behaviour cloning on CarTrackPixels-v0 (ConvNet image policies, wasm)",
-  rows,
-  columns: [
-    { key: "run" },
-    { key: "round" },
-    { key: "labels" },
-    { key: "dagger", header: "DAgger norm. return" },
-    { key: "bc", header: "BC norm. return" },
-    { key: "daggerTrainS", header: "DAgger train s" },
-    { key: "bcTrainS", header: "BC train s" },
-    { key: "samplesPerSec", header: "DAgger train samples/s" },
-    { key: "runWallS", header: "run wall s" },
-  ],
-  notes: [
-    `Backend: ${reports[0]?.backend ?? "?"}; evaluation: ${reports[0]?.config.evalEpisodes ?? "?"} held-out episodes per policy; default ConvNet encoder (32-32-32, spatial softmax) and 64-64 head.`,
-    ...(roundWalls.length ? [`Wall time per round (seed 0): ${roundWalls.join("; ")}.`] : []),
-    `Machine load (1-minute average) while these runs were made: ${load}; other engineers' work shared the 2 cores.`,
-    seeds >= 3
-      ? `Goal runs (10 rounds × 500 labels): ${seeds} seeds.`
-      : `Goal (10 rounds × 500 labels, ≥ 3 seeds: DAgger ≥ 0.90, BC ≥ 0.1 lower): **not run** — ${seeds} seed(s) of the full run exist. Acting costs ≈ 40 ms a step in plain JS, so a policy that drives the whole 1000 steps costs ≈ 40 s per evaluation episode; training time grows with the dataset (500 samples → 3 min, 1000 → 2–4 min; ≈ 5000 samples → ≈ 20 min per arm by round 9). Estimated ≈ 4–5 h per seed for both arms, ≈ 15 h for 3 seeds.`,
-    "Round 0 is behaviour cloning on the expert's demonstrations (both arms share it). The run wall time includes measuring the expert's and a random policy's reference returns.",
-  ],
-  extra: { goalSeeds: seeds },
-});
-console.log(fs.readFileSync("bench/results/dagger-pixels.md", "utf8"));
+if (mode === "run") await run();
+else if (mode === "summary") summary();
+else throw new Error("usage: tsx bench/dagger-pixels.ts run --seed N [--resume] [--until-round R] | summary");
+
+async function run(): Promise<void> {
+  const seed = Number(a.seed);
+  const seedDir = path.join(RUNS_DIR, `seed-${seed}`);
+  const args = [
+    "tsx", "trainer/cli/dagger.ts",
+    "--env", GOAL.env, "--rounds", String(GOAL.rounds), "--labels-per-round", String(GOAL.labelsPerRound), "--expert", "scripted",
+    "--eval-episodes", String(GOAL.evalEpisodes), "--train-steps", String(GOAL.trainSteps), "--batch-size", String(GOAL.batchSize), "--warm-start",
+    "--seed", String(seed), "--checkpoint", RUNS_DIR,
+    ...(a.resume ? ["--resume"] : []),
+    ...(a["until-round"] === undefined ? [] : ["--until-round", a["until-round"]]),
+  ];
+  // The machine's load while this seed runs (2 cores shared): sampled every 30 s into the seed's folder.
+  const loadFile = path.join(seedDir, "load.json");
+  const loads: number[] = a.resume ? (readJson<{ samples: number[] }>(loadFile)?.samples ?? []) : [];
+  const sample = (): void => {
+    loads.push(Math.round((os.loadavg()[0] as number) * 100) / 100);
+    fs.mkdirSync(seedDir, { recursive: true });
+    fs.writeFileSync(loadFile, `${JSON.stringify({ samples: loads })}\n`);
+  };
+  sample();
+  const timer = setInterval(sample, 30_000);
+  const code = await new Promise<number>((resolve) => spawn("npx", args, { stdio: "inherit" }).on("exit", (c) => resolve(c ?? 1)));
+  clearInterval(timer);
+  sample();
+  process.exit(code);
+}
+
+function readJson<T>(file: string): T | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : undefined;
+}
+
+function summary(): void {
+  const seeds = fs.existsSync(RUNS_DIR)
+    ? fs.readdirSync(RUNS_DIR).filter((d) => /^seed-\d+$/.test(d)).sort((x, y) => Number(x.slice(5)) - Number(y.slice(5)))
+    : [];
+  const runs = seeds.flatMap((d) => {
+    const report = readJson<SeedReport>(path.join(RUNS_DIR, d, "report.json"));
+    const load = readJson<{ samples: number[] }>(path.join(RUNS_DIR, d, "load.json"))?.samples ?? [];
+    return report ? [{ seed: Number(d.slice(5)), report, load }] : [];
+  });
+  const rows = runs.flatMap(({ seed, report }) =>
+    report.rounds.map((r) => {
+      const wall = (r.dagger.details.wallMs ?? 0) + (r.round > 0 ? (r.bc?.details.wallMs ?? 0) : 0);
+      return {
+        seed,
+        status: report.complete ? "complete" : `partial (${report.rounds.length}/${GOAL.rounds} rounds)`,
+        round: r.round,
+        labels: r.totalLabels,
+        dagger: r.dagger.normalizedReturn ?? Number.NaN,
+        bc: r.bc?.normalizedReturn ?? Number.NaN,
+        daggerTrainS: r.dagger.details.training.trainMs / 1000,
+        bcTrainS: r.bc ? r.bc.details.training.trainMs / 1000 : Number.NaN,
+        steps: r.dagger.details.training.gradientSteps ?? Number.NaN,
+        roundWallS: wall / 1000,
+      };
+    }),
+  );
+  const complete = runs.filter((r) => r.report.complete && r.report.rounds.length === GOAL.rounds);
+  const last = (r: SeedReport) => r.rounds[r.rounds.length - 1];
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
+  const daggerFinal = complete.map((r) => last(r.report)?.dagger.normalizedReturn ?? Number.NaN);
+  const gap = complete.map((r) => (last(r.report)?.dagger.normalizedReturn ?? Number.NaN) - (last(r.report)?.bc?.normalizedReturn ?? Number.NaN));
+  const met = complete.length >= 3 && mean(daggerFinal) >= 0.9 && mean(gap) >= 0.1;
+  const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
+  const loads = runs.flatMap((r) => r.load);
+  saveResults("dagger-pixels", {
+    title: "DAgger vs behaviour cloning on CarTrackPixels-v0 (ConvNet image policies, wasm)",
+    rows,
+    columns: [
+      { key: "seed" },
+      { key: "status" },
+      { key: "round" },
+      { key: "labels" },
+      { key: "dagger", header: "DAgger norm. return" },
+      { key: "bc", header: "BC norm. return" },
+      { key: "daggerTrainS", header: "DAgger train s" },
+      { key: "bcTrainS", header: "BC train s" },
+      { key: "steps", header: "steps / training" },
+      { key: "roundWallS", header: "round wall s (both arms)" },
+    ],
+    notes: [
+      `Goal: ${GOAL.rounds} rounds × ${GOAL.labelsPerRound} labels, ≥ 3 seeds, DAgger ≥ 0.90 and BC ≥ 0.1 lower (means over complete seeds, last round). Seeds complete: ${complete.length}; partial: ${runs.length - complete.length}. ` +
+        (complete.length >= 3
+          ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${mean(gap).toFixed(3)} over ${complete.length} seeds.`
+          : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
+      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side.`,
+      roundWalls.length > 0
+        ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`
+        : "No round ≥ 1 finished yet.",
+      `Machine load (1-minute average, sampled every 30 s during the runs): ${loads.length ? `mean ${mean(loads).toFixed(1)}, ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : "unknown"}; 2 cores shared with other engineers' work.`,
+      BEFORE,
+      "Round 0 is behaviour cloning on the expert's demonstrations (both arms share it); its wall time (collect, label, train, evaluate) leaves out measuring the reference returns. Run folders: bench/results/dagger-pixels-runs/seed-N (`run --seed N --resume` continues one).",
+    ],
+    extra: { goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, goal: GOAL },
+  });
+  console.log(fs.readFileSync(path.join(RESULTS_DIR, "dagger-pixels.md"), "utf8"));
+}

@@ -7,7 +7,7 @@
  */
 import { EVAL_FIRST_SEED } from "../contracts/policies";
 import { createExpert, getEnvSpec } from "../envs/index";
-import { randomActingPolicy, rollout, type ActingPolicy, type Trajectory } from "./rollout";
+import { IMAGE_POLICY_LOCKSTEP, randomActingPolicy, rollout, type ActingPolicy, type Trajectory } from "./rollout";
 
 export { EVAL_FIRST_SEED };
 
@@ -79,6 +79,8 @@ export function evaluatePolicy(policy: ActingPolicy, options: EvaluateOptions): 
     firstSeed,
     deterministic: options.deterministic ?? true,
     recordStates: false,
+    // Image policies: every episode side by side, one batched encoder pass per step (same returns).
+    ...(policy.isVisual ? { lockstep: IMAGE_POLICY_LOCKSTEP } : {}),
   });
   const references = options.references === undefined ? specReferences(options.envId) : options.references;
   return summarizeTrajectories(options.envId, trajectories, references, firstSeed);

@@ -75,7 +75,19 @@ export interface RolloutOptions {
   readonly queryExpert?: boolean;
   /** Stop adding episodes once this many steps were recorded in total. */
   readonly maxTotalSteps?: number;
+  /**
+   * Step up to this many episodes side by side and ask the policy for all their actions in one
+   * `actBatch` (default 1: one episode after the other). Same trajectories as one after the other —
+   * episodes a sequential run would not have reached (`maxTotalSteps`) are dropped — so it is only used
+   * where nothing draws from the shared random stream in between: β = 0, deterministic acting, no
+   * `queryExpert` (otherwise the rollout runs sequentially). The policy's deterministic actions must
+   * not depend on its batch (true of {@link Policy}: rows are independent).
+   */
+  readonly lockstep?: number;
 }
+
+/** Episodes side by side for an image policy (one batched encoder pass per step, see tf-acting.ts). */
+export const IMAGE_POLICY_LOCKSTEP = 16;
 
 /** Per-env success rule for envs whose last `info` has no boolean `success`. */
 const SURVIVAL_ENVS = new Set(["CartPole-v1", "CarTrack-v0", "CarTrack-v1"]);
@@ -109,6 +121,10 @@ export function rollout(options: RolloutOptions): Trajectory[] {
   const recordStates = options.recordStates ?? true;
   const visual = options.policy?.isVisual === true;
   if (visual && env.observeImages === undefined) throw new Error(`rollout: the policy sees images but ${options.envId} has no cameras`);
+  const width = Math.floor(options.lockstep ?? 1);
+  if (width > 1 && beta === 0 && deterministic && !options.queryExpert && options.policy !== undefined) {
+    return rolloutLockstep(options, options.policy, width, firstSeed, visual, recordStates);
+  }
   const trajectories: Trajectory[] = [];
   let totalSteps = 0;
   for (let e = 0; e < options.episodes; e++) {
@@ -163,6 +179,81 @@ export function rollout(options: RolloutOptions): Trajectory[] {
         totalSteps += steps.length;
         break;
       }
+    }
+  }
+  return trajectories;
+}
+
+interface LiveEpisode {
+  readonly episode: number;
+  readonly seed: number;
+  readonly env: Env;
+  observation: number[];
+  readonly steps: RolloutStep[];
+  total: number;
+  /** Set when the episode ended (its trajectory) or was dropped (null: a sequential run never reaches it). */
+  ended?: Trajectory | null;
+}
+
+/**
+ * {@link rollout} with `width` episodes at a time stepped in lockstep: one `actBatch` per step over the
+ * live episodes. β = 0 and deterministic acting only (nothing else draws random numbers), so each
+ * episode's steps are those of the sequential loop; with `maxTotalSteps` an episode is dropped as soon as
+ * the episodes before it are sure to reach the cap (a sequential run would not have started it).
+ */
+function rolloutLockstep(options: RolloutOptions, policy: ActingPolicy, width: number, firstSeed: number, visual: boolean, recordStates: boolean): Trajectory[] {
+  const max = options.maxTotalSteps;
+  const trajectories: Trajectory[] = [];
+  let totalSteps = 0;
+  for (let first = 0; first < options.episodes; first += width) {
+    if (max !== undefined && totalSteps >= max) break;
+    const wave: LiveEpisode[] = [];
+    for (let e = first; e < Math.min(first + width, options.episodes); e++) {
+      const env = createEnv(options.envId, options.envOptions);
+      wave.push({ episode: e, seed: firstSeed + e, env, observation: env.reset(firstSeed + e), steps: [], total: 0 });
+    }
+    for (;;) {
+      if (max !== undefined) {
+        // An episode is needed only while the ones before it may still end short of the cap.
+        let before = totalSteps;
+        for (const ep of wave) {
+          if (before >= max && ep.ended === undefined) ep.ended = null;
+          before += ep.ended ? ep.ended.length : ep.steps.length;
+        }
+      }
+      const live = wave.filter((ep) => ep.ended === undefined);
+      if (live.length === 0) break;
+      const inputs: ObservationInput[] = live.map((ep) =>
+        visual ? { state: ep.observation, ...(ep.env.observeImages as () => Record<string, Uint8Array>).call(ep.env) } : ep.observation,
+      );
+      const out = policy.actBatch(inputs, { deterministic: true });
+      live.forEach((ep, i) => {
+        const state = recordStates ? ep.env.getState() : undefined;
+        const action = out.actions[i] as Action;
+        const result = ep.env.step(action);
+        ep.total += result.reward;
+        ep.steps.push({
+          t: ep.steps.length,
+          observation: ep.observation,
+          ...(state === undefined ? {} : { state }),
+          policyAction: action,
+          action,
+          actor: "policy",
+          uncertainty: out.uncertainty[i] as number,
+          spread: out.spread[i] as number,
+          reward: result.reward,
+        });
+        ep.observation = result.observation;
+        if (result.terminated || result.truncated) {
+          const ended = { terminated: result.terminated, truncated: result.truncated, lastInfo: result.info };
+          ep.ended = { episode: ep.episode, seed: ep.seed, steps: ep.steps, return: ep.total, length: ep.steps.length, ...ended, success: episodeSuccess(options.envId, ended) };
+        }
+      });
+    }
+    for (const ep of wave) {
+      if (!ep.ended || (max !== undefined && totalSteps >= max)) break;
+      trajectories.push(ep.ended);
+      totalSteps += ep.ended.length;
     }
   }
   return trajectories;

@@ -9,11 +9,14 @@
  * Progress goes to stderr; `--json` writes the report. Training runs in a worker thread
  * (`--in-process` trains on the main thread instead). `--help` lists every option.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getEnvSpec } from "../../envs/index";
-import { parseBetaSchedule, runDagger, type DaggerReport, type TrainFn } from "../dagger";
+import { parseBetaSchedule, runDagger, ZDaggerConfig, type DaggerReport, type DaggerRoundReport, type TDaggerConfig, type TDaggerConfigInput, type TrainFn } from "../dagger";
+import { openCheckpointDir } from "../dagger/checkpoint-dir";
+import { loadBackend } from "../backend";
+import { loadTfActingPolicy, type TfActingPolicy } from "../policy/tf-acting";
 import { meanCi95 } from "../dagger/summary";
 import { ZHeadConfig, type THeadConfig } from "../../contracts/policy-spec";
 import { trainPolicy } from "../train";
@@ -45,7 +48,16 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --beta SCHEDULE          0.3 | constant:0.3 | linear:1:0:10 | exp:0.5 (default 0)
   --eval-episodes N        evaluation episodes per policy (default 10)
   --epochs N --batch-size N --lr X --patience N --max-train-ms N    training settings
+  --train-steps N          optimiser steps per training (epochs follow from the dataset size), so a
+                           round's training costs the same at 500 and at 5,000 samples
   --warm-start             continue from the previous round's policy instead of from scratch
+  --acting A               tfjs | js: how image policies act in rollouts and evaluation (default tfjs:
+                           their convolutions on the tfjs wasm backend, episodes side by side in one
+                           batch; js: the plain-JS encoder, one step at a time — same actions, ~10× slower)
+  --checkpoint DIR         keep each finished (round, arm) under DIR/seed-N (policy, training result,
+                           evaluation) and the report so far in DIR/seed-N/report.json
+  --resume                 continue the runs in --checkpoint DIR where they stopped (same settings)
+  --until-round R          stop after round R (to be continued with --resume)
   --no-bc                  skip the behaviour-cloning comparison arm
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
@@ -115,6 +127,24 @@ export function summarizeSeeds(reports: readonly DaggerReport[]) {
   }));
 }
 
+function writeReport(file: string, doc: unknown): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** The report of a run still going (or stopped): the rounds finished so far, `complete: false`. */
+export function partialReportJson(env: string, seed: number, config: TDaggerConfig, rounds: readonly DaggerRoundReport[]): unknown {
+  return {
+    env,
+    seed,
+    complete: false,
+    rounds: rounds.map((r) => ({ round: r.round, totalLabels: r.totalLabels, dagger: { normalizedReturn: r.dagger.normalizedReturn, details: r.dagger }, ...(r.bc ? { bc: { normalizedReturn: r.bc.normalizedReturn, details: r.bc } } : {}) })),
+    config,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
 /** The `--json` document: the required summary fields first, then details. */
 export function reportToJson(report: DaggerReport): unknown {
   return {
@@ -163,6 +193,11 @@ async function main(): Promise<void> {
         patience: { type: "string" },
         "max-train-ms": { type: "string" },
         "warm-start": { type: "boolean", default: false },
+        "train-steps": { type: "string" },
+        acting: { type: "string", default: "tfjs" },
+        checkpoint: { type: "string" },
+        resume: { type: "boolean", default: false },
+        "until-round": { type: "string" },
         "no-bc": { type: "boolean", default: false },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
@@ -212,7 +247,19 @@ async function main(): Promise<void> {
     ...(a.lr ? { learningRate: num("lr", a.lr) } : {}),
     ...(a.patience ? { patience: int("patience", a.patience) } : {}),
     ...(a["max-train-ms"] ? { maxTrainMs: num("max-train-ms", a["max-train-ms"]) } : {}),
+    ...(a["train-steps"] ? { gradientSteps: int("train-steps", a["train-steps"]) } : {}),
   };
+  if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
+  if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
+  const untilRound = int("until-round", a["until-round"]);
+  // Image policies act with their encoders on the wasm backend of this (main) thread; training has its own.
+  const visualEnv = (getEnvSpec(a.env).cameras?.length ?? 0) > 0;
+  let loadPolicy: ((blob: Uint8Array) => Promise<TfActingPolicy>) | undefined;
+  if (visualEnv && a.acting === "tfjs") {
+    const loaded = await loadBackend("wasm");
+    if (!loaded.attempt.ok) fail(`--acting tfjs: the wasm backend did not load (${loaded.attempt.reason ?? "?"}); use --acting js`);
+    loadPolicy = loadTfActingPolicy;
+  }
   const head = headFrom(a.head, int("components", a.components), int("bins", a.bins));
 
   const progress = a.quiet ? null : new RoundProgress();
@@ -236,8 +283,7 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       if (stop) break;
       if (seeds.length > 1 && !a.quiet) process.stderr.write(`\n— seed ${seed} (${reports.length + 1}/${seeds.length}) —\n`);
-      const report = await runDagger(
-        {
+      const input: TDaggerConfigInput = {
           envId: a.env,
           ...(a.rounds ? { rounds: int("rounds", a.rounds) } : {}),
           ...(a["labels-per-round"] ? { labelsPerRound: int("labels-per-round", a["labels-per-round"]) } : {}),
@@ -259,14 +305,29 @@ async function main(): Promise<void> {
           compareBC: !a["no-bc"],
           warmStart: a["warm-start"],
           training,
+        };
+      const seedDir = a.checkpoint === undefined ? undefined : path.join(a.checkpoint, `seed-${seed}`);
+      let checkpoint;
+      try {
+        checkpoint = seedDir === undefined ? undefined : openCheckpointDir(seedDir, input, { resume: a.resume });
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err));
+      }
+      const done: DaggerRoundReport[] = [];
+      const report = await runDagger(input, {
+        train,
+        ...(loadPolicy ? { loadPolicy } : {}),
+        ...(checkpoint ? { checkpoint } : {}),
+        isCancelled: () => stop,
+        onEvent: (e) => progress?.event(e),
+        onRound: (r) => {
+          progress?.round(r);
+          done.push(r);
+          if (untilRound !== undefined && r.round >= untilRound) stop = true;
+          if (seedDir !== undefined) writeReport(path.join(seedDir, "report.json"), partialReportJson(a.env as string, seed, ZDaggerConfig.parse(input), done));
         },
-        {
-          train,
-          isCancelled: () => stop,
-          onEvent: (e) => progress?.event(e),
-          onRound: (r) => progress?.round(r),
-        },
-      );
+      });
+      if (seedDir !== undefined) writeReport(path.join(seedDir, "report.json"), { ...(reportToJson(report) as object), complete: report.rounds.length === report.config.rounds });
       if (!a.quiet) process.stderr.write(`backend: ${report.backend}; wall ${(report.wallMs / 1000).toFixed(1)} s\n`);
       reports.push(report);
     }

@@ -8,7 +8,7 @@ import { imageSize, inMemoryImages } from "../images";
 import { EVAL_FIRST_SEED, evaluatePolicy, type EvaluationSummary, type ReferenceReturns } from "../evaluate";
 import { Policy } from "../policy/policy";
 import type { THeadConfig, TVision } from "../../contracts/policy-spec";
-import type { TTrainConfigInput, TTrainResult } from "../../contracts/trainer-protocol";
+import { ZTrainConfig, type TTrainConfigInput, type TTrainResult } from "../../contracts/trainer-protocol";
 import { subSeed, type Rng } from "../random";
 import type { RolloutStep } from "../rollout";
 import { aggregateLabels, type ArmData, type LabelledBatch, type LabelledState } from "./aggregate";
@@ -30,6 +30,8 @@ export interface ArmState {
   data: ArmData;
   blob?: Uint8Array;
   policy: Policy | null;
+  /** Frees the latest policy's acting resources (tfjs models) when it is replaced. */
+  release?: () => void;
 }
 
 /** One run's settings (derived from the config once) and state. */
@@ -104,12 +106,59 @@ export function addLabels(run: DaggerRun, arm: DaggerArm, labelled: readonly Lab
   return batch;
 }
 
+/**
+ * Epochs that give about `gradientSteps` optimiser steps on `n` samples (at least 1): the training
+ * settings' `gradientSteps` turned into what the trainer counts. Same split as training/data.ts.
+ */
+export function epochsForSteps(n: number, gradientSteps: number, batchSize: number, validationSplit: number): { epochs: number; stepsPerEpoch: number } {
+  let nVal = Math.floor(n * validationSplit);
+  if (nVal < 1 || n - nVal < 1) nVal = 0;
+  const stepsPerEpoch = Math.ceil((n - nVal) / Math.min(batchSize, n - nVal));
+  return { epochs: Math.max(1, Math.ceil(gradientSteps / stepsPerEpoch)), stepsPerEpoch };
+}
+
+/** The trainer's settings for `n` samples: the run's, with `gradientSteps` turned into epochs. */
+export function trainingSettings(training: TDaggerConfig["training"], n: number): { settings: Omit<TDaggerConfig["training"], "gradientSteps">; stepsPerEpoch: number } {
+  const { gradientSteps, ...rest } = training;
+  const batchSize = rest.batchSize ?? ZTrainConfig.shape.batchSize.parse(undefined);
+  const validationSplit = rest.validationSplit ?? ZTrainConfig.shape.validationSplit.parse(undefined);
+  if (gradientSteps === undefined) return { settings: rest, stepsPerEpoch: epochsForSteps(n, 1, batchSize, validationSplit).stepsPerEpoch };
+  const { epochs, stepsPerEpoch } = epochsForSteps(n, gradientSteps, batchSize, validationSplit);
+  return { settings: { ...rest, epochs }, stepsPerEpoch };
+}
+
+/** The arm's policy for this round and how it was evaluated: trained and evaluated, or taken from the checkpoint. */
+export async function trainAndEvaluate(run: DaggerRun, arm: DaggerArm, round: number): Promise<{ policy: Policy; result: TTrainResult; evaluation: EvaluationSummary; restored: boolean }> {
+  const stored = run.hooks.checkpoint?.load(round, arm);
+  if (stored !== undefined) {
+    const { policy } = await installPolicy(run, arm, stored.result);
+    emitPhase(run, round, arm, "evaluate", "restored from the checkpoint");
+    return { policy, result: stored.result, evaluation: stored.evaluation, restored: true };
+  }
+  const { policy, result } = await trainArm(run, arm, round);
+  const evaluation = evaluateArm(run, arm, round, policy);
+  return { policy, result, evaluation, restored: false };
+}
+
+/** Makes `result`'s policy the arm's current one (loaded for acting; the previous one is released). */
+async function installPolicy(run: DaggerRun, arm: DaggerArm, result: TTrainResult): Promise<{ policy: Policy }> {
+  const state = run.arms[arm];
+  run.backend = result.backend.detail;
+  state.blob = result.blob;
+  state.release?.();
+  const loaded = run.hooks.loadPolicy ? await run.hooks.loadPolicy(result.blob) : { policy: Policy.fromBlob(result.blob), dispose: () => undefined };
+  state.policy = loaded.policy;
+  state.release = loaded.dispose;
+  return { policy: loaded.policy };
+}
+
 /** Trains the arm's policy on its dataset (from scratch, or from its last policy with `warmStart`). */
 export async function trainArm(run: DaggerRun, arm: DaggerArm, round: number): Promise<{ policy: Policy; result: TTrainResult }> {
   const { config } = run;
   const state = run.arms[arm];
   const { observations, actions } = state.data;
   if (observations.length < 2) throw new Error(`round ${round} (${arm}): fewer than 2 accepted labels to train on`);
+  const { settings } = trainingSettings(config.training, observations.length);
   let dataset = makeDataset(observations, actions.map((a) => (typeof a === "number" ? a : Array.from(a))));
   const { vision } = run;
   if (vision) {
@@ -130,7 +179,7 @@ export async function trainArm(run: DaggerRun, arm: DaggerArm, round: number): P
     ensembleSize: run.ensembleSize,
     seed: subSeed(config.seed, round, arm === "dagger" ? 5 : 6),
     envId: config.envId,
-    ...config.training,
+    ...settings,
   };
   const warm = config.warmStart ? state.blob : undefined;
   const result = await run.hooks.train(dataset, trainConfig, {
@@ -138,10 +187,7 @@ export async function trainArm(run: DaggerRun, arm: DaggerArm, round: number): P
     onProgress: (p) =>
       run.hooks.onEvent?.({ round, rounds: config.rounds, arm, phase: "train", fraction: p.epoch / p.epochs, message: `epoch ${p.epoch} loss ${p.loss.toFixed(3)}${p.valLoss === null ? "" : ` val ${p.valLoss.toFixed(3)}`}` }),
   });
-  run.backend = result.backend.detail;
-  state.blob = result.blob;
-  const policy = Policy.fromBlob(result.blob);
-  state.policy = policy;
+  const { policy } = await installPolicy(run, arm, result);
   return { policy, result };
 }
 
@@ -165,10 +211,13 @@ export interface ArmRoundFacts {
   readonly beta: number;
   readonly episodes: number;
   readonly result: TTrainResult;
+  /** Wall time of the arm's round (collect, label, train, evaluate), ms. */
+  readonly wallMs: number;
 }
 
 /** The arm's line of the round's report. */
-export function armReport(run: DaggerRun, arm: DaggerArm, { evaluation, batch, statesLabeled, beta, episodes, result }: ArmRoundFacts): ArmRoundReport {
+export function armReport(run: DaggerRun, arm: DaggerArm, { evaluation, batch, statesLabeled, beta, episodes, result, wallMs }: ArmRoundFacts): ArmRoundReport {
+  const { stepsPerEpoch } = trainingSettings(run.config.training, run.arms[arm].data.observations.length);
   return {
     meanReturn: evaluation.meanReturn,
     normalizedReturn: evaluation.normalizedReturn,
@@ -188,6 +237,8 @@ export function armReport(run: DaggerRun, arm: DaggerArm, { evaluation, batch, s
       bestValLoss: result.bestValLoss,
       trainMs: result.timings.trainMs,
       samplesPerSec: result.samplesPerSec,
+      gradientSteps: result.epochsRun * stepsPerEpoch,
     },
+    wallMs,
   };
 }

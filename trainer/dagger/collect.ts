@@ -6,7 +6,7 @@
 import type { Expert } from "../../envs/index";
 import type { Policy } from "../policy/policy";
 import { subSeed, type Rng } from "../random";
-import { rollout, type RolloutStep } from "../rollout";
+import { IMAGE_POLICY_LOCKSTEP, rollout, type RolloutStep } from "../rollout";
 import type { DaggerArm, TDaggerConfig } from "./loop";
 import { selectStates, type SelectionCandidate } from "./select";
 
@@ -79,6 +79,7 @@ export function createStateCollector({ config, statesPerRound, expert, rng }: Co
     if (policy === null && config.demos === "episodes") return takeDemo(statesPerRound);
     const cursorKey = policy === null ? (arm === "bc" && round > 0 ? "bc" : "expert") : "policy";
     const firstSeed = seedCursor[cursorKey] as number;
+    const lockstep = policy?.isVisual ? { lockstep: IMAGE_POLICY_LOCKSTEP } : {};
     const trajectories = rollout({
       envId: config.envId,
       ...envOptions,
@@ -89,6 +90,7 @@ export function createStateCollector({ config, statesPerRound, expert, rng }: Co
       firstSeed,
       seed: subSeed(config.seed, round, arm === "dagger" ? 1 : 2),
       maxTotalSteps: Math.max(statesPerRound * config.poolFactor, 1),
+      ...lockstep,
     });
     // Top up to the minimum number of episodes (cheap) for diversity of starts.
     let all = trajectories;
@@ -103,6 +105,7 @@ export function createStateCollector({ config, statesPerRound, expert, rng }: Co
           episodes: config.minRolloutEpisodes - all.length,
           firstSeed: firstSeed + all.length,
           seed: subSeed(config.seed, round, arm === "dagger" ? 3 : 4),
+          ...lockstep,
         }).map((t) => ({ ...t, episode: t.episode + trajectories.length })),
       );
     }

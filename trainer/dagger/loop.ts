@@ -19,12 +19,13 @@
 import { z } from "zod";
 import { createExpert, getEnvSpec } from "../../envs/index";
 import type { Dataset } from "../dataset";
-import { EVAL_FIRST_SEED, measureReferences, type ReferenceReturns } from "../evaluate";
+import { EVAL_FIRST_SEED, measureReferences, type EvaluationSummary, type ReferenceReturns } from "../evaluate";
+import type { Policy } from "../policy/policy";
 import { ZHeadConfig, ZNetworkConfig, ZVision, type THeadConfig } from "../../contracts/policy-spec";
 import { defaultHead } from "../policy/spec";
 import type { TTrainConfigInput, TTrainProgress, TTrainResult } from "../../contracts/trainer-protocol";
 import { mulberry32, subSeed } from "../random";
-import { addLabels, armReport, createArmLabeller, emitPhase, evaluateArm, goldAnswersOf, labelStates, trainArm, type ArmState, type DaggerRun } from "./arm";
+import { addLabels, armReport, createArmLabeller, emitPhase, goldAnswersOf, labelStates, trainAndEvaluate, type ArmState, type DaggerRun } from "./arm";
 import { ZBetaSchedule, betaForRound } from "./beta";
 import { createStateCollector } from "./collect";
 
@@ -86,6 +87,12 @@ export const ZDaggerConfig = z.object({
       patience: z.number().int().min(1).optional(),
       validationSplit: z.number().min(0).max(0.5).optional(),
       maxTrainMs: z.number().positive().optional(),
+      /**
+       * Optimiser steps per training instead of a fixed number of epochs: each round's epochs are set
+       * so that it runs about this many batches (early stopping may end it sooner). Keeps a round's
+       * training cost flat while the dataset grows; with `warmStart` the steps add up across rounds.
+       */
+      gradientSteps: z.number().int().min(1).optional(),
     })
     .default({}),
   seed: z.number().int().default(0),
@@ -132,7 +139,11 @@ export interface ArmRoundReport {
     readonly bestValLoss: number | null;
     readonly trainMs: number;
     readonly samplesPerSec: number;
+    /** Optimiser steps taken (epochs × batches per epoch). */
+    readonly gradientSteps: number;
   };
+  /** Wall time of this arm's round: collect, label, train, evaluate (for a restored round: when it ran). */
+  readonly wallMs: number;
 }
 
 export interface DaggerRoundReport {
@@ -158,8 +169,40 @@ export interface DaggerReport {
   readonly finalPolicy?: Uint8Array;
 }
 
+/** What a checkpoint keeps of one arm's round: enough to skip its training and evaluation on a rerun. */
+export interface DaggerCheckpointEntry {
+  /** The training result, with the policy blob. */
+  readonly result: TTrainResult;
+  readonly evaluation: EvaluationSummary;
+  /** Wall time of the arm's round when it ran, ms. */
+  readonly wallMs: number;
+}
+
+/**
+ * Where a run keeps its finished (round, arm)s. A resumed run replays the loop from round 0 — rollouts,
+ * selection and labelling are deterministic per seed and cheap next to training — and takes each stored
+ * round's policy and evaluation instead of training and evaluating again, so it reaches the first
+ * missing round in exactly the state an uninterrupted run had.
+ */
+export interface DaggerCheckpoint {
+  load(round: number, arm: DaggerArm): DaggerCheckpointEntry | undefined;
+  save(round: number, arm: DaggerArm, entry: DaggerCheckpointEntry): void;
+}
+
+/** A policy loaded for acting, and how to free it when it is replaced. */
+export interface LoadedPolicy {
+  readonly policy: Policy;
+  dispose(): void;
+}
+
 export interface DaggerHooks {
   readonly train: TrainFn;
+  /**
+   * Loads a trained policy for rollouts and evaluation (default: `Policy.fromBlob`, plain JS). The CLI
+   * runs image encoders on the tfjs wasm backend (policy/tf-acting.ts).
+   */
+  readonly loadPolicy?: (blob: Uint8Array) => Promise<LoadedPolicy>;
+  readonly checkpoint?: DaggerCheckpoint;
   readonly onEvent?: (event: DaggerEvent) => void;
   readonly onRound?: (report: DaggerRoundReport) => void;
   /** Polled between phases; true stops the loop (the rounds done so far are returned). */
@@ -174,11 +217,16 @@ export async function runDagger(input: TDaggerConfigInput, hooks: DaggerHooks): 
   const t0 = performance.now();
   const run = startRun(ZDaggerConfig.parse(input), hooks);
   const rounds: DaggerRoundReport[] = [];
-  for (let round = 0; round < run.config.rounds; round++) {
-    if (hooks.isCancelled?.()) break;
-    const report = round === 0 ? await demonstrationRound(run) : await daggerRound(run, round, rounds[0]);
-    rounds.push(report);
-    hooks.onRound?.(report);
+  try {
+    for (let round = 0; round < run.config.rounds; round++) {
+      if (hooks.isCancelled?.()) break;
+      const report = round === 0 ? await demonstrationRound(run) : await daggerRound(run, round, rounds[0]);
+      rounds.push(report);
+      hooks.onRound?.(report);
+    }
+  } finally {
+    run.arms.dagger.release?.();
+    run.arms.bc.release?.();
   }
   return {
     env: run.config.envId,
@@ -224,6 +272,7 @@ function startRun(config: TDaggerConfig, hooks: DaggerHooks): DaggerRun {
 
 /** Round 0: label expert demonstrations and train π₀ (behaviour cloning) — the start of both arms. */
 async function demonstrationRound(run: DaggerRun): Promise<DaggerRoundReport> {
+  const t0 = performance.now();
   emitPhase(run, 0, "dagger", "collect", "expert demonstrations");
   const demo = run.collector.collect("dagger", 0, null, 1);
   emitPhase(run, 0, "dagger", "label");
@@ -231,11 +280,14 @@ async function demonstrationRound(run: DaggerRun): Promise<DaggerRoundReport> {
   // The BC arm starts from the very same demonstrations and labels.
   const batch = addLabels(run, "dagger", labelled);
   addLabels(run, "bc", labelled);
-  const { policy, result } = await trainArm(run, "dagger", 0);
+  const { policy, result, evaluation, restored } = await trainAndEvaluate(run, "dagger", 0);
+  // The BC arm continues from π₀ too (its blob, for warm starts); it never acts with it.
   run.arms.bc.blob = result.blob;
   run.arms.bc.policy = policy;
-  const evaluation = evaluateArm(run, "dagger", 0, policy);
-  const rep = armReport(run, "dagger", { evaluation, batch, statesLabeled: demo.steps.length, beta: 1, episodes: demo.episodes, result });
+  const stored = restored ? run.hooks.checkpoint?.load(0, "dagger") : undefined;
+  const wallMs = stored?.wallMs ?? performance.now() - t0;
+  if (!restored) run.hooks.checkpoint?.save(0, "dagger", { result, evaluation, wallMs });
+  const rep = armReport(run, "dagger", { evaluation, batch, statesLabeled: demo.steps.length, beta: 1, episodes: demo.episodes, result, wallMs });
   return { round: 0, totalLabels: rep.totalLabels, dagger: rep, ...(run.config.compareBC ? { bc: rep } : {}) };
 }
 
@@ -257,11 +309,14 @@ async function daggerRound(run: DaggerRun, round: number, first: DaggerRoundRepo
  * demonstrations), label them, aggregate, retrain, evaluate.
  */
 async function armRound(run: DaggerRun, arm: DaggerArm, round: number, beta: number): Promise<ArmRoundReport> {
+  const t0 = performance.now();
   emitPhase(run, round, arm, "collect", arm === "dagger" ? `β=${beta.toFixed(2)}` : undefined);
   const visited = run.collector.collect(arm, round, arm === "dagger" ? run.arms.dagger.policy : null, beta);
   emitPhase(run, round, arm, "label");
   const batch = addLabels(run, arm, labelStates(run, arm, visited.steps));
-  const { policy, result } = await trainArm(run, arm, round);
-  const evaluation = evaluateArm(run, arm, round, policy);
-  return armReport(run, arm, { evaluation, batch, statesLabeled: visited.steps.length, beta, episodes: visited.episodes, result });
+  const { result, evaluation, restored } = await trainAndEvaluate(run, arm, round);
+  const stored = restored ? run.hooks.checkpoint?.load(round, arm) : undefined;
+  const wallMs = stored?.wallMs ?? performance.now() - t0;
+  if (!restored) run.hooks.checkpoint?.save(round, arm, { result, evaluation, wallMs });
+  return armReport(run, arm, { evaluation, batch, statesLabeled: visited.steps.length, beta, episodes: visited.episodes, result, wallMs });
 }

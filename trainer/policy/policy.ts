@@ -16,7 +16,7 @@
  * Browser-safe.
  */
 import { decodePolicyBlob } from "./blob";
-import { convEncoderFromArtifacts, type ConvEncoder } from "./conv";
+import { convEncoderFromArtifacts } from "./conv";
 import { createHead, type HeadOutput, type PolicyHead } from "./heads";
 import { denseStackFromArtifacts, type DenseStack } from "./dense";
 import { denormalizeAction, normalizeObservations } from "./normalize";
@@ -57,11 +57,20 @@ export type DictObservation = Readonly<Record<string, unknown>>;
 /** A state vector (MLP policies) or a Dict observation (image policies). */
 export type ObservationInput = ArrayLike<number> | DictObservation;
 
+/**
+ * What a policy needs of a camera's image encoder: `[batch × H × W × C]` pixels (0–255) →
+ * `[batch × featureDim]` features. conv.ts' plain-JS {@link ConvEncoder} by default; a faster
+ * equivalent (tf-acting.ts: the same weights on a tfjs backend) can stand in, see {@link Policy.withEncoders}.
+ */
+export interface ImageEncoder {
+  forward(pixels: ArrayLike<number>, batch: number): Float32Array;
+}
+
 interface Member {
   readonly nets: readonly DenseStack[];
   readonly extras: ReadonlyMap<string, Float32Array>;
   /** One per camera (image policies). */
-  readonly encoders: readonly ConvEncoder[];
+  readonly encoders: readonly ImageEncoder[];
 }
 
 export class Policy {
@@ -106,6 +115,17 @@ export class Policy {
       members.push({ nets, extras: ex, encoders });
     }
     return new Policy(spec, members, meta);
+  }
+
+  /**
+   * The same policy with other image encoders: `encoders[member][camera]` (same shapes as this policy's).
+   * The heads, normalisation and action selection stay this policy's plain-JS code.
+   */
+  withEncoders(encoders: ReadonlyArray<ReadonlyArray<ImageEncoder>>): Policy {
+    if (encoders.length !== this.members.length || encoders.some((e, m) => e.length !== (this.members[m] as Member).encoders.length)) {
+      throw new Error("withEncoders: one encoder per member and camera");
+    }
+    return new Policy(this.spec, this.members.map((m, i) => ({ ...m, encoders: encoders[i] as ImageEncoder[] })), this.meta);
   }
 
   get ensembleSize(): number {

@@ -88,6 +88,15 @@ export function goalsSection(): string[] {
   } else {
     lines.push("| bench:trainer | ConvNet 64×64×3 at batch 64 on WebGPU ≥ 10× wasm (where a GPU is lent) | unmeasured: no GPU lent yet — run scripts/gpu-check.sh | not run | — |");
   }
+  // Issue 18: labelling an image state, key → next state painted ≤ 50 ms median (bench:ui's image scenario).
+  const ui = rows("ui");
+  const imageRow = ui?.rows.find((r) => r.scenario === "image" && r.measure === "key → next state painted (median)");
+  const imageP95 = ui?.rows.find((r) => r.scenario === "image" && r.measure === "key → next state painted (p95)");
+  if (imageRow) {
+    lines.push(`| bench:ui | CarTrackPixels-v0 image state: key → next state painted ≤ 50 ms median, Chromium | ${num(imageRow.value)} ms (p95 ${num(imageP95?.value)} ms, n ${num(imageRow.n)}) | ${mark(num(imageRow.value) <= 50)} | ${ui!.date} |`);
+  } else {
+    lines.push("| bench:ui | CarTrackPixels-v0 image state: key → next state painted ≤ 50 ms median, Chromium | unmeasured: run `npm run bench:ui -- --only image` | not run | — |");
+  }
   const pixels = rows("dagger-pixels");
   if (pixels) {
     // The goal's runs: 10 rounds × 500 labels per seed; the mean of each arm's final round over the seeds.

@@ -162,4 +162,61 @@ describe("CarTrackPixels-v0", () => {
       await browser.close();
     }
   }, 60_000);
+
+  it.skipIf(!existsSync(CHROMIUM))("shows every image pixel as one flat block, with and without OffscreenCanvas alike", async () => {
+    const bundle = await build({
+      entryPoints: [path.resolve(import.meta.dirname, "../../envs/index.ts")],
+      bundle: true,
+      write: false,
+      format: "iife",
+      globalName: "CorrectiveEnvs",
+      platform: "browser",
+      target: "es2022",
+      logLevel: "silent",
+    });
+    const states = episode(ID, 3, 200).states.filter((_, i) => i % 100 === 0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+    // The block centres of the labelling canvas's size (640 × 400, 6.25 canvas pixels per image pixel).
+    const blockCentres = async (withOffscreen: boolean) => {
+      const page = await browser.newPage();
+      await page.setContent('<!doctype html><html><body><canvas id="c" width="640" height="400"></canvas></body></html>');
+      if (!withOffscreen) await page.evaluate(() => delete (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas);
+      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      const out = await page.evaluate((list) => {
+        const env = (window as unknown as { CorrectiveEnvs: typeof import("../../envs/index") }).CorrectiveEnvs.createEnv("CarTrackPixels-v0");
+        const canvas = document.getElementById("c") as HTMLCanvasElement;
+        const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+        return list.map((s) => {
+          env.render(ctx, s);
+          const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          const scale = Math.min(canvas.width / 64, canvas.height / 64);
+          const x0 = (canvas.width - scale * 64) / 2;
+          const y0 = (canvas.height - scale * 64) / 2;
+          const px: number[] = [];
+          for (let r = 0; r < 64; r++) {
+            for (let c = 0; c < 64; c++) {
+              const o = (Math.floor(y0 + (r + 0.5) * scale) * canvas.width + Math.floor(x0 + (c + 0.5) * scale)) * 4;
+              px.push(data[o]!, data[o + 1]!, data[o + 2]!);
+            }
+          }
+          return px;
+        });
+      }, states);
+      await page.close();
+      return out;
+    };
+    try {
+      const [scratch, blocks] = [await blockCentres(true), await blockCentres(false)];
+      expect(scratch).toEqual(blocks);
+      for (const [i, s] of states.entries()) {
+        const expected = observationImages(ID, s).image!;
+        let same = 0;
+        for (let k = 0; k < expected.length; k += 3) if (scratch[i]![k] === expected[k] && scratch[i]![k + 1] === expected[k + 1] && scratch[i]![k + 2] === expected[k + 2]) same++;
+        // The legend (speed, top left) covers a few blocks; every other block is the image's pixel.
+        expect(same / (64 * 64)).toBeGreaterThan(0.9);
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -121,6 +121,26 @@ describe("a LeRobot row group larger than a page", () => {
   });
 });
 
+describe("rows outside the plain case", () => {
+  it("are left to the row schema, which words the problem (a NaN, a negative frame index)", async () => {
+    const file = (observation: number[][], frames: bigint[]) =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: "observation.state", data: observation },
+            { name: "action", data: observation.map(() => [0.5, 0.5]) },
+            { name: "frame_index", data: frames, type: "INT64" },
+          ],
+        }),
+      );
+    const read = (bytes: Uint8Array) => collect(parquetSamplePages(PATH, countingBuffer(bytes).file, parquetMetadata(bytes.slice().buffer), spaces));
+    await expect(read(file([[1, 2, 3], [1, 2, 3], [1, Number.NaN, 3]], [0n, 1n, 2n]))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(new RegExp(`^${PATH} row 3: observation\\.state`)) });
+    await expect(read(file([[1, 2, 3], [1, 2, 3]], [0n, -1n]))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(new RegExp(`^${PATH} row 2: frame_index`)) });
+    const ok = (await read(file([[1, 2, 3]], [4n]))).flat();
+    expect(ok).toEqual([{ stateId: null, observation: [1, 2, 3], action: [0.5, 0.5], source: "import", episode: 0, frameIndex: 4 }]);
+  });
+});
+
 describe("a .tar upload spooled as it arrives", () => {
   it("reads the samples from spooled files and deletes them once disposed", async () => {
     const body = await packTar({ "meta/info.json": INFO, [PATH]: oneGroupFile(ROWS) });

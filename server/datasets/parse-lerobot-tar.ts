@@ -7,7 +7,8 @@
  * (JSON `[observation, action]`) and `corrective.source` columns carry the exact values and the source
  * (so the checksum survives the round trip).
  *
- * The archive and the Parquet metadata are checked up front; the rows are validated as `pages()` reads
+ * The upload is unpacked as it arrives, its Parquet files spooled to disk ({@link spoolTar}). The archive and
+ * the Parquet metadata are checked up front; the rows are validated as `pages()` reads
  * them for the insert — one pass, at most one page of samples in memory as objects — and the first bad row
  * throws a 422 naming it (`data/chunk-000/file-000.parquet row 17: action …`), upon which the import
  * deletes what it staged (import-dataset.ts: nothing was visible). Reading everything twice, to validate
@@ -28,8 +29,9 @@ import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-d
 import type { DatasetSampleInput } from "./write-version";
 
 /**
- * The most rows decoded at once (one row group of Corrective's export is 5,000); validation then gives way
- * to other requests every ~10 ms (server/batching/cooperative.ts).
+ * The most samples validated and staged at once (one page); a row group is decoded column by column, once, and
+ * cut into pages of this size (one row group of Corrective's export is 5,000 rows). Validation gives way to
+ * other requests every ~10 ms (server/batching/cooperative.ts).
  */
 export const ROW_PAGE = 5000;
 
@@ -138,8 +140,10 @@ const MAX_META_FILE_BYTES = 4 * 1024 * 1024;
 /**
  * An import's `.tar`, spooled as it arrives: Parquet files written to a private temporary folder under `dir`
  * (DATA_DIR in the server), the small JSON metadata files kept in memory, nothing else kept (videos, images).
- * The upload is never held whole: the server's memory holds one chunk of it at a time. `dispose()` deletes the
- * folder (the import calls it when done, on success and on failure).
+ * The upload is never held whole by the import: it takes a chunk, writes it, takes the next (Next.js's request
+ * stream may still queue what has arrived and not yet been read: the upload comes over the network no faster
+ * than it is written to disk, as a rule). `dispose()` deletes the folder (the import calls it when done, on
+ * success and on failure).
  */
 export interface SpooledTar {
   meta: Map<string, Uint8Array>;

@@ -60,8 +60,13 @@ export function goalsSection(): string[] {
     for (const engine of ["postgres", "pglite"]) {
       const mine = exp.rows.filter((r) => r.engine === engine);
       if (mine.length === 0) continue;
-      const worst = mine.reduce((a, b) => (num(b.healthMaxMs) > num(a.healthMaxMs) ? b : a));
-      lines.push(`| bench:export | longest /api/health stall during export or import ≤ 100 ms, ${engine} | ${num(worst.healthMaxMs)} ms (${String(worst.operation)}) | ${mark(num(worst.healthMaxMs) <= 100)} | ${exp.date} |`);
+      // Judged on the server's own event-loop delay where the run measured it (bench metrics); older runs: the probe.
+      const loop = mine.every((r) => typeof r.eventLoopMaxMs === "number");
+      const key = loop ? "eventLoopMaxMs" : "healthMaxMs";
+      const worst = mine.reduce((a, b) => (num(b[key]) > num(a[key]) ? b : a));
+      const probe = loop ? `; /api/health probe max ${Math.max(...mine.map((r) => num(r.healthMaxMs)))} ms` : "";
+      const what = loop ? "longest event-loop stall (while /api/health is probed)" : "longest /api/health stall";
+      lines.push(`| bench:export | ${what} during export or import ≤ 100 ms, ${engine} | ${num(worst[key])} ms (${String(worst.operation)}${probe}) | ${mark(num(worst[key]) <= 100)} | ${exp.date} |`);
     }
   }
   const ingest = rows("ingest");

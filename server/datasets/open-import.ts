@@ -26,13 +26,27 @@ export interface ImportSource {
   readonly samples: number;
   readonly episodes: number;
   batches: () => AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>;
+  /** Lets go of what the import spooled (a `.tar`'s temporary files); called once the import is over, either way. */
+  close: () => Promise<void>;
+}
+
+/**
+ * The body of an import: JSONL as text (whole or in decoded pieces), a `.tar` as bytes or as the request's
+ * chunks while they arrive (the route streams it: the upload is never held whole, server/datasets/parse-lerobot-tar.ts).
+ */
+export type ImportBody = Uint8Array | string | string[] | AsyncIterable<Uint8Array>;
+
+/** Where a `.tar` import may spool its files (the server's DATA_DIR/tmp); the OS's temporary folder by default. */
+export interface ImportOptions {
+  spoolDir?: string;
 }
 
 const JSONL_PAGE = 5000;
 
-export async function openImport(format: TDatasetFormat, body: Uint8Array | string | string[], spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }): Promise<ImportSource> {
+export async function openImport(format: TDatasetFormat, body: ImportBody, spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }, options: ImportOptions = {}): Promise<ImportSource> {
   if (format === "lerobot") {
-    const source = await openLeRobotTar(body instanceof Uint8Array ? body : new TextEncoder().encode(typeof body === "string" ? body : body.join("")), spaces);
+    const bytes = body instanceof Uint8Array ? [body] : typeof body === "string" ? [new TextEncoder().encode(body)] : Array.isArray(body) ? [new TextEncoder().encode(body.join(""))] : body;
+    const source = await openLeRobotTar({ body: bytes, spoolDir: options.spoolDir }, spaces);
     return {
       samples: source.samples,
       // Counted as the rows are read (the rows are validated while they are staged): final after batches().
@@ -40,10 +54,11 @@ export async function openImport(format: TDatasetFormat, body: Uint8Array | stri
         return source.episodes;
       },
       batches: source.pages,
+      close: source.dispose,
     };
   }
   const counts: JsonlCounts = { samples: 0, episodes: 0 };
-  const pages = jsonlPages(body instanceof Uint8Array ? new TextDecoder().decode(body) : body, spaces, counts, JSONL_PAGE);
+  const pages = jsonlPages(await jsonlText(body), spaces, counts, JSONL_PAGE);
   // The first page is read now, before the import reserves its round: an empty file, or a bad line among the
   // first JSONL_PAGE, is refused before anything is written; later lines are validated as they are staged.
   let first: IteratorResult<DatasetSampleInput[]> | null = await pages.next();
@@ -61,5 +76,17 @@ export async function openImport(format: TDatasetFormat, body: Uint8Array | stri
       if (page && !page.done) yield page.value;
       yield* pages;
     },
+    close: async () => {},
   };
+}
+
+/** A JSONL body as text: bytes decoded, chunks decoded piece by piece (pieces are what jsonlPages reads across). */
+async function jsonlText(body: ImportBody): Promise<string | string[]> {
+  if (typeof body === "string" || Array.isArray(body)) return body;
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  for await (const chunk of body) parts.push(decoder.decode(chunk, { stream: true }));
+  parts.push(decoder.decode());
+  return parts;
 }

@@ -76,6 +76,33 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   return out;
 }
 
+/**
+ * The body's chunks as they arrive, for a consumer that streams them on (a `.tar` import); over `maxBytes`
+ * (declared or streamed) → 413 from the iteration. Stopping early cancels the rest of the body.
+ */
+export async function* bodyChunks(req: Request, maxBytes: number): AsyncGenerator<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return;
+  const reader = req.body.getReader();
+  let size = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      size += value.byteLength;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+}
+
 /** Hands each chunk of the body to `onChunk` as it arrives; over `maxBytes` (declared or streamed) → 413. */
 export async function forEachBodyChunk(req: Request, maxBytes: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");

@@ -38,7 +38,7 @@ import { transactionWithEvents } from "../realtime/with-events";
 import { openRound } from "./open-round";
 import { transitionRound } from "./round-machine";
 import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "../datasets/discard-import";
-import { openImport } from "../datasets/open-import";
+import { openImport, type ImportBody, type ImportOptions } from "../datasets/open-import";
 import { importImageStager } from "../datasets/stage-import-images";
 import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
@@ -49,26 +49,29 @@ interface ImportInfo {
   episodes: number;
 }
 
-export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: Uint8Array | string | string[]): Promise<TDatasetImportResult> {
+export async function importDataset(db: Db, caller: Caller, projectId: string, format: TDatasetFormat, body: ImportBody, options: ImportOptions = {}): Promise<TDatasetImportResult> {
   await authorizeProject(db, caller, projectId, "lead");
   const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
   if (!project) throw new AppError("NOT_FOUND", "Project not found");
   const spec = projectSpec(project);
-  const source = await openImport(format, body, spec);
-  const info: ImportInfo = { format, samples: source.samples, episodes: source.episodes };
-
-  await discardStaleImports(db, projectId);
-  const round = await reserveRound(db, projectId, info);
+  const source = await openImport(format, body, spec, options);
   try {
-    const staged = await stageSamples(db, round, source.batches());
-    info.samples = source.samples;
-    info.episodes = source.episodes;
-    return await publishImport(db, caller, round, info, staged);
-  } catch (err) {
-    await discardImport(db, round).catch((cleanupErr: unknown) => {
-      console.error(`[import] could not discard the failed import of round ${round.index} (the next import or start-up will): ${String(cleanupErr)}`);
-    });
-    throw err;
+    const info: ImportInfo = { format, samples: source.samples, episodes: source.episodes };
+    await discardStaleImports(db, projectId);
+    const round = await reserveRound(db, projectId, info);
+    try {
+      const staged = await stageSamples(db, round, source.batches());
+      info.samples = source.samples;
+      info.episodes = source.episodes;
+      return await publishImport(db, caller, round, info, staged);
+    } catch (err) {
+      await discardImport(db, round).catch((cleanupErr: unknown) => {
+        console.error(`[import] could not discard the failed import of round ${round.index} (the next import or start-up will): ${String(cleanupErr)}`);
+      });
+      throw err;
+    }
+  } finally {
+    await source.close().catch((err: unknown) => console.error(`[import] could not delete the import's temporary files: ${String(err)}`));
   }
 }
 

@@ -36,6 +36,22 @@ describeEngines("health when the database goes away and comes back", (h) => {
     expect(back.status).toBe("ok");
   });
 
+  it("after a quiet spell longer than pg's idle timeout (10 s) answers on a kept connection, not a new one", async () => {
+    const pool = h.database.pool;
+    await Promise.all([1, 2, 3].map(() => pool.query("select pg_sleep(0.05)")));
+    let connects = 0;
+    const onConnect = () => void connects++;
+    pool.on("connect", onConnect);
+    try {
+      await new Promise((r) => setTimeout(r, 10_600));
+      expect(pool.totalCount).toBe(1); // the others closed, one kept (db/client.ts createPool)
+      expect(await checkHealth(h.database, "t")).toMatchObject({ status: "ok" });
+      expect(connects).toBe(0);
+    } finally {
+      pool.off("connect", onConnect);
+    }
+  }, 30_000);
+
   it("names the engine", async () => {
     expect((await checkHealth(h.database, "t")).db).toBe(h.engine);
   });

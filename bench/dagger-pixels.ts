@@ -115,6 +115,11 @@ function summary(): void {
   const daggerFinal = complete.map((r) => last(r.report)?.dagger.normalizedReturn ?? Number.NaN);
   const gap = complete.map((r) => (last(r.report)?.dagger.normalizedReturn ?? Number.NaN) - (last(r.report)?.bc?.normalizedReturn ?? Number.NaN));
   const met = complete.length >= 3 && mean(daggerFinal) >= 0.9 && mean(gap) >= 0.1;
+  // The reading bench:efficacy's goal 2 uses, for every seed so far: BC at the round where DAgger first reaches 0.90.
+  const crossings = runs.map(({ seed, report }) => {
+    const at = report.rounds.find((r) => (r.dagger.normalizedReturn ?? Number.NaN) >= 0.9);
+    return at ? `seed ${seed}: round ${at.round}, DAgger ${(at.dagger.normalizedReturn ?? Number.NaN).toFixed(3)}, BC ${(at.bc?.normalizedReturn ?? Number.NaN).toFixed(3)}` : `seed ${seed}: not yet`;
+  });
   const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
   const loads = runs.flatMap((r) => r.load);
   saveResults("dagger-pixels", {
@@ -137,6 +142,7 @@ function summary(): void {
         (complete.length >= 3
           ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${mean(gap).toFixed(3)} over ${complete.length} seeds.`
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
+      `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
       `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side.`,
       roundWalls.length > 0
         ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`

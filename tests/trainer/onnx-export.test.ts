@@ -19,6 +19,7 @@ import { alphaBars, samplingTimesteps, TIME_EMBED_DIM, timeEmbedding } from "../
 import { squashLogStd } from "../../trainer/policy/heads/types";
 import { normalizeObservations } from "../../trainer/policy/normalize";
 import { policyToOnnx } from "../../trainer/policy/onnx";
+import { policyDownload } from "../../server/policies/policy-download";
 import { Policy } from "../../trainer/policy/policy";
 import { ZConvEncoder, type TCamera, type THeadConfig, type TPolicySpec } from "../../contracts/policy-spec";
 import { createTfMembers, disposeTfMembers, serializeTfMembers } from "../../trainer/policy/tf-members";
@@ -404,6 +405,18 @@ describe("ONNX export of image policies agrees with the TypeScript runtime (onnx
     const raw = tsHeadOutput(blob, 0, state, [images], n);
     const want = Array.from(raw, (v, i) => (i % 2 === 0 ? v : squashLogStd(v)));
     expect(maxAbsDiff(out.params!.data as Float32Array, want)).toBeLessThanOrEqual(TOL);
+  });
+
+  it("the server's download (GET …/policies/{v}?format=onnx) serves an image policy as an ONNX model", async () => {
+    const c: VisionCase = { cameras: [{ name: "image", shape: [16, 16, 3] }], encoder: { channels: [4], downsample: 1, featureDim: 4 }, obsDim: 1, head: { kind: "gaussian", variance: "state" }, space: BOX2, M: 1 };
+    const blob = await makeVisionBlob(c, 9);
+    const res = policyDownload({ version: 4 }, blob, "onnx");
+    expect(res.headers.get("content-type")).toBe("application/onnx");
+    expect(res.headers.get("content-disposition")).toContain("policy-v4.onnx");
+    const session = await ort.InferenceSession.create(new Uint8Array(await res.arrayBuffer()));
+    expect([...session.inputNames].sort()).toEqual(["image", "state"]);
+    expect([...session.outputNames].sort()).toEqual(["action", "params"]);
+    await session.release();
   });
 
   it("a camera named like one of the graph's own tensors is refused with its name", async () => {

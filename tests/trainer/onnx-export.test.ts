@@ -7,6 +7,7 @@
  * with the runtime's plain-JS encoder (conv.ts) the same way, on a CarTrackPixels-v0-sized policy too.
  */
 import * as tf from "@tensorflow/tfjs";
+import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NOISE_QUANTILE } from "../../trainer/policy/heads/generative";
@@ -417,6 +418,12 @@ describe("ONNX export of image policies agrees with the TypeScript runtime (onnx
     expect([...session.inputNames].sort()).toEqual(["image", "state"]);
     expect([...session.outputNames].sort()).toEqual(["action", "params"]);
     await session.release();
+    // The camera inputs are described in the model's metadata for code that reads it.
+    const model = onnxProto.onnx.ModelProto.decode(new Uint8Array(await policyDownload({ version: 4 }, blob, "onnx").arrayBuffer()));
+    const meta = JSON.parse(model.metadataProps.find((p) => p.key === "corrective")!.value!) as { cameras: unknown };
+    expect(meta.cameras).toEqual([{ name: "image", dtype: "uint8", layout: "NHWC", shape: ["batch", 16, 16, 3], scaling: "x / 255 inside the graph" }]);
+    const input = model.graph!.input!.find((i) => i.name === "image")!;
+    expect(input.type!.tensorType!.elemType).toBe(onnxProto.onnx.TensorProto.DataType.UINT8);
   });
 
   it("a camera named like one of the graph's own tensors is refused with its name", async () => {

@@ -26,7 +26,8 @@
  *
  * Box actions leave the graph denormalised (a·scale + centre) and clipped to the space's bounds. The
  * cvae and diffusion samplers are loops the caller runs (docs/FORMATS.md); the constants they need
- * (normalisation, ᾱ schedule, timesteps) are in the model's `metadata_props` as JSON.
+ * (normalisation, ᾱ schedule, timesteps) are in the model's `metadata_props` as JSON, with, for image
+ * policies, each camera input's dtype, layout and shape.
  */
 import onnxProto from "onnx-proto";
 import { decodePolicyBlob } from "./blob";
@@ -206,6 +207,7 @@ export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: 
   for (const c of cameras) inputs.push(valueInfo(c.name, UINT8, ["batch", ...c.shape]));
   const outputs: ReturnType<typeof valueInfo>[] = [];
   const metadata: Record<string, unknown> = { spec, format: "corrective-policy-onnx" };
+  if (cameras.length > 0) metadata.cameras = cameras.map((c) => ({ name: c.name, dtype: "uint8", layout: "NHWC", shape: ["batch", ...c.shape], scaling: "x / 255 inside the graph" }));
 
   const clip = (x: string, lo: number, hi: number) => g.op("Clip", [x, g.floats([], [lo]), g.floats([], [hi])]);
   const state = spec.obsDim > 0 ? clip(g.op("Div", [g.op("Sub", [stateName, g.floats([spec.obsDim], norm.obsMean)]), g.floats([spec.obsDim], norm.obsStd)]), -OBS_CLIP, OBS_CLIP) : undefined;

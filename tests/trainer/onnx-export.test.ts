@@ -430,5 +430,10 @@ describe("ONNX export of image policies agrees with the TypeScript runtime (onnx
     const c: VisionCase = { cameras: [{ name: "action", shape: [8, 8, 1] }], encoder: { channels: [2], downsample: 0, featureDim: 2 }, obsDim: 1, head: { kind: "categorical" }, space: DISCRETE, M: 1 };
     const blob = await makeVisionBlob(c, 3);
     expect(() => policyToOnnx(blob)).toThrow(/camera "action"/);
+    // `latent` is only taken by the cvae head's graph.
+    const ok = await makeVisionBlob({ ...c, cameras: [{ name: "latent", shape: [8, 8, 1] }] }, 3);
+    expect(() => policyToOnnx(ok)).not.toThrow();
+    const cvae = await makeVisionBlob({ ...c, cameras: [{ name: "latent", shape: [8, 8, 1] }], head: { kind: "cvae", latentDim: 2, prior: "standard", beta: 1, deterministicLatent: "quantile", freeBits: 0 }, space: BOX2 }, 3);
+    expect(() => policyToOnnx(cvae)).toThrow(/camera "latent"/);
   });
 });

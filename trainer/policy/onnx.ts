@@ -51,8 +51,10 @@ export const ONNX_MIME = "application/onnx";
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const UINT8 = onnx.TensorProto.DataType.UINT8;
-/** Graph tensor names the caller sees; a camera may not take one of them. */
-const RESERVED_NAMES = ["observation", "state", "latent", "action_t", "timestep", "params", "action"];
+/** Graph tensor names the caller sees besides the cameras (by head kind); a camera may not take one. */
+function reservedNames(kind: string): string[] {
+  return ["state", "params", "action", ...(kind === "cvae" ? ["latent"] : kind === "diffusion" ? ["action_t", "timestep"] : [])];
+}
 
 const attrInt = (name: string, i: number): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 const attrInts = (name: string, ints: number[]): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
@@ -192,7 +194,8 @@ export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: 
   const M = spec.ensembleSize;
   const members = Array.from({ length: M }, (_, m) => head.nets.map((_, i) => denseStackFromArtifacts(decoded.net(m, i))));
   const cameras = spec.vision?.cameras ?? [];
-  for (const c of cameras) if (RESERVED_NAMES.includes(c.name)) throw new Error(`camera "${c.name}" has the name of one of the graph's own inputs or outputs (${RESERVED_NAMES.join(", ")})`);
+  const reserved = reservedNames(spec.head.kind);
+  for (const c of cameras) if (reserved.includes(c.name)) throw new Error(`camera "${c.name}" has the name of one of the graph's own inputs or outputs (${reserved.join(", ")}); rename the camera`);
   const encoders = Array.from({ length: M }, (_, m) =>
     cameras.map((camera, c) => {
       const at = encoderNetIndex(head.nets.length, c);

@@ -408,6 +408,27 @@ describe("ONNX export of image policies agrees with the TypeScript runtime (onnx
     expect(maxAbsDiff(out.params!.data as Float32Array, want)).toBeLessThanOrEqual(TOL);
   });
 
+  it("cvae (learned prior) with a camera: the decoder at latent +Q reproduces the quantile-mode action", async () => {
+    const cam: TCamera = { name: "image", shape: [16, 16, 3] };
+    const head: THeadConfig = { kind: "cvae", latentDim: 2, prior: "learned", beta: 1, deterministicLatent: "quantile", freeBits: 0 };
+    const blob = await makeVisionBlob({ cameras: [cam], encoder: { channels: [4, 4], downsample: 1, featureDim: 6 }, obsDim: OBS_DIM, head, space: BOX2, M: 1 }, 23);
+    const policy = Policy.fromBlob(blob);
+    const rng = mulberry32(5);
+    const state = Float32Array.from({ length: B * OBS_DIM }, () => (rng() - 0.5) * 3);
+    const images = fixtureImages(cam, B, 7);
+    const { out } = await runFeeds(policyToOnnx(blob), {
+      state: { type: "float32", data: state, dims: [B, OBS_DIM] },
+      image: { type: "uint8", data: images, dims: [B, 16, 16, 3] },
+      latent: { type: "float32", data: new Float32Array(B * 2).fill(NOISE_QUANTILE), dims: [B, 2] },
+    });
+    const p = out.params!.data as Float32Array;
+    const { actCenter, actScale } = policy.spec.normalization;
+    const mine = Array.from({ length: B }, (_, i) => [0, 1].map((j) => Math.min(Math.max(p[i * 4 + j]! * actScale[j]! + actCenter[j]!, BOX2.low[j]!), BOX2.high[j]!))).flat();
+    const size = 16 * 16 * 3;
+    const dicts = Array.from({ length: B }, (_, i) => ({ state: state.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), image: images.subarray(i * size, (i + 1) * size) }));
+    expect(maxAbsDiff(mine, policy.actBatch(dicts).actions.flat() as number[])).toBeLessThanOrEqual(TOL);
+  });
+
   it("the server's download (GET …/policies/{v}?format=onnx) serves an image policy as an ONNX model", async () => {
     const c: VisionCase = { cameras: [{ name: "image", shape: [16, 16, 3] }], encoder: { channels: [4], downsample: 1, featureDim: 4 }, obsDim: 1, head: { kind: "gaussian", variance: "state" }, space: BOX2, M: 1 };
     const blob = await makeVisionBlob(c, 9);

@@ -4,12 +4,15 @@
  * images rendered from each state by the env's rasteriser), later rounds roll that image policy out (it acts
  * on `{ state, image }`), two simulated labellers label the states it visited, the train job trains on the
  * images of every labelled state, and the evaluation drives with the image policy. The LeRobot export of the
- * final dataset carries an image per sample.
+ * final dataset carries an image per sample, and the published image policy downloads as ONNX (`?format=onnx`)
+ * that ONNX Runtime runs on a rendered frame to the same action.
  *
  * Sized for a 2-core CI machine: this checks the plumbing, not learning (a ConvNet on wasm is ≈ 40 samples/s
  * here): one short demonstration episode budget is not adjustable, so epochs are 1 and everything else is tiny.
  */
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import { CarTrackPixelsEnv } from "../../envs/cartrack-pixels/cartrack-pixels";
 import { untar } from "../../server/datasets/parse-lerobot-tar";
 import { Policy } from "../../trainer/policy/policy";
 import { ENGINES, runDaggerOverApi, serverPerEngine } from "../helpers/dagger-over-api";
@@ -64,6 +67,19 @@ describe.each(ENGINES)("DAgger rounds on CarTrackPixels-v0 (image policies) thro
     const policy = Policy.fromBlob(new Uint8Array(Buffer.from(latest.blobBase64 as string, "base64")));
     expect(policy.isVisual).toBe(true);
     expect(policy.spec.vision?.cameras).toEqual([{ name: "image", shape: [64, 64, 3] }]);
+
+    // …and downloads as ONNX: inputs `state` and `image` (uint8 NHWC), the runtime's action on a rendered frame.
+    const onnx = await fetch(`${base}/api/v1/projects/${project.id}/policies/${policies[0].version}?format=onnx`, { headers: { authorization: `Bearer ${lead.token}` } });
+    expect(onnx.status).toBe(200);
+    expect(onnx.headers.get("content-type")).toBe("application/onnx");
+    const session = await ort.InferenceSession.create(new Uint8Array(await onnx.arrayBuffer()));
+    expect([...session.inputNames].sort()).toEqual(["image", "state"]);
+    const env = new CarTrackPixelsEnv();
+    env.reset(3);
+    const frame = { state: env.observe(), image: env.observeImages().image! };
+    const ran = await session.run({ state: new ort.Tensor("float32", Float32Array.from(frame.state), [1, 1]), image: new ort.Tensor("uint8", frame.image, [1, 64, 64, 3]) });
+    await session.release();
+    expect(Math.abs((ran.action!.data as Float32Array)[0]! - (policy.act(frame).action as number[])[0]!)).toBeLessThanOrEqual(1e-5);
 
     // The final dataset's LeRobot export carries one image per sample.
     const jsonl = await lead.call("GET", `/api/v1/projects/${project.id}/datasets/${ROUNDS}/export?format=jsonl`);

@@ -24,10 +24,11 @@ export interface ConvLayer {
 }
 
 /** TensorFlow's "same" padding: output `ceil(in / stride)`, the odd pixel of padding after. */
-export function samePadding(inSize: number, kernel: number, stride: number): { out: number; before: number } {
+export function samePadding(inSize: number, kernel: number, stride: number): { out: number; before: number; after: number } {
   const out = Math.ceil(inSize / stride);
   const total = Math.max((out - 1) * stride + kernel - inSize, 0);
-  return { out, before: Math.floor(total / 2) };
+  const before = Math.floor(total / 2);
+  return { out, before, after: total - before };
 }
 
 /** One "same" convolution + ReLU of one image `[h × w × cin]` → `[oh × ow × cout]`. */

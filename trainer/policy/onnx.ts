@@ -3,7 +3,17 @@
  *
  * Input `observation` `[batch, obsDim]` float32 in env units; the graph normalises it as the TypeScript
  * runtime does ((x − mean) / std, clipped to ±OBS_CLIP), then runs every ensemble member's networks
- * (Dense layers as MatMul + Add + Relu/Tanh). Outputs (normalised action units, `M` = ensemble size):
+ * (Dense layers as MatMul + Add + Relu/Tanh).
+ *
+ * Image policies (`spec.vision`) take a Dict observation instead: `state` `[batch, obsDim]` float32 (absent
+ * for camera-only policies) and one uint8 input per camera, named after its key, `[batch, H, W, C]` 0–255
+ * (NHWC, row-major, as `Policy.act` takes the pixels). Per member and camera the graph mirrors conv.ts:
+ * Cast + /255, Transpose to NCHW, per layer a Conv (kernel HWIO → OIHW; tfjs "same" padding as explicit
+ * pads, the odd pixel after) + Relu, then spatial softmax (Softmax over H·W per channel, MatMul with the
+ * [-1, 1] grid → interleaved x, y) or GlobalAveragePool, then the linear projection; the cameras' features
+ * and the normalised state are concatenated and fed to the head's networks.
+ *
+ * Outputs (normalised action units, `M` = ensemble size):
  *
  * | head | `params` `[M, batch, ·]` | `action` |
  * |---|---|---|
@@ -16,17 +26,20 @@
  *
  * Box actions leave the graph denormalised (a·scale + centre) and clipped to the space's bounds. The
  * cvae and diffusion samplers are loops the caller runs (docs/FORMATS.md); the constants they need
- * (normalisation, ᾱ schedule, timesteps) are in the model's `metadata_props` as JSON.
+ * (normalisation, ᾱ schedule, timesteps) are in the model's `metadata_props` as JSON, with, for image
+ * policies, each camera input's dtype, layout and shape.
  */
 import onnxProto from "onnx-proto";
 import { decodePolicyBlob } from "./blob";
+import { convEncoderFromArtifacts, gridCoord, samePadding, type ConvEncoder } from "./conv";
 import { denseStackFromArtifacts, type DenseStack } from "./dense";
+import { encoderNetIndex } from "./encoder-layout";
 import { createHead } from "./heads";
 import { binCenters } from "./heads/autoregressive";
 import { alphaBars, samplingTimesteps, TIME_EMBED_DIM } from "./heads/diffusion";
 import { LOG_STD_MAX, LOG_STD_MIN } from "./heads/types";
 import { OBS_CLIP } from "./normalize";
-import { actionDim } from "./spec";
+import { actionDim, headInputDim } from "./spec";
 
 const { onnx } = onnxProto;
 type INode = onnxProto.onnx.INodeProto;
@@ -37,8 +50,14 @@ export const ONNX_OPSET = 17;
 export const ONNX_MIME = "application/onnx";
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
+const UINT8 = onnx.TensorProto.DataType.UINT8;
+/** Graph tensor names the caller sees besides the cameras (by head kind); a camera may not take one. */
+function reservedNames(kind: string): string[] {
+  return ["state", "params", "action", ...(kind === "cvae" ? ["latent"] : kind === "diffusion" ? ["action_t", "timestep"] : [])];
+}
 
 const attrInt = (name: string, i: number): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+const attrInts = (name: string, ints: number[]): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
 
 /** Nodes and initialisers of one graph, with generated names. */
 class Graph {
@@ -46,8 +65,9 @@ class Graph {
   readonly initializers: ITensor[] = [];
   private n = 0;
 
+  /** Internal names start with "/", which no input name (camera keys included) can. */
   private name(prefix: string): string {
-    return `${prefix}_${this.n++}`;
+    return `/${prefix}_${this.n++}`;
   }
 
   floats(dims: number[], values: ArrayLike<number>, prefix = "c"): string {
@@ -88,6 +108,52 @@ class Graph {
     return this.op("Add", [this.op("Mul", [this.op("Sigmoid", [raw]), this.floats([], [LOG_STD_MAX - LOG_STD_MIN])]), this.floats([], [LOG_STD_MIN])]);
   }
 
+  /**
+   * One camera's encoder (conv.ts) on its preprocessed pixels `[batch, C, H, W]` (float, 0–1) →
+   * `[batch, featureDim]`.
+   */
+  convEncoder(x: string, enc: ConvEncoder): string {
+    let [h, w] = enc.shape;
+    let y = x;
+    for (const layer of enc.layers) {
+      const { kernelSize: k, stride: s, inChannels: cin, outChannels: cout } = layer;
+      const ph = samePadding(h, k, s);
+      const pw = samePadding(w, k, s);
+      // tfjs kernel [k, k, cin, cout] (HWIO) → ONNX [cout, cin, k, k] (OIHW).
+      const oihw = new Float32Array(layer.kernel.length);
+      for (let ky = 0; ky < k; ky++) {
+        for (let kx = 0; kx < k; kx++) {
+          for (let ci = 0; ci < cin; ci++) {
+            for (let co = 0; co < cout; co++) oihw[((co * cin + ci) * k + ky) * k + kx] = layer.kernel[((ky * k + kx) * cin + ci) * cout + co] as number;
+          }
+        }
+      }
+      const conv = this.op(
+        "Conv",
+        [y, this.floats([cout, cin, k, k], oihw, "w"), this.floats([cout], layer.bias, "b")],
+        [attrInts("kernel_shape", [k, k]), attrInts("strides", [s, s]), attrInts("pads", [ph.before, pw.before, ph.after, pw.after]), attrInts("dilations", [1, 1]), attrInt("group", 1)],
+      );
+      y = this.op("Relu", [conv]);
+      h = ph.out;
+      w = pw.out;
+    }
+    const K = (enc.layers[enc.layers.length - 1] as { outChannels: number }).outChannels;
+    let pooled: string;
+    if (enc.pooling === "spatial-softmax") {
+      // Per channel: softmax over the h·w positions, then the expected (x, y) on conv.ts's grid.
+      const grid = new Float32Array(h * w * 2);
+      for (let p = 0; p < h * w; p++) {
+        grid[2 * p] = gridCoord(p % w, w);
+        grid[2 * p + 1] = gridCoord(Math.floor(p / w), h);
+      }
+      const attention = this.op("Softmax", [this.op("Reshape", [y, this.ints([0, K, h * w])])], [attrInt("axis", -1)]);
+      pooled = this.op("Reshape", [this.op("MatMul", [attention, this.floats([h * w, 2], grid, "grid")]), this.ints([0, 2 * K])]);
+    } else {
+      pooled = this.op("Flatten", [this.op("GlobalAveragePool", [y])], [attrInt("axis", 1)]);
+    }
+    return this.dense(pooled, enc.projection);
+  }
+
   concat(xs: string[], axis: number): string {
     return xs.length === 1 ? (xs[0] as string) : this.op("Concat", xs, [attrInt("axis", axis)]);
   }
@@ -123,20 +189,39 @@ const valueInfo = (name: string, elemType: number, dims: Array<number | string>)
 export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: number } = {}): Uint8Array {
   const decoded = decodePolicyBlob(blob);
   const { spec, extras } = decoded.header;
-  // The graph below is dense layers on a state vector; image encoders are not exported (yet).
-  if (spec.vision !== undefined) throw new Error("image policies (ConvNet encoders) cannot be exported as ONNX yet; download the policy blob");
-  const head = createHead(spec.obsDim, spec.actionSpace, spec.head);
+  const head = createHead(headInputDim(spec), spec.actionSpace, spec.head);
   const d = actionDim(spec.actionSpace);
   const M = spec.ensembleSize;
   const members = Array.from({ length: M }, (_, m) => head.nets.map((_, i) => denseStackFromArtifacts(decoded.net(m, i))));
+  const cameras = spec.vision?.cameras ?? [];
+  const reserved = reservedNames(spec.head.kind);
+  for (const c of cameras) if (reserved.includes(c.name)) throw new Error(`camera "${c.name}" has the name of one of the graph's own inputs or outputs (${reserved.join(", ")}); rename the camera`);
+  const encoders = Array.from({ length: M }, (_, m) =>
+    cameras.map((camera, c) => {
+      const at = encoderNetIndex(head.nets.length, c);
+      return convEncoderFromArtifacts(camera.shape, spec.vision!.encoder, decoded.net(m, at.conv), decoded.net(m, at.projection));
+    }),
+  );
   const norm = spec.normalization;
   const g = new Graph();
-  const inputs = [valueInfo("observation", FLOAT, ["batch", spec.obsDim])];
+  // Vector policies keep their single `observation` input; image policies take the Dict's keys.
+  const stateName = spec.vision === undefined ? "observation" : "state";
+  const inputs = spec.obsDim > 0 || spec.vision === undefined ? [valueInfo(stateName, FLOAT, ["batch", spec.obsDim])] : [];
+  for (const c of cameras) inputs.push(valueInfo(c.name, UINT8, ["batch", ...c.shape]));
   const outputs: ReturnType<typeof valueInfo>[] = [];
   const metadata: Record<string, unknown> = { spec, format: "corrective-policy-onnx" };
+  if (cameras.length > 0) metadata.cameras = cameras.map((c) => ({ name: c.name, dtype: "uint8", layout: "NHWC", shape: ["batch", ...c.shape], scaling: "x / 255 inside the graph" }));
 
   const clip = (x: string, lo: number, hi: number) => g.op("Clip", [x, g.floats([], [lo]), g.floats([], [hi])]);
-  const obs = clip(g.op("Div", [g.op("Sub", ["observation", g.floats([spec.obsDim], norm.obsMean)]), g.floats([spec.obsDim], norm.obsStd)]), -OBS_CLIP, OBS_CLIP);
+  const state = spec.obsDim > 0 ? clip(g.op("Div", [g.op("Sub", [stateName, g.floats([spec.obsDim], norm.obsMean)]), g.floats([spec.obsDim], norm.obsStd)]), -OBS_CLIP, OBS_CLIP) : undefined;
+  // Pixels as conv.ts reads them: bytes / 255, then NHWC → NCHW (shared by every member).
+  const pixels = cameras.map((c) => g.op("Transpose", [g.op("Div", [g.op("Cast", [c.name], [attrInt("to", FLOAT)]), g.floats([], [255])])], [attrInts("perm", [0, 3, 1, 2])]));
+  /** What member m's head networks see: each camera's features, then the normalised state. */
+  const headInput = (m: number): string => {
+    const parts = (encoders[m] as ConvEncoder[]).map((enc, c) => g.convEncoder(pixels[c] as string, enc));
+    if (state !== undefined) parts.push(state);
+    return g.concat(parts, 1);
+  };
 
   const params: string[] = [];
   const detActions: string[] = []; // per member, normalised `[batch, d]` (box) or probabilities (discrete)
@@ -144,6 +229,7 @@ export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: 
   for (let m = 0; m < M; m++) {
     const nets = members[m] as DenseStack[];
     const net0 = nets[0] as DenseStack;
+    const obs = headInput(m);
     if (kind === "categorical") {
       const probs = g.op("Softmax", [g.dense(obs, net0)], [attrInt("axis", -1)]);
       params.push(probs);
@@ -248,7 +334,7 @@ export function policyToOnnx(blob: Uint8Array, meta: { name?: string; version?: 
     producerName: "corrective",
     producerVersion: "1",
     modelVersion: meta.version ?? 0,
-    docString: `Corrective policy${meta.name ? ` "${meta.name}"` : ""} v${meta.version ?? "?"}: ${kind} head, ensemble of ${M}. See docs/FORMATS.md.`,
+    docString: `Corrective policy${meta.name ? ` "${meta.name}"` : ""} v${meta.version ?? "?"}: ${kind} head, ensemble of ${M}${cameras.length > 0 ? `, ConvNet encoders for ${cameras.map((c) => `${c.name} (uint8 ${c.shape.join("×")} NHWC)`).join(", ")}` : ""}. See docs/FORMATS.md.`,
     metadataProps: [{ key: "corrective", value: JSON.stringify(metadata) }],
     graph: { name: "policy", node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
   });

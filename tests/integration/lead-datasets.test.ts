@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import tar from "tar-stream";
 import { datasetSamples, datasetVersions, frames, jobs, rollouts, rounds, states } from "../../db/schema";
 import type { TUser } from "../../contracts/auth";
 import { exportDatasetJsonl } from "../../server/datasets/export-dataset";
@@ -24,6 +23,7 @@ import { addMember } from "../../server/projects/add-member";
 import { createProject } from "../../server/projects/create-project";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
+import { packTar, readBytes } from "../helpers/tar-bytes";
 
 /** CartPole-shaped samples: 4-d observation, discrete action in {0, 1}. */
 function samples(n: number, seed: number, source = "expert") {
@@ -46,26 +46,6 @@ async function readStream(stream: ReadableStream<Uint8Array>): Promise<string> {
     if (done) return out;
     out += dec.decode(value);
   }
-}
-
-async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return new Uint8Array(Buffer.concat(chunks));
-    chunks.push(value);
-  }
-}
-
-/** A `.tar` of `files`, written with tar-stream (as `tar -cf` would). */
-async function packTar(files: Record<string, Uint8Array>): Promise<Uint8Array> {
-  const pack = tar.pack();
-  for (const [name, bytes] of Object.entries(files)) pack.entry({ name }, Buffer.from(bytes));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 describeEngines("lead datasets: import, export, checksums, diffs", (h) => {

@@ -15,7 +15,6 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { decode, encode } from "fast-png";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import tar from "tar-stream";
 import { beforeAll, expect, it } from "vitest";
 import type { TUser } from "../../contracts/auth";
 import type { LeRobotFeature } from "../../contracts/dataset-writer-protocol";
@@ -36,6 +35,7 @@ import { Policy } from "../../trainer/policy/policy";
 import { describeEngines } from "../helpers/engines";
 import { useJobRunners } from "../helpers/job-runners";
 import { makeUser } from "../helpers/fixtures";
+import { packTar, readBytes } from "../helpers/tar-bytes";
 
 const camera = (h: number, w: number) => ({ type: "box", dtype: "uint8", shape: [h, w, 3], low: 0, high: 255 });
 const SPACE = { type: "dict", spaces: { front: camera(32, 32), wrist: camera(16, 16), state: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] } } };
@@ -55,25 +55,6 @@ function frameBatch(records: { id: string; bytes: Uint8Array }[]): Uint8Array {
       return Buffer.concat([head, bytes]);
     }),
   );
-}
-
-async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return new Uint8Array(Buffer.concat(chunks));
-    chunks.push(value);
-  }
-}
-
-async function packTar(files: Record<string, Uint8Array>): Promise<Uint8Array> {
-  const pack = tar.pack();
-  for (const [name, bytes] of Object.entries(files)) pack.entry({ name }, Buffer.from(bytes));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 interface Row {

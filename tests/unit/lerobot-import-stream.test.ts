@@ -14,11 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetMetadata, type AsyncBuffer } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import tar from "tar-stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openLeRobotTar, parquetSamplePages, ROW_PAGE, spoolTar } from "../../server/datasets/parse-lerobot-tar";
 import type { Spaces } from "../../server/datasets/parse-dataset-file";
 import type { DatasetSampleInput } from "../../server/datasets/write-version";
+import { packTar } from "../helpers/tar-bytes";
 
 const ROWS = 12_000; // one row group: three pages of at most ROW_PAGE (5,000)
 const OBS = 3;
@@ -64,15 +64,6 @@ async function collect(pages: AsyncIterable<DatasetSampleInput[]>): Promise<Data
   const out: DatasetSampleInput[][] = [];
   for await (const page of pages) out.push(page);
   return out;
-}
-
-async function packTar(files: Record<string, Uint8Array>): Promise<Uint8Array> {
-  const pack = tar.pack();
-  for (const [name, bytes] of Object.entries(files)) pack.entry({ name }, Buffer.from(bytes));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** `bytes` as an upload arriving in 64 KiB chunks. */

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from .dense import DenseStack
+from .dense import DenseStack, sequential_layer_configs
 
 F32 = np.float32
 F64 = np.float64
@@ -134,18 +134,8 @@ def conv_stack_from_topology(topology: Any, weights: Dict[str, np.ndarray]) -> C
     """Builds the convolutions from a tfjs ``modelTopology`` (``Sequential`` of ``Conv2D``) and its named weights.
     Only what the trainer builds is accepted: square kernels and strides, "same" padding, ReLU, channels last,
     no dilation."""
-    if not isinstance(topology, dict) or topology.get("class_name") != "Sequential":
-        raise ValueError("expected a tfjs Sequential model")
-    config = topology.get("config")
-    layer_configs = config.get("layers") if isinstance(config, dict) else None
-    if not isinstance(layer_configs, list):
-        raise ValueError("the Sequential model lists no layers")
     layers: List[ConvLayer] = []
-    for lc in layer_configs:
-        if not isinstance(lc, dict) or lc.get("class_name") != "Conv2D":
-            name = lc.get("class_name") if isinstance(lc, dict) else repr(lc)
-            raise ValueError(f"unsupported layer {name} in an image encoder (a Sequential of Conv2D layers)")
-        cfg = lc.get("config") or {}
+    for cfg in sequential_layer_configs(topology, "Conv2D", "in an image encoder (a Sequential of Conv2D layers)"):
         name = str(cfg.get("name"))
         kernel = weights.get(f"{name}/kernel")
         bias = weights.get(f"{name}/bias")

@@ -52,20 +52,28 @@ class DenseStack:
         return x
 
 
-def dense_stack_from_topology(topology: Any, weights: Dict[str, np.ndarray]) -> DenseStack:
-    """Builds the stack from a tfjs ``modelTopology`` (``Sequential`` of ``Dense``) and its named weights."""
+def sequential_layer_configs(topology: Any, class_name: str, expected: str) -> List[Dict[str, Any]]:
+    """The layer configs of a tfjs ``modelTopology`` that is a ``Sequential`` of ``class_name`` layers only;
+    ``expected`` ends the error for another layer (what the model should be)."""
     if not isinstance(topology, dict) or topology.get("class_name") != "Sequential":
         raise ValueError("expected a tfjs Sequential model")
     config = topology.get("config")
     layer_configs = config.get("layers") if isinstance(config, dict) else None
     if not isinstance(layer_configs, list):
         raise ValueError("the Sequential model lists no layers")
-    layers: List[DenseLayer] = []
+    out: List[Dict[str, Any]] = []
     for lc in layer_configs:
-        if not isinstance(lc, dict) or lc.get("class_name") != "Dense":
+        if not isinstance(lc, dict) or lc.get("class_name") != class_name:
             name = lc.get("class_name") if isinstance(lc, dict) else repr(lc)
-            raise ValueError(f"unsupported layer {name} (a policy network is a Sequential of Dense layers)")
-        cfg = lc.get("config") or {}
+            raise ValueError(f"unsupported layer {name} {expected}")
+        out.append(lc.get("config") or {})
+    return out
+
+
+def dense_stack_from_topology(topology: Any, weights: Dict[str, np.ndarray]) -> DenseStack:
+    """Builds the stack from a tfjs ``modelTopology`` (``Sequential`` of ``Dense``) and its named weights."""
+    layers: List[DenseLayer] = []
+    for cfg in sequential_layer_configs(topology, "Dense", "(a policy network is a Sequential of Dense layers)"):
         name = str(cfg.get("name"))
         kernel = weights.get(f"{name}/kernel")
         if kernel is None or kernel.ndim != 2:

@@ -244,6 +244,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
               state={step?.envState ?? null}
               observation={step?.observation ?? null}
               frameUrl={step?.frameUrl ?? null}
+              cameras={step?.cameras}
               overlay={overlay}
               label={`Ride-along replay, step ${step?.t ?? 0}`}
               testId="ride-canvas"

@@ -19,7 +19,7 @@ import type { LabelOutbox, OutboxEvent } from "@/app/_components/labeling/outbox
 import { roundsSummary, useRounds } from "@/app/_components/labeling/queries";
 import { useProjectEvents, useRealtime } from "@/app/_components/realtime/ProjectRealtime";
 import { useToasts } from "@/app/_components/Toasts";
-import { prefetchStateFrames } from "./frame-prefetch";
+import { prefetchFrames } from "./frame-prefetch";
 import { aheadTarget, LatencyMeter, nextClaim, PaceMeter, PREFETCH_POLICY } from "./prefetch-policy";
 
 const HEARTBEAT_MS = 45_000;
@@ -182,7 +182,7 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
           else {
             queue.current.push(t);
             // Its pictures (every camera) load while the labeller works on the states before it.
-            prefetchStateFrames(t);
+            prefetchFrames([t.state]);
           }
         }
         // Fewer than asked for: that is all there is for now.

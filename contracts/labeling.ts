@@ -3,7 +3,7 @@
  * docs/LABELING.md). Its paths are `API` entries (contracts/routes.ts).
  */
 import { z } from "zod";
-import { ZActionOut, zId, zTimestamp } from "./fields";
+import { ZActionOut, ZCameraFrame, zId, zTimestamp } from "./fields";
 
 /** `POST …/tasks/ride`: lease the open tasks of one rollout for a ride-along replay. */
 export const ZClaimRideAlong = z
@@ -17,7 +17,7 @@ export const ZClaimRideAlong = z
 export type TClaimRideAlong = z.infer<typeof ZClaimRideAlong>;
 
 /** One step of a ride-along replay: what was executed, and what the policy proposed (shown only on request). */
-export const ZRideStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), policyAction: ZActionOut.nullable(), frameUrl: z.string().nullable() });
+export const ZRideStep = z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), policyAction: ZActionOut.nullable(), frameUrl: z.string().nullable(), cameras: z.array(ZCameraFrame) });
 export type TRideStep = z.output<typeof ZRideStep>;
 export const ZRideAlongView = z.object({
   rolloutId: zId(),

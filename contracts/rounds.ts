@@ -1,6 +1,6 @@
 /** Rounds, demonstrations, rollouts, tasks and labels as they cross the API. */
 import { z } from "zod";
-import { ZActionOut, zId, zTimestamp } from "./fields";
+import { ZActionOut, ZCameraFrame, zId, zTimestamp } from "./fields";
 
 export const ROUND_STATUSES = ["collecting", "labeling", "aggregating", "training", "evaluating", "finetuning", "published", "failed"] as const;
 export type TRoundStatus = (typeof ROUND_STATUSES)[number];
@@ -210,12 +210,19 @@ export type TRound = z.output<typeof ZRoundView>;
 
 export const ZNextTaskView = z.object({
   task: z.object({ id: zId(), leaseExpiresAt: zTimestamp(), required: z.number(), labelCount: z.number() }),
-  state: z.object({ id: zId(), t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), frameUrl: z.string().nullable() }),
+  state: z.object({
+    id: zId(),
+    t: z.number(),
+    observation: z.array(z.number()),
+    envState: z.array(z.number()).nullable(),
+    frameUrl: z.string().nullable(),
+    cameras: z.array(ZCameraFrame).describe("Each camera's frame of an image observation (a `Dict` space), in camera-key order; empty otherwise."),
+  }),
   context: z.object({
     rolloutId: zId(),
     roundIndex: z.number(),
     before: z
-      .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), frameUrl: z.string().nullable() }))
+      .array(z.object({ t: z.number(), observation: z.array(z.number()), envState: z.array(z.number()).nullable(), action: ZActionOut.nullable(), frameUrl: z.string().nullable(), cameras: z.array(ZCameraFrame) }))
       .describe("The rollout up to and including the state (oldest first), for replay."),
     rolloutLength: z.number(),
   }),

@@ -250,7 +250,7 @@ export const states = pgTable(
     frameId: uuid("frame_id").references(() => frames.id, { onDelete: "set null" }),
     /**
      * For image observations (a `Dict` space): camera key → frame id of the image the policy saw. `frameId` is the
-     * first camera's (what labellers see); `observation` holds the `state` vector.
+     * first camera's (the main one; labellers see every camera, docs/LABELING.md); `observation` holds the `state` vector.
      */
     images: jsonb("images").$type<Record<string, string> | null>(),
     /** A person took over at this step (HG-DAgger): `action` is what they did, and it is a label as it stands. */

@@ -2,17 +2,22 @@
 
 /**
  * Draws one state of a built-in env with its renderer (`env.render(ctx, state, overlay)`), the uploaded
- * frame image of an external project, or — with neither — the observation as bars. Drawing happens in a
+ * frame image of an external project — every camera of an image observation (`CameraViews`) — or, with
+ * neither, the observation as bars. Drawing happens in a
  * layout effect, so the new state is on the canvas before the browser paints the commit that brought it.
  */
 import { useLayoutEffect, useMemo, useRef, type PointerEventHandler } from "react";
+import type { TCameraFrame } from "@/contracts/fields";
 import { createEnv, type Env, type RenderOverlay } from "@/envs/index";
+import { CameraViews } from "./CameraViews";
 
 export interface EnvCanvasProps {
   envId: string | null;
   state: readonly number[] | null;
   observation?: readonly number[] | null;
   frameUrl?: string | null;
+  /** Each camera's frame of an image observation, in camera-key order (the first is the main camera). */
+  cameras?: readonly TCameraFrame[];
   overlay?: RenderOverlay;
   /** Accessible description of what is shown (e.g. "CartPole state at step 42"). */
   label: string;
@@ -46,8 +51,10 @@ function drawBars(ctx: CanvasRenderingContext2D, obs: readonly number[]) {
   ctx.stroke();
 }
 
+const NO_CAMERAS: readonly TCameraFrame[] = [];
+
 export function EnvCanvas(props: EnvCanvasProps) {
-  const { envId, state, observation, frameUrl, overlay, label, width = 640, height = 400, onDraw } = props;
+  const { envId, state, observation, frameUrl, cameras = NO_CAMERAS, overlay, label, width = 640, height = 400, onDraw } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
   const env = useMemo<Env | null>(() => {
     if (!envId) return null;
@@ -57,7 +64,7 @@ export function EnvCanvas(props: EnvCanvasProps) {
       return null;
     }
   }, [envId]);
-  const showFrame = Boolean(frameUrl) && !(env && state);
+  const showFrame = (Boolean(frameUrl) || cameras.length > 0) && !(env && state);
 
   useLayoutEffect(() => {
     if (showFrame) {
@@ -76,6 +83,9 @@ export function EnvCanvas(props: EnvCanvasProps) {
     onDraw?.();
   }, [env, state, observation, overlay, showFrame, onDraw]);
 
+  if (showFrame && cameras.length > 0) {
+    return <CameraViews cameras={cameras} frameUrl={frameUrl ?? null} label={label} testId={props.testId} dataKey={props.dataKey} />;
+  }
   if (showFrame && frameUrl) {
     return <img className="env-view" src={frameUrl} alt={label} width={width} height={height} data-testid={props.testId} data-key={props.dataKey} />;
   }

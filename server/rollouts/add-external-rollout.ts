@@ -100,8 +100,8 @@ async function storeRollouts(db: Db, caller: Caller, projectId: string, list: TE
 
 /**
  * An image observation is stored as its `state` vector (`states.observation`) and its cameras' frames
- * (`states.images`); the first camera's frame is the state's `frameId`, the image its labellers see — the very
- * image the policy saw. A step's own `frameId` (an extra picture for people) takes precedence for display.
+ * (`states.images`); the first camera's frame is the state's `frameId`, the main image its labellers see (they see
+ * every camera, docs/LABELING.md) — the very image the policy saw. A step's own `frameId` (an extra picture for people) takes precedence for display.
  */
 export function splitObservation(space: TDictSpace | null, observation: TExternalRollout["steps"][number]["observation"], frameId: string | undefined) {
   if (!space || Array.isArray(observation)) return { observation: observation as number[], frameId: frameId ?? null };

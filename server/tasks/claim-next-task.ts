@@ -9,7 +9,7 @@ import { checkRole, rolesAtLeast, type Caller } from "../auth/authorize-project"
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { LEASE_MS } from "./lease";
-import { frameUrl } from "./frame-url";
+import { cameraFrames, frameUrl } from "./frame-url";
 
 export const ZClaimNext = z.object({ exclude: z.array(z.uuid()).max(20).default([]) }).strict();
 /** Steps of the rollout sent before the state, for replay with temporal context. */
@@ -43,6 +43,7 @@ export interface ClaimedRow extends Record<string, unknown> {
   action: Json;
   policy_action: Json;
   frame_id: string | null;
+  images: Record<string, string> | null;
 }
 
 /**
@@ -94,7 +95,7 @@ export async function claimNextTask(db: Db, caller: Caller, projectId: string, i
     claimed as (
       select p.id as task_id, p.lease_expires_at, p.required, p.label_count,
         s.id as state_id, s.t as state_t, s.rollout_id, ro.length as rollout_length,
-        c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
+        c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id, c.images
       from picked p
       join ${states} s on s.id = p.state_id
       join ${rollouts} ro on ro.id = s.rollout_id
@@ -115,11 +116,11 @@ export function toNextTask(projectId: string, head: ClaimedRow, rows: ClaimedRow
   if (!state) throw new Error(`task ${head.task_id} has no state`);
   return {
     task: { id: head.task_id!, leaseExpiresAt: new Date(head.lease_expires_at).toISOString(), required: head.required, labelCount: head.label_count },
-    state: { id: head.state_id, t: head.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id) },
+    state: { id: head.state_id, t: head.state_t, observation: state.observation, envState: state.env_state ?? null, frameUrl: frameUrl(projectId, state.frame_id), cameras: cameraFrames(projectId, state.images) },
     context: {
       rolloutId: head.rollout_id,
       roundIndex: head.round_index ?? 0,
-      before: rows.map((b) => ({ t: b.t, observation: b.observation, envState: b.env_state ?? null, action: b.action ?? null, frameUrl: frameUrl(projectId, b.frame_id) })),
+      before: rows.map((b) => ({ t: b.t, observation: b.observation, envState: b.env_state ?? null, action: b.action ?? null, frameUrl: frameUrl(projectId, b.frame_id), cameras: cameraFrames(projectId, b.images) })),
       rolloutLength: head.rollout_length ?? head.state_t + 1,
     },
     policyAction: state.policy_action ?? null,

@@ -5,7 +5,7 @@ import { rollouts, rounds, states, tasks } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { transactionWithEvents } from "../realtime/with-events";
 import { LEASE_MS } from "./lease";
-import { frameUrl } from "./frame-url";
+import { cameraFrames, frameUrl } from "./frame-url";
 
 /** Steps replayed before the first leased state, so the ride starts with some context. */
 export const RIDE_LEAD_IN = 20;
@@ -55,7 +55,7 @@ export async function claimRideAlong(db: Db, caller: Caller, projectId: string, 
     const last = Math.max(...picked.rows.map((r) => Number(r.t)));
     const [rollout] = await tx.select({ length: rollouts.length }).from(rollouts).where(eq(rollouts.id, rolloutId));
     const steps = await tx
-      .select({ t: states.t, observation: states.observation, envState: states.envState, action: states.action, policyAction: states.policyAction, frameId: states.frameId })
+      .select({ t: states.t, observation: states.observation, envState: states.envState, action: states.action, policyAction: states.policyAction, frameId: states.frameId, images: states.images })
       .from(states)
       .where(and(eq(states.rolloutId, rolloutId), gte(states.t, Math.max(0, first - RIDE_LEAD_IN)), lte(states.t, last)))
       .orderBy(asc(states.t));
@@ -65,7 +65,7 @@ export async function claimRideAlong(db: Db, caller: Caller, projectId: string, 
       roundIndex: round.index,
       rolloutLength: rollout?.length ?? last + 1,
       tasks: picked.rows.map((r) => ({ taskId: r.id, stateId: r.state_id, t: Number(r.t), leaseExpiresAt: expiry.get(r.id) ?? new Date().toISOString() })),
-      steps: steps.map((s) => ({ t: s.t, observation: s.observation, envState: s.envState ?? null, action: s.action ?? null, policyAction: s.policyAction ?? null, frameUrl: frameUrl(projectId, s.frameId) })),
+      steps: steps.map((s) => ({ t: s.t, observation: s.observation, envState: s.envState ?? null, action: s.action ?? null, policyAction: s.policyAction ?? null, frameUrl: frameUrl(projectId, s.frameId), cameras: cameraFrames(projectId, s.images) })),
     };
   });
 }

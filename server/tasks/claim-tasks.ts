@@ -8,7 +8,7 @@ import { checkRole, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { publish } from "../realtime/bus";
 import { CONTEXT_STEPS, countWaitingExcept, labellingHead, mayLabel } from "./claim-next-task";
-import { frameUrl } from "./frame-url";
+import { cameraFrames, frameUrl } from "./frame-url";
 import { LEASE_MS } from "./lease";
 
 type Json = number | number[] | null;
@@ -21,6 +21,8 @@ interface StepJson {
   a: Json;
   p: Json;
   f: string | null;
+  /** Camera → frame id (image observations), null otherwise. */
+  i: Record<string, string> | null;
 }
 interface HeadRow extends Record<string, unknown> {
   role: string | null;
@@ -85,9 +87,9 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
       from win),
     rng as (select rollout_id, min(lo) as lo, max(hi) as hi from isl group by rollout_id, g),
     steps as (
-      select c.rollout_id, c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id
+      select c.rollout_id, c.t, c.observation, c.env_state, c.action, c.policy_action, c.frame_id, c.images
       from rng cross join lateral (
-        select s.rollout_id, s.t, s.observation, s.env_state, s.action, s.policy_action, s.frame_id
+        select s.rollout_id, s.t, s.observation, s.env_state, s.action, s.policy_action, s.frame_id, s.images
         from ${states} s where s.rollout_id = rng.rollout_id and s.t between rng.lo and rng.hi
         -- Never more rows than the range holds; a LIMIT also keeps the planner from flattening this into a hash join.
         limit rng.hi - rng.lo + 1) c)
@@ -95,7 +97,7 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
       (select json_agg(json_build_object('id', id, 'lease_expires_at', lease_expires_at, 'required', required, 'label_count', label_count,
           'state_id', state_id, 'state_t', state_t, 'rollout_id', rollout_id, 'rollout_length', rollout_length)
         order by mine desc, label_count desc, created_at, id) from pt) as tasks,
-      (select json_agg(json_build_object('r', rollout_id, 't', t, 'o', observation, 'e', env_state, 'a', action, 'p', policy_action, 'f', frame_id)
+      (select json_agg(json_build_object('r', rollout_id, 't', t, 'o', observation, 'e', env_state, 'a', action, 'p', policy_action, 'f', frame_id, 'i', images)
         order by rollout_id, t) from steps) as steps
     from head h`);
   const head = res.rows[0];
@@ -113,11 +115,11 @@ export async function claimTasks(db: Db, caller: Caller, projectId: string, inpu
     if (!state || state.t !== t.state_t) throw new Error(`task ${t.id} has no state`);
     return {
       task: { id: t.id, leaseExpiresAt: new Date(t.lease_expires_at).toISOString(), required: t.required, labelCount: t.label_count },
-      state: { id: t.state_id, t: t.state_t, observation: state.o, envState: state.e ?? null, frameUrl: frameUrl(projectId, state.f) },
+      state: { id: t.state_id, t: t.state_t, observation: state.o, envState: state.e ?? null, frameUrl: frameUrl(projectId, state.f), cameras: cameraFrames(projectId, state.i) },
       context: {
         rolloutId: t.rollout_id,
         roundIndex: head.round_index ?? 0,
-        before: before.map((b) => ({ t: b.t, observation: b.o, envState: b.e ?? null, action: b.a ?? null, frameUrl: frameUrl(projectId, b.f) })),
+        before: before.map((b) => ({ t: b.t, observation: b.o, envState: b.e ?? null, action: b.a ?? null, frameUrl: frameUrl(projectId, b.f), cameras: cameraFrames(projectId, b.i) })),
         rolloutLength: t.rollout_length ?? t.state_t + 1,
       },
       policyAction: state.p ?? null,

@@ -19,6 +19,7 @@ import type { LabelOutbox, OutboxEvent } from "@/app/_components/labeling/outbox
 import { roundsSummary, useRounds } from "@/app/_components/labeling/queries";
 import { useProjectEvents, useRealtime } from "@/app/_components/realtime/ProjectRealtime";
 import { useToasts } from "@/app/_components/Toasts";
+import { prefetchFrames } from "./frame-prefetch";
 import { aheadTarget, LatencyMeter, nextClaim, PaceMeter, PREFETCH_POLICY } from "./prefetch-policy";
 
 const HEARTBEAT_MS = 45_000;
@@ -178,7 +179,11 @@ export function useTaskQueue({ projectId, outbox, onLabel, onUndo, onTask }: Tas
           // A label for it is still in the outbox (more held than `exclude` takes): it will count; do not show it again.
           if (pending.has(t.task.id) || t.task.id === currentRef.current?.task.id || queue.current.some((q) => q.task.id === t.task.id)) continue;
           if (!currentRef.current) setCurrent(t);
-          else queue.current.push(t);
+          else {
+            queue.current.push(t);
+            // Its pictures (every camera) load while the labeller works on the states before it.
+            prefetchFrames([t.state]);
+          }
         }
         // Fewer than asked for: that is all there is for now.
         if (got.length < count) break;

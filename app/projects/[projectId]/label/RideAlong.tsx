@@ -16,12 +16,16 @@ import { actionNames, formatAction, isTyping, roundBox } from "@/app/_components
 import { EnvCanvas } from "@/app/_components/EnvCanvas";
 import type { LabelOutbox } from "@/app/_components/labeling/outbox";
 import { roundsSummary, STATUS_TEXT, useRounds } from "@/app/_components/labeling/queries";
+import { prefetchFrames } from "@/app/_components/workspace/frame-prefetch";
 import type { WorkspaceProject } from "@/app/_components/workspace/types";
 import { SPEEDS } from "@/app/_components/workspace/useReplay";
 import { useHeldAction } from "@/app/_components/workspace/useHeldAction";
 import { useReplayClock } from "@/app/_components/workspace/useReplayClock";
 import { useWindowKeys } from "@/app/_components/workspace/useWindowKeys";
 import { SpeedSelect } from "@/app/_components/workspace/SpeedSelect";
+
+/** Ride-along steps whose pictures are fetched ahead of the replay (a second at 1× for a 30 Hz robot). */
+const RIDE_PREFETCH_STEPS = 30;
 
 type Phase = "idle" | "loading" | "riding" | "finished" | "done" | "no-round" | "error";
 
@@ -189,6 +193,11 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
   useWindowKeys({ down: (e) => onKey(e, true), up: (e) => onKey(e, false), blur: steer.releaseKeys });
 
   const step = ride?.steps[index] ?? null;
+  // The pictures (every camera) of the next steps load ahead of the replay, a window at a time.
+  const prefetchFrom = Math.floor(index / RIDE_PREFETCH_STEPS) * RIDE_PREFETCH_STEPS;
+  useEffect(() => {
+    if (ride) prefetchFrames(ride.steps.slice(prefetchFrom, prefetchFrom + 2 * RIDE_PREFETCH_STEPS));
+  }, [ride, prefetchFrom]);
   const atTask = step ? taskAt.get(step.t) : undefined;
   useEffect(() => {
     onRideState({ stateId: atTask?.stateId ?? null, rolloutId: ride?.rolloutId ?? null, t: step?.t ?? null });
@@ -244,6 +253,7 @@ export function RideAlong({ project, outbox, onLabel, onRideState }: { project: 
               state={step?.envState ?? null}
               observation={step?.observation ?? null}
               frameUrl={step?.frameUrl ?? null}
+              cameras={step?.cameras}
               overlay={overlay}
               label={`Ride-along replay, step ${step?.t ?? 0}`}
               testId="ride-canvas"

@@ -81,6 +81,7 @@ export function SingleLabeler({ project, outbox, onLabel, onUndo, onTask, showSh
           state={frame?.envState ?? current.state.envState}
           observation={frame?.observation ?? current.state.observation}
           frameUrl={frame?.frameUrl ?? current.state.frameUrl}
+          cameras={frame?.cameras ?? current.state.cameras}
           overlay={overlay}
           label={stateLabel}
           onDraw={q.onDraw}

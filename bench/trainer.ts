@@ -33,7 +33,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { encode as encodePng } from "fast-png";
+import { decode as decodePng, encode as encodePng } from "fast-png";
 import { createExpert, getEnvSpec } from "../envs/index";
 import type { TrainerBackendName } from "../contracts/trainer-protocol";
 import { backendInfoFromLoad, loadBackend } from "../trainer/backend";
@@ -171,12 +171,14 @@ async function imageCacheBench(): Promise<void> {
   const medians: string[] = [];
   const vsInline: string[] = [];
   const passLoads: number[] = [];
+  let decodeMs = NaN;
   const root = mkdtempSync(path.join(os.tmpdir(), "bench-image-cache-"));
   try {
     // The same pixels as PNG blobs in the disk store's layout (random pixels: PNG's worst case to decode).
     const { ds } = syntheticImages(n, 64, 5);
     const size = 64 * 64 * 3;
     const hashes: string[] = [];
+    const pngs: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
       const png = encodePng({ width: 64, height: 64, channels: 3, depth: 8, data: ds.images!.load(i, 0) as Uint8Array });
       const hash = createHash("sha256").update(png).digest("hex");
@@ -184,7 +186,15 @@ async function imageCacheBench(): Promise<void> {
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, png);
       hashes.push(hash);
+      pngs.push(png);
     }
+    // The cost being moved off the training thread: one warm inline decode (3rd of 3 rounds over every PNG).
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (const png of pngs) decodePng(png);
+      decodeMs = (performance.now() - t0) / n;
+    }
+    log(`warm inline decode: ${decodeMs.toFixed(3)} ms per 64×64×3 PNG`);
     const refs = (maxBytes: number, threads?: number) => (d: Dataset) =>
       referencedImages(
         d.images!.cameras,
@@ -245,6 +255,7 @@ async function imageCacheBench(): Promise<void> {
       "samples/s: steady state (epochs 2–4; epoch 1, which fills the large cache, not counted). Variants run back to back, in passes, on the same loaded machine: compare within a pass.",
       `Median over ${PASSES} passes of samples/s relative to in memory, same pass — ${medians.join("; ")}.`,
       ...(vsInline.length === 0 ? [] : [`Median over ${PASSES} passes of samples/s relative to decoding inline, same pass — ${vsInline.join("; ")}.`]),
+      `A warm inline decode of one of these PNGs (fast-png, on this thread) took ${decodeMs.toFixed(3)} ms: ≈ ${(decodeMs * 64).toFixed(1)} ms a batch of 64 — the most a decoder pool can take off a step here.`,
       `1-minute load average at the start of each pass: ${passLoads.map((l) => l.toFixed(1)).join(", ")} (${os.availableParallelism()} cores).`,
       "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the bounded cache of trainer/images.ts (resident set, no eviction), the next batch prefetched.",
       `PNG decoding: on TRAINER_DECODE_THREADS decoder threads (trainer/decode-pool.ts; default here ${decodeThreads()}), 0 = inline on the training thread. ${os.availableParallelism()} core(s): the decoders and the training thread share them with whatever else runs on the machine.`,

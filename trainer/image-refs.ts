@@ -17,7 +17,7 @@ import { decode } from "fast-png";
 import { diskBlobPath } from "../contracts/blob-layout";
 import { observationImages } from "../envs/index";
 import { cachedImages, type CachedImageSource, type SampleImages } from "./images";
-import { decodeThreads, startDecodePool, type DecodedPng, type DecodePool, type DecodePoolState } from "./decode-pool";
+import { DecodePoolClosedError, decodeThreads, startDecodePool, type DecodedPng, type DecodePool, type DecodePoolState } from "./decode-pool";
 import type { TCamera } from "../contracts/policy-spec";
 import type { TImageRefs } from "../contracts/trainer-protocol";
 
@@ -78,7 +78,7 @@ export function pooledFrameDecoder(pool: DecodePool): FrameDecoder {
     try {
       png = await pool.decode(bytes, owned);
     } catch (err) {
-      if (err instanceof Error && err.name === "DecodePoolClosedError") throw err;
+      if (err instanceof DecodePoolClosedError) throw err; // a cancel, not a bad frame
       throw unreadablePng(what, err);
     }
     return checkedFrame(png, channels, what);

@@ -21,7 +21,10 @@
  * `--image-cache` instead measures only the ConvNet on wasm with its images read three ways, back to back:
  * from memory; by reference from PNG blobs on disk (what the server's worker does, trainer/image-refs.ts)
  * with a cache that holds them all; and with a 1 MiB cache that holds about a third of them (every batch
- * decoded again). Saved as bench/results/trainer-image-cache.{json,md}.
+ * decoded again). Saved as bench/results/trainer-image-cache.{json,md}. With `--decode-threads 0,1,2` it instead
+ * compares PNG decoder pool sizes (TRAINER_DECODE_THREADS, trainer/decode-pool.ts) on the decode-bound case — a
+ * cache of 0 bytes, every image decoded every epoch — against in memory, in each pass; saved as
+ * trainer-decode-threads.{json,md} (`--passes N`, default 3). The load average is printed per pass.
  *
  * Prints a markdown table and saves bench/results/trainer.json + trainer.md (machine, backend, date).
  */
@@ -30,7 +33,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { encode as encodePng } from "fast-png";
+import { decode as decodePng, encode as encodePng } from "fast-png";
 import { createExpert, getEnvSpec } from "../envs/index";
 import type { TrainerBackendName } from "../contracts/trainer-protocol";
 import { backendInfoFromLoad, loadBackend } from "../trainer/backend";
@@ -43,6 +46,7 @@ import { trainPolicy } from "../trainer/train";
 import { saveResults } from "./lib/results";
 import { inMemoryImages, type ImageSource } from "../trainer/images";
 import { DEFAULT_IMAGE_CACHE_BYTES, referencedImages } from "../trainer/image-refs";
+import { decodeThreads } from "../trainer/decode-pool";
 import type { TCamera } from "../contracts/policy-spec";
 import type { TTrainResult } from "../contracts/trainer-protocol";
 import { diskBlobPath } from "../contracts/blob-layout";
@@ -111,7 +115,12 @@ function arg(name: string): string | undefined {
 const onlyBackends = arg("--backends")?.split(",");
 const retrain = !process.argv.includes("--no-retrain");
 const imageCacheOnly = process.argv.includes("--image-cache");
-const outName = arg("--out") ?? (imageCacheOnly ? "trainer-image-cache" : "trainer");
+const decodeThreadList = arg("--decode-threads")?.split(",").map((t) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--decode-threads: whole numbers ≥ 0, got "${t}"`);
+  return n;
+});
+const outName = arg("--out") ?? (imageCacheOnly ? (decodeThreadList === undefined ? "trainer-image-cache" : "trainer-decode-threads") : "trainer");
 
 /** `n` random 64×64×3 images (the pixels' content does not change the arithmetic) with a 1-D state. */
 function syntheticImages(n: number, size: number, seed: number): { ds: Dataset; camera: TCamera } {
@@ -135,16 +144,23 @@ async function convThroughput(
 ): Promise<{ samplesPerSec: number; msPerStep: number; imageCache?: TTrainResult["imageCache"] }> {
   const { ds, camera } = syntheticImages(n, 64, 5);
   const marks: number[] = [];
-  const r = await trainPolicy(
-    images === undefined ? ds : { ...ds, images: images(ds) },
-    { actionSpace: { type: "discrete", n: 4 }, vision: { cameras: [camera] }, epochs, patience: 1000, batchSize: batch, validationSplit: 0, seed: 1 },
-    { backend: backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail }), onProgress: (p) => marks.push(p.elapsedMs) },
-  );
+  const source = images?.(ds);
+  let r: TTrainResult;
+  try {
+    r = await trainPolicy(
+      source === undefined ? ds : { ...ds, images: source },
+      { actionSpace: { type: "discrete", n: 4 }, vision: { cameras: [camera] }, epochs, patience: 1000, batchSize: batch, validationSplit: 0, seed: 1 },
+      { backend: backendInfoFromLoad(name, { attempt: { backend: name, ok: true, ms: 0 }, detail }), onProgress: (p) => marks.push(p.elapsedMs) },
+    );
+  } finally {
+    // A source by reference owns decoder threads: end them before the next variant runs.
+    await (source as { close?: () => Promise<void> } | undefined)?.close?.();
+  }
   const ms = (marks[marks.length - 1] as number) - (marks[0] as number);
   return { samplesPerSec: (n * (epochs - 1)) / (ms / 1000), msPerStep: ms / ((epochs - 1) * Math.ceil(n / batch)), ...(r.imageCache ? { imageCache: r.imageCache } : {}) };
 }
 
-const PASSES = 3;
+const PASSES = Number(arg("--passes") ?? 3);
 
 /** `--image-cache`: ConvNet samples/s with images from memory vs. decoded per batch from PNG blobs, large and small cache. */
 async function imageCacheBench(): Promise<void> {
@@ -153,12 +169,16 @@ async function imageCacheBench(): Promise<void> {
   installWasmMatMulFix();
   const n = 64 * 4;
   const medians: string[] = [];
+  const vsInline: string[] = [];
+  const passLoads: number[] = [];
+  let decodeMs = NaN;
   const root = mkdtempSync(path.join(os.tmpdir(), "bench-image-cache-"));
   try {
     // The same pixels as PNG blobs in the disk store's layout (random pixels: PNG's worst case to decode).
     const { ds } = syntheticImages(n, 64, 5);
     const size = 64 * 64 * 3;
     const hashes: string[] = [];
+    const pngs: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
       const png = encodePng({ width: 64, height: 64, channels: 3, depth: 8, data: ds.images!.load(i, 0) as Uint8Array });
       const hash = createHash("sha256").update(png).digest("hex");
@@ -166,16 +186,36 @@ async function imageCacheBench(): Promise<void> {
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, png);
       hashes.push(hash);
+      pngs.push(png);
     }
-    const refs = (maxBytes: number) => (d: Dataset) =>
-      referencedImages(d.images!.cameras, { sampleSource: Int32Array.from({ length: n }, (_, i) => i), sources: n, blobRoot: root, frames: { image: hashes } }, { maxBytes });
-    const variants = [
-      { label: "in memory", images: undefined },
-      { label: `by reference, cache ${DEFAULT_IMAGE_CACHE_BYTES / 2 ** 20} MiB (all fit)`, images: refs(DEFAULT_IMAGE_CACHE_BYTES) },
-      { label: "by reference, cache 1 MiB", images: refs(2 ** 20) },
-    ];
+    // The cost being moved off the training thread: one warm inline decode (3rd of 3 rounds over every PNG).
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (const png of pngs) decodePng(png);
+      decodeMs = (performance.now() - t0) / n;
+    }
+    log(`warm inline decode: ${decodeMs.toFixed(3)} ms per 64×64×3 PNG`);
+    const refs = (maxBytes: number, threads?: number) => (d: Dataset) =>
+      referencedImages(
+        d.images!.cameras,
+        { sampleSource: Int32Array.from({ length: n }, (_, i) => i), sources: n, blobRoot: root, frames: { image: hashes } },
+        { maxBytes, ...(threads === undefined ? {} : { decodeThreads: threads }) },
+      );
+    const variants =
+      decodeThreadList === undefined
+        ? [
+            { label: "in memory", images: undefined },
+            { label: `by reference, cache ${DEFAULT_IMAGE_CACHE_BYTES / 2 ** 20} MiB (all fit)`, images: refs(DEFAULT_IMAGE_CACHE_BYTES) },
+            { label: "by reference, cache 1 MiB", images: refs(2 ** 20) },
+          ]
+        : [
+            { label: "in memory", images: undefined },
+            ...decodeThreadList.map((t) => ({ label: `by reference, cache 0 (all decoded each epoch), ${t === 0 ? "decoded inline" : `${t} decoder thread${t === 1 ? "" : "s"}`}`, images: refs(0, t) })),
+          ];
     const ratios: number[][] = variants.map(() => []);
     for (let round = 0; round < PASSES; round++) {
+      passLoads.push(os.loadavg()[0] ?? 0);
+      log(`pass ${round + 1}: load average ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")} (1 / 5 / 15 min)`);
       let base = NaN;
       for (const [k, v] of variants.entries()) {
         const c = await convThroughput("wasm", loaded.detail, n, 64, 4, v.images);
@@ -190,18 +230,35 @@ async function imageCacheBench(): Promise<void> {
       const sorted = [...(ratios[k] as number[])].sort((a, b) => a - b);
       medians.push(`${v.label}: ${(sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)}× in memory (passes: ${(ratios[k] as number[]).map((r) => r.toFixed(2)).join(", ")})`);
     });
+    // Decoder pools against decoding inline, pass by pass (only with --decode-threads including 0).
+    const inline = decodeThreadList?.indexOf(0) ?? -1;
+    if (inline >= 0) {
+      decodeThreadList!.forEach((t, j) => {
+        if (t === 0) return;
+        const per = (ratios[j + 1] as number[]).map((r, p) => r / ((ratios[inline + 1] as number[])[p] as number));
+        const mid = [...per].sort((a, b) => a - b)[Math.floor(per.length / 2)] as number;
+        vsInline.push(`${t} thread${t === 1 ? "" : "s"}: ${mid.toFixed(2)}× inline (passes: ${per.map((r) => r.toFixed(2)).join(", ")})`);
+      });
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  for (const m of medians) log(m);
+  for (const m of [...medians, ...vsInline]) log(m);
   const md = saveResults(outName, {
-    title: "ConvNet training: images from memory vs. decoded per batch behind the bounded cache",
+    title:
+      decodeThreadList === undefined
+        ? "ConvNet training: images from memory vs. decoded per batch behind the bounded cache"
+        : "ConvNet training: PNG decoding inline vs. on a pool of decoder threads (every image decoded every epoch)",
     rows,
     columns: [{ key: "backend" }, { key: "benchmark" }, { key: "batch" }, { key: "samplesPerSec", header: "samples/s" }, { key: "msPerStep", header: "ms/step" }, { key: "note" }],
     notes: [
       "samples/s: steady state (epochs 2–4; epoch 1, which fills the large cache, not counted). Variants run back to back, in passes, on the same loaded machine: compare within a pass.",
       `Median over ${PASSES} passes of samples/s relative to in memory, same pass — ${medians.join("; ")}.`,
+      ...(vsInline.length === 0 ? [] : [`Median over ${PASSES} passes of samples/s relative to decoding inline, same pass — ${vsInline.join("; ")}.`]),
+      `A warm inline decode of one of these PNGs (fast-png, on this thread) took ${decodeMs.toFixed(3)} ms: ≈ ${(decodeMs * 64).toFixed(1)} ms a batch of 64 — the most a decoder pool can take off a step here.`,
+      `1-minute load average at the start of each pass: ${passLoads.map((l) => l.toFixed(1)).join(", ")} (${os.availableParallelism()} cores).`,
       "By reference: PNG files in the disk blob store's layout, read and decoded by trainer/image-refs.ts through the bounded cache of trainer/images.ts (resident set, no eviction), the next batch prefetched.",
+      `PNG decoding: on TRAINER_DECODE_THREADS decoder threads (trainer/decode-pool.ts; default here ${decodeThreads()}), 0 = inline on the training thread. ${os.availableParallelism()} core(s): the decoders and the training thread share them with whatever else runs on the machine.`,
     ],
   });
   process.stdout.write(`${md}\n`);

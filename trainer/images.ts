@@ -149,9 +149,14 @@ export function cachedImages(
       return hit;
     }
     if (parked.has(key)) {
+      // Dropped once this batch has asked: its rows are asked for in one go (loss.ts), so a row sharing the
+      // key shares this decode instead of decoding again — whether the decode finished first (a decoder
+      // thread, ./decode-pool.ts, often is done by then) or is still in flight.
       parked.delete(key);
       const p = pending.get(key) as Promise<Uint8Array[]>;
-      pending.delete(key);
+      queueMicrotask(() => {
+        if (pending.get(key) === p) pending.delete(key);
+      });
       return p;
     }
     if (!pending.has(key)) fetchMany([key], [index]);

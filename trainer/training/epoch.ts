@@ -97,6 +97,8 @@ export async function trainEpoch(step: EpochStep, epoch: number, epochRng: Rng):
         pixels = await loading;
       } catch (err) {
         tf.dispose([xs, ts, ws, lossSum]); // an unreadable image ends the run without leaking the epoch's tensors
+        // A cancel closes the decoder pool, failing the reads in flight: that is the cancel, not an error.
+        if (pacer.cancelledNow()) throw new TrainingCancelledError(epoch - 1);
         throw err;
       }
       samples = next;

@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend, type BackendInfo } from "../backend";
 import { TrainingCancelledError } from "../errors";
 import type { Dataset } from "../dataset";
-import { referencedImages } from "../image-refs";
+import { referencedImages, type ReferencedImageSource } from "../image-refs";
 import { inMemoryImages } from "../images";
 import { ZToWorker, type TFromWorker } from "../../contracts/trainer-protocol";
 import { reinforce } from "../rl/reinforce";
@@ -20,7 +20,7 @@ if (port === null) throw new Error("train-worker must run in a worker thread (us
 const post = (msg: TFromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 const options = (workerData ?? {}) as { expectedBatchSize?: number };
 
-let current: { jobId: string; cancelled: boolean } | null = null;
+let current: Job | null = null;
 
 const backendReady: Promise<BackendInfo> = selectBackend({
   ...(options.expectedBatchSize === undefined ? {} : { expectedBatchSize: options.expectedBatchSize }),
@@ -46,7 +46,7 @@ port.on("message", (raw: unknown) => {
         post({ type: "error", jobId: msg.jobId, message: `busy with job ${current.jobId}; one job at a time` });
         return;
       }
-      const job = { jobId: msg.jobId, cancelled: false };
+      const job: Job = { jobId: msg.jobId, cancelled: false };
       current = job;
       void (msg.type === "train" ? runJob(job, msg) : runReinforce(job, msg)).finally(() => {
         current = null;
@@ -54,16 +54,22 @@ port.on("message", (raw: unknown) => {
       return;
     }
     case "cancel":
-      if (current?.jobId === msg.jobId) current.cancelled = true;
+      if (current?.jobId === msg.jobId) cancel(current);
       return;
     case "shutdown":
-      if (current !== null) current.cancelled = true;
+      if (current !== null) cancel(current);
       port.close();
       return;
   }
 });
 
-type Job = { jobId: string; cancelled: boolean };
+type Job = { jobId: string; cancelled: boolean; images?: ReferencedImageSource };
+
+/** Marks the job cancelled and ends its PNG decoder threads now: a batch being decoded is not waited for. */
+function cancel(job: Job): void {
+  job.cancelled = true;
+  void job.images?.close();
+}
 type ToWorker = ReturnType<typeof ZToWorker.parse>;
 
 async function runJob(job: Job, msg: Extract<ToWorker, { type: "train" }>): Promise<void> {
@@ -76,17 +82,30 @@ async function runJob(job: Job, msg: Extract<ToWorker, { type: "train" }>): Prom
     let dataset: Dataset = rest;
     if (cameras !== undefined && pixels !== undefined) dataset = { ...rest, images: inMemoryImages(cameras, pixels, rest.n) };
     // By reference: decoded batch by batch behind a cache of TRAINER_IMAGE_CACHE_MB (or the message's bound).
-    if (cameras !== undefined && imageRefs !== undefined) dataset = { ...rest, images: referencedImages(cameras, imageRefs) };
-    const result = await trainPolicy(dataset, msg.config, {
-      backend,
-      ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),
-      isCancelled: () => job.cancelled,
-      onProgress: (progress) => {
-        epochsRun = progress.epoch;
-        if (!job.cancelled) post({ type: "progress", jobId: job.jobId, progress });
-      },
-    });
-    return () => post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+    // PNG frames decode on TRAINER_DECODE_THREADS threads, ended when the job ends or is cancelled.
+    if (cameras !== undefined && imageRefs !== undefined) {
+      job.images = referencedImages(cameras, imageRefs);
+      dataset = { ...rest, images: job.images };
+    }
+    try {
+      const result = await trainPolicy(dataset, msg.config, {
+        backend,
+        ...(msg.warmStart === undefined ? {} : { warmStart: msg.warmStart }),
+        isCancelled: () => job.cancelled,
+        onProgress: (progress) => {
+          epochsRun = progress.epoch;
+          if (!job.cancelled) post({ type: "progress", jobId: job.jobId, progress });
+        },
+      });
+      return () => post({ type: "result", jobId: job.jobId, result }, [result.blob.buffer as ArrayBuffer]);
+    } finally {
+      const images = job.images;
+      if (images !== undefined) {
+        await images.close();
+        const { size, live, pending } = images.decoders();
+        if (size > 0) post({ type: "log", level: "info", message: `job ${job.jobId}: PNG decoder pool of ${size} closed, ${live} thread(s) running, ${pending} decode(s) pending` });
+      }
+    }
   });
 }
 
@@ -120,6 +139,11 @@ async function settle(job: Job, done: () => number, work: (backend: BackendInfo)
   } catch (err) {
     if (err instanceof TrainingCancelledError) {
       post({ type: "cancelled", jobId: job.jobId, epochsRun: err.epochsRun });
+      return;
+    }
+    // Cancelled while images were being read (the cancel closed the decoder pool under the read): a cancel.
+    if (job.cancelled) {
+      post({ type: "cancelled", jobId: job.jobId, epochsRun: done() });
       return;
     }
     const e = err instanceof Error ? err : new Error(String(err));

@@ -142,6 +142,7 @@ function summary(): void {
         (complete.length >= 3
           ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${mean(gap).toFixed(3)} over ${complete.length} seeds.`
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
+      `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(gap[i] ?? Number.NaN).toFixed(3)}`).join("; ") : "none yet"}.`,
       `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
       `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side.`,
       roundWalls.length > 0

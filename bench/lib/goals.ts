@@ -104,16 +104,20 @@ export function goalsSection(): string[] {
   }
   const pixels = rows("dagger-pixels");
   if (pixels) {
-    // The goal's runs: 10 rounds × 500 labels per seed; the mean of each arm's final round over the seeds.
-    const finals = pixels.rows.filter((r) => String(r.run).startsWith("10 rounds × 500 labels") && r.round === 9);
+    // The goal's runs (bench/dagger-pixels.ts): one seed per run folder, its rows marked "complete" once all 10
+    // rounds are in; each arm's final round, averaged over the complete seeds.
     const goal = "DAgger ≥ 0.90 and BC ≥ 0.1 lower, 10 rounds × 500 labels, ≥ 3 seeds, CPU";
+    const finals = pixels.rows.filter((r) => r.status === "complete" && r.round === 9);
+    const mean = (k: string) => finals.reduce((a, r) => a + num(r[k]), 0) / Math.max(finals.length, 1);
+    const [d, b] = [mean("dagger"), mean("bc")];
+    const measured = `DAgger ${d.toFixed(3)}, BC ${b.toFixed(3)} at the last round (${finals.length} complete seed(s))`;
     if (finals.length >= 3) {
-      const mean = (k: string) => finals.reduce((a, r) => a + num(r[k]), 0) / finals.length;
-      const [d, b] = [mean("dagger"), mean("bc")];
-      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | DAgger ${d.toFixed(3)}, BC ${b.toFixed(3)} (${finals.length} seeds) | ${mark(d >= 0.9 && d - b >= 0.1)} | ${pixels.date} |`);
+      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | ${measured} | ${mark(d >= 0.9 && d - b >= 0.1)} | ${pixels.date} |`);
+    } else if (finals.length > 0) {
+      // Fewer than 3 seeds: not judged, but a gap already far below 0.1 on every seed is said as it is.
+      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | ${measured}; fewer than 3 seeds | ${d - b < 0.1 ? "**MISSED** so far" : "not judged"} | ${pixels.date} |`);
     } else {
-      const last = pixels.rows.reduce((a, r) => (num(r.labels) > num(a.labels) ? r : a));
-      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | unmeasured (${finals.length} full run(s); hours per seed on 2 cores); largest run: DAgger ${num(last.dagger).toFixed(3)}, BC ${num(last.bc).toFixed(3)} at ${num(last.labels)} labels | not run | ${pixels.date} |`);
+      lines.push(`| bench:dagger-pixels | CarTrackPixels-v0: ${goal} | no complete seed yet | not run | ${pixels.date} |`);
     }
   }
   const efficacyFile = path.join(RESULTS_DIR, "efficacy.json");

@@ -26,6 +26,7 @@ import { deleteProject } from "../../server/projects/delete-project";
 import { getFrame, uploadFrame, uploadFrameBatch } from "../../server/rollouts/frames";
 import { createScratchPostgres, describeEngines, ENGINES, POSTGRES_OK } from "../helpers/engines";
 import { makeProject, makeUser } from "../helpers/fixtures";
+import { frameBatch } from "../helpers/frame-batch";
 
 /** A PNG signature followed by random bytes: the upload checks only the magic bytes. */
 const png = (n = 64) => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(n)]);
@@ -134,7 +135,7 @@ describeEngines("blob store with metadata", (h) => {
     try {
       await expect(uploadFrame(db, lead, projectId, image)).rejects.toThrow("killed");
       const id = crypto.randomUUID();
-      await expect(uploadFrameBatch(db, lead, projectId, batch([{ id, bytes: png(100) }]))).rejects.toThrow("killed");
+      await expect(uploadFrameBatch(db, lead, projectId, frameBatch([{ id, bytes: png(100) }]))).rejects.toThrow("killed");
     } finally {
       setBlobStore(store);
     }
@@ -182,7 +183,7 @@ describeEngines("blob store with metadata", (h) => {
     const own = png(100);
     await uploadFrame(db, lead, doomed, shared);
     await uploadFrame(db, lead, doomed, own);
-    await uploadFrameBatch(db, lead, doomed, batch([{ id: crypto.randomUUID(), bytes: own }]));
+    await uploadFrameBatch(db, lead, doomed, frameBatch([{ id: crypto.randomUUID(), bytes: own }]));
     const kept = await uploadFrame(db, lead, other, shared);
     const before = await blobTotals(db);
 
@@ -240,14 +241,3 @@ describe("a restart keeps every acknowledged frame", () => {
 
 const countFrames = async (db: Db) => (await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM frames`)).rows[0]!.n;
 const legacyCount = async (db: Db) => (await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM frames WHERE blob_hash IS NULL`)).rows[0]!.n;
-
-function batch(records: { id: string; bytes: Uint8Array }[]): Uint8Array {
-  return Buffer.concat(
-    records.map(({ id, bytes }) => {
-      const head = Buffer.alloc(20);
-      Buffer.from(id.replace(/-/g, ""), "hex").copy(head);
-      head.writeUInt32BE(bytes.length, 16);
-      return Buffer.concat([head, bytes]);
-    }),
-  );
-}

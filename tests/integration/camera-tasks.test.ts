@@ -21,6 +21,7 @@ import { claimTasks } from "../../server/tasks/claim-tasks";
 import { releaseTask } from "../../server/tasks/release-task";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
+import { frameBatch } from "../helpers/frame-batch";
 
 const camera = (h: number, w: number, c: number) => ({ type: "box", dtype: "uint8", shape: [h, w, c], low: 0, high: 255 });
 // Keys given out of order on purpose: cameras are listed in key order (`wrist` after `front`), whatever the JSON's order.
@@ -30,17 +31,6 @@ const STEPS = 4;
 function png(h: number, w: number, channels: 1 | 3, seed: number): Uint8Array {
   const data = new Uint8Array(h * w * channels).map((_, i) => (i * 13 + seed * 29) & 255);
   return encode({ width: w, height: h, data, channels });
-}
-
-function batch(records: { id: string; bytes: Uint8Array }[]): Uint8Array {
-  return Buffer.concat(
-    records.map(({ id, bytes }) => {
-      const head = Buffer.alloc(20);
-      Buffer.from(id.replace(/-/g, ""), "hex").copy(head);
-      head.writeUInt32BE(bytes.length, 16);
-      return Buffer.concat([head, bytes]);
-    }),
-  );
 }
 
 describeEngines("multi-camera labelling payloads", (h) => {
@@ -61,7 +51,7 @@ describeEngines("multi-camera labelling payloads", (h) => {
     projectId = (await createProject(db, lead, { name: "two-camera robot", external: { observationSpace: SPACE, actionSpace: { type: "discrete", n: 3 } } })).id;
     await db.insert(rounds).values({ projectId, index: 0, status: "published" });
     const [round] = await db.insert(rounds).values({ projectId, index: 1, status: "collecting" }).returning();
-    await uploadFrameBatch(db, lead, projectId, batch([...front, ...wrist]));
+    await uploadFrameBatch(db, lead, projectId, frameBatch([...front, ...wrist]));
     const steps = front.map((f, t) => ({ observation: { wrist: wrist[t]!.id, front: f.id, state: [t / 10, 0] }, policyAction: t % 3 }));
     await addExternalRollouts(db, lead, projectId, { rollouts: [{ steps }] });
     // The round's tasks: every state of the rollout, as the labelling transition would create them.

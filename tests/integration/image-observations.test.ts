@@ -28,6 +28,7 @@ import { addDemonstrations } from "../../server/rounds/add-demonstrations";
 import { getFrame, uploadFrameBatch } from "../../server/rollouts/frames";
 import { describeEngines } from "../helpers/engines";
 import { makeUser } from "../helpers/fixtures";
+import { frameBatch } from "../helpers/frame-batch";
 
 const camera = (h: number, w: number) => ({ type: "box", dtype: "uint8", shape: [h, w, 3], low: 0, high: 255 });
 const SPACE = { type: "dict", spaces: { front: camera(16, 16), state: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] } } };
@@ -35,17 +36,6 @@ const SPACE = { type: "dict", spaces: { front: camera(16, 16), state: { type: "b
 function png(h: number, w: number, channels: 3 | 4, seed: number): Uint8Array {
   const data = new Uint8Array(h * w * channels).map((_, i) => (i * 31 + seed * 7) & 255);
   return encode({ width: w, height: h, data, channels });
-}
-
-function batch(records: { id: string; bytes: Uint8Array }[]): Uint8Array {
-  return Buffer.concat(
-    records.map(({ id, bytes }) => {
-      const head = Buffer.alloc(20);
-      Buffer.from(id.replace(/-/g, ""), "hex").copy(head);
-      head.writeUInt32BE(bytes.length, 16);
-      return Buffer.concat([head, bytes]);
-    }),
-  );
 }
 
 async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -100,7 +90,7 @@ describeEngines("image observations from external systems", (h) => {
       db,
       lead,
       projectId,
-      batch([
+      frameBatch([
         { id: good, bytes: png(16, 16, 3, 1) },
         { id: wrongSize, bytes: png(16, 8, 3, 2) },
         { id: rgba, bytes: png(16, 16, 4, 3) },
@@ -122,7 +112,7 @@ describeEngines("image observations from external systems", (h) => {
   it("stores the numbers as the observation and the images as frames; labellers and the export get the policy's pixels", async () => {
     const db = h.database.db;
     const images = [0, 1, 2].map((t) => ({ id: randomUUID(), bytes: png(16, 16, 3, 10 + t) }));
-    await uploadFrameBatch(db, lead, projectId, batch(images));
+    await uploadFrameBatch(db, lead, projectId, frameBatch(images));
     const steps = images.map((img, t) => ({ observation: { front: img.id, state: [t / 10, 1 - t / 10] }, policyAction: t % 3 }));
     await addExternalRollouts(db, lead, projectId, { rollouts: [{ id: randomUUID(), steps }] });
     const rows = await db.select().from(states).where(eq(states.projectId, projectId)).orderBy(asc(states.t));
@@ -165,7 +155,7 @@ describeEngines("image observations from external systems", (h) => {
     const id = (await createProject(db, lead, { name: "camera demos", external: { observationSpace: SPACE, actionSpace: { type: "discrete", n: 3 } } })).id;
     const images = [0, 1].map((t) => ({ id: randomUUID(), bytes: png(16, 16, 3, 20 + t) }));
     const wrongSize = { id: randomUUID(), bytes: png(8, 16, 3, 5) };
-    await uploadFrameBatch(db, lead, id, batch([...images, wrongSize]));
+    await uploadFrameBatch(db, lead, id, frameBatch([...images, wrongSize]));
     const demo = (steps: unknown[]) => addDemonstrations(db, lead, id, { episodes: [{ steps }] });
     const step = (t: number) => ({ observation: { front: images[t]!.id, state: [t / 4, 0] }, action: t });
     expect(await refusal(demo([step(0), { ...step(1), observation: { front: wrongSize.id, state: [0, 0] } }]))).toEqual(["episodes.0.steps.1.observation.front"]);

@@ -36,6 +36,7 @@ import { describeEngines } from "../helpers/engines";
 import { useJobRunners } from "../helpers/job-runners";
 import { makeUser } from "../helpers/fixtures";
 import { packTar, readBytes } from "../helpers/tar-bytes";
+import { frameBatch } from "../helpers/frame-batch";
 
 const camera = (h: number, w: number) => ({ type: "box", dtype: "uint8", shape: [h, w, 3], low: 0, high: 255 });
 const SPACE = { type: "dict", spaces: { front: camera(32, 32), wrist: camera(16, 16), state: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] } } };
@@ -44,17 +45,6 @@ const EXTERNAL = { observationSpace: SPACE, actionSpace: { type: "discrete", n: 
 function png(h: number, w: number, seed: number): Uint8Array {
   const data = new Uint8Array(h * w * 3).map((_, i) => (i * 31 + seed * 97 + (i >> 5) * seed) & 255);
   return encode({ width: w, height: h, data, channels: 3 });
-}
-
-function frameBatch(records: { id: string; bytes: Uint8Array }[]): Uint8Array {
-  return Buffer.concat(
-    records.map(({ id, bytes }) => {
-      const head = Buffer.alloc(20);
-      Buffer.from(id.replace(/-/g, ""), "hex").copy(head);
-      head.writeUInt32BE(bytes.length, 16);
-      return Buffer.concat([head, bytes]);
-    }),
-  );
 }
 
 interface Row {

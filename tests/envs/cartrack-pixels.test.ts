@@ -5,14 +5,13 @@
  * bundled) paints the very same bytes as Node's, in Debian's Chromium.
  */
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { ZDictSpace } from "../../contracts/spaces";
 import { createEnv, createExpert, getEnvSpec, observationImages, rasteriseCarTrack } from "../../envs/index";
 import { getTrack } from "../../envs/cartrack/track";
 import { observationSpaceOf } from "../../envs/observation-space";
+import { envsBrowserBundle } from "../helpers/envs-bundle";
 
 const ID = "CarTrackPixels-v0";
 const CHROMIUM = "/usr/bin/chromium";
@@ -136,22 +135,13 @@ describe("CarTrackPixels-v0", () => {
   });
 
   it.skipIf(!existsSync(CHROMIUM))("paints the same bytes in Chromium as in Node", async () => {
-    const bundle = await build({
-      entryPoints: [path.resolve(import.meta.dirname, "../../envs/index.ts")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      globalName: "CorrectiveEnvs",
-      platform: "browser",
-      target: "es2022",
-      logLevel: "silent",
-    });
+    const bundle = await envsBrowserBundle();
     const states = episode(ID, 2, 300).states.filter((_, i) => i % 50 === 0);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
     try {
       const page = await browser.newPage();
       await page.setContent("<!doctype html><html><body></body></html>");
-      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      await page.addScriptTag({ content: bundle });
       const inBrowser = await page.evaluate(
         (list) => list.map((s) => Array.from((window as unknown as { CorrectiveEnvs: typeof import("../../envs/index") }).CorrectiveEnvs.observationImages("CarTrackPixels-v0", s).image!)),
         states,
@@ -164,16 +154,7 @@ describe("CarTrackPixels-v0", () => {
   }, 60_000);
 
   it.skipIf(!existsSync(CHROMIUM))("shows every image pixel as one flat block, with and without OffscreenCanvas alike", async () => {
-    const bundle = await build({
-      entryPoints: [path.resolve(import.meta.dirname, "../../envs/index.ts")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      globalName: "CorrectiveEnvs",
-      platform: "browser",
-      target: "es2022",
-      logLevel: "silent",
-    });
+    const bundle = await envsBrowserBundle();
     const states = episode(ID, 3, 200).states.filter((_, i) => i % 100 === 0);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
     // The block centres of the labelling canvas's size (640 × 400, 6.25 canvas pixels per image pixel).
@@ -181,7 +162,7 @@ describe("CarTrackPixels-v0", () => {
       const page = await browser.newPage();
       await page.setContent('<!doctype html><html><body><canvas id="c" width="640" height="400"></canvas></body></html>');
       if (!withOffscreen) await page.evaluate(() => delete (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas);
-      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      await page.addScriptTag({ content: bundle });
       const out = await page.evaluate((list) => {
         const env = (window as unknown as { CorrectiveEnvs: typeof import("../../envs/index") }).CorrectiveEnvs.createEnv("CarTrackPixels-v0");
         const canvas = document.getElementById("c") as HTMLCanvasElement;

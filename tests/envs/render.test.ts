@@ -9,15 +9,13 @@
  * a missing browser is a failure.
  */
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV_IDS } from "../../envs/index";
+import { envsBrowserBundle } from "../helpers/envs-bundle";
 
 const CHROMIUM = "/usr/bin/chromium";
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 const haveChromium = existsSync(CHROMIUM);
 
 if (!haveChromium) {
@@ -54,17 +52,7 @@ describe.skipIf(!haveChromium)("env renderers in Chromium", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [path.join(repoRoot, "envs/index.ts")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      globalName: "CorrectiveEnvs",
-      platform: "browser",
-      target: "es2022",
-      logLevel: "silent",
-    });
-    const code = bundle.outputFiles[0]?.text ?? "";
+    const code = await envsBrowserBundle();
     expect(code.length).toBeGreaterThan(1000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

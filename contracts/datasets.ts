@@ -15,11 +15,19 @@ export const POLICY_FORMATS = ["crpl", "onnx"] as const;
 export type TPolicyFormat = (typeof POLICY_FORMATS)[number];
 export type TDatasetFormat = (typeof DATASET_FORMATS)[number];
 
-const ZVector = z.array(z.number().finite()).min(1).max(65_536);
-const ZActionValue = z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)]);
+/**
+ * The bounds of an imported sample, shared by the schemas below and by the LeRobot import's zod-free check of
+ * rows that plainly pass (server/datasets/parse-lerobot-tar.ts `plainRow`).
+ */
+export const SAMPLE_LIMITS = { observation: 65_536, action: 4096, sourceLength: 40, exactLength: 1_000_000 } as const;
+export const SOURCE_RE = /^[a-z_]+$/;
+
+const ZVector = z.array(z.number().finite()).min(1).max(SAMPLE_LIMITS.observation);
+const ZActionVector = z.array(z.number().finite()).min(1).max(SAMPLE_LIMITS.action);
+const ZActionValue = z.union([z.number().finite(), ZActionVector]);
 
 export const SAMPLE_SOURCES = ["expert", "teleop", "takeover", "label", "gold", "review", "import", "intervention"] as const;
-const ZSource = z.string().trim().min(1).max(40).regex(/^[a-z_]+$/, "lower-case letters and _ only");
+const ZSource = z.string().trim().min(1).max(SAMPLE_LIMITS.sourceLength).regex(SOURCE_RE, "lower-case letters and _ only");
 
 /** One line of the `jsonl` format. `version`, `episode_index` and `frame_index` are optional on import. */
 export const ZJsonlSample = z
@@ -78,11 +86,11 @@ export type TLeRobotInfo = z.infer<typeof ZLeRobotInfo>;
 export const ZLeRobotRow = z
   .object({
     "observation.state": ZVector,
-    action: z.array(z.number().finite()).min(1).max(4096),
+    action: ZActionVector,
     episode_index: z.int().min(0).default(0),
     frame_index: z.int().min(0).default(0),
     "corrective.source": ZSource.nullish(),
-    "corrective.exact": z.string().max(1_000_000).nullish(),
+    "corrective.exact": z.string().max(SAMPLE_LIMITS.exactLength).nullish(),
   })
   .loose();
 export type TLeRobotRow = z.infer<typeof ZLeRobotRow>;

@@ -24,7 +24,7 @@ import { gunzipSync } from "node:zlib";
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type Compressors, type FileMetaData } from "hyparquet";
 import tar from "tar-stream";
 import { z, type ZodError } from "zod";
-import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, ZLeRobotInfo, ZLeRobotRow, type TLeRobotRow } from "../../contracts/datasets";
+import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, SAMPLE_LIMITS, SOURCE_RE, ZLeRobotInfo, ZLeRobotRow, type TLeRobotRow } from "../../contracts/datasets";
 import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { cameraColumns, checkCameraSchema, IMAGE_ROW_PAGE, takeCameraImages, type CameraColumn } from "./lerobot-camera-columns";
@@ -424,11 +424,11 @@ const isCount = (v: unknown) => v === undefined || (typeof v === "number" && Num
  * 1.15 GB, a sampling heap profile in-process), garbage that V8 promoted and collected late (the RSS peak).
  */
 function plainRow(row: Record<string, unknown>): TLeRobotRow | null {
-  if (!isVector(row["observation.state"], 65_536) || !isVector(row.action, 4096) || !isCount(row.episode_index) || !isCount(row.frame_index)) return null;
+  if (!isVector(row["observation.state"], SAMPLE_LIMITS.observation) || !isVector(row.action, SAMPLE_LIMITS.action) || !isCount(row.episode_index) || !isCount(row.frame_index)) return null;
   const source = row["corrective.source"];
-  if (source != null && !(typeof source === "string" && /^[a-z_]{1,40}$/.test(source))) return null;
+  if (source != null && !(typeof source === "string" && source.length >= 1 && source.length <= SAMPLE_LIMITS.sourceLength && SOURCE_RE.test(source))) return null;
   const exact = row["corrective.exact"];
-  if (exact != null && !(typeof exact === "string" && exact.length <= 1_000_000)) return null;
+  if (exact != null && !(typeof exact === "string" && exact.length <= SAMPLE_LIMITS.exactLength)) return null;
   return { ...row, episode_index: (row.episode_index as number | undefined) ?? 0, frame_index: (row.frame_index as number | undefined) ?? 0 } as TLeRobotRow;
 }
 
@@ -456,7 +456,7 @@ function toSample(where: string, row: Record<string, unknown>, spaces: Spaces): 
   return { stateId: null, observation, action, source: r["corrective.source"] ?? "import", episode: r.episode_index, frameIndex: r.frame_index };
 }
 
-const ZExact = z.tuple([z.array(z.number().finite()).min(1).max(65_536), z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(4096)])]);
+const ZExact = z.tuple([z.array(z.number().finite()).min(1).max(SAMPLE_LIMITS.observation), z.union([z.number().finite(), z.array(z.number().finite()).min(1).max(SAMPLE_LIMITS.action)])]);
 
 function parseExact(where: string, text: string): z.infer<typeof ZExact> {
   let json: unknown;

@@ -2,7 +2,7 @@
 import json
 import threading
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import numpy as np
 
@@ -10,21 +10,12 @@ import corrective
 from corrective.client import Client, Project
 from corrective.http import Transport
 
+from .json_handler import JsonHandler
 
-class Handler(BaseHTTPRequestHandler):
+
+class Handler(JsonHandler):
     calls = []
     flaky = {"left": 0}
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self):
         n = int(self.headers.get("content-length") or 0)

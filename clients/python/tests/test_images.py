@@ -5,7 +5,7 @@ import struct
 import threading
 import unittest
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,6 +17,8 @@ from corrective.collect import image_frame_id, run_episode
 from corrective.http import Transport
 from corrective.png import decode_png
 from corrective.spaces import dict_observation, space_from_json, space_to_json
+
+from .json_handler import JsonHandler
 
 FRONT = Box(0, 255, (12, 16, 3), dtype=np.uint8)
 WRIST = Box(0, 255, (8, 8, 1), dtype=np.uint8)
@@ -110,20 +112,9 @@ class CollectImagesTest(unittest.TestCase):
         self.assertEqual(int(last["wrist"][0, 0]), 150)
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(JsonHandler):
     frames = {}
     bodies = []
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))

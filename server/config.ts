@@ -5,6 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { loadOrCreateSecret, SecretFileError } from "./secret-file";
+import { DEFAULT_HEAP_GROWING_PERCENT } from "./heap-growth";
 
 /**
  * Secrets that were ever published (the constant demo secret of earlier versions): anyone can sign a session
@@ -27,6 +28,8 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default(".corrective/data"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** V8's old-generation growing factor, as 1 + percent/100 (server/heap-growth.ts); 0 leaves V8's own heuristic. */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(DEFAULT_HEAP_GROWING_PERCENT),
   DEMO: boolFlag.optional(),
   /** Demo mode: run round 0 and start round 1 of a fresh demo project in the background (0 leaves it empty). */
   DEMO_WARMUP: boolFlag.optional(),
@@ -60,6 +63,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize: number;
+  /** HEAP_GROWING_PERCENT: how far the heap may grow past what survived the last full GC (0 = V8's default). */
+  heapGrowingPercent: number;
   demo: boolean;
   /** Demo mode only: bring a fresh demo project to "round 1 labelling" in the background. */
   demoWarmUp: boolean;
@@ -164,6 +169,7 @@ export function parseConfig(env: Record<string, string | undefined>, opts: { dev
     databaseUrl: e.DATABASE_URL,
     dataDir,
     poolSize: e.DB_POOL_SIZE,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     demo,
     demoWarmUp: demo && (e.DEMO_WARMUP ?? true),
     authSecret: secret,

@@ -70,6 +70,7 @@ export function bodyLimitOf(pathname: string): number | undefined {
 export function serveFastPath(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext): boolean {
   if (bench && req.method === "GET" && req.url?.startsWith(BENCH_METRICS_PATH)) {
     const url = new URL(req.url, "http://bench");
+    ensureBenchMetrics(ctx);
     const profile = url.searchParams.get("profile");
     if (profile !== null) {
       void benchProfile(profile === "start" ? null : profile).then((body) => send(req, res, { status: 200, headers: {}, body }));
@@ -100,14 +101,17 @@ export function serveFastPath(req: http.IncomingMessage, res: http.ServerRespons
 /** Bench metrics (bench-metrics.ts): only with CORRECTIVE_BENCH_METRICS=1. */
 const bench = benchMetricsEnabled();
 let benchStarted = false;
+/** The samplers start with the first fast-path answer or the first metrics request, whichever comes first. */
+function ensureBenchMetrics(ctx: AppContext): void {
+  if (benchStarted) return;
+  benchStarted = true;
+  startBenchMetrics(ctx.database.pool);
+}
 
 async function answer(req: http.IncomingMessage, res: http.ServerResponse, ctx: AppContext, r: FastRoute, raw: string): Promise<void> {
   const t0 = bench ? performance.now() : 0;
   let authMs = 0;
-  if (bench && !benchStarted) {
-    benchStarted = true;
-    startBenchMetrics(ctx.database.pool);
-  }
+  if (bench) ensureBenchMetrics(ctx);
   let reply: Reply;
   try {
     let param: string;

@@ -234,6 +234,12 @@ async function writeTasks(file: string, task: string): Promise<void> {
   await writer.finish();
 }
 
+/**
+ * The files are read for the tar in pieces of this size: with the 64 KiB default a 9 MB export took ~155
+ * pulls through tar-stream, the web stream and Next's response, 160–220 ms on the 2-core bench machine.
+ */
+const TAR_READ_BYTES = 1 << 20;
+
 /** Streams the files as one tar, then removes the folder (also when the download is cancelled). */
 function tarStream(dir: string, files: readonly string[]): ReadableStream<Uint8Array> {
   const pack = tar.pack();
@@ -245,7 +251,7 @@ function tarStream(dir: string, files: readonly string[]): ReadableStream<Uint8A
         const { size } = await stat(join(dir, name));
         await new Promise<void>((resolve, reject) => {
           const entry = pack.entry({ name, size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
-          const source = createReadStream(join(dir, name));
+          const source = createReadStream(join(dir, name), { highWaterMark: TAR_READ_BYTES });
           source.on("error", reject);
           source.pipe(entry as unknown as NodeJS.WritableStream);
         });
@@ -263,7 +269,7 @@ function tarStream(dir: string, files: readonly string[]): ReadableStream<Uint8A
         if (done) {
           controller.close();
           await cleanup();
-        } else controller.enqueue(new Uint8Array(value));
+        } else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)); // a view, not a copy
       } catch (err) {
         await cleanup();
         controller.error(err);

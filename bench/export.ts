@@ -20,7 +20,7 @@
  * export, import sequence runs `BENCH_EXPORT_RUNS` times (default 3) on the same server: the export rate is
  * judged on the median, RSS growth and stalls on the worst run. PostgreSQL runs a second time with
  * HEAP_GROWING_PERCENT=0 (V8's own heap growth, the configuration before server/heap-growth.ts) for the
- * comparison; `BENCH_EXPORT_BEFORE=0` skips it.
+ * comparison; `BENCH_EXPORT_HEAPS` sets the list (`default` alone skips it, `0,default,0,default` alternates).
  *
  * Diagnostics: `BENCH_EXPORT_MEMORY=1` logs process.memoryUsage() at each window's peak RSS (what the
  * peak was made of), `BENCH_EXPORT_THREADS=1` the CPU per server thread and of PostgreSQL per operation,
@@ -46,8 +46,11 @@ const ENGINES = new Set((process.env.BENCH_EXPORT_ENGINES ?? "postgres,pglite").
 const OUT_DIR = process.env.BENCH_EXPORT_OUT;
 /** Repetitions of the export, export, import sequence per server (the machine is noisy: medians and worst cases). */
 const RUNS = Number(process.env.BENCH_EXPORT_RUNS ?? 3);
-/** 0: also run PostgreSQL with V8's own heap growth (HEAP_GROWING_PERCENT=0), the configuration before, for comparison. */
-const BEFORE = process.env.BENCH_EXPORT_BEFORE !== "0";
+/**
+ * The PostgreSQL servers, in order, by HEAP_GROWING_PERCENT: the default, then 0 (V8's own heap growth, the
+ * configuration before) for the comparison; e.g. `BENCH_EXPORT_HEAPS=0,default,0,default` alternates them.
+ */
+const PG_HEAPS = (process.env.BENCH_EXPORT_HEAPS ?? "default,0").split(",").map((h) => h.trim());
 const OBS_DIM = 8;
 const ACT_DIM = 2;
 const EPISODE = 100;
@@ -359,8 +362,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   if (!ENGINES.has("postgres")) console.warn("[bench:export] PostgreSQL: skipped (BENCH_EXPORT_ENGINES)");
   else if (await postgresReachable()) {
-    rows.push(...(await benchEngine("postgres", dataset, null)));
-    if (BEFORE) rows.push(...(await benchEngine("postgres", dataset, 0)));
+    for (const heap of PG_HEAPS) rows.push(...(await benchEngine("postgres", dataset, heap === "default" ? null : Number(heap))));
   } else console.warn("[bench:export] PostgreSQL unreachable: skipped");
   if (ENGINES.has("pglite")) rows.push(...(await benchEngine("pglite", dataset, null)));
   saveResults("export", {

@@ -181,8 +181,8 @@ interface EventLoopDelay {
 async function eventLoopWindow(base: string): Promise<EventLoopDelay | null> {
   const res = await fetch(`${base}${BENCH_METRICS_PATH}?reset=1`);
   if (res.status !== 200) return null;
-  const body = (await res.json()) as { eventLoopDelayMs?: EventLoopDelay; memoryAtPeakMiB?: Record<string, number> | null };
-  if (process.env.BENCH_EXPORT_MEMORY) console.log(`[bench:export] memory at the window's peak RSS (MiB): ${JSON.stringify(body.memoryAtPeakMiB)}`);
+  const body = (await res.json()) as { eventLoopDelayMs?: EventLoopDelay; memoryAtPeakMiB?: Record<string, number> | null; gc?: unknown };
+  if (process.env.BENCH_EXPORT_MEMORY) console.log(`[bench:export] memory at the window's peak RSS (MiB): ${JSON.stringify(body.memoryAtPeakMiB)}; GC: ${JSON.stringify(body.gc)}`);
   return body.eventLoopDelayMs ?? null;
 }
 

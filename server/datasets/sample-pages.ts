@@ -29,10 +29,38 @@ export const SAMPLE_PAGE_SIZE = 5000;
  * smaller pages only add round trips (measured: shrinking them there under load halved the throughput).
  */
 const PAGE_TARGET_MS = 15;
-const FIRST_PAGE = 500;
+const FIRST_PAGE = 100;
 const MIN_PAGE = 100;
 
-type Cursor = [number, number, number, number];
+/**
+ * The size of the next page: on PGlite it adapts so that a query takes about {@link PAGE_TARGET_MS}, from
+ * {@link FIRST_PAGE} rows — small, because the first queries also run the database's WASM before the engine
+ * has optimised it (a JSONL export's first page: 44 ms for 500 rows, later pages of 1,000 ~11 ms; starting at
+ * 100 its slowest page took ~20 ms, idle machine); on PostgreSQL it is always `max`.
+ */
+export class PageSizer {
+  private readonly adaptive: boolean;
+  size: number;
+  constructor(
+    db: Db,
+    private readonly max: number,
+  ) {
+    this.adaptive = isEmbedded(db);
+    this.size = this.adaptive ? Math.min(max, FIRST_PAGE) : max;
+  }
+
+  /** A page of `rows` rows took `tookMs`: the next one's size. */
+  took(rows: number, tookMs: number): void {
+    if (!this.adaptive) return;
+    // Halfway towards the size that would have taken PAGE_TARGET_MS (damped: timings are noisy under load).
+    const ms = Math.max(0.5, tookMs);
+    this.size = Math.round(Math.min(this.max, Math.max(Math.min(MIN_PAGE, this.max), (this.size + (rows * PAGE_TARGET_MS) / ms) / 2)));
+  }
+}
+
+/** Where a page ends in `(version, episode, frame_index, id)` order: the next page starts after it. */
+export type Cursor = [number, number, number, number];
+export const CURSOR_START: Cursor = [-1, -1, -1, -1];
 
 interface FrameRow extends Record<string, unknown> {
   id: string | number;
@@ -68,14 +96,13 @@ export async function* samplePages(
   version: number,
   options: { frames?: readonly FrameColumn[]; renderFrames?: (envState: number[]) => Uint8Array[]; pageSize?: number } = {},
 ): AsyncGenerator<SamplePage> {
-  const maxSize = options.pageSize ?? SAMPLE_PAGE_SIZE;
-  const adaptive = isEmbedded(db);
-  let pageSize = adaptive ? Math.min(maxSize, FIRST_PAGE) : maxSize;
+  const sizer = new PageSizer(db, options.pageSize ?? SAMPLE_PAGE_SIZE);
   const frames = options.frames ?? [];
   const render = options.renderFrames;
-  let after: Cursor = [-1, -1, -1, -1];
+  let after: Cursor = CURSOR_START;
   for (;;) {
     const started = performance.now();
+    const pageSize = sizer.size;
     const window = sql`
       FROM dataset_samples s
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
@@ -87,10 +114,8 @@ export async function* samplePages(
       LIMIT ${pageSize}`;
     const page = frames.length || render ? await framePage(db, window, frames.length, render) : await packedPage(db, window);
     if (!page) return;
-    const tookMs = Math.max(0.5, performance.now() - started);
     const full = page.length === pageSize;
-    // Halfway towards the size that would have taken PAGE_TARGET_MS (damped: timings are noisy under load).
-    if (adaptive) pageSize = Math.round(Math.min(maxSize, Math.max(Math.min(MIN_PAGE, maxSize), (pageSize + (page.length * PAGE_TARGET_MS) / tookMs) / 2)));
+    sizer.took(page.length, performance.now() - started);
     after = lastCursor(page.rows);
     yield page;
     if (!full) return;
@@ -148,7 +173,7 @@ function lastCursor(rows: string): Cursor {
  * (measured: most of a 100k export's 3.4 s were these sorts). Without a sort the only plan left is the
  * ordered scan of `dataset_samples_episode_order_idx` that stops after the page: ~2 ms for 5,000 rows.
  */
-async function pageQuery<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+export async function pageQuery<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`);
     return (await tx.execute<T>(query)).rows as T[];

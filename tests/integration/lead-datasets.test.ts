@@ -189,6 +189,22 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     expect(b!.checksum).toBe(a!.checksum);
     expect(b!.sampleCount).toBe(a!.sampleCount);
     expect(b!.bySource).toEqual(a!.bySource);
+    // The database builds the lines: each is exactly JSON.stringify of the stored sample, in episode order
+    // (version, episode, frame index, id; discrete actions, several sources and versions; B's version 0 is the import).
+    for (const [project, version, body] of [
+      [projectA, 1, text],
+      [projectB, 0, await readStream((await exportDatasetJsonl(db, lead, projectB, 0)).stream)],
+    ] as const) {
+      const rows = await db
+        .select()
+        .from(datasetSamples)
+        .where(eq(datasetSamples.projectId, project))
+        .orderBy(asc(datasetSamples.version), asc(datasetSamples.episode), asc(datasetSamples.frameIndex), asc(datasetSamples.id));
+      const expected = rows
+        .filter((r) => r.version <= version)
+        .map((r) => JSON.stringify({ observation: r.observation, action: r.action, source: r.source, version: r.version, episode_index: r.episode, frame_index: r.frameIndex, state_id: r.stateId }));
+      expect(body.trimEnd().split("\n")).toEqual(expected);
+    }
   });
 
   it("the LeRobot v3.0 .tar has the layout's files, DuckDB reads its Parquet, and it re-imports with identical counts and checksum", async () => {
@@ -300,6 +316,9 @@ describeEngines("lead datasets: import, export, checksums, diffs", (h) => {
     await db.transaction((tx) =>
       writeVersion(tx, projectF, round!.id, 0, stateRows.map((st) => ({ stateId: st.id, observation: st.observation, action: st.action as number, source: "expert", episode: 0, frameIndex: st.t }))),
     );
+    // The JSONL export names each sample's state.
+    const jsonl = (await readStream((await exportDatasetJsonl(db, lead, projectF, 0)).stream)).trimEnd().split("\n").map((l) => JSON.parse(l) as { state_id: string });
+    expect(jsonl.map((l) => l.state_id)).toEqual(stateRows.map((st) => st.id));
     const files = await untar(await readBytes((await exportDatasetLeRobot(db, lead, projectF, 0)).stream));
     const info = JSON.parse(new TextDecoder().decode(files.get("meta/info.json")));
     expect(info.features["observation.image"]).toMatchObject({ dtype: "image", shape: [1, 1, 4], names: ["height", "width", "channels"] });

@@ -70,7 +70,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   const pool = createPool(url, 1, options.connectionTimeoutMs ?? 30_000);
   const db = drizzle(pool, { schema });
-  embedded.add(db);
+  Object.defineProperty(db, EMBEDDED, { value: true });
   return {
     engine: "pglite",
     db,
@@ -84,14 +84,19 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
 }
 
-const embedded = new WeakSet<object>();
+/**
+ * Marks an embedded database's `db`. A registered symbol on the object, not a module-level set: Next.js bundles
+ * its route handlers with their own copy of this module, so a set filled by the server's copy looked empty to
+ * the routes (the exports' PGlite page sizing never applied in the server).
+ */
+const EMBEDDED = Symbol.for("corrective.db.embedded");
 
 /**
  * Whether `db` is embedded PGlite, whose queries execute in this very thread (WASM): long statements stall
  * every other request for their duration, so bulk readers keep them short (server/datasets/sample-pages.ts).
  */
 export function isEmbedded(db: Db): boolean {
-  return embedded.has(db);
+  return (db as unknown as Record<symbol, unknown>)[EMBEDDED] === true;
 }
 
 /**

@@ -31,6 +31,11 @@ export const SAMPLE_PAGE_SIZE = 5000;
 const PAGE_TARGET_MS = 15;
 const FIRST_PAGE = 100;
 const MIN_PAGE = 100;
+/**
+ * The most rows a PGlite page may grow to: a size learnt in a quiet moment runs long when the machine gets
+ * busy (a 3,000-row page measured at ~100 ms on the loaded 2-core bench machine; 2,000 rows take ~20 ms idle).
+ */
+const MAX_EMBEDDED_PAGE = 2000;
 
 /**
  * The size of the next page: on PGlite it adapts so that a query takes about {@link PAGE_TARGET_MS}, from
@@ -43,10 +48,11 @@ export class PageSizer {
   size: number;
   constructor(
     db: Db,
-    private readonly max: number,
+    private max: number,
   ) {
     this.adaptive = isEmbedded(db);
-    this.size = this.adaptive ? Math.min(max, FIRST_PAGE) : max;
+    if (this.adaptive) this.max = Math.min(max, MAX_EMBEDDED_PAGE);
+    this.size = this.adaptive ? Math.min(this.max, FIRST_PAGE) : max;
   }
 
   /** A page of `rows` rows took `tookMs`: the next one's size. */

@@ -11,7 +11,7 @@ import next from "next";
 import { openDatabase, type Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { ConfigError, parseConfig, publicHostOf, type Config } from "./config";
-import { applyHeapGrowth } from "./heap-growth";
+import { configureHeapGrowth } from "./heap-growth";
 import { setContext, type AppContext } from "./context";
 import { startBlobStore } from "./blobs/start-blob-store";
 import { discardStaleImports } from "./datasets/discard-import";
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  applyHeapGrowth(config.heapGrowingPercent);
+  configureHeapGrowth(config.heapGrowingPercent);
   // next-auth reads these from the environment in places that do not receive options. Its public origin comes
   // from configuration (NEXTAUTH_URL, else http://localhost:PORT) — never from a client's X-Forwarded-Host,
   // unless AUTH_TRUST_HOST=1 says a proxy in front sets it (and NEXTAUTH_URL is unset).

@@ -31,6 +31,7 @@ import type { Db } from "../../db/client";
 import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
+import { withTightHeap } from "../heap-growth";
 import { observationCameras } from "../blobs/observation-images";
 import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
@@ -90,6 +91,11 @@ async function imageColumns(db: Db, spec: ProjectSpec, projectId: string, versio
 }
 
 export async function exportDatasetLeRobot(db: Db, caller: Caller, projectId: string, version: number): Promise<LeRobotExport> {
+  // Writing the files is where the garbage is (the pages); the tar streams from disk afterwards (server/heap-growth.ts).
+  return withTightHeap(() => writeExport(db, caller, projectId, version));
+}
+
+async function writeExport(db: Db, caller: Caller, projectId: string, version: number): Promise<LeRobotExport> {
   await authorizeProject(db, caller, projectId, "viewer");
   const [v] = await db.select().from(datasetVersions).where(and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.version, version)));
   if (!v) throw notFound("Dataset version not found");

@@ -18,9 +18,9 @@
  * The server runs with IN_PROCESS_JOBS=0, so the training round an import starts waits in the queue
  * instead of competing for the CPU. After the JSONL import that fills the source project, the export,
  * export, import sequence runs `BENCH_EXPORT_RUNS` times (default 3) on the same server: the export rate is
- * judged on the median, RSS growth and stalls on the worst run. PostgreSQL runs a second time with
- * HEAP_GROWING_PERCENT=0 (V8's own heap growth, the configuration before server/heap-growth.ts) for the
- * comparison; `BENCH_EXPORT_HEAPS` sets the list (`default` alone skips it, `0,default,0,default` alternates).
+ * judged on the median, RSS growth and stalls on the worst run. PostgreSQL runs a second time with the
+ * opt-in HEAP_GROWING_PERCENT=20 (server/heap-growth.ts) for the comparison; `BENCH_EXPORT_HEAPS` sets the
+ * list (`default` alone skips it, `20,default,20,default` alternates).
  *
  * Diagnostics: `BENCH_EXPORT_MEMORY=1` logs process.memoryUsage() at each window's peak RSS (what the
  * peak was made of), `BENCH_EXPORT_THREADS=1` the CPU per server thread and of PostgreSQL per operation,
@@ -39,7 +39,7 @@ import { API } from "../contracts/routes";
 import { DEFAULT_HEAP_GROWING_PERCENT as DEFAULT_HEAP_PERCENT } from "../server/heap-growth";
 import { BENCH_METRICS_PATH } from "../server/http/bench-metrics";
 import { saveResults } from "./lib/results";
-import { rssMiB, summarize } from "./lib/stats";
+import { cpuMs, median, procStat, rssMiB, summarize } from "./lib/stats";
 
 const SAMPLES = Number(process.env.BENCH_EXPORT_SAMPLES ?? 100_000);
 const ENGINES = new Set((process.env.BENCH_EXPORT_ENGINES ?? "postgres,pglite").split(",").map((e) => e.trim()));
@@ -58,7 +58,7 @@ const EPISODE = 100;
 interface Row {
   [key: string]: string | number | null;
   engine: string;
-  /** The server's HEAP_GROWING_PERCENT (server/heap-growth.ts): the default, or 0 (V8's own heuristic, before). */
+  /** The server's HEAP_GROWING_PERCENT (server/heap-growth.ts): "default" (V8's own heap growth), or the opt-in percentage run. */
   heap: string;
   /** Which repetition of the export/export/import sequence (the JSONL import that fills the source runs once). */
   run: number;
@@ -104,36 +104,19 @@ function probe(base: string): { stop: () => Promise<number[]> } {
   };
 }
 
-/** User + system CPU time of process `pid` (all threads), in ms, from /proc (Linux); null elsewhere. */
-function cpuMs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 100 Hz ticks
-  } catch {
-    return null;
-  }
-}
-
 /** CPU ms per thread of `pid` (by tid and name) and of every `postgres` process together: where an operation's CPU went. */
 function cpuByThread(pid: number | undefined): Map<string, number> {
   const out = new Map<string, number>();
-  const ticks = (file: string) => {
-    const stat = fs.readFileSync(file, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 };
-  };
   try {
     if (pid) for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      const t = ticks(`/proc/${pid}/task/${tid}/stat`);
+      const t = procStat(`/proc/${pid}/task/${tid}/stat`);
       out.set(`${t.name}#${tid}`, t.ms);
     }
     let db = 0;
     for (const p of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(p)) continue;
       try {
-        const t = ticks(`/proc/${p}/stat`);
+        const t = procStat(`/proc/${p}/stat`);
         if (t.name === "postgres") db += t.ms;
       } catch {
         // gone meanwhile
@@ -307,12 +290,6 @@ async function benchEngine(engine: "postgres" | "pglite", dataset: Uint8Array, h
     await cleanup();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /**
  * The issue's goals, met or MISSED, from the rows of the default configuration: the export rate as the median

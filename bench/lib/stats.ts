@@ -25,16 +25,30 @@ export async function rssMiB(pid: number | undefined): Promise<number | null> {
   }
 }
 
+/** Median (the mean of the two middle values for an even count); NaN for none. */
+export function median(samples: readonly number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * A process's or thread's command name and CPU time (user + system) so far, in ms, from its `/proc/…/stat`
+ * file (Linux): fields after the command name "(…)": state is field 3, utime 14 and stime 15, in clock ticks (100 Hz).
+ */
+export function procStat(file: string): { name: string; ms: number } {
+  const stat = readFileSync(file, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ms: (Number(fields[11]) + Number(fields[12])) * 10 };
+}
+
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc), or null. */
 export function cpuMs(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
-    // Fields after the command name "(…)": state is field 3, utime 14 and stime 15, in clock ticks (100 Hz).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return procStat(`/proc/${pid}/stat`).ms;
   } catch {
     return null;
   }
 }
-

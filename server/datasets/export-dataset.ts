@@ -4,7 +4,7 @@ import { datasetVersions } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { yieldToEventLoop } from "../batching/cooperative";
 import { notFound } from "../errors";
-import { CURSOR_START, PageSizer, pageQuery, type Cursor } from "./sample-pages";
+import { CURSOR_START, episodeOrderWindow, PageSizer, pageQuery, type Cursor } from "./sample-pages";
 
 /**
  * Rows per page: 5,000 on PostgreSQL (the lines are built there: this thread receives one string per page); on
@@ -51,10 +51,7 @@ export async function exportDatasetJsonl(db: Db, caller: Caller, projectId: stri
           SELECT (array_agg(concat_ws(',', p.version, p.episode, p.frame_index, p.id) ORDER BY p.version DESC, p.episode DESC, p.frame_index DESC, p.id DESC))[1] AS last,
                  string_agg(p.line, E'\n' ORDER BY p.version, p.episode, p.frame_index, p.id) AS text
           FROM (
-            SELECT s.version, s.episode, s.frame_index, s.id, ${LINE} AS line FROM dataset_samples s
-            WHERE s.project_id = ${projectId} AND s.version <= ${version}
-              AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
-            ORDER BY s.version, s.episode, s.frame_index, s.id LIMIT ${rows}
+            SELECT s.version, s.episode, s.frame_index, s.id, ${LINE} AS line ${episodeOrderWindow(projectId, version, after, rows)}
           ) p`,
       );
       if (!row || row.text === null || row.last === null) return controller.close();

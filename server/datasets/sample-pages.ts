@@ -68,6 +68,21 @@ export class PageSizer {
 export type Cursor = [number, number, number, number];
 export const CURSOR_START: Cursor = [-1, -1, -1, -1];
 
+/**
+ * `FROM dataset_samples s … LIMIT`: the next `limit` samples of version ≤ `version` after `after`, in episode
+ * order — the keyset that `dataset_samples_episode_order_idx` serves (run it through {@link pageQuery});
+ * `joins` go after the table. The exports' pages, LeRobot and JSONL, are this window.
+ */
+export function episodeOrderWindow(projectId: string, version: number, after: Cursor, limit: number, joins: SQL = sql``): SQL {
+  return sql`
+      FROM dataset_samples s
+      ${joins}
+      WHERE s.project_id = ${projectId} AND s.version <= ${version}
+        AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
+      ORDER BY s.version, s.episode, s.frame_index, s.id
+      LIMIT ${limit}`;
+}
+
 interface FrameRow extends Record<string, unknown> {
   id: string | number;
   version: number;
@@ -109,15 +124,16 @@ export async function* samplePages(
   for (;;) {
     const started = performance.now();
     const pageSize = sizer.size;
-    const window = sql`
-      FROM dataset_samples s
+    const window = episodeOrderWindow(
+      projectId,
+      version,
+      after,
+      pageSize,
+      sql`
       LEFT JOIN aggregated_labels al ON al.state_id = s.state_id AND al.dataset_version = s.version
       ${frames.length || render ? sql`LEFT JOIN states st ON st.id = s.state_id` : sql``}
-      ${sql.join(frames.map((column, k) => sql`LEFT JOIN frames ${sql.raw(`f${k}`)} ON ${sql.raw(`f${k}`)}.id = ${column === null ? sql`st.frame_id` : sql`(st.images ->> ${column})::uuid`}`), sql` `)}
-      WHERE s.project_id = ${projectId} AND s.version <= ${version}
-        AND (s.version, s.episode, s.frame_index, s.id) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})
-      ORDER BY s.version, s.episode, s.frame_index, s.id
-      LIMIT ${pageSize}`;
+      ${sql.join(frames.map((column, k) => sql`LEFT JOIN frames ${sql.raw(`f${k}`)} ON ${sql.raw(`f${k}`)}.id = ${column === null ? sql`st.frame_id` : sql`(st.images ->> ${column})::uuid`}`), sql` `)}`,
+    );
     const page = frames.length || render ? await framePage(db, window, frames.length, render) : await packedPage(db, window);
     if (!page) return;
     const full = page.length === pageSize;

@@ -195,7 +195,7 @@ async function benchEngine(engine: "postgres" | "pglite"): Promise<Level[]> {
   let rawUrl: string;
   let cleanup: () => Promise<void>;
   const env: Record<string, string> = { NEXTAUTH_SECRET: "bench-secret-0123456789abcdef", CORRECTIVE_BENCH_METRICS: "1", ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}) };
-  // The server's heap setting (server/heap-growth.ts) when the bench is given one, e.g. 0 for V8's own.
+  // The server's heap setting (server/heap-growth.ts) when the bench is given one, e.g. 20 (opt-in).
   if (process.env.HEAP_GROWING_PERCENT) env.HEAP_GROWING_PERCENT = process.env.HEAP_GROWING_PERCENT;
   if (engine === "postgres") {
     const scratch = await createScratchPostgres();

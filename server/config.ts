@@ -28,7 +28,7 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default(".corrective/data"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** V8's old-generation growing factor, as 1 + percent/100 (server/heap-growth.ts); 0 leaves V8's own heuristic. */
+  /** While an import or LeRobot export runs: V8's old-generation growing factor, 1 + percent/100 (server/heap-growth.ts); 0 (default) leaves V8's own. */
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(DEFAULT_HEAP_GROWING_PERCENT),
   DEMO: boolFlag.optional(),
   /** Demo mode: run round 0 and start round 1 of a fresh demo project in the background (0 leaves it empty). */
@@ -63,7 +63,7 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize: number;
-  /** HEAP_GROWING_PERCENT: how far the heap may grow past what survived the last full GC (0 = V8's default). */
+  /** HEAP_GROWING_PERCENT: during imports and LeRobot exports, how far the heap may grow past what survived the last full GC (0 = V8's own, always). */
   heapGrowingPercent: number;
   demo: boolean;
   /** Demo mode only: bring a fresh demo project to "round 1 labelling" in the background. */

@@ -25,7 +25,6 @@
  * Any failure after step 1 deletes the staged samples and the round again (`discardImport`); an import whose
  * process died is discarded by the next import or start-up once its heartbeat is stale.
  */
-import { withTightHeap } from "../heap-growth";
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { TDatasetFormat, TDatasetImportResult } from "../../contracts/datasets";
 import { bulkInsert } from "../../db/bulk-insert";
@@ -43,6 +42,7 @@ import { openImport, type ImportBody, type ImportOptions } from "../datasets/ope
 import { importImageStager } from "../datasets/stage-import-images";
 import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
+import { withTightHeap } from "../heap-growth";
 
 interface ImportInfo {
   format: TDatasetFormat;

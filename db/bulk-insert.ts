@@ -15,7 +15,7 @@
  * Rows are inserted in array order (serial ids follow it).
  */
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "./client";
 
 type DbOrTx = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -37,15 +37,13 @@ export async function bulkInsert<T extends PgTable>(
       throw new Error(`bulkInsert: NOT NULL column ${column.name} is missing in some rows`);
     }
   }
-  const names = sql.join(columns.map(([, c]) => sql.identifier(c.name)), sql`, `);
-  const record = sql.join(columns.map(([, c]) => sql`${sql.identifier(c.name)} ${sql.raw(RECORD_TYPE[c.getSQLType()] ?? c.getSQLType())}`), sql`, `);
-  const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
   const encode = (value: unknown, isJson: boolean): unknown => {
     if (value === undefined || value === null || isJson) return value ?? null;
     if (typeof value === "number" && !Number.isFinite(value)) return String(value);
     if (typeof value === "bigint") return value.toString();
     return value;
   };
+  const keys = columns.map(([key]) => key) as Array<keyof T["$inferInsert"] & string>;
   const size = options.chunkSize ?? 5000;
   for (let i = 0; i < rows.length; i += size) {
     const chunk = rows.slice(i, i + size).map((r) => {
@@ -53,9 +51,41 @@ export async function bulkInsert<T extends PgTable>(
       for (const [key, c] of columns) out[c.name] = encode((r as Record<string, unknown>)[key], c.getSQLType() === "jsonb" || c.getSQLType() === "json");
       return out;
     });
-    // In array order, so serial ids follow the order of `rows` (as chunked multi-values inserts did).
-    await db.execute(
-      sql`insert into ${table} (${names}) select ${names} from rows from (jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as (${record})) with ordinality as x(${names}, bulk_ord) order by bulk_ord${conflict}`,
-    );
+    await insertJsonRows(db, table, keys, JSON.stringify(chunk), {}, options);
   }
 }
+
+/**
+ * Rows already encoded as {@link bulkInsert} sends them — `json` a JSON array of objects keyed by the columns'
+ * database names (those of `keys`), values as bulkInsert encodes them — e.g. built by a worker thread so that
+ * this one only passes the text on (server/datasets/import-rows.ts). `fixed` columns take one value for every
+ * row (a parameter, not repeated in the text). Rows are inserted in array order (serial ids follow it).
+ */
+export async function insertJsonRows<T extends PgTable>(
+  db: DbOrTx,
+  table: T,
+  keys: ReadonlyArray<keyof T["$inferInsert"] & string>,
+  json: string,
+  fixed: Partial<T["$inferInsert"]> = {},
+  options: { onConflictDoNothing?: boolean } = {},
+): Promise<void> {
+  const all = getTableColumns(table);
+  const columnOf = (key: string) => {
+    const column = all[key];
+    if (!column) throw new Error(`insertJsonRows: ${key} is not a column of the table`);
+    return column;
+  };
+  const columns = keys.map(columnOf);
+  const constants = Object.entries(fixed as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([key, value]) => [columnOf(key), value] as const);
+  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+  const targets = sql.join([...constants.map(([c]) => sql.identifier(c.name)), ...columns.map((c) => sql.identifier(c.name))], sql`, `);
+  const values = sql.join([...constants.map(([c, v]) => sql`${v}::${sql.raw(recordType(c))}`), ...columns.map((c) => sql`x.${sql.identifier(c.name)}`)], sql`, `);
+  const record = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(recordType(c))}`), sql`, `);
+  const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
+  // In array order, so serial ids follow the order of the rows (as chunked multi-values inserts did).
+  await db.execute(
+    sql`insert into ${table} (${targets}) select ${values} from rows from (jsonb_to_recordset(${json}::jsonb) as (${record})) with ordinality as x(${names}, bulk_ord) order by bulk_ord${conflict}`,
+  );
+}
+
+const recordType = (c: PgColumn) => RECORD_TYPE[c.getSQLType()] ?? c.getSQLType();

@@ -7,6 +7,7 @@ import { DATASET_FORMATS, type TDatasetFormat } from "../../contracts/datasets";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { AppError } from "../errors";
 import { jsonlPages, type JsonlCounts, type Spaces } from "./parse-dataset-file";
+import type { ImportRows } from "./import-rows";
 import { openLeRobotTar } from "./parse-lerobot-tar";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -19,15 +20,28 @@ export function parseFormat(value: string | null): TDatasetFormat {
 }
 
 /**
- * The samples of an import and how to read them in pages for the insert (rows and lines are validated as they
- * are read). `samples` and `episodes` are final once `batches()` is done (a JSONL file's are counted as it is read).
+ * The samples of an import and how to read them for the insert (rows and lines are validated as they are read):
+ * as pages of objects (`samples`: JSONL, and a `.tar` for a project with cameras), or as batches of insert JSON
+ * prepared by a worker thread (`rows`: a `.tar`; import-rows.ts). `samples` and `episodes` are final once the
+ * reading is done (a JSONL file's are counted as it is read).
  */
-export interface ImportSource {
+export type ImportSource = SampleSource | RowSource;
+
+interface Source {
   readonly samples: number;
   readonly episodes: number;
-  batches: () => AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>;
-  /** Lets go of what the import spooled (a `.tar`'s temporary files); called once the import is over, either way. */
+  /** Lets go of what the import spooled (a `.tar`'s temporary files, its worker); called once the import is over, either way. */
   close: () => Promise<void>;
+}
+
+export interface SampleSource extends Source {
+  kind: "samples";
+  batches: () => AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>;
+}
+
+export interface RowSource extends Source {
+  kind: "rows";
+  rows: ImportRows;
 }
 
 /**
@@ -47,7 +61,29 @@ export async function openImport(format: TDatasetFormat, body: ImportBody, space
   if (format === "lerobot") {
     const bytes = body instanceof Uint8Array ? [body] : typeof body === "string" ? [new TextEncoder().encode(body)] : Array.isArray(body) ? [new TextEncoder().encode(body.join(""))] : body;
     const source = await openLeRobotTar({ body: bytes, spoolDir: options.spoolDir }, spaces);
+    if (source.rows) {
+      let rows: ImportRows;
+      try {
+        rows = await source.rows();
+      } catch (err) {
+        await source.dispose();
+        throw err;
+      }
+      return {
+        kind: "rows",
+        samples: source.samples,
+        get episodes() {
+          return rows.summary?.episodes ?? 0;
+        },
+        rows,
+        close: async () => {
+          await rows.close();
+          await source.dispose();
+        },
+      };
+    }
     return {
+      kind: "samples",
       samples: source.samples,
       // Counted as the rows are read (the rows are validated while they are staged): final after batches().
       get episodes() {
@@ -63,6 +99,7 @@ export async function openImport(format: TDatasetFormat, body: ImportBody, space
   // first JSONL_PAGE, is refused before anything is written; later lines are validated as they are staged.
   let first: IteratorResult<DatasetSampleInput[]> | null = await pages.next();
   return {
+    kind: "samples",
     // Counted as the lines are read: final after batches().
     get samples() {
       return counts.samples;

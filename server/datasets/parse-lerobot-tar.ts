@@ -9,8 +9,9 @@
  * `observation.images.<camera>` PNGs come with the samples (lerobot-camera-columns.ts).
  *
  * The upload is unpacked as it arrives, its Parquet files spooled to disk ({@link spoolTar}). The archive and
- * the Parquet metadata are checked up front; the rows are validated as `pages()` reads
- * them for the insert — one pass, at most one page of samples in memory as objects — and the first bad row
+ * the Parquet metadata are checked up front; the rows are validated as they are read for the insert — by a
+ * worker thread (`rows()`, import-rows-worker.ts) or, with cameras, by `pages()` in this thread — one pass, at
+ * most one page of samples in memory as objects — and the first bad row
  * throws a 422 naming it (`data/chunk-000/file-000.parquet row 17: action …`), upon which the import
  * deletes what it staged (import-dataset.ts: nothing was visible). Reading everything twice, to validate
  * first, doubled the import's CPU and garbage (bench:export).
@@ -29,6 +30,7 @@ import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { cameraColumns, checkCameraSchema, IMAGE_ROW_PAGE, takeCameraImages, type CameraColumn } from "./lerobot-camera-columns";
 import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
+import { startImportRows, type ImportRows } from "./import-rows";
 import type { DatasetSampleInput } from "./write-version";
 
 /**
@@ -53,6 +55,11 @@ export interface LeRobotSource {
   /** Distinct episodes among the rows `pages()` has read so far (all of them once it is done). */
   readonly episodes: number;
   pages(): AsyncGenerator<DatasetSampleInput[]>;
+  /**
+   * The same rows read and validated by a worker thread, as insert JSON (import-rows.ts) — what an import
+   * uses; null for a project with cameras (their images are staged as frames in this thread: `pages()`).
+   */
+  rows: (() => Promise<ImportRows>) | null;
   /** Deletes the spooled files (after the import, whether it succeeded or not). */
   dispose(): Promise<void>;
 }
@@ -201,7 +208,7 @@ export async function spoolTar(body: AsyncIterable<Uint8Array> | Iterable<Uint8A
  * hyparquet's AsyncBuffer over a spooled file: each `slice` reads those bytes from disk (the import reads each
  * column chunk once: {@link parquetSamplePages}).
  */
-async function fileBuffer(path: string, size: number): Promise<AsyncBuffer & { close: () => Promise<void> }> {
+export async function fileBuffer(path: string, size: number): Promise<AsyncBuffer & { close: () => Promise<void> }> {
   const handle = await open(path, "r");
   return {
     byteLength: size,
@@ -319,6 +326,9 @@ async function openSpooled(spooled: SpooledTar, spaces: ImportSpaces): Promise<L
       return episodes.size;
     },
     pages,
+    rows: cameras.length
+      ? null
+      : () => startImportRows({ files: dataFiles.map((path) => ({ path, ...(spooled.parquet.get(path) as { file: string; size: number }) })), spaces: { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace } }),
     dispose: spooled.dispose,
   };
 }

@@ -27,11 +27,12 @@
  */
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { TDatasetFormat, TDatasetImportResult } from "../../contracts/datasets";
-import { bulkInsert } from "../../db/bulk-insert";
+import { IMPORT_ROW_KEYS } from "../../contracts/import-rows-protocol";
+import { bulkInsert, insertJsonRows } from "../../db/bulk-insert";
 import type { Db } from "../../db/client";
 import { auditLog, datasetSamples, datasetVersions, policies, projects, rounds, type Round } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
-import { inBatches } from "../batching/cooperative";
+import { inBatches, yieldToEventLoop } from "../batching/cooperative";
 import { AppError } from "../errors";
 import { projectSpec } from "../projects/project-spec";
 import { transactionWithEvents } from "../realtime/with-events";
@@ -39,8 +40,11 @@ import { openRound } from "./open-round";
 import { transitionRound } from "./round-machine";
 import { discardImport, discardStaleImports, IMPORT_HEARTBEAT_MS } from "../datasets/discard-import";
 import { openImport, type ImportBody, type ImportOptions } from "../datasets/open-import";
+import type { ImportRows, RowsSummary } from "../datasets/import-rows";
+import { PageSizer } from "../datasets/sample-pages";
 import { importImageStager } from "../datasets/stage-import-images";
-import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM, type DatasetSampleInput } from "../datasets/write-version";
+import { addToChecksumSliced, combineChecksums, countBySource, EMPTY_CHECKSUM } from "../datasets/version-content";
+import type { DatasetSampleInput } from "../datasets/write-version";
 import { isPublishedIn, LATEST_PUBLISHED_FIRST } from "../policies/latest-published";
 import { withTightHeap } from "../heap-growth";
 
@@ -66,7 +70,7 @@ async function runImport(db: Db, caller: Caller, projectId: string, format: TDat
     await discardStaleImports(db, projectId);
     const round = await reserveRound(db, projectId, info);
     try {
-      const staged = await stageSamples(db, round, source.batches());
+      const staged = source.kind === "rows" ? await stageRows(db, round, source.rows) : await stageSamples(db, round, source.batches());
       info.samples = source.samples;
       info.episodes = source.episodes;
       return await publishImport(db, caller, round, info, staged);
@@ -110,9 +114,23 @@ async function reserveRound(db: Db, projectId: string, info: ImportInfo): Promis
   });
 }
 
+/**
+ * Keeps the reserved round alive while step 2 writes (its `updated_at`, at most every IMPORT_HEARTBEAT_MS), and
+ * stops the import once the round is gone (cancelled: deleted, or discarded as stale).
+ */
+function heartbeat(db: Db, round: Round): () => Promise<void> {
+  let beat = performance.now();
+  return async () => {
+    if (performance.now() - beat <= IMPORT_HEARTBEAT_MS) return;
+    beat = performance.now();
+    const alive = await db.update(rounds).set({ updatedAt: sql`now()` }).where(and(eq(rounds.id, round.id), eq(rounds.status, "aggregating"))).returning({ id: rounds.id });
+    if (alive.length === 0) throw cancelled(round.index);
+  };
+}
+
 /** Step 2: the samples, as version `round.index`, page by page in short batches with a heartbeat on the round (gone: stop). */
 async function stageSamples(db: Db, round: Round, pages: AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>): Promise<Staged> {
-  let beat = performance.now();
+  const alive = heartbeat(db, round);
   let checksum = EMPTY_CHECKSUM;
   let bySource: Record<string, number> = {};
   // Samples with camera images (a `Dict`-observation import) get their frames and a state first.
@@ -121,17 +139,35 @@ async function stageSamples(db: Db, round: Round, pages: AsyncIterable<DatasetSa
     const page = await stageImages(read);
     await inBatches(page, async (batch) => {
       await bulkInsert(db, datasetSamples, batch.map((s) => ({ projectId: round.projectId, version: round.index, ...s })));
-      if (performance.now() - beat > IMPORT_HEARTBEAT_MS) {
-        beat = performance.now();
-        const alive = await db.update(rounds).set({ updatedAt: sql`now()` }).where(and(eq(rounds.id, round.id), eq(rounds.status, "aggregating"))).returning({ id: rounds.id });
-        if (alive.length === 0) throw cancelled(round.index);
-      }
+      await alive();
     });
     checksum = await addToChecksumSliced(checksum, page);
     bySource = countBySource({ bySource }, page);
   }
   return { checksum, bySource };
 }
+
+/**
+ * Step 2 for rows a worker prepared (a `.tar`, server/datasets/import-rows.ts): each batch is one insert of the
+ * worker's JSON text, sized like an export's pages (server/datasets/sample-pages.ts: PostgreSQL takes the largest,
+ * PGlite — which runs in this thread — batches of ~10 ms); the checksum and counts are the worker's.
+ */
+async function stageRows(db: Db, round: Round, rows: ImportRows): Promise<Staged> {
+  const alive = heartbeat(db, round);
+  const sizer = new PageSizer(db, ROW_BATCH);
+  for (let batch = await rows.next(sizer.size); batch; batch = await rows.next(sizer.size)) {
+    const started = performance.now();
+    await insertJsonRows(db, datasetSamples, IMPORT_ROW_KEYS, batch.json, { projectId: round.projectId, version: round.index });
+    sizer.took(batch.count, performance.now() - started);
+    await alive();
+    await yieldToEventLoop();
+  }
+  const summary = rows.summary as RowsSummary;
+  return { checksum: summary.checksum, bySource: summary.bySource };
+}
+
+/** The most rows one insert of a `.tar` import carries (what bulkInsert puts in one statement). */
+const ROW_BATCH = 5000;
 
 const cancelled = (index: number) => new AppError("CONFLICT", `The import into round ${index} was cancelled while it ran; import again`);
 

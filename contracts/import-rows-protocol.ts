@@ -1,0 +1,45 @@
+/**
+ * Messages between a LeRobot `.tar` import (server/datasets/import-rows.ts) and its row worker
+ * (server/datasets/import-rows-worker.ts), which reads the spooled Parquet files, validates each row and sends
+ * the rows back as the insert's JSON text — so that the decoding, validation and hashing garbage of a 100k-sample
+ * import lands in the worker's small heap instead of the server's (bench:export, RSS growth).
+ *
+ * Start: `workerData` is an {@link ImportRowsOptions}. Parent → worker: `next` (up to `rows` more rows).
+ * Worker → parent: `ready` once the files are open; per `next` either `rows` (1 to `rows` rows as
+ * `dataset_samples` insert JSON: `[{"observation":[…],"action":…,"source":"…","episode":0,"frame_index":0},…]`,
+ * db/bulk-insert.ts `insertJsonRows`) or `end` (no rows left: the samples' content checksum, counts by source and
+ * episodes); `bad` (a row the project cannot take: the 422 to answer, naming the file and row) or `error`
+ * (anything else) end the exchange. The parent parses every reply with {@link ZImportRowsReply}.
+ */
+import { z } from "zod";
+import type { TSpace } from "./spaces";
+
+/** One spooled data file: its path in the archive (what errors name) and where it lies on disk. */
+export interface ImportRowsFile {
+  path: string;
+  file: string;
+  size: number;
+}
+
+/** The worker's `workerData`: the data files in import order, and the project's spaces. */
+export interface ImportRowsOptions {
+  files: ImportRowsFile[];
+  spaces: { observationSpace: TSpace; actionSpace: TSpace };
+}
+
+export type ImportRowsRequest = { type: "next"; rows: number };
+
+/**
+ * The `dataset_samples` columns the rows' JSON carries (drizzle's keys; the JSON names them as the database does,
+ * `frame_index`); the project and the version are the insert's own, the state id is null.
+ */
+export const IMPORT_ROW_KEYS = ["observation", "action", "source", "episode", "frameIndex"] as const;
+
+export const ZImportRowsReply = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready") }),
+  z.object({ type: z.literal("rows"), count: z.number().int().positive(), json: z.string() }),
+  z.object({ type: z.literal("end"), samples: z.number().int().nonnegative(), episodes: z.number().int().nonnegative(), checksum: z.string().regex(/^[0-9a-f]{64}$/), bySource: z.record(z.string(), z.number().int().nonnegative()) }),
+  z.object({ type: z.literal("bad"), where: z.string(), problem: z.string() }),
+  z.object({ type: z.literal("error"), message: z.string() }),
+]);
+export type ImportRowsReply = z.output<typeof ZImportRowsReply>;

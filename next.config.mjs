@@ -24,6 +24,8 @@ const nextConfig = {
     "hyparquet",
     "hyparquet-writer",
     "tar-stream",
+    // Bundles worker threads' TypeScript entries at run time (server/worker-bundle.ts).
+    "esbuild",
   ],
   // Security headers on every page and API response: framing, MIME sniffing, referrer leaks, cross-window
   // access, powerful features. Scripts, styles and connections of pages: middleware.ts (docs/SECURITY.md).

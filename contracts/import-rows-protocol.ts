@@ -1,8 +1,9 @@
 /**
- * Messages between a LeRobot `.tar` import (server/datasets/import-rows.ts) and its row worker
- * (server/datasets/import-rows-worker.ts), which reads the spooled Parquet files, validates each row and sends
- * the rows back as the insert's JSON text — so that the decoding, validation and hashing garbage of a 100k-sample
- * import lands in the worker's small heap instead of the server's (bench:export, RSS growth).
+ * Messages between a dataset import (server/datasets/import-rows.ts) and its row worker
+ * (server/datasets/import-rows-worker.ts), which reads the file — a JSONL text, or a LeRobot `.tar`'s spooled
+ * Parquet files —, validates each row and sends the rows back as the insert's JSON text, so that the parsing,
+ * validation and hashing garbage of a 100k-sample import lands in the worker's small heap instead of the
+ * server's (bench:export, RSS growth).
  *
  * Start: `workerData` is an {@link ImportRowsOptions}. Parent → worker: `next` (up to `rows` more rows).
  * Worker → parent: `ready` once the files are open; per `next` either `rows` (1 to `rows` rows as
@@ -21,11 +22,11 @@ export interface ImportRowsFile {
   size: number;
 }
 
-/** The worker's `workerData`: the data files in import order, and the project's spaces. */
-export interface ImportRowsOptions {
-  files: ImportRowsFile[];
-  spaces: { observationSpace: TSpace; actionSpace: TSpace };
-}
+/**
+ * The worker's `workerData`: the project's spaces, and the file — a JSONL file's bytes (moved to the worker,
+ * not copied: the `transferList`), or a `.tar`'s data files in import order.
+ */
+export type ImportRowsOptions = { spaces: { observationSpace: TSpace; actionSpace: TSpace } } & ({ format: "jsonl"; text: Uint8Array } | { format: "lerobot"; files: ImportRowsFile[] });
 
 export type ImportRowsRequest = { type: "next"; rows: number };
 

@@ -1,19 +1,21 @@
 /**
- * Worker thread of a LeRobot `.tar` import (import-rows.ts): reads the spooled Parquet data files page by page
- * (parse-lerobot-tar.ts `parquetSamplePages`, which validates each row against the project's spaces), and answers
+ * Worker thread of a dataset import (import-rows.ts): reads a JSONL text (parse-dataset-file.ts `jsonlPages`)
+ * or a `.tar`'s spooled Parquet data files (parse-lerobot-tar.ts `parquetSamplePages`) page by page, each row
+ * validated against the project's spaces as it is read, and answers
  * each `next` with up to the asked number of rows as the insert's JSON text, keeping the content checksum, the
  * counts by source and the episodes for `end`. Messages: contracts/import-rows-protocol.ts.
  *
  * Why a thread: decoding, validating and hashing 100k samples allocate ~1 GB of short-lived objects. In the
  * server's thread they were promoted into its ~200 MiB old generation and collected late, which grew the
- * process by up to 117 MiB (bench:export); here they die in a small heap of their own, and the server's thread
+ * process by up to 117 MiB for a `.tar` and 142 MiB for JSONL (bench:export); here they die in a small heap of their own, and the server's thread
  * only passes one string per batch to the database.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { parquetMetadataAsync } from "hyparquet";
-import type { ImportRowsOptions, ImportRowsReply, ImportRowsRequest } from "../../contracts/import-rows-protocol";
+import type { ImportRowsFile, ImportRowsOptions, ImportRowsReply, ImportRowsRequest } from "../../contracts/import-rows-protocol";
 import { AppError } from "../errors";
-import { fileBuffer, parquetSamplePages } from "./parse-lerobot-tar";
+import { jsonlPages, type JsonlCounts } from "./parse-dataset-file";
+import { fileBuffer, parquetSamplePages, ROW_PAGE } from "./parse-lerobot-tar";
 import { addToChecksum, countBySource, EMPTY_CHECKSUM } from "./version-content";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -21,26 +23,32 @@ const port = parentPort;
 if (!port) throw new Error("import-rows-worker must run in a worker thread");
 const reply = (message: ImportRowsReply) => port.postMessage(message);
 
-const { files, spaces } = workerData as ImportRowsOptions;
+const options = workerData as ImportRowsOptions;
+/** A JSONL file's episodes are `(version, episode_index)` pairs (`jsonlPages` counts them); a `.tar`'s are `episode_index`. */
+const jsonl: JsonlCounts = { samples: 0, episodes: 0 };
+const tarEpisodes = new Set<number>();
 
-async function* samplePages(): AsyncGenerator<DatasetSampleInput[]> {
+async function* tarPages(files: ImportRowsFile[]): AsyncGenerator<DatasetSampleInput[]> {
   for (const { path, file, size } of files) {
     const buffer = await fileBuffer(file, size);
     try {
-      yield* parquetSamplePages(path, buffer, await parquetMetadataAsync(buffer), spaces);
+      for await (const page of parquetSamplePages(path, buffer, await parquetMetadataAsync(buffer), options.spaces)) {
+        for (const s of page) tarEpisodes.add(s.episode);
+        yield page;
+      }
     } finally {
       await buffer.close();
     }
   }
 }
 
-const pages = samplePages();
+const pages = options.format === "jsonl" ? jsonlPages(new TextDecoder().decode(options.text), options.spaces, jsonl, ROW_PAGE) : tarPages(options.files);
+const episodes = () => (options.format === "jsonl" ? jsonl.episodes : tarEpisodes.size);
 let page: DatasetSampleInput[] = [];
 let at = 0;
 let checksum = EMPTY_CHECKSUM;
 let bySource: Record<string, number> = {};
 let samples = 0;
-const episodes = new Set<number>();
 
 /** Up to `rows` samples (fewer where a page ends: a batch never waits for the next page to be decoded). */
 async function take(rows: number): Promise<DatasetSampleInput[]> {
@@ -57,11 +65,10 @@ async function take(rows: number): Promise<DatasetSampleInput[]> {
 
 async function answer(req: ImportRowsRequest): Promise<ImportRowsReply> {
   const batch = await take(Math.max(1, req.rows));
-  if (batch.length === 0) return { type: "end", samples, episodes: episodes.size, checksum, bySource };
+  if (batch.length === 0) return { type: "end", samples, episodes: episodes(), checksum, bySource };
   checksum = addToChecksum(checksum, batch);
   bySource = countBySource({ bySource }, batch);
   samples += batch.length;
-  for (const s of batch) episodes.add(s.episode);
   const json = JSON.stringify(batch.map((s) => ({ observation: s.observation, action: s.action, source: s.source, episode: s.episode, frame_index: s.frameIndex })));
   return { type: "rows", count: batch.length, json };
 }

@@ -1,12 +1,11 @@
 /**
- * The row worker of a LeRobot `.tar` import (import-rows-worker.ts, messages: contracts/import-rows-protocol.ts),
+ * The row worker of a dataset import (import-rows-worker.ts, messages: contracts/import-rows-protocol.ts),
  * seen from the import: batches of rows as insert JSON, asked for one ahead — the worker decodes and validates
  * the next batch while this thread inserts the current one.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { ZImportRowsReply, type ImportRowsOptions, type ImportRowsReply, type ImportRowsRequest } from "../../contracts/import-rows-protocol";
+import { workerBundle } from "../worker-bundle";
 import { badLine } from "./parse-dataset-file";
 
 /** A batch of rows: `json` as db/bulk-insert.ts `insertJsonRows` takes it. */
@@ -40,19 +39,12 @@ export interface ImportRows {
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
-/**
- * The worker's entry file, from the app's root (the working directory of `npm start` and of the tests;
- * `CORRECTIVE_ROOT` overrides): Next.js bundles route handlers, and `new URL("./…", import.meta.url)` would point
- * into .next/.
- */
-function workerEntry(): string {
-  const entry = join(process.env.CORRECTIVE_ROOT ?? process.cwd(), "server/datasets/import-rows-bootstrap.mjs");
-  if (!existsSync(entry)) throw new Error(`import worker entry ${entry} not found: start the app from its root folder (or set CORRECTIVE_ROOT)`);
-  return entry;
-}
+/** The worker's source, from the app's root; it runs bundled (server/worker-bundle.ts). */
+const WORKER_ENTRY = "server/datasets/import-rows-worker.ts";
 
-export async function startImportRows(options: ImportRowsOptions): Promise<ImportRows> {
-  const worker = new Worker(workerEntry(), { workerData: options, execArgv: [], resourceLimits: WORKER_LIMITS });
+/** Starts the worker on `options` (`transfer`: buffers of it that move to the worker, such as a JSONL file's bytes). */
+export async function startImportRows(options: ImportRowsOptions, transfer: ArrayBuffer[] = []): Promise<ImportRows> {
+  const worker = new Worker(await workerBundle(WORKER_ENTRY), { workerData: options, transferList: transfer, execArgv: [], resourceLimits: WORKER_LIMITS });
   const waiting: Array<{ resolve: (r: ImportRowsReply) => void; reject: (e: Error) => void }> = [];
   let failure: Error | null = null;
   let closed = false;

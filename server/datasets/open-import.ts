@@ -1,13 +1,13 @@
 /**
  * Reading a dataset file for import: which format the request names, and the samples of a `jsonl` file or a
- * LeRobot `.tar`, read and validated in pages as the insert takes them. Creating the round that holds them is
+ * LeRobot `.tar`, read and validated in batches as the insert takes them (by a worker thread: import-rows.ts). Creating the round that holds them is
  * the round lifecycle's business (server/rounds/import-dataset.ts).
  */
 import { DATASET_FORMATS, type TDatasetFormat } from "../../contracts/datasets";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { AppError } from "../errors";
-import { jsonlPages, type JsonlCounts, type Spaces } from "./parse-dataset-file";
-import type { ImportRows } from "./import-rows";
+import type { Spaces } from "./parse-dataset-file";
+import { startImportRows, type ImportRows } from "./import-rows";
 import { openLeRobotTar } from "./parse-lerobot-tar";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -21,22 +21,23 @@ export function parseFormat(value: string | null): TDatasetFormat {
 
 /**
  * The samples of an import and how to read them for the insert (rows and lines are validated as they are read):
- * as pages of objects (`samples`: JSONL, and a `.tar` for a project with cameras), or as batches of insert JSON
- * prepared by a worker thread (`rows`: a `.tar`; import-rows.ts). `samples` and `episodes` are final once the
- * reading is done (a JSONL file's are counted as it is read).
+ * as batches of insert JSON prepared by a worker thread (`rows`: JSONL, and a `.tar`; import-rows.ts), or as
+ * pages of objects read in this thread (`samples`: a `.tar` for a project with cameras, whose images are stored
+ * as frames here). `samples` and `episodes` are final once the reading is done (a JSONL file's are counted as it
+ * is read).
  */
 export type ImportSource = SampleSource | RowSource;
 
 interface Source {
   readonly samples: number;
   readonly episodes: number;
-  /** Lets go of what the import spooled (a `.tar`'s temporary files, its worker); called once the import is over, either way. */
+  /** Lets go of what the import holds (its worker, a `.tar`'s temporary files); called once the import is over, either way. */
   close: () => Promise<void>;
 }
 
 export interface SampleSource extends Source {
   kind: "samples";
-  batches: () => AsyncIterable<DatasetSampleInput[]> | Iterable<DatasetSampleInput[]>;
+  batches: () => AsyncIterable<DatasetSampleInput[]>;
 }
 
 export interface RowSource extends Source {
@@ -45,43 +46,25 @@ export interface RowSource extends Source {
 }
 
 /**
- * The body of an import: JSONL as text (whole or in decoded pieces), a `.tar` as bytes or as the request's
- * chunks while they arrive (the route streams it: the upload is never held whole, server/datasets/parse-lerobot-tar.ts).
+ * The body of an import: JSONL as bytes, text or the request's chunks (read whole, then moved to the worker), a
+ * `.tar` as bytes or as the request's chunks while they arrive (the route streams it: the upload is never held
+ * whole, server/datasets/parse-lerobot-tar.ts).
  */
-export type ImportBody = Uint8Array | string | string[] | AsyncIterable<Uint8Array>;
+export type ImportBody = Uint8Array | string | AsyncIterable<Uint8Array>;
 
 /** Where a `.tar` import may spool its files (the server's DATA_DIR/tmp); the OS's temporary folder by default. */
 export interface ImportOptions {
   spoolDir?: string;
 }
 
-const JSONL_PAGE = 5000;
-
 export async function openImport(format: TDatasetFormat, body: ImportBody, spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }, options: ImportOptions = {}): Promise<ImportSource> {
-  if (format === "lerobot") {
-    const bytes = body instanceof Uint8Array ? [body] : typeof body === "string" ? [new TextEncoder().encode(body)] : Array.isArray(body) ? [new TextEncoder().encode(body.join(""))] : body;
-    const source = await openLeRobotTar({ body: bytes, spoolDir: options.spoolDir }, spaces);
-    if (source.rows) {
-      let rows: ImportRows;
-      try {
-        rows = await source.rows();
-      } catch (err) {
-        await source.dispose();
-        throw err;
-      }
-      return {
-        kind: "rows",
-        samples: source.samples,
-        get episodes() {
-          return rows.summary?.episodes ?? 0;
-        },
-        rows,
-        close: async () => {
-          await rows.close();
-          await source.dispose();
-        },
-      };
-    }
+  const projectSpaces = { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace };
+  if (format === "jsonl") {
+    const text = await ownBytes(body);
+    return rowSource(await startImportRows({ format: "jsonl", text, spaces: projectSpaces }, [text.buffer as ArrayBuffer]), 0, async () => {});
+  }
+  const source = await openLeRobotTar({ body: typeof body === "string" ? [new TextEncoder().encode(body)] : body instanceof Uint8Array ? [body] : body, spoolDir: options.spoolDir }, spaces);
+  if (!source.rows) {
     return {
       kind: "samples",
       samples: source.samples,
@@ -93,37 +76,47 @@ export async function openImport(format: TDatasetFormat, body: ImportBody, space
       close: source.dispose,
     };
   }
-  const counts: JsonlCounts = { samples: 0, episodes: 0 };
-  const pages = jsonlPages(await jsonlText(body), spaces, counts, JSONL_PAGE);
-  // The first page is read now, before the import reserves its round: an empty file, or a bad line among the
-  // first JSONL_PAGE, is refused before anything is written; later lines are validated as they are staged.
-  let first: IteratorResult<DatasetSampleInput[]> | null = await pages.next();
+  let rows: ImportRows;
+  try {
+    rows = await source.rows();
+  } catch (err) {
+    await source.dispose();
+    throw err;
+  }
+  return rowSource(rows, source.samples, source.dispose);
+}
+
+/** The samples and episodes are the worker's once it has read every row; before, `declared` samples (a `.tar`'s Parquet metadata). */
+function rowSource(rows: ImportRows, declared: number, dispose: () => Promise<void>): RowSource {
   return {
-    kind: "samples",
-    // Counted as the lines are read: final after batches().
+    kind: "rows",
     get samples() {
-      return counts.samples;
+      return rows.summary?.samples ?? declared;
     },
     get episodes() {
-      return counts.episodes;
+      return rows.summary?.episodes ?? 0;
     },
-    async *batches() {
-      const page = first;
-      first = null; // not kept for the rest of the import
-      if (page && !page.done) yield page.value;
-      yield* pages;
+    rows,
+    close: async () => {
+      await rows.close();
+      await dispose();
     },
-    close: async () => {},
   };
 }
 
-/** A JSONL body as text: bytes decoded, chunks decoded piece by piece (pieces are what jsonlPages reads across). */
-async function jsonlText(body: ImportBody): Promise<string | string[]> {
-  if (typeof body === "string" || Array.isArray(body)) return body;
-  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  for await (const chunk of body) parts.push(decoder.decode(chunk, { stream: true }));
-  parts.push(decoder.decode());
-  return parts;
+/**
+ * A JSONL body as one buffer of its own (its memory moves to the worker); the request's chunks are gathered
+ * as they arrive (the route's limit applies while they do).
+ */
+async function ownBytes(body: ImportBody): Promise<Uint8Array> {
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  const chunks: Uint8Array[] = body instanceof Uint8Array ? [body] : [];
+  if (!(body instanceof Uint8Array)) for await (const chunk of body) chunks.push(chunk);
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
 }

@@ -328,7 +328,7 @@ async function openSpooled(spooled: SpooledTar, spaces: ImportSpaces): Promise<L
     pages,
     rows: cameras.length
       ? null
-      : () => startImportRows({ files: dataFiles.map((path) => ({ path, ...(spooled.parquet.get(path) as { file: string; size: number }) })), spaces: { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace } }),
+      : () => startImportRows({ format: "lerobot", files: dataFiles.map((path) => ({ path, ...(spooled.parquet.get(path) as { file: string; size: number }) })), spaces: { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace } }),
     dispose: spooled.dispose,
   };
 }

@@ -29,7 +29,10 @@ export interface ImportRows {
    */
   next(rows: number): Promise<RowBatch | null>;
   readonly summary: RowsSummary | null;
-  /** Ends the worker (after the import, either way). */
+  /**
+   * Ends the worker (after the import, either way) without waiting for the thread to exit: the import's answer
+   * must not wait behind whatever the event loop runs meanwhile (the training job its publication queued).
+   */
   close(): Promise<void>;
 }
 
@@ -68,7 +71,7 @@ export async function startImportRows(options: ImportRowsOptions, transfer: Arra
   });
   const close = async () => {
     closed = true;
-    await worker.terminate();
+    void worker.terminate().catch(() => {});
   };
   try {
     await started;

@@ -1,6 +1,6 @@
 /**
  * Messages between a dataset import (server/datasets/import-rows.ts) and its row worker
- * (server/datasets/import-rows-worker.ts), which reads the file — a JSONL text, or a LeRobot `.tar`'s spooled
+ * (server/datasets/import-rows-worker.ts), which reads the file — a JSONL file, or a LeRobot `.tar`'s spooled
  * Parquet files —, validates each row and sends the rows back as the insert's JSON text, so that the parsing,
  * validation and hashing garbage of a 100k-sample import lands in the worker's small heap instead of the
  * server's (bench:export, RSS growth).
@@ -23,10 +23,11 @@ export interface ImportRowsFile {
 }
 
 /**
- * The worker's `workerData`: the project's spaces, and the file — a JSONL file's bytes (moved to the worker,
- * not copied: the `transferList`), or a `.tar`'s data files in import order.
+ * The worker's `workerData`: the project's spaces, and the file — a JSONL file's bytes in blocks (each on an
+ * ArrayBuffer of its own, moved to the worker, not copied: the `transferList`; the worker decodes one block at a
+ * time and lets each go once decoded), or a `.tar`'s data files in import order.
  */
-export type ImportRowsOptions = { spaces: { observationSpace: TSpace; actionSpace: TSpace } } & ({ format: "jsonl"; text: Uint8Array } | { format: "lerobot"; files: ImportRowsFile[] });
+export type ImportRowsOptions = { spaces: { observationSpace: TSpace; actionSpace: TSpace } } & ({ format: "jsonl"; blocks: Uint8Array[] } | { format: "lerobot"; files: ImportRowsFile[] });
 
 export type ImportRowsRequest = { type: "next"; rows: number };
 

@@ -1,5 +1,5 @@
 /**
- * Worker thread of a dataset import (import-rows.ts): reads a JSONL text (parse-dataset-file.ts `jsonlPages`)
+ * Worker thread of a dataset import (import-rows.ts): reads a JSONL file (parse-dataset-file.ts `jsonlPages`)
  * or a `.tar`'s spooled Parquet data files (parse-lerobot-tar.ts `parquetSamplePages`) page by page, each row
  * validated against the project's spaces as it is read, and answers
  * each `next` with up to the asked number of rows as the insert's JSON text, keeping the content checksum, the
@@ -42,7 +42,18 @@ async function* tarPages(files: ImportRowsFile[]): AsyncGenerator<DatasetSampleI
   }
 }
 
-const pages = options.format === "jsonl" ? jsonlPages(new TextDecoder().decode(options.text), options.spaces, jsonl, ROW_PAGE) : tarPages(options.files);
+/** A JSONL file's text, decoded a block at a time as its lines are read; each block is let go once decoded. */
+function* decoded(blocks: Array<Uint8Array | undefined>): Generator<string> {
+  const decoder = new TextDecoder();
+  for (let k = 0; k < blocks.length; k++) {
+    const block = blocks[k] as Uint8Array;
+    blocks[k] = undefined;
+    yield decoder.decode(block, { stream: true });
+  }
+  yield decoder.decode();
+}
+
+const pages = options.format === "jsonl" ? jsonlPages(decoded(options.blocks), options.spaces, jsonl, ROW_PAGE) : tarPages(options.files);
 const episodes = () => (options.format === "jsonl" ? jsonl.episodes : tarEpisodes.size);
 let page: DatasetSampleInput[] = [];
 let at = 0;

@@ -46,7 +46,7 @@ export interface RowSource extends Source {
 }
 
 /**
- * The body of an import: JSONL as bytes, text or the request's chunks (read whole, then moved to the worker), a
+ * The body of an import: JSONL as bytes, text or the request's chunks (gathered, then moved to the worker), a
  * `.tar` as bytes or as the request's chunks while they arrive (the route streams it: the upload is never held
  * whole, server/datasets/parse-lerobot-tar.ts).
  */
@@ -60,8 +60,8 @@ export interface ImportOptions {
 export async function openImport(format: TDatasetFormat, body: ImportBody, spaces: Spaces & { observation?: TObservationSpace; envId?: string | null }, options: ImportOptions = {}): Promise<ImportSource> {
   const projectSpaces = { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace };
   if (format === "jsonl") {
-    const text = await ownBytes(body);
-    return rowSource(await startImportRows({ format: "jsonl", text, spaces: projectSpaces }, [text.buffer as ArrayBuffer]), 0, async () => {});
+    const blocks = await inBlocks(body);
+    return rowSource(await startImportRows({ format: "jsonl", blocks, spaces: projectSpaces }, blocks.map((b) => b.buffer as ArrayBuffer)), 0, async () => {});
   }
   const source = await openLeRobotTar({ body: typeof body === "string" ? [new TextEncoder().encode(body)] : body instanceof Uint8Array ? [body] : body, spoolDir: options.spoolDir }, spaces);
   if (!source.rows) {
@@ -104,19 +104,33 @@ function rowSource(rows: ImportRows, declared: number, dispose: () => Promise<vo
   };
 }
 
+/** A JSONL body is gathered into blocks of this size, each on an ArrayBuffer of its own. */
+const BLOCK_BYTES = 1 << 20;
+
 /**
- * A JSONL body as one buffer of its own (its memory moves to the worker); the request's chunks are gathered
- * as they arrive (the route's limit applies while they do).
+ * A JSONL body as blocks that the worker can take over (moved, not copied): the request's chunks are copied
+ * into them as they arrive (the route's limit applies while they do) and let go at once, so the server holds the
+ * body about once, never its chunks and a joined copy together.
  */
-async function ownBytes(body: ImportBody): Promise<Uint8Array> {
-  if (typeof body === "string") return new TextEncoder().encode(body);
-  const chunks: Uint8Array[] = body instanceof Uint8Array ? [body] : [];
-  if (!(body instanceof Uint8Array)) for await (const chunk of body) chunks.push(chunk);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
+async function inBlocks(body: ImportBody): Promise<Uint8Array[]> {
+  if (typeof body === "string") return [new TextEncoder().encode(body)];
+  if (body instanceof Uint8Array) return [body.slice()];
+  const blocks: Uint8Array[] = [];
+  let block = new Uint8Array(BLOCK_BYTES);
+  let used = 0;
+  for await (const chunk of body) {
+    for (let at = 0; at < chunk.byteLength; ) {
+      if (used === BLOCK_BYTES) {
+        blocks.push(block);
+        block = new Uint8Array(BLOCK_BYTES);
+        used = 0;
+      }
+      const n = Math.min(BLOCK_BYTES - used, chunk.byteLength - at);
+      block.set(chunk.subarray(at, at + n), used);
+      used += n;
+      at += n;
+    }
   }
-  return bytes;
+  blocks.push(used === BLOCK_BYTES ? block : block.slice(0, used));
+  return blocks;
 }

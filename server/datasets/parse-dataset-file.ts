@@ -45,16 +45,14 @@ function parseLine(where: string, text: string): unknown {
 }
 
 /**
- * The lines of a text given whole or in pieces (as the request body was decoded: server/http/read-text.ts),
- * without `\n` / `\r\n`, one at a time: no 23 MB `split` or `join` in one go. Pieces are consumed — each is
- * dropped from `pieces` once its lines are read, so the text already parsed can be collected.
+ * The lines of a text given whole or as pieces pulled one at a time (the import's worker decodes the body a
+ * piece at a time: server/datasets/import-rows-worker.ts), without `\n` / `\r\n`: no 23 MB `split` or `join`
+ * in one go, and a piece is no longer referenced once its lines are read, so the text already parsed can be
+ * collected.
  */
-function* lines(pieces: string | string[]): Generator<string> {
-  const parts = typeof pieces === "string" ? [pieces] : pieces;
+function* lines(pieces: string | Iterable<string>): Generator<string> {
   let carry = ""; // the start of a line that runs on into the next piece
-  for (let k = 0; k < parts.length; k++) {
-    const text = parts[k] as string;
-    parts[k] = "";
+  for (const text of typeof pieces === "string" ? [pieces] : pieces) {
     let start = 0;
     for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
       const line = carry + text.slice(start, end);
@@ -73,7 +71,7 @@ function* lines(pieces: string | string[]): Generator<string> {
  * RSS by ~150 MiB, bench:export). Distinct episodes and samples are counted into `counts` as the pages go;
  * the first bad line throws.
  */
-export async function* jsonlPages(text: string | string[], spaces: Spaces, counts: JsonlCounts, pageSize: number): AsyncGenerator<DatasetSampleInput[]> {
+export async function* jsonlPages(text: string | Iterable<string>, spaces: Spaces, counts: JsonlCounts, pageSize: number): AsyncGenerator<DatasetSampleInput[]> {
   const episodes = new Set<string>();
   const maybeYield = createYielder();
   let page: DatasetSampleInput[] = [];

@@ -1,18 +1,18 @@
 /**
  * Lead-only: imports a dataset (demonstrations, or another project's export) in the `jsonl` format or as a
  * LeRobot `.tar` (`lerobot`: v3.0, or v2.x per-episode Parquet; parse-lerobot-tar.ts). Lines and rows are
- * validated as they are staged, a page at a time (one pass, never the whole file as objects; a JSONL file's
- * first page before anything is written) — either way the first bad line or row is reported and nothing is
- * left written. The
- * project then gets a new round (the next index, or 0) holding the samples as its dataset version (same
- * sources, episodes and frame indices; the checksum depends only on content, so an export re-imported into an
+ * validated as they are staged, a page at a time (one pass, never the whole file as objects) — by a worker
+ * thread that sends them as insert JSON (server/datasets/import-rows.ts), or in this thread for a `.tar` into a
+ * project with cameras — and the first bad line or row is reported with nothing left written. The project then
+ * gets a new round (the next index, or 0) holding the samples as its dataset version (same sources, episodes
+ * and frame indices; the checksum depends only on content, so an export re-imported into an
  * empty project has the same counts and checksum). The round goes on like any other: train → evaluate →
  * publish; its audit entries say it was imported.
  *
- * Never stalling other requests (a 23 MB import once froze the embedded database for 4.25 s): parsing, hashing
- * and inserting proceed in slices that give way to the event loop (server/batching/cooperative.ts), and the
- * samples are written in batches of ~10 ms, each its own statement, instead of one long transaction holding
- * PGlite's only connection. All or nothing all the same, in three steps:
+ * Never stalling other requests (a 23 MB import once froze the embedded database for 4.25 s): parsing and
+ * hashing run in the worker (or in slices that give way to the event loop: server/batching/cooperative.ts), and
+ * the samples are written in batches of ~10–15 ms on PGlite, each its own statement, instead of one long
+ * transaction holding PGlite's only connection. All or nothing all the same, in three steps:
  *
  * 1. **reserve** (one short transaction): the round is created as `aggregating` with `options.imported.staging`
  *    — which also stops a concurrent import or round start (the last round is not published) — and no dataset

@@ -1,11 +1,12 @@
 /**
  * db/bulk-insert.ts on PGlite and PostgreSQL: rows keep their order (serial ids follow it) and their values
  * (jsonb as given, NaN in a double column, nulls, defaults for absent keys), `on conflict do nothing`
- * skips duplicates, and a NOT NULL column missing from some rows is refused before anything is written.
+ * skips duplicates, and a NOT NULL column missing from some rows is refused before anything is written;
+ * `insertJsonRows` takes rows already encoded (as the import's worker sends them) with fixed columns beside.
  */
 import { asc, eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
-import { bulkInsert } from "../../db/bulk-insert";
+import { bulkInsert, insertJsonRows } from "../../db/bulk-insert";
 import { aggregatedLabels, datasetSamples, rollouts, rounds, states } from "../../db/schema";
 import { createProject } from "../../server/projects/create-project";
 import { describeEngines } from "../helpers/engines";
@@ -53,5 +54,15 @@ describeEngines("bulkInsert", (h) => {
     expect(byState.get(stateRows[1]!.id)).toMatchObject({ spread: 0.1, reason: "x" });
     expect(byState.get(stateRows[2]!.id)?.agreement).toBe(0.75);
     await expect(bulkInsert(db, aggregatedLabels, [row(2, 1), { ...row(1, 1), labelCount: undefined as unknown as number }])).rejects.toThrow(/NOT NULL column label_count/);
+  });
+
+  it("insertJsonRows inserts rows encoded elsewhere, in their order, with the fixed columns given once", async () => {
+    const db = h.database.db;
+    const rows = Array.from({ length: 1203 }, (_, i) => ({ observation: [i, -0.5, 1e-9], action: i % 2 ? [0.25, -1] : i % 4, source: i % 3 ? "import" : "expert", episode: Math.floor(i / 100), frame_index: i % 100 }));
+    await insertJsonRows(db, datasetSamples, ["observation", "action", "source", "episode", "frameIndex"], JSON.stringify(rows), { projectId, version: 43 });
+    const back = await db.select().from(datasetSamples).where(eq(datasetSamples.version, 43)).orderBy(asc(datasetSamples.id));
+    expect(back.map((r) => ({ observation: r.observation, action: r.action, source: r.source, episode: r.episode, frame_index: r.frameIndex }))).toEqual(rows);
+    expect(new Set(back.map((r) => `${r.projectId} ${r.stateId}`))).toEqual(new Set([`${projectId} null`]));
+    await expect(insertJsonRows(db, datasetSamples, ["observation", "nope" as "source"], "[]", { projectId })).rejects.toThrow(/nope is not a column/);
   });
 });

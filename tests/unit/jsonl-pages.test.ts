@@ -1,7 +1,7 @@
 /**
- * The JSONL import's reader (server/datasets/parse-dataset-file.ts) takes the body as the pieces it was
+ * The JSONL import's reader (server/datasets/parse-dataset-file.ts) takes the body as the pieces it is
  * decoded in: lines that run across pieces, `\r\n` split between two, blank lines and line numbers come out as
- * from the whole text, and each piece is let go once read.
+ * from the whole text, and pieces are pulled only as the lines are read.
  */
 import { describe, expect, it } from "vitest";
 import { jsonlPages, type JsonlCounts } from "../../server/datasets/parse-dataset-file";
@@ -9,7 +9,7 @@ import { jsonlPages, type JsonlCounts } from "../../server/datasets/parse-datase
 const spaces = { observationSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] }, actionSpace: { type: "discrete", n: 2 } } as const;
 const line = (i: number, action = i % 2) => JSON.stringify({ observation: [i / 100, 0], action, source: "expert", episode_index: Math.floor(i / 3), frame_index: i % 3 });
 
-async function read(pieces: string | string[], pageSize = 2) {
+async function read(pieces: string | Iterable<string>, pageSize = 2) {
   const counts: JsonlCounts = { samples: 0, episodes: 0 };
   const pages = [];
   for await (const page of jsonlPages(pieces, spaces, counts, pageSize)) pages.push(page);
@@ -22,15 +22,20 @@ const cut = (text: string, size: number) => Array.from({ length: Math.ceil(text.
 describe("jsonlPages", () => {
   const text = [line(0), line(1), "", line(2), line(3), line(4)].join("\r\n") + "\r\n\n";
 
-  it("gives the same pages from any cut of the text as from the whole, and lets the pieces go", async () => {
+  it("gives the same pages from any cut of the text as from the whole, pulling the pieces only as it reads them", async () => {
     const whole = await read(text);
     expect(whole.counts).toEqual({ samples: 5, episodes: 2 });
     expect(whole.pages.map((p) => p.length)).toEqual([2, 2, 1]);
     for (const size of [1, 2, 7, 50, text.length]) {
-      const pieces = cut(text, size);
-      expect(await read(pieces)).toEqual(whole);
-      expect(pieces.every((p) => p === "")).toBe(true);
+      expect(await read(cut(text, size))).toEqual(whole);
     }
+    // Pulled lazily (the import's worker decodes a piece when it is pulled): the first page needs only the
+    // pieces that hold its lines.
+    const pieces = cut(text, 7);
+    let pulled = 0;
+    const first = await jsonlPages((function* () { for (const p of pieces) { pulled++; yield p; } })(), spaces, { samples: 0, episodes: 0 }, 2).next();
+    expect(first.value).toHaveLength(2);
+    expect(pulled).toBeLessThan(pieces.length / 2);
   });
 
   it("names the line of a bad sample wherever the pieces are cut", async () => {

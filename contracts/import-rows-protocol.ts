@@ -7,8 +7,9 @@
  *
  * Start: `workerData` is an {@link ImportRowsOptions}. Parent → worker: `next` (up to `rows` more rows).
  * Worker → parent: `ready` once the files are open; per `next` either `rows` (1 to `rows` rows as
- * `dataset_samples` insert JSON: `[{"observation":[…],"action":…,"source":"…","episode":0,"frame_index":0},…]`,
- * db/bulk-insert.ts `insertJsonRows`) or `end` (no rows left: the samples' content checksum, counts by source and
+ * `dataset_samples` insert JSON in UTF-8 bytes, their buffer moved, not copied:
+ * `[{"observation":[…],"action":…,"source":"…","episode":0,"frame_index":0},…]`, db/bulk-insert.ts
+ * `insertJsonRows`) or `end` (no rows left: the samples' content checksum, counts by source and
  * episodes); `bad` (a row the project cannot take: the 422 to answer, naming the file and row) or `error`
  * (anything else) end the exchange. The parent parses every reply with {@link ZImportRowsReply}.
  */
@@ -39,7 +40,7 @@ export const IMPORT_ROW_KEYS = ["observation", "action", "source", "episode", "f
 
 export const ZImportRowsReply = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
-  z.object({ type: z.literal("rows"), count: z.number().int().positive(), json: z.string() }),
+  z.object({ type: z.literal("rows"), count: z.number().int().positive(), json: z.instanceof(Uint8Array) }),
   z.object({ type: z.literal("end"), samples: z.number().int().nonnegative(), episodes: z.number().int().nonnegative(), checksum: z.string().regex(/^[0-9a-f]{64}$/), bySource: z.record(z.string(), z.number().int().nonnegative()) }),
   z.object({ type: z.literal("bad"), where: z.string(), problem: z.string() }),
   z.object({ type: z.literal("error"), message: z.string() }),

@@ -58,14 +58,17 @@ export async function bulkInsert<T extends PgTable>(
 /**
  * Rows already encoded as {@link bulkInsert} sends them — `json` a JSON array of objects keyed by the columns'
  * database names (those of `keys`), values as bulkInsert encodes them — e.g. built by a worker thread so that
- * this one only passes the text on (server/datasets/import-rows.ts). `fixed` columns take one value for every
- * row (a parameter, not repeated in the text). Rows are inserted in array order (serial ids follow it).
+ * this one only passes it on (server/datasets/import-rows.ts). As UTF-8 bytes it goes to the database as a
+ * `bytea` parameter that the statement decodes (`convert_from`), and never becomes a string in this thread (a
+ * 5,000-row batch is a ~1 MB string, which V8 keeps in its large-object space until a full collection).
+ * `fixed` columns take one value for every row (a parameter, not repeated in the rows). Rows are inserted in
+ * array order (serial ids follow it).
  */
 export async function insertJsonRows<T extends PgTable>(
   db: DbOrTx,
   table: T,
   keys: ReadonlyArray<keyof T["$inferInsert"] & string>,
-  json: string,
+  json: string | Uint8Array,
   fixed: Partial<T["$inferInsert"]> = {},
   options: { onConflictDoNothing?: boolean } = {},
 ): Promise<void> {
@@ -82,9 +85,10 @@ export async function insertJsonRows<T extends PgTable>(
   const values = sql.join([...constants.map(([c, v]) => sql`${v}::${sql.raw(recordType(c))}`), ...columns.map((c) => sql`x.${sql.identifier(c.name)}`)], sql`, `);
   const record = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(recordType(c))}`), sql`, `);
   const conflict: SQL = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
+  const jsonb = typeof json === "string" ? sql`${json}::jsonb` : sql`convert_from(${Buffer.from(json.buffer, json.byteOffset, json.byteLength)}::bytea, 'UTF8')::jsonb`;
   // In array order, so serial ids follow the order of the rows (as chunked multi-values inserts did).
   await db.execute(
-    sql`insert into ${table} (${targets}) select ${values} from rows from (jsonb_to_recordset(${json}::jsonb) as (${record})) with ordinality as x(${names}, bulk_ord) order by bulk_ord${conflict}`,
+    sql`insert into ${table} (${targets}) select ${values} from rows from (jsonb_to_recordset(${jsonb}) as (${record})) with ordinality as x(${names}, bulk_ord) order by bulk_ord${conflict}`,
   );
 }
 

@@ -21,7 +21,8 @@ import type { DatasetSampleInput } from "./write-version";
 
 const port = parentPort;
 if (!port) throw new Error("import-rows-worker must run in a worker thread");
-const reply = (message: ImportRowsReply) => port.postMessage(message);
+const reply = (message: ImportRowsReply) => port.postMessage(message, message.type === "rows" ? [message.json.buffer as ArrayBuffer] : []);
+const encoder = new TextEncoder();
 
 const options = workerData as ImportRowsOptions;
 /** A JSONL file's episodes are `(version, episode_index)` pairs (`jsonlPages` counts them); a `.tar`'s are `episode_index`. */
@@ -64,6 +65,7 @@ let samples = 0;
 /** Up to `rows` samples (fewer where a page ends: a batch never waits for the next page to be decoded). */
 async function take(rows: number): Promise<DatasetSampleInput[]> {
   while (at >= page.length) {
+    page = [];
     const next = await pages.next();
     if (next.done) return [];
     page = next.value;
@@ -80,7 +82,7 @@ async function answer(req: ImportRowsRequest): Promise<ImportRowsReply> {
   checksum = addToChecksum(checksum, batch);
   bySource = countBySource({ bySource }, batch);
   samples += batch.length;
-  const json = JSON.stringify(batch.map((s) => ({ observation: s.observation, action: s.action, source: s.source, episode: s.episode, frame_index: s.frameIndex })));
+  const json = encoder.encode(JSON.stringify(batch.map((s) => ({ observation: s.observation, action: s.action, source: s.source, episode: s.episode, frame_index: s.frameIndex }))));
   return { type: "rows", count: batch.length, json };
 }
 

@@ -8,10 +8,10 @@ import { ZImportRowsReply, type ImportRowsOptions, type ImportRowsReply, type Im
 import { workerBundle } from "../worker-bundle";
 import { badLine } from "./parse-dataset-file";
 
-/** A batch of rows: `json` as db/bulk-insert.ts `insertJsonRows` takes it. */
+/** A batch of rows: `json` (UTF-8) as db/bulk-insert.ts `insertJsonRows` takes it. */
 export interface RowBatch {
   count: number;
-  json: string;
+  json: Uint8Array;
 }
 
 /** What the worker found once every row was read: the content checksum of the rows, their sources and episodes. */

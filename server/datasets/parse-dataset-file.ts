@@ -6,7 +6,7 @@
  * was visible). Parsing gives way to other requests every few milliseconds (server/batching/cooperative.ts).
  */
 import type { ZodError } from "zod";
-import { ZJsonlSample } from "../../contracts/datasets";
+import { SAMPLE_LIMITS, SOURCE_RE, ZJsonlSample, type TJsonlSample } from "../../contracts/datasets";
 import { actionProblem, type TSpace } from "../../contracts/spaces";
 import { createYielder } from "../batching/cooperative";
 import { AppError } from "../errors";
@@ -42,6 +42,39 @@ function parseLine(where: string, text: string): unknown {
   } catch {
     throw badLine(where, "not valid JSON");
   }
+}
+
+/** Finite numbers only, 1 to `max` of them. */
+export function isVector(v: unknown, max: number): v is number[] {
+  if (!Array.isArray(v) || v.length < 1 || v.length > max) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== "number" || !Number.isFinite(x)) return false;
+  }
+  return true;
+}
+
+/** Absent, or a safe integer ≥ 0 (an index). */
+export const isCount = (v: unknown) => v === undefined || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0);
+
+const JSONL_KEYS = new Set(["observation", "action", "source", "version", "episode_index", "frame_index", "state_id"]);
+
+/**
+ * ZJsonlSample's result for a line that plainly satisfies it, checked without zod; null sends the line to zod,
+ * which decides and words the problem (as for a `.tar`'s rows: parse-lerobot-tar.ts `plainRow` — zod's parse
+ * is most of what a line's validation allocates).
+ */
+function plainJsonlSample(v: unknown): TJsonlSample | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (!JSONL_KEYS.has(k)) return null;
+  const { observation, action, source, version, episode_index, frame_index, state_id } = o;
+  if (!isVector(observation, SAMPLE_LIMITS.observation)) return null;
+  if (!(typeof action === "number" ? Number.isFinite(action) : isVector(action, SAMPLE_LIMITS.action))) return null;
+  if (source !== undefined && !(typeof source === "string" && source.length <= SAMPLE_LIMITS.sourceLength && SOURCE_RE.test(source))) return null;
+  if (!isCount(version) || !isCount(episode_index) || !isCount(frame_index)) return null;
+  if (state_id !== undefined && state_id !== null && typeof state_id !== "string") return null;
+  return { ...(o as TJsonlSample), source: (source as string | undefined) ?? "import", episode_index: (episode_index as number | undefined) ?? 0, frame_index: (frame_index as number | undefined) ?? 0 };
 }
 
 /**
@@ -81,9 +114,13 @@ export async function* jsonlPages(text: string | Iterable<string>, spaces: Space
     await maybeYield();
     if (raw.trim() === "") continue;
     const where = `line ${i + 1}`;
-    const parsed = ZJsonlSample.safeParse(parseLine(where, raw));
-    if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
-    const s = parsed.data;
+    const json = parseLine(where, raw);
+    let s = plainJsonlSample(json);
+    if (!s) {
+      const parsed = ZJsonlSample.safeParse(json);
+      if (!parsed.success) throw badLine(where, zodProblem(parsed.error));
+      s = parsed.data;
+    }
     checkSample(spaces, where, s.observation, s.action);
     if (counts.samples >= MAX_IMPORT_SAMPLES) throw badLine(where, `more than ${MAX_IMPORT_SAMPLES} samples`);
     episodes.add(`${s.version ?? 0}:${s.episode_index}`);

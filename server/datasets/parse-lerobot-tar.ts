@@ -29,7 +29,7 @@ import { LEROBOT_IMPORT_VERSIONS, LEROBOT_PATHS, SAMPLE_LIMITS, SOURCE_RE, ZLeRo
 import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { cameraColumns, checkCameraSchema, IMAGE_ROW_PAGE, takeCameraImages, type CameraColumn } from "./lerobot-camera-columns";
-import { badLine, checkSample, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
+import { badLine, checkSample, isCount, isVector, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
 import { startImportRows, type ImportRows } from "./import-rows";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -417,16 +417,6 @@ function plain(value: unknown): unknown {
 
 const VECTORS = new Set(["observation.state", "action"]);
 
-/** Finite numbers only, 1 to `max` of them. */
-function isVector(v: unknown, max: number): v is number[] {
-  if (!Array.isArray(v) || v.length < 1 || v.length > max) return false;
-  for (let i = 0; i < v.length; i++) {
-    const x: unknown = v[i];
-    if (typeof x !== "number" || !Number.isFinite(x)) return false;
-  }
-  return true;
-}
-const isCount = (v: unknown) => v === undefined || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0);
 
 /**
  * ZLeRobotRow's result for a row that plainly satisfies it, checked without zod; null sends the row to zod, which

@@ -157,7 +157,7 @@ async function stageRows(db: Db, round: Round, rows: ImportRows): Promise<Staged
   const sizer = new PageSizer(db, ROW_BATCH);
   for (let batch = await rows.next(sizer.size); batch; batch = await rows.next(sizer.size)) {
     const started = performance.now();
-    await insertJsonRows(db, datasetSamples, IMPORT_ROW_KEYS, batch.json, { projectId: round.projectId, version: round.index });
+    await insertJsonRows(db, datasetSamples, IMPORT_ROW_KEYS, process.env.AS_TEXT ? new TextDecoder().decode(batch.json) : batch.json, { projectId: round.projectId, version: round.index });
     sizer.took(batch.count, performance.now() - started);
     await alive();
     await yieldToEventLoop();

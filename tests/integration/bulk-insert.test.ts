@@ -58,8 +58,11 @@ describeEngines("bulkInsert", (h) => {
 
   it("insertJsonRows inserts rows encoded elsewhere, in their order, with the fixed columns given once", async () => {
     const db = h.database.db;
-    const rows = Array.from({ length: 1203 }, (_, i) => ({ observation: [i, -0.5, 1e-9], action: i % 2 ? [0.25, -1] : i % 4, source: i % 3 ? "import" : "expert", episode: Math.floor(i / 100), frame_index: i % 100 }));
-    await insertJsonRows(db, datasetSamples, ["observation", "action", "source", "episode", "frameIndex"], JSON.stringify(rows), { projectId, version: 43 });
+    const rows = Array.from({ length: 1203 }, (_, i) => ({ observation: [i, -0.5, 1e-9], action: i % 2 ? [0.25, -1] : i % 4, source: i % 3 ? "import" : "expért", episode: Math.floor(i / 100), frame_index: i % 100 }));
+    // As text, and as UTF-8 bytes (what the import's worker sends: decoded by the statement).
+    const keys = ["observation", "action", "source", "episode", "frameIndex"] as const;
+    await insertJsonRows(db, datasetSamples, keys, JSON.stringify(rows.slice(0, 600)), { projectId, version: 43 });
+    await insertJsonRows(db, datasetSamples, keys, new TextEncoder().encode(JSON.stringify(rows.slice(600))), { projectId, version: 43 });
     const back = await db.select().from(datasetSamples).where(eq(datasetSamples.version, 43)).orderBy(asc(datasetSamples.id));
     expect(back.map((r) => ({ observation: r.observation, action: r.action, source: r.source, episode: r.episode, frame_index: r.frameIndex }))).toEqual(rows);
     expect(new Set(back.map((r) => `${r.projectId} ${r.stateId}`))).toEqual(new Set([`${projectId} null`]));

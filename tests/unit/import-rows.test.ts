@@ -57,7 +57,7 @@ async function readAll(rows: ImportRows, sizes: number[]): Promise<{ rows: unkno
   for (let i = 0; ; i++) {
     const batch = await rows.next(sizes[i % sizes.length] as number);
     if (!batch) break;
-    const parsed = JSON.parse(batch.json) as unknown[];
+    const parsed = JSON.parse(new TextDecoder().decode(batch.json)) as unknown[];
     expect(parsed).toHaveLength(batch.count);
     batches.push(batch.count);
     out.push(...parsed);

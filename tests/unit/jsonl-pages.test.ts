@@ -45,4 +45,19 @@ describe("jsonlPages", () => {
     }
     await expect(read(["", "\n", "\r\n"])).rejects.toMatchObject({ message: "line 1: the file has no samples" });
   });
+
+  it("reads plain lines without the schema and leaves the rest to it: defaults, trimming and unknown keys as the schema has them", async () => {
+    const lines = [
+      JSON.stringify({ observation: [0.5, 0], action: 1 }),
+      JSON.stringify({ observation: [0.5, 0], action: 0, source: " label ", version: 2, episode_index: 4, frame_index: 7, state_id: null }),
+    ].join("\n");
+    const { pages } = await read(lines, 10);
+    expect(pages.flat()).toEqual([
+      { stateId: null, observation: [0.5, 0], action: 1, source: "import", episode: 0, frameIndex: 0 },
+      { stateId: null, observation: [0.5, 0], action: 0, source: "label", episode: 4, frameIndex: 7 },
+    ]);
+    await expect(read(JSON.stringify({ observation: [0.5, 0], action: 1, extra: true }))).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/^line 1: .*extra/) });
+    await expect(read(JSON.stringify({ observation: [0.5, 0], action: 1, frame_index: -1 }))).rejects.toMatchObject({ message: expect.stringMatching(/^line 1: frame_index/) });
+  });
 });
+

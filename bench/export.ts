@@ -293,14 +293,18 @@ async function benchEngine(engine: "postgres" | "pglite", dataset: Uint8Array, h
 
 /**
  * The issue's goals, met or MISSED, from the rows of the default configuration: the export rate as the median
- * of the runs (each run's figure listed), RSS growth and stall as the worst of all operations and runs.
+ * of the runs (each run's figure listed), RSS growth as the worst export (the issue puts the RSS goal on
+ * exports; the worst import is reported beside it), the stall as the worst of all operations and runs.
  */
 function goals(all: Row[]): string[] {
   const rows = all.filter((r) => r.heap === "default");
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
   const parquet = rows.filter((r) => r.engine === "postgres" && r.operation.startsWith("export LeRobot"));
   const rate = parquet.length ? median(parquet.map((r) => r.samplesPerSecond)) : null;
-  const rss = Math.max(...rows.map((r) => r.rssGrowthMiB ?? 0));
+  const worst = (rs: Row[]) => rs.reduce<Row | null>((w, r) => ((r.rssGrowthMiB ?? 0) > (w?.rssGrowthMiB ?? -1) ? r : w), null);
+  const exportRss = worst(rows.filter((r) => r.operation.startsWith("export")));
+  const importRss = worst(rows.filter((r) => r.operation.startsWith("import")));
+  const rssOf = (r: Row | null) => (r ? `${r.rssGrowthMiB ?? 0} MiB (${r.operation}, ${r.engine}, run ${r.run})` : "not measured");
   const loops = rows.map((r) => r.eventLoopMaxMs).filter((v): v is number => v !== null);
   const stall = loops.length === rows.length ? Math.max(...loops) : null;
   const stallIdle = Math.max(...rows.map((r) => r.eventLoopIdleMaxMs ?? 0));
@@ -310,7 +314,8 @@ function goals(all: Row[]): string[] {
     rate !== null
       ? `Goal export ≥ 50k samples/s (PostgreSQL, Parquet): median ${Math.round(rate)} over ${parquet.length} run(s) (${parquet.map((r) => r.samplesPerSecond).join(", ")}; load ${parquet.map((r) => r.load1m).join(", ")}) — ${verdict(rate >= 50_000)}.`
       : "Goal export ≥ 50k samples/s: not measured (PostgreSQL unreachable).",
-    `Goal RSS growth ≤ 100 MiB: at most ${rss} MiB over every operation and run — ${verdict(rss <= 100)}.`,
+    `Goal RSS growth ≤ 100 MiB during an export (the issue: "Export of 100k samples: … peak RSS growth ≤ 100 MiB"): at most ${rssOf(exportRss)} — ${verdict((exportRss?.rssGrowthMiB ?? 0) <= 100)}. ` +
+      `Imports, reported beside it, not judged (stops before 2026-12-06 held them to the same 100 MiB): at most ${rssOf(importRss)}.`,
     stall === null
       ? "Goal event-loop stall ≤ 100 ms: not measured (the server answered no bench metrics)."
       : `Goal event-loop stall ≤ 100 ms during exports and imports (while /api/health is probed): at most ${stall} ms (idle before any work: up to ${stallIdle} ms) — ${verdict(stall <= 100)}. The probe's longest /api/health response: ${probe} ms (idle: up to ${probeIdle} ms), not judged.`,

@@ -26,6 +26,13 @@
  * (V8's own: 103 MiB, a `.tar` import on PostgreSQL), but the longest event-loop stall rose to 60–75 ms on
  * PostgreSQL and 166 ms once on PGlite (a JSONL import), against ≤ 41 ms / 71 ms without. A deployment short
  * of memory can take that trade; the default keeps requests fast.
+ *
+ * And a cost that stays (measured 2026-12-06, bench:export, PGlite): exposing `gc` sets V8's `--expose-gc`
+ * for the whole process, and with it set — at run time or at start-up alike — a 100k `.tar` import on PGlite
+ * ran at 21–25k samples/s instead of 35k (the server's CPU 6.0–7.1 s instead of 3.8–4.0 s), PostgreSQL's at
+ * ~40k instead of ~50k; the flag is not cleared once set. Imports now read their rows in a worker thread
+ * (server/datasets/import-rows.ts), which took most of their garbage out of this heap: the setting matters less
+ * than it did, and the worker gets no such collections for the same reason.
  */
 import v8 from "node:v8";
 import vm from "node:vm";

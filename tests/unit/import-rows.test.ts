@@ -12,7 +12,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, describe, expect, it } from "vitest";
 import { startImportRows, type ImportRows } from "../../server/datasets/import-rows";
 import type { Spaces } from "../../server/datasets/parse-dataset-file";
@@ -20,35 +19,17 @@ import { openLeRobotTar } from "../../server/datasets/parse-lerobot-tar";
 import { addToChecksum, countBySource, EMPTY_CHECKSUM } from "../../server/datasets/version-content";
 import type { DatasetSampleInput } from "../../server/datasets/write-version";
 import { workerBundle } from "../../server/worker-bundle";
+import { act, lerobotRowFile, obs, ROW_SPACES, ROWS_INFO } from "../helpers/lerobot-rows";
 import { packTar } from "../helpers/tar-bytes";
 
 const ROWS = 11_000;
-const spaces = {
-  observationSpace: { type: "box", shape: [3], low: [-10, -10, -10], high: [10, 10, 10] },
-  actionSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] },
-} as unknown as Spaces;
-const obs = (i: number) => [i / 1000 - 5, Math.sin(i) * 3, (i % 7) - 3];
-const act = (i: number) => [Math.cos(i) / 2, ((i % 11) - 5) / 10];
-const INFO = new TextEncoder().encode(JSON.stringify({ codebase_version: "v3.0", fps: 10, features: { "observation.state": { dtype: "float64", shape: [3] }, action: { dtype: "float64", shape: [2] } } }));
+const spaces = ROW_SPACES as unknown as Spaces;
+const INFO = ROWS_INFO;
 const PATH = "data/chunk-000/file-000.parquet";
 const spoolRoot = mkdtempSync(join(tmpdir(), "import-rows-test-"));
 afterAll(() => rm(spoolRoot, { recursive: true, force: true }));
 
-function dataFile(rows: number, badRow?: number): Uint8Array {
-  const range = Array.from({ length: rows }, (_, i) => i);
-  return new Uint8Array(
-    parquetWriteBuffer({
-      columnData: [
-        { name: "observation.state", data: range.map(obs) },
-        { name: "action", data: range.map((i) => (i === badRow ? [5, 0] : act(i))) },
-        { name: "episode_index", data: range.map((i) => BigInt(Math.floor(i / 250))), type: "INT64" },
-        { name: "frame_index", data: range.map((i) => BigInt(i % 250)), type: "INT64" },
-        { name: "corrective.source", data: range.map((i) => (i % 3 ? "label" : "expert")) },
-      ],
-      rowGroupSize: 4_000,
-    }),
-  );
-}
+const dataFile = (rows: number, badRow?: number) => lerobotRowFile(rows, { badRow, episodeLength: 250, rowGroupSize: 4_000, source: (i) => (i % 3 ? "label" : "expert") });
 
 /** Every row the worker sends, asking for batches of the given sizes in turn. */
 async function readAll(rows: ImportRows, sizes: number[]): Promise<{ rows: unknown[]; batches: number[] }> {

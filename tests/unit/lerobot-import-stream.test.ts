@@ -18,32 +18,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openLeRobotTar, parquetSamplePages, ROW_PAGE, spoolTar } from "../../server/datasets/parse-lerobot-tar";
 import type { Spaces } from "../../server/datasets/parse-dataset-file";
 import type { DatasetSampleInput } from "../../server/datasets/write-version";
+import { act, lerobotRowFile, obs, ROW_SPACES, ROWS_INFO } from "../helpers/lerobot-rows";
 import { packTar } from "../helpers/tar-bytes";
 
 const ROWS = 12_000; // one row group: three pages of at most ROW_PAGE (5,000)
-const OBS = 3;
-const spaces = {
-  observationSpace: { type: "box", shape: [OBS], low: [-10, -10, -10], high: [10, 10, 10] },
-  actionSpace: { type: "box", shape: [2], low: [-1, -1], high: [1, 1] },
-} as unknown as Spaces;
-
-const obs = (i: number) => [i / 1000 - 5, Math.sin(i) * 3, (i % 7) - 3];
-const act = (i: number) => [Math.cos(i) / 2, ((i % 11) - 5) / 10];
-
-function oneGroupFile(rows: number, badRow?: number): Uint8Array {
-  const range = Array.from({ length: rows }, (_, i) => i);
-  return new Uint8Array(
-    parquetWriteBuffer({
-      columnData: [
-        { name: "observation.state", data: range.map(obs) },
-        { name: "action", data: range.map((i) => (i === badRow ? [5, 0] : act(i))) },
-        { name: "episode_index", data: range.map((i) => BigInt(Math.floor(i / 100))), type: "INT64" },
-        { name: "frame_index", data: range.map((i) => BigInt(i % 100)), type: "INT64" },
-      ],
-      rowGroupSize: rows,
-    }),
-  );
-}
+const spaces = ROW_SPACES as unknown as Spaces;
+const oneGroupFile = (rows: number, badRow?: number) => lerobotRowFile(rows, { badRow });
 
 /** An AsyncBuffer over `bytes` that counts what hyparquet reads from it. */
 function countingBuffer(bytes: Uint8Array) {
@@ -74,7 +54,7 @@ async function* chunked(bytes: Uint8Array, size = 65_536): AsyncGenerator<Uint8A
   }
 }
 
-const INFO = new TextEncoder().encode(JSON.stringify({ codebase_version: "v3.0", fps: 10, features: { "observation.state": { dtype: "float64", shape: [OBS] }, action: { dtype: "float64", shape: [2] } } }));
+const INFO = ROWS_INFO;
 const PATH = "data/chunk-000/file-000.parquet";
 const spoolRoot = mkdtempSync(join(tmpdir(), "lerobot-spool-test-"));
 afterAll(() => rm(spoolRoot, { recursive: true, force: true }));

@@ -32,6 +32,7 @@ import { datasetVersions, projects } from "../../db/schema";
 import { authorizeProject, type Caller } from "../auth/authorize-project";
 import { notFound } from "../errors";
 import { withTightHeap } from "../heap-growth";
+import { workerChannel } from "../worker-channel";
 import { observationCameras } from "../blobs/observation-images";
 import { projectSpec, type ProjectSpec } from "../projects/project-spec";
 import { dataFeatures, EPISODE_STAT_COLUMNS, episodesSchema, imageShape, infoJson, pandasTaskMetadata, parquetSchema } from "./lerobot-layout";
@@ -180,36 +181,12 @@ function writerEntry(): string {
 /** The writer worker (lerobot-writer-worker.mjs), with at most {@link IN_FLIGHT} pages sent and not yet written. */
 function startDataWriter(options: DataWriterOptions): { write: (page: SamplePage) => Promise<void>; finish: () => Promise<DataWriterSummary>; close: () => void } {
   const worker = new Worker(writerEntry(), { workerData: options, execArgv: [], resourceLimits: WORKER_LIMITS });
-  const waiting: Array<{ resolve: (r: WriterReply) => void; reject: (e: Error) => void }> = [];
-  let failure: Error | null = null;
-  let closed = false;
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const w of waiting.splice(0)) w.reject(failure);
-  };
-  worker.on("message", (raw: unknown) => {
-    const parsed = ZWriterReply.safeParse(raw);
-    if (!parsed.success) return fail(new Error(`LeRobot writer sent a malformed message: ${parsed.error.message}`));
-    const reply = parsed.data;
-    if (reply.type === "ready") return;
-    if (reply.type === "error") fail(new Error(`LeRobot writer: ${reply.message}`));
-    else waiting.shift()?.resolve(reply);
-  });
-  worker.on("error", fail);
-  worker.on("exit", (code) => {
-    if (!closed) fail(new Error(`LeRobot writer exited with code ${code}`));
-  });
-  const request = (req: WriterRequest): Promise<WriterReply> =>
-    new Promise((resolve, reject) => {
-      if (failure) return reject(failure);
-      waiting.push({ resolve, reject });
-      worker.postMessage(req);
-    });
+  const channel = workerChannel<WriterRequest, WriterReply>(worker, "LeRobot writer", (raw) => ZWriterReply.safeParse(raw), (reply) => (reply.type === "error" ? new Error(`LeRobot writer: ${reply.message}`) : null));
+  const request = (req: WriterRequest) => channel.request(req);
   const inFlight: Array<Promise<WriterReply>> = [];
   return {
     async write(page) {
       const sent = request({ type: "page", page });
-      sent.catch(() => {}); // awaited below or in finish(); never an unhandled rejection meanwhile
       inFlight.push(sent);
       if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
     },
@@ -219,10 +196,7 @@ function startDataWriter(options: DataWriterOptions): { write: (page: SamplePage
       if (reply.type !== "done") throw new Error(`LeRobot writer answered ${reply.type} to finish`);
       return reply.summary;
     },
-    close() {
-      closed = true;
-      void worker.terminate();
-    },
+    close: channel.close,
   };
 }
 

@@ -6,6 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { ZImportRowsReply, type ImportRowsOptions, type ImportRowsReply, type ImportRowsRequest } from "../../contracts/import-rows-protocol";
 import { workerBundle } from "../worker-bundle";
+import { workerChannel } from "../worker-channel";
 import { badLine } from "./parse-dataset-file";
 
 /** A batch of rows: `json` (UTF-8) as db/bulk-insert.ts `insertJsonRows` takes it. */
@@ -48,47 +49,20 @@ const WORKER_ENTRY = "server/datasets/import-rows-worker.ts";
 /** Starts the worker on `options` (`transfer`: buffers of it that move to the worker, such as a JSONL file's bytes). */
 export async function startImportRows(options: ImportRowsOptions, transfer: ArrayBuffer[] = []): Promise<ImportRows> {
   const worker = new Worker(await workerBundle(WORKER_ENTRY), { workerData: options, transferList: transfer, execArgv: [], resourceLimits: WORKER_LIMITS });
-  const waiting: Array<{ resolve: (r: ImportRowsReply) => void; reject: (e: Error) => void }> = [];
-  let failure: Error | null = null;
-  let closed = false;
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const w of waiting.splice(0)) w.reject(failure);
-  };
-  // The first reply is `ready` (the files opened, the modules loaded).
-  const started = new Promise<void>((resolve, reject) => void waiting.push({ resolve: () => resolve(), reject }));
-  worker.on("message", (raw: unknown) => {
-    const parsed = ZImportRowsReply.safeParse(raw);
-    if (!parsed.success) return fail(new Error(`the import's row worker sent a malformed message: ${parsed.error.message}`));
-    const reply = parsed.data;
-    if (reply.type === "bad") return fail(badLine(reply.where, reply.problem));
-    if (reply.type === "error") return fail(new Error(`the import's row worker failed: ${reply.message}`));
-    waiting.shift()?.resolve(reply);
-  });
-  worker.on("error", fail);
-  worker.on("exit", (code) => {
-    if (!closed) fail(new Error(`the import's row worker exited with code ${code}`));
-  });
-  const close = async () => {
-    closed = true;
-    void worker.terminate().catch(() => {});
-  };
+  const channel = workerChannel<ImportRowsRequest, ImportRowsReply>(
+    worker,
+    "the import's row worker",
+    (raw) => ZImportRowsReply.safeParse(raw),
+    (reply) => (reply.type === "bad" ? badLine(reply.where, reply.problem) : reply.type === "error" ? new Error(`the import's row worker failed: ${reply.message}`) : null),
+  );
+  const close = async () => channel.close();
   try {
-    await started;
+    await channel.ready; // the files opened, the modules loaded
   } catch (err) {
     await close();
     throw err;
   }
-
-  const request = (req: ImportRowsRequest): Promise<ImportRowsReply> => {
-    const answer = new Promise<ImportRowsReply>((resolve, reject) => {
-      if (failure) return reject(failure);
-      waiting.push({ resolve, reject });
-      worker.postMessage(req);
-    });
-    answer.catch(() => {}); // awaited by the next next(); never an unhandled rejection meanwhile
-    return answer;
-  };
+  const request = (req: ImportRowsRequest) => channel.request(req);
   let ahead: Promise<ImportRowsReply> | null = null;
   let summary: RowsSummary | null = null;
   return {

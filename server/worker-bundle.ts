@@ -56,9 +56,13 @@ async function bundle(entry: string): Promise<string> {
   const name = `${entry.replace(/^.*\//, "").replace(/\.[cm]?ts$/, "")}.${createHash("sha256").update(output.contents).digest("hex").slice(0, 16)}.mjs`;
   const file = join(dir, name);
   if (await stat(file).catch(() => null)) return file;
-  await mkdir(dir, { recursive: true });
   const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(partial, output.contents);
-  await rename(partial, file); // atomic: a reader never sees half a file
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(partial, output.contents);
+    await rename(partial, file); // atomic: a reader never sees half a file
+  } catch (err) {
+    throw new Error(`cannot write the worker bundle ${file} (the app's node_modules must be writable by the server): ${(err as Error).message}`);
+  }
   return file;
 }

@@ -3,9 +3,9 @@
  * trained in the trainer's worker thread. Progress goes to the round row and out as realtime events; the
  * job lease is renewed on every epoch.
  */
-import { and, eq, lte, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
-import { datasetSamples, policies, rounds } from "../../../db/schema";
+import { policies, rounds } from "../../../db/schema";
 import { makeDataset, type Dataset } from "../../../trainer/dataset";
 import { referencedImages } from "../../../trainer/image-refs";
 import { ZHeadConfig, ZVision, type THeadConfig, type TVision } from "../../../contracts/policy-spec";
@@ -13,6 +13,7 @@ import type { TTrainProgress } from "../../../contracts/trainer-protocol";
 import type { TrainerWorker } from "../../../trainer/worker/client";
 import { loadProjectSpec, type ProjectSpec } from "../../projects/project-spec";
 import { observationCameras, observationImageRefs } from "../../blobs/observation-images";
+import { trainingSamples } from "../../datasets/sample-pages";
 import { storeRoundPolicy } from "../../policies/store-policy-version";
 import { publish } from "../../realtime/bus";
 import { transitionRound } from "../round-machine";
@@ -56,11 +57,7 @@ export async function runTrain(db: Db, roundId: string, deps: TrainDeps): Promis
   const tLoad = performance.now();
 
   const vision = projectVision(spec);
-  const all = await db
-    .select({ stateId: datasetSamples.stateId, observation: datasetSamples.observation, action: datasetSamples.action })
-    .from(datasetSamples)
-    .where(and(eq(datasetSamples.projectId, round.projectId), lte(datasetSamples.version, round.datasetVersion)))
-    .orderBy(datasetSamples.id);
+  const all = await trainingSamples(db, round.projectId, round.datasetVersion);
   // An image sample needs its state (the image is rendered from its env state or read from its frame); a
   // sample whose state was deleted since cannot be seen again, so it is left out rather than trained blind.
   const rows = vision ? all.filter((r): r is typeof r & { stateId: string } => r.stateId !== null) : all;

@@ -75,3 +75,15 @@ test("changing the password needs the current one, signs out, and the new one si
   await expect(page.getByTestId("form-error")).toHaveText("Wrong email or password.");
   await signIn(page, email, "second password");
 });
+
+test("forms that send a password stay disabled until the page has hydrated, so no early submit puts it in a URL", async ({ page }) => {
+  // The server's HTML: the submit buttons are disabled (a click before hydration would have been the
+  // browser's own GET submit: /signin?email=…&password=…).
+  for (const [path, label] of [["/signin", "Sign in"], ["/signup", "Create account"]] as const) {
+    const html = await (await page.request.get(path)).text();
+    expect(html).toMatch(new RegExp(`<button type="submit" disabled="">${label}</button>`));
+  }
+  // Hydrated, they work.
+  await page.goto("/signin");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+});

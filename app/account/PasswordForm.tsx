@@ -4,12 +4,14 @@ import { signOut } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { API, PAGES } from "@/contracts/routes";
 import { ApiError, api, errorMessage } from "../_components/api-client";
+import { useHydrated } from "../_components/use-hydrated";
 
 type FieldErrors = Record<string, string[] | undefined>;
 
 /** Changing the password ends every session of the account, this one included: sign in again with the new one. */
 export function PasswordForm() {
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
 
@@ -50,7 +52,7 @@ export function PasswordForm() {
         {field("newPassword", "New password (8+ characters)", "new-password")}
         {field("confirmPassword", "New password again", "new-password")}
         <p className="muted">Changing it signs you out everywhere, here too.</p>
-        <button type="submit" disabled={busy}>{busy ? "Changing…" : "Change password"}</button>
+        <button type="submit" disabled={busy || !hydrated}>{busy ? "Changing…" : "Change password"}</button>
       </form>
     </section>
   );

@@ -7,12 +7,14 @@ import { useState, type FormEvent } from "react";
 import { sameSitePath } from "@/contracts/redirects";
 import { PAGES } from "@/contracts/routes";
 import { SIGN_UP_ACCEPTED_MESSAGE } from "@/contracts/auth";
+import { useHydrated } from "../_components/use-hydrated";
 
 export function SignInForm() {
   const router = useRouter();
   const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -41,7 +43,7 @@ export function SignInForm() {
       {error && <div className="alert error" role="alert" data-testid="form-error">{error}</div>}
       <label>Email<input name="email" type="email" autoComplete="email" required autoFocus /></label>
       <label>Password<input name="password" type="password" autoComplete="current-password" required /></label>
-      <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+      <button type="submit" disabled={busy || !hydrated}>{busy ? "Signing in…" : "Sign in"}</button>
       <p className="muted">No account? <Link href={PAGES.signUp}>Sign up</Link></p>
     </form>
   );

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { API, PAGES } from "@/contracts/routes";
+import { useHydrated } from "../_components/use-hydrated";
 
 type FieldErrors = Record<string, string[] | undefined>;
 
@@ -17,6 +18,7 @@ export function SignUpForm({ inviteRequired, initialInvite }: { inviteRequired: 
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -63,7 +65,7 @@ export function SignUpForm({ inviteRequired, initialInvite }: { inviteRequired: 
       {field("email", "Email", "email", "email")}
       {field("password", "Password (8+ characters)", "password", "new-password")}
       {inviteRequired && field("invite", "Invitation code (from the link you were sent)", "text", "off", initialInvite)}
-      <button type="submit" disabled={busy}>{busy ? "Creating account…" : "Create account"}</button>
+      <button type="submit" disabled={busy || !hydrated}>{busy ? "Creating account…" : "Create account"}</button>
       <p className="muted">Have an account? <Link href={PAGES.signIn}>Sign in</Link></p>
     </form>
   );

@@ -148,16 +148,17 @@ async function stageSamples(db: Db, round: Round, pages: AsyncIterable<DatasetSa
 }
 
 /**
- * Step 2 for rows a worker prepared (a `.tar`, server/datasets/import-rows.ts): each batch is one insert of the
- * worker's JSON text, sized like an export's pages (server/datasets/sample-pages.ts: PostgreSQL takes the largest,
- * PGlite — which runs in this thread — batches of ~10 ms); the checksum and counts are the worker's.
+ * Step 2 for rows a worker prepared (JSONL, or a `.tar` without cameras: server/datasets/import-rows.ts): each
+ * batch is one insert of the worker's JSON bytes, sized like an export's pages (server/datasets/sample-pages.ts:
+ * PostgreSQL takes the largest, PGlite — which runs in this thread — batches of ~15 ms); the checksum and counts
+ * are the worker's.
  */
 async function stageRows(db: Db, round: Round, rows: ImportRows): Promise<Staged> {
   const alive = heartbeat(db, round);
   const sizer = new PageSizer(db, ROW_BATCH);
   for (let batch = await rows.next(sizer.size); batch; batch = await rows.next(sizer.size)) {
     const started = performance.now();
-    await insertJsonRows(db, datasetSamples, IMPORT_ROW_KEYS, process.env.AS_TEXT ? new TextDecoder().decode(batch.json) : batch.json, { projectId: round.projectId, version: round.index });
+    await insertJsonRows(db, datasetSamples, IMPORT_ROW_KEYS, batch.json, { projectId: round.projectId, version: round.index });
     sizer.took(batch.count, performance.now() - started);
     await alive();
     await yieldToEventLoop();
@@ -166,7 +167,7 @@ async function stageRows(db: Db, round: Round, rows: ImportRows): Promise<Staged
   return { checksum: summary.checksum, bySource: summary.bySource };
 }
 
-/** The most rows one insert of a `.tar` import carries (what bulkInsert puts in one statement). */
+/** The most rows one insert of an import carries (what bulkInsert puts in one statement). */
 const ROW_BATCH = 5000;
 
 const cancelled = (index: number) => new AppError("CONFLICT", `The import into round ${index} was cancelled while it ran; import again`);

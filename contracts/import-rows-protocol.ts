@@ -1,9 +1,9 @@
 /**
  * Messages between a dataset import (server/datasets/import-rows.ts) and its row worker
  * (server/datasets/import-rows-worker.ts), which reads the file — a JSONL file, or a LeRobot `.tar`'s spooled
- * Parquet files —, validates each row and sends the rows back as the insert's JSON text, so that the parsing,
- * validation and hashing garbage of a 100k-sample import lands in the worker's small heap instead of the
- * server's (bench:export, RSS growth).
+ * Parquet files —, validates each row and sends the rows back as the insert's JSON (UTF-8 bytes), so that the
+ * parsing, validation and hashing garbage of a 100k-sample import lands in the worker's small heap instead of
+ * the server's (bench:export, RSS growth).
  *
  * Start: `workerData` is an {@link ImportRowsOptions}. Parent → worker: `next` (up to `rows` more rows).
  * Worker → parent: `ready` once the files are open; per `next` either `rows` (1 to `rows` rows as

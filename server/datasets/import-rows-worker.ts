@@ -1,21 +1,20 @@
 /**
  * Worker thread of a dataset import (import-rows.ts): reads a JSONL file (parse-dataset-file.ts `jsonlPages`)
- * or a `.tar`'s spooled Parquet data files (parse-lerobot-tar.ts `parquetSamplePages`) page by page, each row
- * validated against the project's spaces as it is read, and answers
- * each `next` with up to the asked number of rows as the insert's JSON text, keeping the content checksum, the
- * counts by source and the episodes for `end`. Messages: contracts/import-rows-protocol.ts.
+ * or a `.tar`'s spooled Parquet data files (parse-lerobot-tar.ts `dataFilePages`) page by page, each row
+ * validated against the project's spaces as it is read, and answers each `next` with up to the asked number of
+ * rows as the insert's JSON (UTF-8 bytes), keeping the content checksum, the counts by source and the episodes
+ * for `end`. Messages: contracts/import-rows-protocol.ts.
  *
  * Why a thread: decoding, validating and hashing 100k samples allocate ~1 GB of short-lived objects. In the
  * server's thread they were promoted into its ~200 MiB old generation and collected late, which grew the
- * process by up to 117 MiB for a `.tar` and 142 MiB for JSONL (bench:export); here they die in a small heap of their own, and the server's thread
- * only passes one string per batch to the database.
+ * process by up to 117 MiB for a `.tar` and 142 MiB for JSONL (bench:export); here they die in a small heap of
+ * their own, and the server's thread only passes each batch's bytes to the database.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { parquetMetadataAsync } from "hyparquet";
-import type { ImportRowsFile, ImportRowsOptions, ImportRowsReply, ImportRowsRequest } from "../../contracts/import-rows-protocol";
+import type { ImportRowsOptions, ImportRowsReply, ImportRowsRequest } from "../../contracts/import-rows-protocol";
 import { AppError } from "../errors";
 import { jsonlPages, type JsonlCounts } from "./parse-dataset-file";
-import { fileBuffer, parquetSamplePages, ROW_PAGE } from "./parse-lerobot-tar";
+import { dataFilePages, ROW_PAGE } from "./parse-lerobot-tar";
 import { addToChecksum, countBySource, EMPTY_CHECKSUM } from "./version-content";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -29,20 +28,6 @@ const options = workerData as ImportRowsOptions;
 const jsonl: JsonlCounts = { samples: 0, episodes: 0 };
 const tarEpisodes = new Set<number>();
 
-async function* tarPages(files: ImportRowsFile[]): AsyncGenerator<DatasetSampleInput[]> {
-  for (const { path, file, size } of files) {
-    const buffer = await fileBuffer(file, size);
-    try {
-      for await (const page of parquetSamplePages(path, buffer, await parquetMetadataAsync(buffer), options.spaces)) {
-        for (const s of page) tarEpisodes.add(s.episode);
-        yield page;
-      }
-    } finally {
-      await buffer.close();
-    }
-  }
-}
-
 /** A JSONL file's text, decoded a block at a time as its lines are read; each block is let go once decoded. */
 function* decoded(blocks: Array<Uint8Array | undefined>): Generator<string> {
   const decoder = new TextDecoder();
@@ -54,7 +39,7 @@ function* decoded(blocks: Array<Uint8Array | undefined>): Generator<string> {
   yield decoder.decode();
 }
 
-const pages = options.format === "jsonl" ? jsonlPages(decoded(options.blocks), options.spaces, jsonl, ROW_PAGE) : tarPages(options.files);
+const pages = options.format === "jsonl" ? jsonlPages(decoded(options.blocks), options.spaces, jsonl, ROW_PAGE) : dataFilePages(options.files, options.spaces, tarEpisodes);
 const episodes = () => (options.format === "jsonl" ? jsonl.episodes : tarEpisodes.size);
 let page: DatasetSampleInput[] = [];
 let at = 0;

@@ -1,7 +1,7 @@
 /**
  * Reading a dataset file for import: which format the request names, and the samples of a `jsonl` file or a
- * LeRobot `.tar`, read and validated in batches as the insert takes them (by a worker thread: import-rows.ts). Creating the round that holds them is
- * the round lifecycle's business (server/rounds/import-dataset.ts).
+ * LeRobot `.tar`, read and validated in batches as the insert takes them (by a worker thread: import-rows.ts).
+ * Creating the round that holds them is the round lifecycle's business (server/rounds/import-dataset.ts).
  */
 import { DATASET_FORMATS, type TDatasetFormat } from "../../contracts/datasets";
 import type { TObservationSpace } from "../../contracts/spaces";

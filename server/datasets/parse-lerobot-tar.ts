@@ -30,6 +30,7 @@ import { createYielder, yieldToEventLoop } from "../batching/cooperative";
 import type { TObservationSpace } from "../../contracts/spaces";
 import { cameraColumns, checkCameraSchema, IMAGE_ROW_PAGE, takeCameraImages, type CameraColumn } from "./lerobot-camera-columns";
 import { badLine, checkSample, isCount, isVector, MAX_IMPORT_SAMPLES, type Spaces } from "./parse-dataset-file";
+import type { ImportRowsFile } from "../../contracts/import-rows-protocol";
 import { startImportRows, type ImportRows } from "./import-rows";
 import type { DatasetSampleInput } from "./write-version";
 
@@ -208,7 +209,7 @@ export async function spoolTar(body: AsyncIterable<Uint8Array> | Iterable<Uint8A
  * hyparquet's AsyncBuffer over a spooled file: each `slice` reads those bytes from disk (the import reads each
  * column chunk once: {@link parquetSamplePages}).
  */
-export async function fileBuffer(path: string, size: number): Promise<AsyncBuffer & { close: () => Promise<void> }> {
+async function fileBuffer(path: string, size: number): Promise<AsyncBuffer & { close: () => Promise<void> }> {
   const handle = await open(path, "r");
   return {
     byteLength: size,
@@ -300,21 +301,9 @@ async function openSpooled(spooled: SpooledTar, spaces: ImportSpaces): Promise<L
     checkCameraSchema(path, new Set((metas.get(path) as FileMetaData).schema.map((s) => s.name)), cameras);
   }
 
+  const files: ImportRowsFile[] = dataFiles.map((path) => ({ path, ...(spooled.parquet.get(path) as { file: string; size: number }) }));
   const episodes = new Set<number>();
-  async function* pages(): AsyncGenerator<DatasetSampleInput[]> {
-    for (const path of dataFiles) {
-      const { file, size } = spooled.parquet.get(path) as { file: string; size: number };
-      const buffer = await fileBuffer(file, size);
-      try {
-        for await (const page of parquetSamplePages(path, buffer, metas.get(path) as FileMetaData, spaces, cameras)) {
-          for (const sample of page) episodes.add(sample.episode);
-          yield page;
-        }
-      } finally {
-        await buffer.close();
-      }
-    }
-  }
+  const pages = () => dataFilePages(files, spaces, episodes, cameras, metas);
 
   const samples = dataFiles.reduce((n, path) => n + Number((metas.get(path) as FileMetaData).num_rows), 0);
   if (samples > MAX_IMPORT_SAMPLES) throw badLine("data/", `more than ${MAX_IMPORT_SAMPLES} samples`);
@@ -328,9 +317,29 @@ async function openSpooled(spooled: SpooledTar, spaces: ImportSpaces): Promise<L
     pages,
     rows: cameras.length
       ? null
-      : () => startImportRows({ format: "lerobot", files: dataFiles.map((path) => ({ path, ...(spooled.parquet.get(path) as { file: string; size: number }) })), spaces: { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace } }),
+      : () => startImportRows({ format: "lerobot", files, spaces: { observationSpace: spaces.observationSpace, actionSpace: spaces.actionSpace } }),
     dispose: spooled.dispose,
   };
+}
+
+/**
+ * The samples of spooled data files in order, page by page ({@link parquetSamplePages}), each file opened for
+ * its turn only; each sample's episode is added to `episodes`. `metas` holds the files' Parquet metadata where
+ * it has been read already (else it is read here). Read in this thread (with cameras) and by the import's
+ * worker (import-rows-worker.ts).
+ */
+export async function* dataFilePages(files: readonly ImportRowsFile[], spaces: Spaces, episodes: Set<number>, cameras: readonly CameraColumn[] = [], metas?: ReadonlyMap<string, FileMetaData>): AsyncGenerator<DatasetSampleInput[]> {
+  for (const { path, file, size } of files) {
+    const buffer = await fileBuffer(file, size);
+    try {
+      for await (const page of parquetSamplePages(path, buffer, metas?.get(path) ?? (await parquetMetadataAsync(buffer)), spaces, cameras)) {
+        for (const sample of page) episodes.add(sample.episode);
+        yield page;
+      }
+    } finally {
+      await buffer.close();
+    }
+  }
 }
 
 /**

@@ -124,7 +124,9 @@ export class DiskBlobStore implements BlobStore {
     for (const name of await readdirOrEmpty(this.tmp)) {
       const p = path.join(this.tmp, name);
       try {
-        if ((await fs.stat(p)).mtimeMs <= cutoff) {
+        // Whole milliseconds, as Date.now() counts: a file written within the current millisecond has a
+        // fractional mtimeMs above it, and `sweepTemporary(0)` would have kept it.
+        if (Math.floor((await fs.stat(p)).mtimeMs) <= cutoff) {
           await fs.rm(p, { force: true });
           removed++;
         }

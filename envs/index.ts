@@ -20,7 +20,13 @@ import {
 import { PendulumEnv, PENDULUM_SPEC, createPendulumExpert } from "./classic/pendulum";
 import { CarTrackEnv, CARTRACK_SPEC, CARTRACK_V1, CARTRACK_V1_SPEC } from "./cartrack/cartrack";
 import { createCarTrackExpert, createCarTrackV1Expert } from "./cartrack/expert";
-import { CarTrackPixelsEnv, CARTRACK_PIXELS_SPEC, carTrackPixelsImages } from "./cartrack-pixels/cartrack-pixels";
+import {
+  CarTrackPixelsEnv,
+  CARTRACK_PIXELS_SPEC,
+  CARTRACK_PIXELS_V1_SPEC,
+  carTrackPixelsImages,
+  carTrackPixelsV1Images,
+} from "./cartrack-pixels/cartrack-pixels";
 import type { Env, EnvOptions, EnvSpec, Expert } from "./env";
 import { createForkExpert } from "./fork/expert";
 import { createForkV1Expert } from "./fork/expert-v1";
@@ -92,6 +98,13 @@ const REGISTRY: readonly Registration[] = [
     createExpert: () => ({ ...createCarTrackExpert(), envId: CARTRACK_PIXELS_SPEC.id }),
     images: carTrackPixelsImages,
   },
+  // CarTrack-v1 through the camera: the pixel task where DAgger and behaviour cloning separate.
+  {
+    spec: CARTRACK_PIXELS_V1_SPEC,
+    create: (o) => new CarTrackPixelsEnv(o, "v1"),
+    createExpert: () => ({ ...createCarTrackV1Expert(), envId: CARTRACK_PIXELS_V1_SPEC.id }),
+    images: carTrackPixelsV1Images,
+  },
 ];
 
 /** Every registered env id, in listing order. */
@@ -141,5 +154,5 @@ export function observationImages(id: string, state: readonly number[]): Record<
   return lookup(id).images?.(state) ?? {};
 }
 
-export { carTrackPixelsImages } from "./cartrack-pixels/cartrack-pixels";
+export { carTrackPixelsImages, carTrackPixelsV1Images } from "./cartrack-pixels/cartrack-pixels";
 export { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, rasteriseCarTrack } from "./cartrack-pixels/rasterise";

@@ -43,7 +43,7 @@ function validAction(space: Space): number | number[] {
 }
 
 describe("registry", () => {
-  it("lists the ten environments with JSON-round-trippable specs", () => {
+  it("lists the eleven environments with JSON-round-trippable specs", () => {
     expect(ENV_IDS).toEqual([
       "CartPole-v1",
       "MountainCar-v0",
@@ -55,6 +55,7 @@ describe("registry", () => {
       "CarTrack-v1",
       "Fork-v1",
       "CarTrackPixels-v0",
+      "CarTrackPixels-v1",
     ]);
     for (const spec of listEnvs()) {
       expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);

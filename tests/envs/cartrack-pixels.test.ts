@@ -2,7 +2,8 @@
  * CarTrackPixels-v0: CarTrack-v0's dynamics and expert seen through an egocentric 64×64 RGB image plus speed.
  * Deterministic per seed; the expert scores exactly what it scores on CarTrack-v0 (same trajectories); the image
  * is `64 × 64 × 3` uint8 and a pure function of the state; and the browser's rasteriser (the same module,
- * bundled) paints the very same bytes as Node's, in Debian's Chromium.
+ * bundled) paints the very same bytes as Node's, in Debian's Chromium. CarTrackPixels-v1 is CarTrack-v1 (narrow
+ * road, fast, noisy steering) through the same camera, and shows the narrow road.
  */
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -134,6 +135,36 @@ describe("CarTrackPixels-v0", () => {
     }
   });
 
+  it("CarTrackPixels-v1 drives CarTrack-v1's episodes step for step, and its camera sees the narrow road", () => {
+    const V1 = "CarTrackPixels-v1";
+    expect(getEnvSpec(V1).cameras).toEqual(getEnvSpec(ID).cameras);
+    expect(getEnvSpec(V1).referenceReturns).toEqual(getEnvSpec("CarTrack-v1").referenceReturns);
+    for (let seed = 0; seed < 3; seed++) {
+      const pixels = episode(V1, seed);
+      const vector = episode("CarTrack-v1", seed);
+      expect(pixels.total).toBe(vector.total);
+      expect(pixels.states).toEqual(vector.states);
+      // Speed over v1's cruise speed (16 m/s): the vector env's 10th observation element.
+      expect(pixels.observations.map((o) => o[0])).toEqual(vector.observations.map((o) => o[9]));
+    }
+    // The same pose seen on v0's 8 m road and on v1's 5 m road: fewer road pixels, and exactly the ones a 2.5 m
+    // half-width gives (the rasteriser's own narrow-road output).
+    const state = episode(V1, 4, 120).states[100]!;
+    const count = (image: Uint8Array, colour: string) => {
+      let n = 0;
+      for (let i = 0; i < image.length; i += 3) if (`${image[i]},${image[i + 1]},${image[i + 2]}` === colour) n++;
+      return n;
+    };
+    const narrow = observationImages(V1, state).image!;
+    const wide = observationImages(ID, state).image!;
+    expect(narrow).toEqual(rasteriseCarTrack(state, undefined, 2.5));
+    expect(count(narrow, "92,92,96")).toBeGreaterThan(100);
+    expect(count(narrow, "92,92,96")).toBeLessThan(0.75 * count(wide, "92,92,96"));
+    const env = createEnv(V1);
+    env.setState(state, 100);
+    expect(env.observeImages!().image).toEqual(narrow);
+  });
+
   it.skipIf(!existsSync(CHROMIUM))("paints the same bytes in Chromium as in Node", async () => {
     const bundle = await envsBrowserBundle();
     const states = episode(ID, 2, 300).states.filter((_, i) => i % 50 === 0);
@@ -143,11 +174,17 @@ describe("CarTrackPixels-v0", () => {
       await page.setContent("<!doctype html><html><body></body></html>");
       await page.addScriptTag({ content: bundle });
       const inBrowser = await page.evaluate(
-        (list) => list.map((s) => Array.from((window as unknown as { CorrectiveEnvs: typeof import("../../envs/index") }).CorrectiveEnvs.observationImages("CarTrackPixels-v0", s).image!)),
+        (list) =>
+          list.flatMap((s) =>
+            ["CarTrackPixels-v0", "CarTrackPixels-v1"].map((id) => Array.from((window as unknown as { CorrectiveEnvs: typeof import("../../envs/index") }).CorrectiveEnvs.observationImages(id, s).image!)),
+          ),
         states,
       );
-      expect(inBrowser.length).toBe(states.length);
-      for (const [i, s] of states.entries()) expect(Uint8Array.from(inBrowser[i]!)).toEqual(observationImages(ID, s).image);
+      expect(inBrowser.length).toBe(2 * states.length);
+      for (const [i, s] of states.entries()) {
+        expect(Uint8Array.from(inBrowser[2 * i]!)).toEqual(observationImages(ID, s).image);
+        expect(Uint8Array.from(inBrowser[2 * i + 1]!)).toEqual(observationImages("CarTrackPixels-v1", s).image);
+      }
     } finally {
       await browser.close();
     }

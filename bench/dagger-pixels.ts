@@ -50,12 +50,16 @@ interface SeedReport {
 }
 
 const { values: a, positionals } = parseArgs({
-  options: { env: { type: "string", default: "CarTrackPixels-v1" }, seed: { type: "string", default: "0" }, resume: { type: "boolean", default: false }, "until-round": { type: "string" } },
+  options: { env: { type: "string", default: "CarTrackPixels-v1" }, demos: { type: "string", default: "episodes" }, seed: { type: "string", default: "0" }, resume: { type: "boolean", default: false }, "until-round": { type: "string" } },
   allowPositionals: true,
 });
 const mode = positionals[0];
 const ENV = a.env as string;
-const TASK = taskOf(ENV);
+// `--demos states` (an ablation): round 0 and the BC arm label states sampled from a pool of expert episodes
+// instead of consecutive episodes; its runs and results go beside the goal's, suffixed "-states".
+const DEMOS = a.demos as string;
+if (DEMOS !== "episodes" && DEMOS !== "states") throw new Error("--demos must be episodes or states");
+const TASK = suffixed(taskOf(ENV), DEMOS === "states" ? "-states" : "");
 const RUNS_DIR = path.join(RESULTS_DIR, TASK.runs);
 
 if (mode === "run") await run();
@@ -70,6 +74,7 @@ async function run(): Promise<void> {
     "--env", ENV, "--rounds", String(GOAL.rounds), "--labels-per-round", String(GOAL.labelsPerRound), "--expert", "scripted",
     "--eval-episodes", String(GOAL.evalEpisodes), "--train-steps", String(GOAL.trainSteps), "--batch-size", String(GOAL.batchSize), "--warm-start",
     "--seed", String(seed), "--checkpoint", RUNS_DIR,
+    ...(DEMOS === "states" ? ["--demos", "states"] : []),
     ...(a.resume ? ["--resume"] : []),
     ...(a["until-round"] === undefined ? [] : ["--until-round", a["until-round"]]),
   ];
@@ -93,6 +98,10 @@ function taskOf(env: string): { runs: string; results: string } {
   const task = TASKS[env];
   if (task === undefined) throw new Error(`--env must be one of ${Object.keys(TASKS).join(", ")}`);
   return task;
+}
+
+function suffixed(task: { runs: string; results: string }, suffix: string): { runs: string; results: string } {
+  return { runs: task.runs.replace(/-runs$/, `${suffix}-runs`), results: `${task.results}${suffix}` };
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -139,7 +148,7 @@ function summary(): void {
   const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
   const loads = runs.flatMap((r) => r.load);
   saveResults(TASK.results, {
-    title: `DAgger vs behaviour cloning on ${ENV} (ConvNet image policies, wasm)`,
+    title: `DAgger vs behaviour cloning on ${ENV} (ConvNet image policies, wasm)${DEMOS === "states" ? ", demonstrations sampled as states (ablation)" : ""}`,
     rows,
     columns: [
       { key: "seed" },
@@ -160,7 +169,7 @@ function summary(): void {
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
       `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(gap[i] ?? Number.NaN).toFixed(3)}`).join("; ") : "none yet"}.`,
       `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
-      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side.`,
+      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : "every step of consecutive expert episodes (seeds 1000, 1001, …, the same for every seed), like teleoperation"}; evaluation episodes: seeds 100000–100009 for every policy.`,
       roundWalls.length > 0
         ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`
         : "No round ≥ 1 finished yet.",
@@ -168,7 +177,7 @@ function summary(): void {
       ...(ENV === "CarTrackPixels-v0" ? [BEFORE] : []),
       `Round 0 is behaviour cloning on the expert's demonstrations (both arms share it); its wall time (collect, label, train, evaluate) leaves out measuring the reference returns. Run folders: bench/results/${TASK.runs}/seed-N (\`--env ${ENV} run --seed N --resume\` continues one).`,
     ],
-    extra: { env: ENV, goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, goal: GOAL },
+    extra: { env: ENV, demos: DEMOS, goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, goal: GOAL },
   });
   console.log(fs.readFileSync(path.join(RESULTS_DIR, `${TASK.results}.md`), "utf8"));
 }

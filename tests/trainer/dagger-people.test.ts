@@ -81,7 +81,29 @@ describe("npm run dagger (the CLI)", () => {
     const b = await cli(["--env", "Fork-v1", "--select", "smart"]);
     expect(b.status).toBe(2);
     expect(b.stderr).toMatch(/--select must be uniform, uncertainty or thrifty/);
+    const c = await cli(["--env", "Fork-v1", "--demos", "videos"]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/--demos must be episodes or states, not "videos"/);
   }, 60_000);
+
+  it("--demos states: round 0 and the BC arm label states sampled from a pool of expert episodes", async () => {
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(tmpdir(), "dagger-cli-"));
+    const run = (demos: string) => {
+      const out = path.join(dir, `${demos}.json`);
+      return cli(["--env", "CartPole-v1", "--rounds", "2", "--labels-per-round", "40", "--head", "categorical", "--epochs", "2", "--eval-episodes", "1", "--demos", demos, "--in-process", "--quiet", "--json", out]).then((r) => {
+        expect(r.status, r.stderr).toBe(0);
+        return JSON.parse(readFileSync(out, "utf8")) as { config: { demos: string }; rounds: Array<{ bc?: { details: { rolloutEpisodes: number } } }> };
+      });
+    };
+    const [states, episodes] = [await run("states"), await run("episodes")];
+    expect([states.config.demos, episodes.config.demos]).toEqual(["states", "episodes"]);
+    // 40 labels: one expert episode's first steps, or a sample from a pool of several episodes.
+    expect(episodes.rounds[1]!.bc!.details.rolloutEpisodes).toBe(1);
+    expect(states.rounds[1]!.bc!.details.rolloutEpisodes).toBeGreaterThan(1);
+  }, 120_000);
 
   it("runs one arm over --seeds with people and reliability, writing runs and a mean ± 95% CI per round", async () => {
     const { mkdtempSync, readFileSync } = await import("node:fs");

@@ -59,6 +59,9 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --resume                 continue the runs in --checkpoint DIR where they stopped (same settings)
   --until-round R          stop after round R (to be continued with --resume)
   --no-bc                  skip the behaviour-cloning comparison arm
+  --demos D                episodes | states: how round 0 and the BC arm spend their labels (default
+                           episodes: every step of consecutive expert episodes, like teleoperation;
+                           states: a uniform sample of states from a pool of expert episodes)
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
   --seeds S                several runs: a count ("5" = seeds 0..4) or a list ("0,3,7"); the
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
         resume: { type: "boolean", default: false },
         "until-round": { type: "string" },
         "no-bc": { type: "boolean", default: false },
+        demos: { type: "string" },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
         seeds: { type: "string" },
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
   };
   if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
   if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
+  if (a.demos !== undefined && a.demos !== "episodes" && a.demos !== "states") fail(`--demos must be episodes or states, not "${a.demos}"`);
   const untilRound = int("until-round", a["until-round"]);
   // Image policies act with their encoders on the wasm backend of this (main) thread; training has its own.
   const visualEnv = (getEnvSpec(a.env).cameras?.length ?? 0) > 0;
@@ -303,6 +308,7 @@ async function main(): Promise<void> {
           ...(a.aggregation ? { aggregation: a.aggregation as "consensus" | "reliability" | "all" } : {}),
           ...(a.gold ? { goldFraction: num("gold", a.gold) } : {}),
           compareBC: !a["no-bc"],
+          ...(a.demos ? { demos: a.demos as "episodes" | "states" } : {}),
           warmStart: a["warm-start"],
           training,
         };

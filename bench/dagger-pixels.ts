@@ -68,6 +68,7 @@ else throw new Error("usage: tsx bench/dagger-pixels.ts [--env CarTrackPixels-v1
 
 async function run(): Promise<void> {
   const seed = Number(a.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 9) throw new Error("--seed must be an integer from 0 to 9 (its demonstrations start at episode 1000 + 1000·seed)");
   const seedDir = path.join(RUNS_DIR, `seed-${seed}`);
   const args = [
     "tsx", "trainer/cli/dagger.ts",
@@ -75,6 +76,9 @@ async function run(): Promise<void> {
     "--eval-episodes", String(GOAL.evalEpisodes), "--train-steps", String(GOAL.trainSteps), "--batch-size", String(GOAL.batchSize), "--warm-start",
     "--seed", String(seed), "--checkpoint", RUNS_DIR,
     ...(DEMOS === "states" ? ["--demos", "states"] : []),
+    // Each seed demonstrates on its own episodes (seed 0 on the CLI's default, 1000): with one stream for every
+    // seed, the seeds would vary the training but not the demonstrations BC learns from.
+    ...(seed === 0 ? [] : ["--demo-seed", String(demoSeedOf(seed))]),
     ...(a.resume ? ["--resume"] : []),
     ...(a["until-round"] === undefined ? [] : ["--until-round", a["until-round"]]),
   ];
@@ -98,6 +102,11 @@ function taskOf(env: string): { runs: string; results: string } {
   const task = TASKS[env];
   if (task === undefined) throw new Error(`--env must be one of ${Object.keys(TASKS).join(", ")}`);
   return task;
+}
+
+/** The episode seed a run seed's demonstrations start from. */
+function demoSeedOf(seed: number): number {
+  return 1000 + 1000 * seed;
 }
 
 function suffixed(task: { runs: string; results: string }, suffix: string): { runs: string; results: string } {
@@ -169,7 +178,7 @@ function summary(): void {
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
       `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(gap[i] ?? Number.NaN).toFixed(3)}`).join("; ") : "none yet"}.`,
       `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
-      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : "every step of consecutive expert episodes (seeds 1000, 1001, …, the same for every seed), like teleoperation"}; evaluation episodes: seeds 100000–100009 for every policy.`,
+      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : "every step of consecutive expert episodes, like teleoperation; seed N demonstrates on episodes 1000 + 1000·N, 1001 + 1000·N, …"}; evaluation episodes: seeds 100000–100009 for every policy.`,
       roundWalls.length > 0
         ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`
         : "No round ≥ 1 finished yet.",

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createExpert, getEnvSpec, observationImages } from "../../envs/index";
 import { betaAt, betaForRound, parseBetaSchedule } from "../../trainer/dagger/beta";
 import { consensus, createNoisyLabeler } from "../../trainer/dagger/labels";
-import { runDagger } from "../../trainer/dagger/loop";
+import { createStateCollector } from "../../trainer/dagger/collect";
+import { runDagger, ZDaggerConfig } from "../../trainer/dagger/loop";
 import { selectStates } from "../../trainer/dagger/select";
 import { evaluatePolicy, measureReferences, normalizedReturn } from "../../trainer/evaluate";
 import { Policy } from "../../trainer/policy/policy";
@@ -149,6 +150,22 @@ describe("rollouts and evaluation", () => {
 describe("DAgger loop", () => {
   beforeAll(async () => {
     await testBackend();
+  });
+
+  it("demonstrations start from demoSeed's episode (default 1000), so runs can vary them seed by seed", () => {
+    const firstStates = (extra: object, demos: "episodes" | "states" = "episodes") => {
+      const config = ZDaggerConfig.parse({ envId: "CarTrack-v1", demos, ...extra });
+      const collector = createStateCollector({ config, statesPerRound: 30, expert: createExpert("CarTrack-v1"), rng: mulberry32(1) });
+      return collector.collect("dagger", 0, null, 1).steps.map((s) => s.state);
+    };
+    const expertStart = (seed: number) => rollout({ envId: "CarTrack-v1", expert: createExpert("CarTrack-v1"), beta: 1, episodes: 1, firstSeed: seed })[0]!.steps.slice(0, 30).map((s) => s.state);
+    expect(firstStates({})).toEqual(expertStart(1000));
+    expect(firstStates({ demoSeed: 1000 })).toEqual(firstStates({}));
+    expect(firstStates({ demoSeed: 3000 })).toEqual(expertStart(3000));
+    expect(firstStates({ demoSeed: 3000 })).not.toEqual(firstStates({}));
+    // A pool of expert episodes (demos "states") moves with it too.
+    expect(firstStates({ demoSeed: 3000 }, "states")).not.toEqual(firstStates({}, "states"));
+    expect(() => ZDaggerConfig.parse({ envId: "CarTrack-v1", demoSeed: 50_000 })).toThrow();
   });
 
   it("runs rounds end to end with noisy labels, and spends the same label budget on both arms", async () => {

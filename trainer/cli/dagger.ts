@@ -62,6 +62,7 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
   --demos D                episodes | states: how round 0 and the BC arm spend their labels (default
                            episodes: every step of consecutive expert episodes, like teleoperation;
                            states: a uniform sample of states from a pool of expert episodes)
+  --demo-seed N            the episode seed demonstrations start from (default 1000; ≤ 10000)
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
   --seeds S                several runs: a count ("5" = seeds 0..4) or a list ("0,3,7"); the
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
         "until-round": { type: "string" },
         "no-bc": { type: "boolean", default: false },
         demos: { type: "string" },
+        "demo-seed": { type: "string" },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
         seeds: { type: "string" },
@@ -255,6 +257,7 @@ async function main(): Promise<void> {
   };
   if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
   if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
+  if (a["demo-seed"] !== undefined && !/^\d+$/.test(a["demo-seed"]) || Number(a["demo-seed"] ?? 0) > 10_000) fail(`--demo-seed must be an integer from 0 to 10000, not "${a["demo-seed"]}"`);
   if (a.demos !== undefined && a.demos !== "episodes" && a.demos !== "states") fail(`--demos must be episodes or states, not "${a.demos}"`);
   const untilRound = int("until-round", a["until-round"]);
   // Image policies act with their encoders on the wasm backend of this (main) thread; training has its own.
@@ -309,6 +312,7 @@ async function main(): Promise<void> {
           ...(a.gold ? { goldFraction: num("gold", a.gold) } : {}),
           compareBC: !a["no-bc"],
           ...(a.demos ? { demos: a.demos as "episodes" | "states" } : {}),
+          ...(a["demo-seed"] ? { demoSeed: int("demo-seed", a["demo-seed"]) } : {}),
           warmStart: a["warm-start"],
           training,
         };

@@ -51,14 +51,15 @@ export function createStateCollector({ config, statesPerRound, expert, rng }: Co
       histories.set(step, steps.slice(Math.max(0, i - HISTORY_STEPS), i).flatMap((s) => (s.state ? [s.state] : [])));
     });
   };
-  const seedCursor: Record<string, number> = { expert: EXPERT_SEEDS, bc: BC_EXPERT_SEEDS, policy: POLICY_SEEDS };
+  const demoSeed = config.demoSeed ?? EXPERT_SEEDS;
+  const seedCursor: Record<string, number> = { expert: demoSeed, bc: BC_EXPERT_SEEDS + demoSeed - EXPERT_SEEDS, policy: POLICY_SEEDS };
 
   /**
-   * Demonstrations as one stream of expert episodes (seeds EXPERT_SEEDS, EXPERT_SEEDS+1, …): round 0
+   * Demonstrations as one stream of expert episodes (seeds demoSeed, demoSeed+1, …): round 0
    * takes the first `statesPerRound` steps, each BC round the next ones — like a person who keeps
    * demonstrating.
    */
-  const demoStream = { seed: EXPERT_SEEDS, buffer: [] as RolloutStep[], episodes: 0 };
+  const demoStream = { seed: demoSeed, buffer: [] as RolloutStep[], episodes: 0 };
   const takeDemo = (n: number): CollectedStates => {
     const steps: RolloutStep[] = [];
     const before = demoStream.episodes;

@@ -76,6 +76,13 @@ export const ZDaggerConfig = z.object({
    * sample of states from a pool of expert episodes (more diverse — see docs/TRAINER.md).
    */
   demos: z.enum(["episodes", "states"]).default("episodes"),
+  /**
+   * The episode seed the demonstrations start from (default 1,000 for every run): with `episodes`, the stream
+   * of expert episodes round 0 and the BC arm take; with `states`, round 0's pool (the BC arm's pools move by
+   * the same offset). A different value per run seed varies the demonstrations across seeds too. ≤ 10,000,
+   * clear of the policy rollouts' (50,000…) and the evaluations' (100,000…) seeds.
+   */
+  demoSeed: z.number().int().min(0).max(10_000).optional(),
   /** Keep several label modes per state (default: true for mog / autoregressive heads). */
   multimodalLabels: z.boolean().optional(),
   warmStart: z.boolean().default(false),

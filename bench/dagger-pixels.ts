@@ -154,6 +154,13 @@ function summary(): void {
     const at = report.rounds.find((r) => (r.dagger.normalizedReturn ?? Number.NaN) >= 0.9);
     return at ? `seed ${seed}: round ${at.round}, DAgger ${(at.dagger.normalizedReturn ?? Number.NaN).toFixed(3)}, BC ${(at.bc?.normalizedReturn ?? Number.NaN).toFixed(3)}` : `seed ${seed}: not yet`;
   });
+  // Label efficiency, per seed: the labels each arm first needs for 0.90, and the rounds where BC is ≥ 0.1 below.
+  const efficiency = runs.map(({ seed, report }) => {
+    const firstAt = (arm: "dagger" | "bc") => report.rounds.find((r) => ((arm === "dagger" ? r.dagger : r.bc)?.normalizedReturn ?? Number.NaN) >= 0.9)?.totalLabels;
+    const below = report.rounds.filter((r) => r.round > 0 && (r.dagger.normalizedReturn ?? Number.NaN) - (r.bc?.normalizedReturn ?? Number.NaN) >= 0.1).map((r) => r.round);
+    const labels = (n: number | undefined) => (n === undefined ? "not within the rounds run" : `${n.toLocaleString("en-US")} labels`);
+    return `seed ${seed}: DAgger ${labels(firstAt("dagger"))}, BC ${labels(firstAt("bc"))}; BC ≥ 0.1 below in rounds ${below.length ? below.join(", ") : "none"}`;
+  });
   const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
   const loads = runs.flatMap((r) => r.load);
   saveResults(TASK.results, {
@@ -178,6 +185,7 @@ function summary(): void {
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
       `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(gap[i] ?? Number.NaN).toFixed(3)}`).join("; ") : "none yet"}.`,
       `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
+      `Labels to 0.90, and the rounds where BC is ≥ 0.1 below DAgger: ${efficiency.join("; ")}.`,
       `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : "every step of consecutive expert episodes, like teleoperation; seed N demonstrates on episodes 1000 + 1000·N, 1001 + 1000·N, …"}; evaluation episodes: seeds 100000–100009 for every policy.`,
       roundWalls.length > 0
         ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`

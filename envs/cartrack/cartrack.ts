@@ -66,7 +66,8 @@ export interface CarTrackVariant {
 export const CARTRACK_V0: CarTrackVariant = { spec: CARTRACK_SPEC, halfWidth: HALF_WIDTH, cruiseSpeed: CAR.cruiseSpeed, actuationNoise: 0 };
 
 /**
- * Env options: `drift` scales the drift disturbance (default 1; 0 makes the dynamics deterministic).
+ * Env options: `drift` scales the drift disturbance (default 1; 0 makes v0's dynamics deterministic), `noise`
+ * scales a variant's steering noise (default 1; 0 with `drift: 0` makes v1's deterministic too).
  * Reset options: `track` (0…7; default: drawn from the env's PRNG).
  */
 export class CarTrackEnv extends BaseEnv {
@@ -82,6 +83,7 @@ export class CarTrackEnv extends BaseEnv {
   private progress = 0;
   private noise = new Prng(0);
   private readonly driftScale: number;
+  private readonly actuationNoise: number;
   /** Cached projection of (x, y) onto the centreline. */
   private readonly proj: Projection = { segment: 0, s: 0, offset: 0, tangent: 0 };
   private readonly rays = new Float64Array(RAY_ANGLES.length);
@@ -94,6 +96,11 @@ export class CarTrackEnv extends BaseEnv {
       throw new Error(`${variant.spec.id}: option "drift" must be a non-negative number, got ${String(drift)}`);
     }
     this.driftScale = drift;
+    const noise = options?.noise ?? 1;
+    if (typeof noise !== "number" || !Number.isFinite(noise) || noise < 0) {
+      throw new Error(`${variant.spec.id}: option "noise" must be a non-negative number, got ${String(noise)}`);
+    }
+    this.actuationNoise = variant.actuationNoise * noise;
     this.track = getTrack(0, variant.halfWidth);
   }
 
@@ -121,7 +128,8 @@ export class CarTrackEnv extends BaseEnv {
 
   protected advance(action: ActionInput): number {
     let a = checkBoxAction(this.spec.id, ACTION_SPACE, action)[0] as number;
-    const { actuationNoise, cruiseSpeed, halfWidth } = this.variant;
+    const { cruiseSpeed, halfWidth } = this.variant;
+    const actuationNoise = this.actuationNoise;
     // v0 draws nothing here, so its noise sequence (and every v0 episode) is unchanged.
     if (actuationNoise > 0) a += actuationNoise * (2 * this.noise.next() - 1);
     const command = (a < -1 ? -1 : a > 1 ? 1 : a) * CAR.maxSteer;

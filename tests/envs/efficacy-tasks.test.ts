@@ -179,6 +179,24 @@ describe("CarTrack-v1", () => {
     expect(s0[5]).toBe(0);
   });
 
+  it("option noise scales the steering noise: 0 (with drift 0) makes v1 deterministic whatever the noise stream", () => {
+    const steerAfter = (options: Record<string, number>, noiseState: number): number => {
+      const env = createEnv("CarTrack-v1", options);
+      env.reset(1);
+      env.setState([...env.getState().slice(0, 8), noiseState]);
+      env.step([0]);
+      return env.getState()[5] as number;
+    };
+    const quiet = [1, 2, 3].map((n) => steerAfter({ drift: 0, noise: 0 }, n * 7919));
+    expect(new Set(quiet).size).toBe(1);
+    expect(quiet[0]).toBe(0);
+    // Half the noise: half the deviation of the full noise from the same stream (the lag is linear).
+    const full = steerAfter({ drift: 0 }, 7919);
+    expect(steerAfter({ drift: 0, noise: 0.5 }, 7919)).toBeCloseTo(full / 2, 12);
+    expect(() => createEnv("CarTrack-v1", { noise: -1 })).toThrow(/option "noise" must be a non-negative number/);
+    expect(() => createEnv("CarTrackPixels-v1", { noise: "loud" })).toThrow(/CarTrackPixels-v1: option "noise"/);
+  });
+
   it("is narrower and faster than v0", () => {
     const v1 = createEnv("CarTrack-v1");
     v1.reset(0);

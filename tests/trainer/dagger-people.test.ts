@@ -84,6 +84,9 @@ describe("npm run dagger (the CLI)", () => {
     const c = await cli(["--env", "Fork-v1", "--demos", "videos"]);
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/--demos must be episodes or states, not "videos"/);
+    const d = await cli(["--env", "CarTrack-v1", "--env-option", "drift"]);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/--env-option must look like key=value, not "drift"/);
   }, 60_000);
 
   it("--demos states: round 0 and the BC arm label states sampled from a pool of expert episodes", async () => {
@@ -93,13 +96,14 @@ describe("npm run dagger (the CLI)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "dagger-cli-"));
     const run = (demos: string) => {
       const out = path.join(dir, `${demos}.json`);
-      return cli(["--env", "CartPole-v1", "--rounds", "2", "--labels-per-round", "40", "--head", "categorical", "--epochs", "2", "--eval-episodes", "1", "--demos", demos, "--in-process", "--quiet", "--json", out]).then((r) => {
+      return cli(["--env", "CartPole-v1", "--rounds", "2", "--labels-per-round", "40", "--head", "categorical", "--epochs", "2", "--eval-episodes", "1", "--demos", demos, "--env-option", "seed=3", "--in-process", "--quiet", "--json", out]).then((r) => {
         expect(r.status, r.stderr).toBe(0);
-        return JSON.parse(readFileSync(out, "utf8")) as { config: { demos: string }; rounds: Array<{ bc?: { details: { rolloutEpisodes: number } } }> };
+        return JSON.parse(readFileSync(out, "utf8")) as { config: { demos: string; envOptions: unknown }; rounds: Array<{ bc?: { details: { rolloutEpisodes: number } } }> };
       });
     };
     const [states, episodes] = [await run("states"), await run("episodes")];
     expect([states.config.demos, episodes.config.demos]).toEqual(["states", "episodes"]);
+    expect(states.config.envOptions).toEqual({ seed: 3 });
     // 40 labels: one expert episode's first steps, or a sample from a pool of several episodes.
     expect(episodes.rounds[1]!.bc!.details.rolloutEpisodes).toBe(1);
     expect(states.rounds[1]!.bc!.details.rolloutEpisodes).toBeGreaterThan(1);

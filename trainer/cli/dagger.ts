@@ -63,6 +63,8 @@ const HELP = `Usage: npm run dagger -- --env <id> [options]
                            episodes: every step of consecutive expert episodes, like teleoperation;
                            states: a uniform sample of states from a pool of expert episodes)
   --demo-seed N            the episode seed demonstrations start from (default 1000; ≤ 10000)
+  --env-option K=V         an env option, repeatable (numbers as numbers), e.g. drift=0 noise=0 for
+                           CarTrack's deterministic dynamics
   --in-process             train on the main thread instead of a worker
   --seed N                 (default 0)
   --seeds S                several runs: a count ("5" = seeds 0..4) or a list ("0,3,7"); the
@@ -81,6 +83,18 @@ function int(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n)) fail(`--${name} must be an integer, got "${v}"`);
   return n;
+}
+
+/** `--env-option K=V` pairs → env options; a value that reads as a number is one. */
+function parseEnvOptions(pairs: readonly string[]): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const match = /^([A-Za-z_][\w]*)=(.+)$/.exec(pair);
+    if (!match) fail(`--env-option must look like key=value, not "${pair}"`);
+    const [, key, value] = match as unknown as [string, string, string];
+    options[key] = value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return options;
 }
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -205,6 +219,7 @@ async function main(): Promise<void> {
         "no-bc": { type: "boolean", default: false },
         demos: { type: "string" },
         "demo-seed": { type: "string" },
+        "env-option": { type: "string", multiple: true },
         "in-process": { type: "boolean", default: false },
         seed: { type: "string" },
         seeds: { type: "string" },
@@ -258,6 +273,7 @@ async function main(): Promise<void> {
   if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
   if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
   if (a["demo-seed"] !== undefined && !/^\d+$/.test(a["demo-seed"]) || Number(a["demo-seed"] ?? 0) > 10_000) fail(`--demo-seed must be an integer from 0 to 10000, not "${a["demo-seed"]}"`);
+  const envOptions = a["env-option"]?.length ? parseEnvOptions(a["env-option"]) : undefined;
   if (a.demos !== undefined && a.demos !== "episodes" && a.demos !== "states") fail(`--demos must be episodes or states, not "${a.demos}"`);
   const untilRound = int("until-round", a["until-round"]);
   // Image policies act with their encoders on the wasm backend of this (main) thread; training has its own.
@@ -313,6 +329,7 @@ async function main(): Promise<void> {
           compareBC: !a["no-bc"],
           ...(a.demos ? { demos: a.demos as "episodes" | "states" } : {}),
           ...(a["demo-seed"] ? { demoSeed: int("demo-seed", a["demo-seed"]) } : {}),
+          ...(envOptions ? { envOptions } : {}),
           warmStart: a["warm-start"],
           training,
         };

@@ -63,8 +63,10 @@ export function goalsSection(): string[] {
       const runs = rates.length > 1 ? ` (median of ${rates.length} runs, ${Math.min(...rates)}–${Math.max(...rates)})` : "";
       lines.push(`| bench:export | export of ${num(parquet[0]!.samples)} samples to Parquet ≥ 50k samples/s, PostgreSQL | ${Math.round(rate)} samples/s${runs} | ${mark(rate >= 50_000)} | ${exp.date} |`);
     }
-    const rss = Math.max(...judged.map((r) => num(r.rssGrowthMiB)));
-    lines.push(`| bench:export | peak RSS growth during export/import ≤ 100 MiB (worst of both engines) | ${rss} MiB | ${mark(rss <= 100)} | ${exp.date} |`);
+    // The issue attaches the RSS goal to the export (as bench/export.ts judges it); the worst import is said beside.
+    const rssOf = (kind: string) => Math.max(...judged.filter((r) => String(r.operation).startsWith(kind)).map((r) => num(r.rssGrowthMiB)));
+    const [rss, importRss] = [rssOf("export"), rssOf("import")];
+    lines.push(`| bench:export | peak RSS growth during an export ≤ 100 MiB (worst of both engines) | ${rss} MiB (imports, not judged: at most ${importRss} MiB) | ${mark(rss <= 100)} | ${exp.date} |`);
     for (const engine of ["postgres", "pglite"]) {
       const mine = judged.filter((r) => r.engine === engine);
       if (mine.length === 0) continue;

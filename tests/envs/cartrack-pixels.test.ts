@@ -37,6 +37,17 @@ function episode(id: string, seed: number, maxSteps = 1000) {
   return { total, observations, states, lap, env };
 }
 
+/** Drives the pixel env and its vector env with the expert on one seed: the same states and return, and `state`
+ * (speed over the variant's cruise speed) is the vector env's 10th observation element. */
+function sameEpisode(pixelsId: string, vectorId: string, seed: number) {
+  const pixels = episode(pixelsId, seed);
+  const vector = episode(vectorId, seed);
+  expect(pixels.total).toBe(vector.total);
+  expect(pixels.states).toEqual(vector.states);
+  expect(pixels.observations.map((o) => o[0])).toEqual(vector.observations.map((o) => o[9]));
+  return pixels;
+}
+
 describe("CarTrackPixels-v0", () => {
   it("declares a Dict observation: a 64×64 RGB uint8 camera and the speed", () => {
     const spec = getEnvSpec(ID);
@@ -50,16 +61,7 @@ describe("CarTrackPixels-v0", () => {
   });
 
   it("drives CarTrack-v0's episodes step for step, so its expert scores what it scores there", () => {
-    const laps: number[] = [];
-    for (let seed = 0; seed < 5; seed++) {
-      const pixels = episode(ID, seed);
-      const vector = episode("CarTrack-v0", seed);
-      expect(pixels.total).toBe(vector.total);
-      expect(pixels.states).toEqual(vector.states);
-      // The speed is the vector env's 10th observation element.
-      expect(pixels.observations.map((o) => o[0])).toEqual(vector.observations.map((o) => o[9]));
-      laps.push(pixels.lap);
-    }
+    const laps = [0, 1, 2, 3, 4].map((seed) => sameEpisode(ID, "CarTrack-v0", seed).lap);
     const mean = laps.reduce((a, b) => a + b, 0) / laps.length;
     expect(mean).toBeGreaterThanOrEqual(createExpert(ID).score.value);
   });
@@ -139,14 +141,7 @@ describe("CarTrackPixels-v0", () => {
     const V1 = "CarTrackPixels-v1";
     expect(getEnvSpec(V1).cameras).toEqual(getEnvSpec(ID).cameras);
     expect(getEnvSpec(V1).referenceReturns).toEqual(getEnvSpec("CarTrack-v1").referenceReturns);
-    for (let seed = 0; seed < 3; seed++) {
-      const pixels = episode(V1, seed);
-      const vector = episode("CarTrack-v1", seed);
-      expect(pixels.total).toBe(vector.total);
-      expect(pixels.states).toEqual(vector.states);
-      // Speed over v1's cruise speed (16 m/s): the vector env's 10th observation element.
-      expect(pixels.observations.map((o) => o[0])).toEqual(vector.observations.map((o) => o[9]));
-    }
+    for (let seed = 0; seed < 3; seed++) sameEpisode(V1, "CarTrack-v1", seed);
     // The same pose seen on v0's 8 m road and on v1's 5 m road: fewer road pixels, and exactly the ones a 2.5 m
     // half-width gives (the rasteriser's own narrow-road output).
     const state = episode(V1, 4, 120).states[100]!;

@@ -98,7 +98,7 @@ const REGISTRY: readonly Registration[] = [
     createExpert: () => ({ ...createCarTrackExpert(), envId: CARTRACK_PIXELS_SPEC.id }),
     images: carTrackPixelsImages,
   },
-  // CarTrack-v1 through the camera: the pixel task where DAgger and behaviour cloning separate.
+  // CarTrack-v1 through the camera: the harder pixel task (issue 18's DAgger-vs-BC runs, docs/TRAINER.md).
   {
     spec: CARTRACK_PIXELS_V1_SPEC,
     create: (o) => new CarTrackPixelsEnv(o, "v1"),

@@ -71,7 +71,8 @@ export const CARTRACK_V0: CarTrackVariant = { spec: CARTRACK_SPEC, halfWidth: HA
  * Reset options: `track` (0…7; default: drawn from the env's PRNG).
  */
 export class CarTrackEnv extends BaseEnv {
-  private readonly variant: CarTrackVariant;
+  /** The variant's spec, road, speed and noise (subclasses observe it differently: CarTrackPixels). */
+  protected readonly variant: CarTrackVariant;
   private track: Track;
   private x = 0;
   private y = 0;

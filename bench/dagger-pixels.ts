@@ -29,11 +29,11 @@ import { parseArgs } from "node:util";
 import { RESULTS_DIR, saveResults } from "./lib/results";
 
 export const GOAL = { rounds: 10, labelsPerRound: 500, trainSteps: 300, batchSize: 64, evalEpisodes: 10 } as const;
-/** The pixel tasks this runner knows: each has its run folders and its saved results. */
-const TASKS: Record<string, { runs: string; results: string }> = {
-  "CarTrackPixels-v0": { runs: "dagger-pixels-runs", results: "dagger-pixels" },
-  "CarTrackPixels-v1": { runs: "dagger-pixels-v1-runs", results: "dagger-pixels-v1" },
-};
+/** The loop's first demonstration episode when a run sets none (trainer/dagger/collect.ts). */
+const DEFAULT_DEMO_SEED = 1000;
+
+/** The pixel tasks this runner knows, by the name of their saved results (their run folders: name + "-runs"). */
+const TASKS: Record<string, string> = { "CarTrackPixels-v0": "dagger-pixels", "CarTrackPixels-v1": "dagger-pixels-v1" };
 
 /** Figures of the loop before this runner (2026-12-06, same machine, load ≈ 2–12): plain-JS acting, 200 epochs from scratch. */
 const BEFORE = "Before (plain-JS acting one episode at a time, training 200 epochs with early stopping from scratch; load ≈ 2–12): round 0 at 500 labels 247 s, round 1 (both arms) 524 s — DAgger 0.914 vs BC 0.226 after round 1; estimated 4–5 h per seed.";
@@ -45,7 +45,7 @@ interface ArmJson {
 interface SeedReport {
   complete?: boolean;
   backend?: string;
-  config: { rounds: number; labelsPerRound: number; seed: number; evalEpisodes: number };
+  config: { rounds: number; labelsPerRound: number; seed: number; evalEpisodes: number; demoSeed?: number };
   rounds: { round: number; totalLabels: number; dagger: ArmJson; bc?: ArmJson }[];
 }
 
@@ -59,8 +59,9 @@ const ENV = a.env as string;
 // instead of consecutive episodes; its runs and results go beside the goal's, suffixed "-states".
 const DEMOS = a.demos as string;
 if (DEMOS !== "episodes" && DEMOS !== "states") throw new Error("--demos must be episodes or states");
-const TASK = suffixed(taskOf(ENV), DEMOS === "states" ? "-states" : "");
-const RUNS_DIR = path.join(RESULTS_DIR, TASK.runs);
+const RESULTS_NAME = `${resultsNameOf(ENV)}${DEMOS === "states" ? "-states" : ""}`;
+const RUNS_NAME = `${RESULTS_NAME}-runs`;
+const RUNS_DIR = path.join(RESULTS_DIR, RUNS_NAME);
 
 if (mode === "run") await run();
 else if (mode === "summary") summary();
@@ -98,19 +99,15 @@ async function run(): Promise<void> {
   process.exit(code);
 }
 
-function taskOf(env: string): { runs: string; results: string } {
-  const task = TASKS[env];
-  if (task === undefined) throw new Error(`--env must be one of ${Object.keys(TASKS).join(", ")}`);
-  return task;
+function resultsNameOf(env: string): string {
+  const name = TASKS[env];
+  if (name === undefined) throw new Error(`--env must be one of ${Object.keys(TASKS).join(", ")}`);
+  return name;
 }
 
 /** The episode seed a run seed's demonstrations start from. */
 function demoSeedOf(seed: number): number {
-  return 1000 + 1000 * seed;
-}
-
-function suffixed(task: { runs: string; results: string }, suffix: string): { runs: string; results: string } {
-  return { runs: task.runs.replace(/-runs$/, `${suffix}-runs`), results: `${task.results}${suffix}` };
+  return DEFAULT_DEMO_SEED + 1000 * seed;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -163,7 +160,7 @@ function summary(): void {
   });
   const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
   const loads = runs.flatMap((r) => r.load);
-  saveResults(TASK.results, {
+  saveResults(RESULTS_NAME, {
     title: `DAgger vs behaviour cloning on ${ENV} (ConvNet image policies, wasm)${DEMOS === "states" ? ", demonstrations sampled as states (ablation)" : ""}`,
     rows,
     columns: [
@@ -186,15 +183,15 @@ function summary(): void {
       `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(Math.round((gap[i] ?? Number.NaN) * 1000) / 1000 + 0).toFixed(3)}`).join("; ") : "none yet"}.`,
       `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
       `Labels to 0.90, and the rounds where BC is ≥ 0.1 below DAgger: ${efficiency.join("; ")}.`,
-      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : "every step of consecutive expert episodes, like teleoperation; seed N demonstrates on episodes 1000 + 1000·N, 1001 + 1000·N, …"}; evaluation episodes: seeds 100000–100009 for every policy.`,
+      `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : `every step of consecutive expert episodes, like teleoperation, from episode seed ${runs.map(({ seed, report }) => `${report.config.demoSeed ?? DEFAULT_DEMO_SEED} (seed ${seed})`).join(", ")} on`}; evaluation episodes: seeds 100000–100009 for every policy.`,
       roundWalls.length > 0
         ? `Wall time per round (rounds ≥ 1, both arms): mean ${mean(roundWalls).toFixed(0)} s, ${Math.min(...roundWalls).toFixed(0)}–${Math.max(...roundWalls).toFixed(0)} s over ${roundWalls.length} round(s); round 0 ${rows.filter((r) => r.round === 0).map((r) => `${r.roundWallS.toFixed(0)} s`).join(", ")}.`
         : "No round ≥ 1 finished yet.",
       `Machine load (1-minute average, sampled every 30 s during the runs): ${loads.length ? `mean ${mean(loads).toFixed(1)}, ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : "unknown"}; 2 cores shared with other engineers' work.`,
       ...(ENV === "CarTrackPixels-v0" ? [BEFORE] : []),
-      `Round 0 is behaviour cloning on the expert's demonstrations (both arms share it); its wall time (collect, label, train, evaluate) leaves out measuring the reference returns. Run folders: bench/results/${TASK.runs}/seed-N (\`--env ${ENV} run --seed N --resume\` continues one).`,
+      `Round 0 is behaviour cloning on the expert's demonstrations (both arms share it); its wall time (collect, label, train, evaluate) leaves out measuring the reference returns. Run folders: bench/results/${RUNS_NAME}/seed-N (\`--env ${ENV} run --seed N --resume\` continues one).`,
     ],
     extra: { env: ENV, demos: DEMOS, goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, goal: GOAL },
   });
-  console.log(fs.readFileSync(path.join(RESULTS_DIR, `${TASK.results}.md`), "utf8"));
+  console.log(fs.readFileSync(path.join(RESULTS_DIR, `${RESULTS_NAME}.md`), "utf8"));
 }

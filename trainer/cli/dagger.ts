@@ -13,7 +13,7 @@ import { writeFileSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getEnvSpec } from "../../envs/index";
-import { parseBetaSchedule, runDagger, ZDaggerConfig, type DaggerReport, type DaggerRoundReport, type TDaggerConfig, type TDaggerConfigInput, type TrainFn } from "../dagger";
+import { parseBetaSchedule, MAX_DEMO_SEED, runDagger, ZDaggerConfig, type DaggerReport, type DaggerRoundReport, type TDaggerConfig, type TDaggerConfigInput, type TrainFn } from "../dagger";
 import { openCheckpointDir } from "../dagger/checkpoint-dir";
 import { loadBackend } from "../backend";
 import { loadTfActingPolicy, type TfActingPolicy } from "../policy/tf-acting";
@@ -272,7 +272,8 @@ async function main(): Promise<void> {
   };
   if (a.acting !== "tfjs" && a.acting !== "js") fail(`--acting must be tfjs or js, got "${a.acting}"`);
   if (a.resume && a.checkpoint === undefined) fail("--resume needs --checkpoint DIR");
-  if (a["demo-seed"] !== undefined && !/^\d+$/.test(a["demo-seed"]) || Number(a["demo-seed"] ?? 0) > 10_000) fail(`--demo-seed must be an integer from 0 to 10000, not "${a["demo-seed"]}"`);
+  const demoSeed = int("demo-seed", a["demo-seed"]);
+  if (demoSeed !== undefined && (demoSeed < 0 || demoSeed > MAX_DEMO_SEED)) fail(`--demo-seed must be an integer from 0 to ${MAX_DEMO_SEED}, not "${a["demo-seed"]}"`);
   const envOptions = a["env-option"]?.length ? parseEnvOptions(a["env-option"]) : undefined;
   if (a.demos !== undefined && a.demos !== "episodes" && a.demos !== "states") fail(`--demos must be episodes or states, not "${a.demos}"`);
   const untilRound = int("until-round", a["until-round"]);
@@ -328,7 +329,7 @@ async function main(): Promise<void> {
           ...(a.gold ? { goldFraction: num("gold", a.gold) } : {}),
           compareBC: !a["no-bc"],
           ...(a.demos ? { demos: a.demos as "episodes" | "states" } : {}),
-          ...(a["demo-seed"] ? { demoSeed: int("demo-seed", a["demo-seed"]) } : {}),
+          ...(demoSeed !== undefined ? { demoSeed } : {}),
           ...(envOptions ? { envOptions } : {}),
           warmStart: a["warm-start"],
           training,

@@ -1,5 +1,5 @@
 /** The headless DAgger loop and its parts. See loop.ts. */
-export { runDagger, ZDaggerConfig } from "./loop";
+export { runDagger, MAX_DEMO_SEED, ZDaggerConfig } from "./loop";
 export type {
   ArmRoundReport,
   DaggerArm,

@@ -29,6 +29,9 @@ import { addLabels, armReport, createArmLabeller, emitPhase, goldAnswersOf, labe
 import { ZBetaSchedule, betaForRound } from "./beta";
 import { createStateCollector } from "./collect";
 
+/** The largest `demoSeed`: demonstration episodes stay clear of the policy rollouts' and evaluations' seeds. */
+export const MAX_DEMO_SEED = 10_000;
+
 export const ZDaggerConfig = z.object({
   envId: z.string(),
   envOptions: z.record(z.string(), z.unknown()).optional(),
@@ -82,7 +85,7 @@ export const ZDaggerConfig = z.object({
    * the same offset). A different value per run seed varies the demonstrations across seeds too. ≤ 10,000,
    * clear of the policy rollouts' (50,000…) and the evaluations' (100,000…) seeds.
    */
-  demoSeed: z.number().int().min(0).max(10_000).optional(),
+  demoSeed: z.number().int().min(0).max(MAX_DEMO_SEED).optional(),
   /** Keep several label modes per state (default: true for mog / autoregressive heads). */
   multimodalLabels: z.boolean().optional(),
   warmStart: z.boolean().default(false),

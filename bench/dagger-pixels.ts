@@ -26,6 +26,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { labelEfficiency, type PairedCurve } from "./lib/label-efficiency";
 import { RESULTS_DIR, saveResults } from "./lib/results";
 
 export const GOAL = { rounds: 10, labelsPerRound: 500, trainSteps: 300, batchSize: 64, evalEpisodes: 10 } as const;
@@ -146,10 +147,20 @@ function summary(): void {
   const daggerFinal = complete.map((r) => last(r.report)?.dagger.normalizedReturn ?? Number.NaN);
   const gap = complete.map((r) => (last(r.report)?.dagger.normalizedReturn ?? Number.NaN) - (last(r.report)?.bc?.normalizedReturn ?? Number.NaN));
   const met = complete.length >= 3 && mean(daggerFinal) >= 0.9 && mean(gap) >= 0.1;
-  // The reading bench:efficacy's goal 2 uses, for every seed so far: BC at the round where DAgger first reaches 0.90.
-  const crossings = runs.map(({ seed, report }) => {
-    const at = report.rounds.find((r) => (r.dagger.normalizedReturn ?? Number.NaN) >= 0.9);
-    return at ? `seed ${seed}: round ${at.round}, DAgger ${(at.dagger.normalizedReturn ?? Number.NaN).toFixed(3)}, BC ${(at.bc?.normalizedReturn ?? Number.NaN).toFixed(3)}` : `seed ${seed}: not yet`;
+  // The reading bench:efficacy's goal 2 uses (BC at the round where DAgger first reaches 0.90), and each arm's
+  // labels to 0.90: per seed for every seed so far, judged over the complete seeds.
+  const curveOf = (report: SeedReport): PairedCurve => ({
+    labels: report.rounds.map((r) => r.totalLabels),
+    dagger: report.rounds.map((r) => r.dagger.normalizedReturn ?? Number.NaN),
+    bc: report.rounds.map((r) => r.bc?.normalizedReturn ?? Number.NaN),
+  });
+  const perSeed = labelEfficiency(runs.map(({ report }) => curveOf(report)), 0.9);
+  const judged = labelEfficiency(complete.map(({ report }) => curveOf(report)), 0.9);
+  const efficiencyMet = complete.length >= 3 && judged.gap.n >= 3 && judged.gap.mean >= 0.1;
+  const labelsText = (n: number | null) => (n === null ? "more than the budget" : `${n.toLocaleString("en-US")} labels`);
+  const crossings = runs.map(({ seed }, i) => {
+    const at = perSeed.crossings[i];
+    return at ? `seed ${seed}: round ${at.round}, DAgger ${at.dagger.toFixed(3)}, BC ${at.bc.toFixed(3)} (gap ${at.gap.toFixed(3)})` : `seed ${seed}: not yet`;
   });
   // Label efficiency, per seed: the labels each arm first needs for 0.90, and the rounds where BC is ≥ 0.1 below.
   const efficiency = runs.map(({ seed, report }) => {
@@ -181,7 +192,10 @@ function summary(): void {
           ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${mean(gap).toFixed(3)} over ${complete.length} seeds.`
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
       `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(Math.round((gap[i] ?? Number.NaN) * 1000) / 1000 + 0).toFixed(3)}`).join("; ") : "none yet"}.`,
-      `Where DAgger first reaches 0.90 (bench:efficacy's reading of "BC with the same labels"; informative, the goal above is judged on the last round): ${crossings.join("; ")}.`,
+      `Label efficiency (bench:efficacy's reading of "BC with the same labels": BC where DAgger first reaches 0.90), per seed: ${crossings.join("; ")}. ` +
+        (complete.length >= 3
+          ? `Over the ${complete.length} complete seeds: DAgger − BC there ${judged.gap.mean.toFixed(3)} ± ${judged.gap.ci95.toFixed(3)} (mean ± 95% CI, ${judged.gap.n} seeds) — **${efficiencyMet ? "met" : "missed"}** on this reading (≥ 0.1); median labels to 0.90: DAgger ${labelsText(judged.daggerMedianLabels)}, BC ${labelsText(judged.bcMedianLabels)}.`
+          : "Not judged: fewer than 3 complete seeds."),
       `Labels to 0.90, and the rounds where BC is ≥ 0.1 below DAgger: ${efficiency.join("; ")}.`,
       `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : `every step of consecutive expert episodes, like teleoperation, from episode seed ${runs.map(({ seed, report }) => `${report.config.demoSeed ?? DEFAULT_DEMO_SEED} (seed ${seed})`).join(", ")} on`}; evaluation episodes: seeds 100000–100009 for every policy.`,
       roundWalls.length > 0
@@ -191,7 +205,7 @@ function summary(): void {
       ...(ENV === "CarTrackPixels-v0" ? [BEFORE] : []),
       `Round 0 is behaviour cloning on the expert's demonstrations (both arms share it); its wall time (collect, label, train, evaluate) leaves out measuring the reference returns. Run folders: bench/results/${RUNS_NAME}/seed-N (\`--env ${ENV} run --seed N --resume\` continues one).`,
     ],
-    extra: { env: ENV, demos: DEMOS, goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, goal: GOAL },
+    extra: { env: ENV, demos: DEMOS, goalSeedsComplete: complete.length, goalMet: complete.length >= 3 ? met : null, labelEfficiencyMet: complete.length >= 3 ? efficiencyMet : null, labelEfficiency: judged, goal: GOAL },
   });
   console.log(fs.readFileSync(path.join(RESULTS_DIR, `${RESULTS_NAME}.md`), "utf8"));
 }

@@ -107,3 +107,52 @@ export function saturation(uniform: ArmCurve, ceiling = 0.95, plateau = 0.02): S
       : `uniform's final mean ${final.toFixed(3)} is below ${ceiling} and ${(final - bestFirstHalf).toFixed(3)} above its best with half its ${budget} labels (${half})`;
   return { saturated: atCeiling || flat, final, bestFirstHalf, reason };
 }
+
+/** One seed's DAgger and BC curves, round by round (the same labels after each round). */
+export interface PairedCurve {
+  readonly labels: readonly number[];
+  readonly dagger: readonly number[];
+  readonly bc: readonly number[];
+}
+
+/** Where DAgger first reaches the threshold, and BC's score with the same labels there. */
+export interface Crossing {
+  readonly round: number;
+  readonly labels: number;
+  readonly dagger: number;
+  readonly bc: number;
+  /** DAgger − BC at that round. */
+  readonly gap: number;
+}
+
+/**
+ * bench:efficacy's reading of "BC with the same labels stays below": BC's score at the round where DAgger first
+ * reaches `threshold`; null when DAgger never does within the curve.
+ */
+export function crossingGap(c: PairedCurve, threshold: number): Crossing | null {
+  const round = c.dagger.findIndex((v) => v >= threshold);
+  if (round < 0) return null;
+  const dagger = c.dagger[round] as number;
+  const bc = c.bc[round] as number;
+  return { round, labels: c.labels[round] as number, dagger, bc, gap: dagger - bc };
+}
+
+/**
+ * The label-efficiency reading over seeds: the mean ± 95 % CI of DAgger − BC at DAgger's first crossing (a seed whose
+ * DAgger never crosses counts as no evidence: it is left out and counted), and each arm's median labels to the
+ * threshold, a seed that never reaches it counting as more than its budget (null: censored).
+ */
+export function labelEfficiency(curves: readonly PairedCurve[], threshold: number): {
+  readonly crossings: readonly (Crossing | null)[];
+  readonly gap: MeanCi;
+  readonly daggerMedianLabels: number | null;
+  readonly bcMedianLabels: number | null;
+} {
+  const crossings = curves.map((c) => crossingGap(c, threshold));
+  return {
+    crossings,
+    gap: meanCi95(crossings.filter((x): x is Crossing => x !== null).map((x) => x.gap)),
+    daggerMedianLabels: censoredMedian(curves.map((c) => firstReach(c.labels, c.dagger, threshold))),
+    bcMedianLabels: censoredMedian(curves.map((c) => firstReach(c.labels, c.bc, threshold))),
+  };
+}

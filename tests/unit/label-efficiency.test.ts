@@ -3,7 +3,7 @@
  * uniform's final mean score, per seed and on the mean curve, and the computed "saturated" note.
  */
 import { describe, expect, it } from "vitest";
-import { censoredMedian, firstReach, labelsToReach, meanCurve, meetsLabelShare, saturation } from "../../bench/lib/label-efficiency";
+import { censoredMedian, crossingGap, firstReach, labelEfficiency, labelsToReach, meanCurve, meetsLabelShare, saturation } from "../../bench/lib/label-efficiency";
 
 const labels = [20, 40, 60, 80, 100];
 
@@ -71,5 +71,32 @@ describe("label efficiency", () => {
     const climbing = saturation({ labels, perSeed: [[0, 0.3, 0.5, 0.6, 0.8]] });
     expect(climbing.saturated).toBe(false);
     expect(climbing.reason).toContain("below 0.95");
+  });
+
+  it("crossingGap reads BC where DAgger first reaches the threshold; null when DAgger never does", () => {
+    const c = { labels: [500, 1000, 1500], dagger: [0.3, 0.95, 1], bc: [0.3, 0.6, 1] };
+    const x = crossingGap(c, 0.9);
+    expect(x).toMatchObject({ round: 1, labels: 1000, dagger: 0.95, bc: 0.6 });
+    expect(x?.gap).toBeCloseTo(0.35);
+    expect(crossingGap({ ...c, dagger: [0.3, 0.5, 0.8] }, 0.9)).toBeNull();
+  });
+
+  it("labelEfficiency averages the gaps of seeds whose DAgger crosses, and censors labels to the threshold", () => {
+    const labels3 = [500, 1000, 1500];
+    const r = labelEfficiency(
+      [
+        { labels: labels3, dagger: [0.3, 0.95, 1], bc: [0.3, 0.55, 1] },
+        { labels: labels3, dagger: [0.9, 1, 1], bc: [0.7, 0.8, 0.85] },
+        { labels: labels3, dagger: [0.3, 0.5, 0.6], bc: [0.3, 0.4, 0.5] },
+      ],
+      0.9,
+    );
+    expect(r.crossings.map((x) => x?.round ?? null)).toEqual([1, 0, null]);
+    expect(r.gap.n).toBe(2);
+    expect(r.gap.mean).toBeCloseTo((0.4 + 0.2) / 2);
+    expect(r.gap.ci95).toBeGreaterThan(0);
+    // DAgger: 1000, 500, never → median 1000; BC: 1500, never, never → censored.
+    expect(r.daggerMedianLabels).toBe(1000);
+    expect(r.bcMedianLabels).toBeNull();
   });
 });

@@ -111,6 +111,11 @@ function demoSeedOf(seed: number): number {
   return DEFAULT_DEMO_SEED + 1000 * seed;
 }
 
+/** Three decimals, without a "-0.000". */
+function f3(x: number): string {
+  return (Math.round(x * 1000) / 1000 + 0).toFixed(3);
+}
+
 function readJson<T>(file: string): T | undefined {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : undefined;
 }
@@ -160,7 +165,7 @@ function summary(): void {
   const labelsText = (n: number | null) => (n === null ? "more than the budget" : `${n.toLocaleString("en-US")} labels`);
   const crossings = runs.map(({ seed }, i) => {
     const at = perSeed.crossings[i];
-    return at ? `seed ${seed}: round ${at.round}, DAgger ${at.dagger.toFixed(3)}, BC ${at.bc.toFixed(3)} (gap ${at.gap.toFixed(3)})` : `seed ${seed}: not yet`;
+    return at ? `seed ${seed}: round ${at.round}, DAgger ${at.dagger.toFixed(3)}, BC ${at.bc.toFixed(3)} (gap ${f3(at.gap)})` : `seed ${seed}: not yet`;
   });
   // Label efficiency, per seed: the labels each arm first needs for 0.90, and the rounds where BC is ≥ 0.1 below.
   const efficiency = runs.map(({ seed, report }) => {
@@ -189,12 +194,12 @@ function summary(): void {
     notes: [
       `Goal: ${GOAL.rounds} rounds × ${GOAL.labelsPerRound} labels, ≥ 3 seeds, DAgger ≥ 0.90 and BC ≥ 0.1 lower (means over complete seeds, last round). Seeds complete: ${complete.length}; partial: ${runs.length - complete.length}. ` +
         (complete.length >= 3
-          ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${mean(gap).toFixed(3)} over ${complete.length} seeds.`
+          ? `**${met ? "met" : "missed"}** — DAgger ${mean(daggerFinal).toFixed(3)}, DAgger − BC ${f3(mean(gap))} over ${complete.length} seeds.`
           : `**not judged** — fewer than 3 complete seeds (rows marked partial are a run in progress, not a result).`),
-      `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${(Math.round((gap[i] ?? Number.NaN) * 1000) / 1000 + 0).toFixed(3)}`).join("; ") : "none yet"}.`,
+      `Last round, per complete seed so far (DAgger − BC): ${complete.length ? complete.map((r, i) => `seed ${r.seed}: ${f3(gap[i] ?? Number.NaN)}`).join("; ") : "none yet"}.`,
       `Label efficiency (bench:efficacy's reading of "BC with the same labels": BC where DAgger first reaches 0.90), per seed: ${crossings.join("; ")}. ` +
         (complete.length >= 3
-          ? `Over the ${complete.length} complete seeds: DAgger − BC there ${judged.gap.mean.toFixed(3)} ± ${judged.gap.ci95.toFixed(3)} (mean ± 95% CI, ${judged.gap.n} seeds) — **${efficiencyMet ? "met" : "missed"}** on this reading (≥ 0.1); median labels to 0.90: DAgger ${labelsText(judged.daggerMedianLabels)}, BC ${labelsText(judged.bcMedianLabels)}.`
+          ? `Over the ${complete.length} complete seeds: DAgger − BC there ${f3(judged.gap.mean)} ± ${f3(judged.gap.ci95)} (mean ± 95% CI, ${judged.gap.n} seeds; the interval's low end ${f3(judged.gap.mean - judged.gap.ci95)}) — **${efficiencyMet ? "met" : "missed"}** on this reading (≥ 0.1); median labels to 0.90: DAgger ${labelsText(judged.daggerMedianLabels)}, BC ${labelsText(judged.bcMedianLabels)}.`
           : "Not judged: fewer than 3 complete seeds."),
       `Labels to 0.90, and the rounds where BC is ≥ 0.1 below DAgger: ${efficiency.join("; ")}.`,
       `Settings: ${GOAL.evalEpisodes} held-out evaluation episodes per policy (normalised with the expert's and a random policy's returns on the same seeds); default ConvNet encoder (32-32-32, spatial softmax), 64-64 head; training ${GOAL.trainSteps} optimiser steps of batch ${GOAL.batchSize} per round, warm-started from the arm's previous policy (both arms); acting: encoders on tfjs wasm, evaluation episodes side by side; demonstrations (round 0 and the BC arm): ${DEMOS === "states" ? "a uniform sample of states from a pool of expert episodes (--demos states)" : `every step of consecutive expert episodes, like teleoperation, from episode seed ${runs.map(({ seed, report }) => `${report.config.demoSeed ?? DEFAULT_DEMO_SEED} (seed ${seed})`).join(", ")} on`}; evaluation episodes: seeds 100000–100009 for every policy.`,

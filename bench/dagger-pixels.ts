@@ -2,7 +2,7 @@
  * DAgger vs behaviour cloning on a pixel task with ConvNet image policies — issue 18's goal:
  * `--rounds 10 --labels-per-round 500 --expert scripted`, ≥ 3 seeds, DAgger ≥ 0.90 normalised return and
  * BC ≥ 0.1 below, on CPU (wasm), with the wall time per round. The goal is judged on CarTrackPixels-v1 (the
- * default `--env`): on CarTrackPixels-v0 behaviour cloning matched DAgger within 0.001 at round 9 on two seeds,
+ * default `--env`): on CarTrackPixels-v0 behaviour cloning matched DAgger within 0.001 at round 9 on three seeds,
  * because the drift puts recoveries into the expert's own trajectories (docs/TRAINER.md, "the goal run").
  *
  *   npx tsx bench/dagger-pixels.ts run --seed 0 [--resume] [--until-round R]   # one seed per process

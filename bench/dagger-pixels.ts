@@ -26,7 +26,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { labelEfficiency, type PairedCurve } from "./lib/label-efficiency";
+import { firstReach, labelEfficiency, type PairedCurve } from "./lib/label-efficiency";
 import { RESULTS_DIR, saveResults } from "./lib/results";
 
 export const GOAL = { rounds: 10, labelsPerRound: 500, trainSteps: 300, batchSize: 64, evalEpisodes: 10 } as const;
@@ -159,7 +159,8 @@ function summary(): void {
     dagger: report.rounds.map((r) => r.dagger.normalizedReturn ?? Number.NaN),
     bc: report.rounds.map((r) => r.bc?.normalizedReturn ?? Number.NaN),
   });
-  const perSeed = labelEfficiency(runs.map(({ report }) => curveOf(report)), 0.9);
+  const curves = runs.map(({ report }) => curveOf(report));
+  const perSeed = labelEfficiency(curves, 0.9);
   const judged = labelEfficiency(complete.map(({ report }) => curveOf(report)), 0.9);
   const efficiencyMet = complete.length >= 3 && judged.gap.n >= 3 && judged.gap.mean >= 0.1;
   const labelsText = (n: number | null) => (n === null ? "more than the budget" : `${n.toLocaleString("en-US")} labels`);
@@ -168,11 +169,11 @@ function summary(): void {
     return at ? `seed ${seed}: round ${at.round}, DAgger ${at.dagger.toFixed(3)}, BC ${at.bc.toFixed(3)} (gap ${f3(at.gap)})` : `seed ${seed}: not yet`;
   });
   // Label efficiency, per seed: the labels each arm first needs for 0.90, and the rounds where BC is ≥ 0.1 below.
-  const efficiency = runs.map(({ seed, report }) => {
-    const firstAt = (arm: "dagger" | "bc") => report.rounds.find((r) => ((arm === "dagger" ? r.dagger : r.bc)?.normalizedReturn ?? Number.NaN) >= 0.9)?.totalLabels;
-    const below = report.rounds.filter((r) => r.round > 0 && (r.dagger.normalizedReturn ?? Number.NaN) - (r.bc?.normalizedReturn ?? Number.NaN) >= 0.1).map((r) => r.round);
-    const labels = (n: number | undefined) => (n === undefined ? "not within the rounds run" : `${n.toLocaleString("en-US")} labels`);
-    return `seed ${seed}: DAgger ${labels(firstAt("dagger"))}, BC ${labels(firstAt("bc"))}; BC ≥ 0.1 below in rounds ${below.length ? below.join(", ") : "none"}`;
+  const efficiency = runs.map(({ seed }, i) => {
+    const c = curves[i] as PairedCurve;
+    const below = c.dagger.flatMap((d, round) => (round > 0 && d - (c.bc[round] as number) >= 0.1 ? [round] : []));
+    const labels = (n: number | null) => (n === null ? "not within the rounds run" : `${n.toLocaleString("en-US")} labels`);
+    return `seed ${seed}: DAgger ${labels(firstReach(c.labels, c.dagger, 0.9))}, BC ${labels(firstReach(c.labels, c.bc, 0.9))}; BC ≥ 0.1 below in rounds ${below.length ? below.join(", ") : "none"}`;
   });
   const roundWalls = rows.filter((r) => r.round > 0).map((r) => r.roundWallS);
   const loads = runs.flatMap((r) => r.load);

@@ -5,16 +5,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { RESULTS_DIR } from "./results";
-import { labelEfficiency } from "./label-efficiency";
+import type { labelEfficiency } from "./label-efficiency";
 import { median } from "./stats";
 
 type Row = Record<string, unknown>;
 
-function rows(name: string): { rows: Row[]; date: string } | null {
+function rows(name: string): { rows: Row[]; date: string; extra: Row } | null {
   const file = path.join(RESULTS_DIR, `${name}.json`);
   if (!fs.existsSync(file)) return null;
-  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { rows: Row[]; date: string };
-  return { rows: saved.rows, date: saved.date.slice(0, 10) };
+  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { rows: Row[]; date: string; extra?: Row };
+  return { rows: saved.rows, date: saved.date.slice(0, 10), extra: saved.extra ?? {} };
 }
 
 const num = (v: unknown) => (typeof v === "number" ? v : Number.NaN);
@@ -126,17 +126,14 @@ export function goalsSection(): string[] {
     const measured = `DAgger ${d.toFixed(3)}, BC ${b.toFixed(3)} at the last round (${finals.length} complete seed(s))`;
     if (finals.length >= 3) {
       lines.push(`| bench:dagger-pixels | ${env}: ${goal} | ${measured} | ${mark(d >= 0.9 && d - b >= 0.1)} | ${pixels.date} |`);
-      // bench:efficacy's reading of "BC with the same labels" (its goal 2): BC where DAgger first reaches 0.90.
-      const seeds = [...new Set(finals.map((r) => num(r.seed)))];
-      const curves = seeds.map((seed) => {
-        const of = pixels.rows.filter((r) => num(r.seed) === seed).sort((x, y) => num(x.round) - num(y.round));
-        return { labels: of.map((r) => num(r.labels)), dagger: of.map((r) => num(r.dagger)), bc: of.map((r) => num(r.bc)) };
-      });
-      const eff = labelEfficiency(curves, 0.9);
-      const labels = (n: number | null) => (n === null ? "> budget" : n.toLocaleString("en-US"));
-      lines.push(
-        `| bench:dagger-pixels | ${env}: label efficiency — where DAgger first reaches 0.90, BC with the same labels ≥ 0.1 lower (mean over ≥ 3 seeds) | DAgger − BC ${eff.gap.mean.toFixed(3)} ± ${eff.gap.ci95.toFixed(3)} (95% CI; per seed ${eff.crossings.map((x) => (x ? x.gap.toFixed(3) : "–")).join(", ")}); median labels to 0.90: DAgger ${labels(eff.daggerMedianLabels)}, BC ${labels(eff.bcMedianLabels)} | ${mark(eff.gap.n >= 3 && eff.gap.mean >= 0.1)} | ${pixels.date} |`,
-      );
+      // bench:efficacy's reading of "BC with the same labels" (its goal 2), as bench/dagger-pixels.ts judged it.
+      const eff = pixels.extra.labelEfficiency as ReturnType<typeof labelEfficiency> | undefined;
+      if (eff) {
+        const labels = (n: number | null) => (n === null ? "> budget" : n.toLocaleString("en-US"));
+        lines.push(
+          `| bench:dagger-pixels | ${env}: label efficiency — where DAgger first reaches 0.90, BC with the same labels ≥ 0.1 lower (mean over ≥ 3 seeds) | DAgger − BC ${eff.gap.mean.toFixed(3)} ± ${eff.gap.ci95.toFixed(3)} (95% CI; per seed ${eff.crossings.map((x) => (x ? x.gap.toFixed(3) : "–")).join(", ")}); median labels to 0.90: DAgger ${labels(eff.daggerMedianLabels)}, BC ${labels(eff.bcMedianLabels)} | ${mark(pixels.extra.labelEfficiencyMet === true)} | ${pixels.date} |`,
+        );
+      }
     } else if (finals.length > 0) {
       // Fewer than 3 seeds: not judged, but a gap already far below 0.1 on every seed is said as it is.
       lines.push(`| bench:dagger-pixels | ${env}: ${goal} | ${measured}; fewer than 3 seeds | ${d - b < 0.1 ? "**MISSED** so far" : "not judged"} | ${pixels.date} |`);
